@@ -1,0 +1,587 @@
+//! The task of one inbound call: answer, run the IVR over the RTP leg, end and record the CDR.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use hotline_media::{Direction, Negotiated};
+use hotline_sip::{InviteOkRetransmitter, Method, Request, TransactionKey};
+use serde_json::json;
+use tokio::sync::mpsc;
+use tokio::time::MissedTickBehavior;
+use tracing::{debug, warn};
+
+use super::dialog::{Dialog, info_digit};
+use super::{Context, QueuedCall};
+use crate::ivr::{Action, Event, Interpreter};
+use crate::media::recorder::Recorder;
+use crate::media::rtp_leg::{Heard, RtpLeg};
+use crate::sip::core::{FromCall, IncomingCall, ToCall};
+use crate::sip::number;
+use crate::store::{CallEnd, NewCall, NewRecording};
+
+const RTCP_INTERVAL: Duration = Duration::from_secs(5);
+const MAX_SAMPLES: usize = 480;
+
+struct PendingRecord {
+    name: String,
+    max_secs: u32,
+    finish_on: Option<char>,
+}
+
+struct ActiveRecord {
+    recorder: Recorder,
+    name: String,
+    until: Instant,
+    finish_on: Option<char>,
+    started_ms: i64,
+}
+
+struct Call {
+    ctx: Arc<Context>,
+    to_core: mpsc::Sender<FromCall>,
+    dialog: Dialog,
+    invite: Request,
+    invite_key: TransactionKey,
+    leg: RtpLeg,
+    interp: Option<Interpreter>,
+    player: crate::media::player::Player,
+    pending_record: Option<PendingRecord>,
+    record: Option<ActiveRecord>,
+    ok_retx: Option<InviteOkRetransmitter>,
+    answered: bool,
+    sdp_version: u64,
+    session_id: u64,
+    queue: Option<String>,
+    end: Option<String>,
+    caller: String,
+}
+
+/// Runs one call to its end. Never panics on peer input; every path ends with a CDR.
+pub async fn run(ctx: Arc<Context>, inc: IncomingCall, to_core: mpsc::Sender<FromCall>, mut inbox: mpsc::Receiver<ToCall>) {
+    let IncomingCall { request: invite, key, link, source, trunk, permit } = inc;
+    let _permit = permit;
+    ctx.calls_total.fetch_add(1, Ordering::Relaxed);
+    let local_sip = if link.reliable() { ctx.local_sip_tcp } else { ctx.local_sip };
+    let dialog = Dialog::from_invite(&invite, link, source, local_sip, &ctx.config.server.user_agent);
+    let call_id = dialog.call_id.clone();
+    let caller = number::caller_of(&invite);
+    let dnis = number::dnis_of(&invite);
+    let profile = ctx.config.profile_for_dnis(&dnis.national).clone();
+    let flow_name = choose_flow(&ctx, &profile);
+    let started_ms = ctx.now_ms();
+    ctx.store.call_started(NewCall {
+        id: call_id.clone(),
+        started_at_ms: started_ms,
+        caller: caller.national.clone(),
+        caller_e164: caller.e164.clone(),
+        dnis: dnis.national.clone(),
+        profile: profile.name.clone(),
+        flow: flow_name.clone(),
+        trunk: trunk.clone(),
+        transport: link.name().to_owned(),
+        remote: source.to_string(),
+    });
+
+    let neg = match negotiate(&ctx, &invite) {
+        Some(n) => n,
+        None => {
+            refuse(&ctx, &to_core, &dialog, &invite, &key, 488, &call_id, "no common codec").await;
+            return;
+        }
+    };
+    let leg = match ctx.ports.bind(ctx.media_ip).await {
+        Ok((rtp, rtcp)) => RtpLeg::new(rtp, rtcp, &neg, ctx.config.media.jitter_depth_packets, ctx.media_stats.clone()),
+        Err(e) => Err(e),
+    };
+    let leg = match leg {
+        Ok(l) => l,
+        Err(e) => {
+            warn!(error = %e, "no RTP port");
+            refuse(&ctx, &to_core, &dialog, &invite, &key, 503, &call_id, "no media port").await;
+            return;
+        }
+    };
+    let mut vars = BTreeMap::new();
+    vars.insert("caller".to_owned(), caller.national.clone());
+    vars.insert("dnis".to_owned(), dnis.national.clone());
+    vars.insert("profile".to_owned(), profile.name.clone());
+    vars.insert("call_id".to_owned(), call_id.clone());
+    let interp = ctx.flows.get(&flow_name).map(|flow| Interpreter::new(flow, &profile.language, vars));
+    let mut call = Call {
+        ctx: ctx.clone(),
+        to_core,
+        dialog,
+        invite,
+        invite_key: key,
+        leg,
+        interp,
+        player: crate::media::player::Player::default(),
+        pending_record: None,
+        record: None,
+        ok_retx: None,
+        answered: false,
+        sdp_version: 1,
+        session_id: rand::random::<u32>().into(),
+        queue: None,
+        end: None,
+        caller: caller.national.clone(),
+    };
+    call.event("received", json!({"caller": caller.national, "dnis": dnis.national, "profile": profile.name, "flow": flow_name, "trunk": trunk, "remote": source.to_string(), "codec": neg.codec.name()}));
+    if call.interp.is_none() {
+        warn!(flow = %flow_name, "flow not found; refusing call");
+        call.final_refusal(500, "flow missing").await;
+        call.finish(started_ms).await;
+        return;
+    }
+    call.ring(profile.ring_ms, profile.early_media, &mut inbox).await;
+    if call.end.is_none() {
+        call.answer().await;
+        call.drive(&mut inbox).await;
+    }
+    call.finish(started_ms).await;
+}
+
+fn choose_flow(ctx: &Context, profile: &crate::config::ProfileConfig) -> String {
+    use crate::ivr::schedule::{Period, ScheduleSpec, choose_flow, period_at};
+    let Some(sched) = ctx.config.schedules.iter().find(|s| s.name == profile.schedule) else {
+        return profile.flow.clone();
+    };
+    let Ok(spec) = ScheduleSpec::parse(&sched.weekdays, &sched.hours) else {
+        return profile.flow.clone();
+    };
+    let tz = jiff::tz::TimeZone::get(&ctx.config.server.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let period = period_at(&spec, &ctx.holidays, &tz, (ctx.clock)());
+    let _ = Period::Working;
+    choose_flow(&profile.flow, &profile.after_hours_flow, &profile.holiday_flow, period).to_owned()
+}
+
+fn negotiate(ctx: &Context, req: &Request) -> Option<Negotiated> {
+    let text = std::str::from_utf8(&req.body).ok()?;
+    let offer = hotline_media::parse_sdp(text).ok()?;
+    hotline_media::negotiate(&offer, &ctx.codecs).ok()
+}
+
+async fn refuse(ctx: &Context, to_core: &mpsc::Sender<FromCall>, dialog: &Dialog, invite: &Request, key: &TransactionKey, code: u16, call_id: &str, cause: &str) {
+    let response = dialog.response(invite, code);
+    let _ = to_core.send(FromCall::Respond { key: key.clone(), link: dialog.link, dest: dialog.dest, response }).await;
+    let now = ctx.now_ms();
+    ctx.store.call_ended(CallEnd { call_id: call_id.to_owned(), at_ms: now, cause: cause.to_owned(), digits: String::new(), queue: None });
+    let _ = to_core.send(FromCall::Gone { call_id: call_id.to_owned() }).await;
+}
+
+impl Call {
+    fn event(&self, kind: &str, detail: serde_json::Value) {
+        self.ctx.store.call_event(&self.dialog.call_id, self.ctx.now_ms(), kind, detail);
+    }
+
+    async fn respond(&self, response: hotline_sip::Response, key: &TransactionKey) {
+        let _ = self.to_core.send(FromCall::Respond { key: key.clone(), link: self.dialog.link, dest: self.dialog.dest, response }).await;
+    }
+
+    fn local_sdp(&mut self, direction: Direction) -> String {
+        self.sdp_version += 1;
+        let dtmf = self.leg.has_rfc4733().then_some(self.dtmf_pt());
+        hotline_media::build_sdp(
+            self.session_id,
+            self.sdp_version,
+            self.ctx.media_ip,
+            self.leg.local_port,
+            &[(self.leg.codec, self.current_pt())],
+            dtmf.flatten(),
+            self.leg.ptime_ms,
+            direction,
+        )
+    }
+
+    fn current_pt(&self) -> u8 {
+        negotiate(&self.ctx, &self.invite).map_or(self.leg.codec.payload_type(), |n| n.payload_type)
+    }
+
+    fn dtmf_pt(&self) -> Option<u8> {
+        negotiate(&self.ctx, &self.invite).and_then(|n| n.dtmf_payload_type)
+    }
+
+    /// 180 (or 183 with ringback as early media) for the profile's ring time; a CANCEL ends it.
+    async fn ring(&mut self, ring_ms: u64, early_media: bool, inbox: &mut mpsc::Receiver<ToCall>) {
+        let invite = self.invite.clone();
+        let key = self.invite_key.clone();
+        if early_media {
+            let sdp = self.local_sdp(Direction::SendRecv);
+            self.respond(self.dialog.response_with_sdp(&invite, 183, &sdp), &key).await;
+        } else {
+            self.respond(self.dialog.response(&invite, 180), &key).await;
+        }
+        self.event("ringing", json!({"early_media": early_media, "ring_ms": ring_ms}));
+        if ring_ms == 0 {
+            return;
+        }
+        let until = tokio::time::Instant::now() + Duration::from_millis(ring_ms);
+        let mut tick = tokio::time::interval(Duration::from_millis(u64::from(self.leg.ptime_ms)));
+        let ringback = ringback_tone();
+        let mut pos = 0usize;
+        let mut frame = [0i16; MAX_SAMPLES];
+        let rtp = self.leg.rtp.clone();
+        let mut rx = vec![0u8; 2048];
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep_until(until) => return,
+                msg = inbox.recv() => match msg {
+                    Some(ToCall::Cancelled) => {
+                        self.respond(self.dialog.response(&invite, 487), &key).await;
+                        self.end = Some("cancelled".into());
+                        return;
+                    }
+                    Some(ToCall::Abort(why)) => { self.end = Some(why.into()); return; }
+                    Some(other) => debug!(?other, "ignored while ringing"),
+                    None => { self.end = Some("server shutdown".into()); return; }
+                },
+                r = rtp.recv_from(&mut rx) => if let Ok((n, src)) = r { let _ = self.leg.on_rtp(&rx[..n], src); },
+                due = tick.tick(), if early_media => {
+                    let n = self.leg.samples_per_packet().min(MAX_SAMPLES);
+                    for s in &mut frame[..n] { *s = ringback[pos % ringback.len()]; pos += 1; }
+                    self.leg.send(&frame[..n], due.into_std());
+                }
+            }
+        }
+    }
+
+    async fn answer(&mut self) {
+        let invite = self.invite.clone();
+        let offer_dir = negotiate(&self.ctx, &invite).map_or(Direction::SendRecv, |n| n.direction);
+        let sdp = self.local_sdp(offer_dir);
+        let response = self.dialog.response_with_sdp(&invite, 200, &sdp);
+        let bytes = response.to_bytes();
+        self.respond(response, &self.invite_key.clone()).await;
+        if !self.dialog.link.reliable() {
+            self.ok_retx = Some(InviteOkRetransmitter::new(bytes, Instant::now()));
+        }
+        self.answered = true;
+        self.ctx.store.call_answered(&self.dialog.call_id, self.ctx.now_ms());
+        self.event("answered", json!({"codec": self.leg.codec.name(), "ptime": self.leg.ptime_ms}));
+        let actions = self.interp.as_mut().map(|i| i.start(Instant::now())).unwrap_or_default();
+        self.apply(actions).await;
+    }
+
+    async fn final_refusal(&mut self, code: u16, cause: &str) {
+        let invite = self.invite.clone();
+        self.respond(self.dialog.response(&invite, code), &self.invite_key.clone()).await;
+        self.end = Some(cause.to_owned());
+    }
+
+    /// The media and signalling loop of an answered call.
+    async fn drive(&mut self, inbox: &mut mpsc::Receiver<ToCall>) {
+        let rtp = self.leg.rtp.clone();
+        let rtcp = self.leg.rtcp.clone();
+        let mut rx = vec![0u8; 2048];
+        let mut rx_rtcp = vec![0u8; 1500];
+        let mut tick = tokio::time::interval(Duration::from_millis(u64::from(self.leg.ptime_ms)));
+        tick.set_missed_tick_behavior(MissedTickBehavior::Burst);
+        let mut ptime = self.leg.ptime_ms;
+        let mut heard = [0i16; MAX_SAMPLES];
+        let mut frame = [0i16; MAX_SAMPLES];
+        let mut next_rtcp = Instant::now() + RTCP_INTERVAL;
+        let no_rtp = Duration::from_secs(self.ctx.config.media.no_rtp_timeout_secs);
+        while self.end.is_none() {
+            let deadline = [
+                self.interp.as_ref().and_then(Interpreter::next_deadline),
+                self.ok_retx.as_ref().and_then(InviteOkRetransmitter::next_deadline),
+                self.record.as_ref().map(|r| r.until),
+            ]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+            tokio::select! {
+                msg = inbox.recv() => match msg {
+                    Some(m) => self.on_signal(m).await,
+                    None => self.end = Some("server shutdown".into()),
+                },
+                r = rtp.recv_from(&mut rx) => if let Ok((n, src)) = r {
+                    if let Heard::Digit(d) = self.leg.on_rtp(&rx[..n], src) {
+                        self.on_digit(d, "rfc4733").await;
+                    }
+                },
+                r = rtcp.recv_from(&mut rx_rtcp) => if let Ok((n, _)) = r { self.leg.on_rtcp(&rx_rtcp[..n]); },
+                due = tick.tick() => {
+                    let due = due.into_std();
+                    let n = self.leg.samples_per_packet().min(MAX_SAMPLES);
+                    let (got, digit) = self.leg.pull(&mut heard[..n]);
+                    if let Some(rec) = self.record.as_mut() { rec.recorder.write(&heard[..got]); }
+                    if let Some(d) = digit { self.on_digit(d, "inband").await; }
+                    let finished = self.player.next_frame(&mut frame[..n]);
+                    self.leg.send(&frame[..n], due);
+                    if finished { self.on_playback_done().await; }
+                    let now = Instant::now();
+                    if now >= next_rtcp { self.leg.send_rtcp(); next_rtcp = now + RTCP_INTERVAL; }
+                    if self.leg.sending && now.duration_since(self.leg.last_received) > no_rtp {
+                        self.hangup("rtp timeout").await;
+                    }
+                    if self.leg.ptime_ms != ptime {
+                        ptime = self.leg.ptime_ms;
+                        tick = tokio::time::interval(Duration::from_millis(u64::from(ptime)));
+                        tick.set_missed_tick_behavior(MissedTickBehavior::Burst);
+                    }
+                },
+                () = tokio::time::sleep_until(deadline.into()) => self.on_timers().await,
+            }
+        }
+    }
+
+    async fn on_timers(&mut self) {
+        let now = Instant::now();
+        if let Some(retx) = self.ok_retx.as_mut() {
+            match retx.poll(now) {
+                Some(hotline_sip::OkRetransmit::Resend(bytes)) => {
+                    let _ = self.to_core.send(FromCall::Raw { link: self.dialog.link, dest: self.dialog.dest, bytes }).await;
+                }
+                Some(hotline_sip::OkRetransmit::GiveUp) => {
+                    self.ok_retx = None;
+                    self.event("no_ack", json!({}));
+                    self.hangup("no ack").await;
+                    return;
+                }
+                None => {}
+            }
+        }
+        if self.record.as_ref().is_some_and(|r| now >= r.until) {
+            self.stop_recording().await;
+        }
+        let actions = self.interp.as_mut().map(|i| i.poll(now)).unwrap_or_default();
+        self.apply(actions).await;
+    }
+
+    async fn on_signal(&mut self, msg: ToCall) {
+        match msg {
+            ToCall::Request { request, key } => self.on_request(request, key).await,
+            ToCall::Cancelled => {}
+            ToCall::Response(_) | ToCall::RequestTimeout => {}
+            ToCall::Abort(why) => {
+                if why == "server shutdown" {
+                    self.hangup(why).await;
+                } else {
+                    self.end = Some(why.to_owned());
+                }
+            }
+        }
+    }
+
+    async fn on_request(&mut self, req: Request, key: Option<TransactionKey>) {
+        match req.method {
+            Method::Ack => {
+                if let Some(r) = self.ok_retx.as_mut() {
+                    r.on_ack();
+                }
+                self.ok_retx = None;
+            }
+            Method::Bye => {
+                if let Some(key) = key {
+                    self.respond(self.dialog.response(&req, 200), &key).await;
+                }
+                self.event("bye", json!({"from": "caller"}));
+                self.end = Some("caller hangup".into());
+            }
+            Method::Info => {
+                let digit = info_digit(&req);
+                if let Some(key) = key {
+                    let code = if digit.is_some() || req.body.is_empty() { 200 } else { 415 };
+                    self.respond(self.dialog.response(&req, code), &key).await;
+                }
+                if let Some(d) = digit {
+                    self.on_digit(d, "info").await;
+                }
+            }
+            Method::Invite | Method::Update => {
+                let Some(key) = key else { return };
+                if req.body.is_empty() {
+                    // No offer: answer with the current session unchanged.
+                    let sdp = self.local_sdp(Direction::SendRecv);
+                    let resp = if req.method == Method::Invite { self.dialog.response_with_sdp(&req, 200, &sdp) } else { self.dialog.response(&req, 200) };
+                    self.respond(resp, &key).await;
+                    return;
+                }
+                match negotiate(&self.ctx, &req) {
+                    Some(neg) => {
+                        self.leg.apply(&neg);
+                        self.invite = req.clone();
+                        let sdp = self.local_sdp(neg.direction);
+                        self.respond(self.dialog.response_with_sdp(&req, 200, &sdp), &key).await;
+                        self.event(if neg.on_hold { "hold" } else { "resume" }, json!({"codec": neg.codec.name(), "method": req.method.as_str()}));
+                    }
+                    None => self.respond(self.dialog.response(&req, 488), &key).await,
+                }
+            }
+            _ => {
+                if let Some(key) = key {
+                    self.respond(self.dialog.response(&req, 405), &key).await;
+                }
+            }
+        }
+    }
+
+    async fn on_digit(&mut self, digit: char, source: &str) {
+        self.event("digit", json!({"digit": digit.to_string(), "source": source}));
+        if let Some(rec) = &self.record {
+            if rec.finish_on == Some(digit) {
+                self.stop_recording().await;
+                return;
+            }
+        }
+        let actions = self.interp.as_mut().map(|i| i.on_event(Event::Digit(digit), Instant::now())).unwrap_or_default();
+        self.apply(actions).await;
+    }
+
+    async fn on_playback_done(&mut self) {
+        if let Some(p) = self.pending_record.take() {
+            self.start_recording(p);
+            return;
+        }
+        if self.queue.is_some() {
+            return;
+        }
+        let actions = self.interp.as_mut().map(|i| i.on_event(Event::PlaybackDone, Instant::now())).unwrap_or_default();
+        self.apply(actions).await;
+    }
+
+    fn start_recording(&mut self, p: PendingRecord) {
+        let date = (self.ctx.clock)().to_zoned(jiff::tz::TimeZone::UTC).date();
+        let safe: String = p.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+        let call_safe: String = self.dialog.call_id.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+        let path = self.ctx.recordings_dir.join(format!("{:04}/{:02}/{:02}/{call_safe}-{safe}.wav", date.year(), date.month(), date.day()));
+        match Recorder::create(&path, 1) {
+            Ok(recorder) => {
+                self.event("record_start", json!({"name": p.name, "path": path.display().to_string()}));
+                self.record = Some(ActiveRecord {
+                    recorder,
+                    name: p.name,
+                    until: Instant::now() + Duration::from_secs(u64::from(p.max_secs.max(1))),
+                    finish_on: p.finish_on,
+                    started_ms: self.ctx.now_ms(),
+                });
+            }
+            Err(e) => {
+                warn!(error = %e, path = %path.display(), "cannot record");
+                self.event("record_failed", json!({"error": e.to_string()}));
+            }
+        }
+    }
+
+    async fn stop_recording(&mut self) {
+        let Some(rec) = self.record.take() else { return };
+        let duration_ms = rec.recorder.duration_ms(1);
+        let path = rec.recorder.path.clone();
+        // The writer thread finishes the file; the CDR does not wait for it.
+        drop(rec.recorder.finish());
+        self.ctx.store.recording(NewRecording {
+            call_id: self.dialog.call_id.clone(),
+            path: path.display().to_string(),
+            started_at_ms: rec.started_ms,
+            ended_at_ms: self.ctx.now_ms(),
+            channels: 1,
+            kind: "message".into(),
+        });
+        self.event("record_done", json!({"name": rec.name, "duration_ms": duration_ms}));
+        let file = path.display().to_string();
+        let actions = self.interp.as_mut().map(|i| i.on_event(Event::RecordDone { file, duration_ms }, Instant::now())).unwrap_or_default();
+        self.apply(actions).await;
+    }
+
+    /// Carries out what the IVR asks for.
+    async fn apply(&mut self, actions: Vec<Action>) {
+        {
+            for action in actions {
+                match action {
+                    Action::Play { prompts, .. } => {
+                        let mut any = false;
+                        for p in prompts {
+                            match self.ctx.prompts.get(&p.language, &p.name) {
+                                Some(clip) => {
+                                    self.player.enqueue(clip);
+                                    any = true;
+                                }
+                                None => warn!(prompt = %p.name, lang = %p.language, "prompt missing"),
+                            }
+                        }
+                        if !any {
+                            // Nothing to play still completes, so the flow does not stall.
+                            self.player.enqueue(Arc::from(vec![0i16; 160]));
+                        }
+                    }
+                    Action::StopPlayback => self.player.stop(),
+                    Action::Record { name_hint, max_secs, beep, finish_on } => {
+                        self.player.stop();
+                        let pending = PendingRecord { name: name_hint, max_secs, finish_on };
+                        match beep.then(|| self.ctx.prompts.get("zh", "beep")).flatten() {
+                            Some(clip) => {
+                                self.player.enqueue(clip);
+                                self.pending_record = Some(pending);
+                            }
+                            None => self.start_recording(pending),
+                        }
+                    }
+                    Action::Queue { queue, skills, priority } => {
+                        self.event("queued", json!({"queue": queue, "skills": skills, "priority": priority}));
+                        let hold = self.ctx.hold_music.clone().or_else(|| self.ctx.prompts.get("zh", "please_hold"));
+                        if let Some(clip) = hold {
+                            self.player.loop_clip(clip);
+                        }
+                        let _ = self.ctx.queued.send(QueuedCall {
+                            call_id: self.dialog.call_id.clone(),
+                            caller: self.caller.clone(),
+                            queue: queue.clone(),
+                            skills,
+                            priority,
+                        });
+                        self.queue = Some(queue);
+                    }
+                    Action::Hangup { cause } => self.hangup(&cause).await,
+                    Action::Log { node, step, detail } => {
+                        self.event(&format!("ivr.{step}"), json!({"node": node, "detail": detail}));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Ends the call from our side with a BYE.
+    async fn hangup(&mut self, cause: &str) {
+        if self.end.is_some() {
+            return;
+        }
+        if self.answered {
+            let bye = self.dialog.request(Method::Bye);
+            let _ = self.to_core.send(FromCall::Request { call_id: self.dialog.call_id.clone(), link: self.dialog.link, dest: self.dialog.dest, request: bye }).await;
+            self.event("bye", json!({"from": "hotline", "cause": cause}));
+        }
+        self.end = Some(cause.to_owned());
+    }
+
+    async fn finish(mut self, _started_ms: i64) {
+        if self.record.is_some() {
+            self.stop_recording().await;
+        }
+        let cause = self.end.clone().unwrap_or_else(|| "ended".into());
+        let digits = self.interp.as_ref().map(|i| i.digits().to_owned()).unwrap_or_default();
+        if let Some(interp) = self.interp.as_mut() {
+            let _ = interp.on_event(Event::Hangup, Instant::now());
+        }
+        self.event("ended", json!({"cause": cause}));
+        self.ctx.store.call_ended(CallEnd {
+            call_id: self.dialog.call_id.clone(),
+            at_ms: self.ctx.now_ms(),
+            cause,
+            digits,
+            queue: self.queue.clone(),
+        });
+        let _ = self.to_core.send(FromCall::Gone { call_id: self.dialog.call_id.clone() }).await;
+    }
+}
+
+/// The Chinese ringback tone: 450 Hz, one second on, four off.
+fn ringback_tone() -> Vec<i16> {
+    let mut tone = vec![0i16; 40_000];
+    let mut generator = hotline_media::ToneGenerator::new(&[450.0], 6000, 8000);
+    generator.fill(&mut tone[..8000]);
+    tone
+}

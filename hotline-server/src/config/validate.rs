@@ -1,0 +1,166 @@
+//! Semantic checks that serde cannot express: ranges, uniqueness, references between sections.
+
+use std::collections::{HashMap, HashSet};
+
+use super::Config;
+use super::locate::Problem;
+use super::media::KNOWN_CODECS;
+use super::trunk::{TRANSPORTS, TrunkKind};
+
+/// The first problem found, in file order (server, media, trunks, profiles, schedules).
+pub(crate) fn check(config: &Config) -> Result<(), Problem> {
+    check_server(config)?;
+    check_media(config)?;
+    check_trunks(config)?;
+    check_profiles(config)?;
+    check_schedules(config)
+}
+
+fn check_server(config: &Config) -> Result<(), Problem> {
+    let server = &config.server;
+    if server.max_calls == 0 {
+        return Err(Problem::new("server", None, "max_calls", "must be greater than 0".into()));
+    }
+    if let Err(err) = jiff::tz::TimeZone::get(&server.time_zone) {
+        let message = format!("unknown time zone \"{}\": {err}", server.time_zone);
+        return Err(Problem::new("server", None, "time_zone", message));
+    }
+    Ok(())
+}
+
+fn check_media(config: &Config) -> Result<(), Problem> {
+    let media = &config.media;
+    let problem = |key, message: String| Err(Problem::new("media", None, key, message));
+    for (key, port) in [("rtp_port_min", media.rtp_port_min), ("rtp_port_max", media.rtp_port_max)] {
+        // RTP on even ports, RTCP on the odd port above (RFC 3550 §11).
+        if port % 2 != 0 {
+            return problem(key, format!("port {port} must be even"));
+        }
+    }
+    if media.rtp_port_min == 0 || media.rtp_port_min >= media.rtp_port_max {
+        let message = format!(
+            "RTP port range {}..{} is empty: rtp_port_min must be above 0 and below rtp_port_max",
+            media.rtp_port_min, media.rtp_port_max
+        );
+        return Err(Problem::new("media", None, "rtp_port_min", message).or_key("rtp_port_max"));
+    }
+    if media.ptime_ms == 0 || media.ptime_ms % 10 != 0 || media.ptime_ms > 60 {
+        return problem("ptime_ms", format!("{} ms is not one of 10, 20, … 60", media.ptime_ms));
+    }
+    if media.codecs.is_empty() {
+        return problem("codecs", "at least one codec is needed".into());
+    }
+    let mut seen = HashSet::new();
+    for codec in &media.codecs {
+        if !KNOWN_CODECS.contains(&codec.as_str()) {
+            return problem("codecs", format!("unknown codec \"{codec}\" (known: PCMU, PCMA)"));
+        }
+        if !seen.insert(codec) {
+            return problem("codecs", format!("codec \"{codec}\" is listed twice"));
+        }
+    }
+    if media.no_rtp_timeout_secs == 0 {
+        return problem("no_rtp_timeout_secs", "must be greater than 0".into());
+    }
+    Ok(())
+}
+
+fn check_trunks(config: &Config) -> Result<(), Problem> {
+    let mut names = HashSet::new();
+    for (i, trunk) in config.trunk.iter().enumerate() {
+        let problem = |key, message: String| Err(Problem::new("trunk", Some(i), key, message));
+        if trunk.name.is_empty() {
+            return problem("name", "a trunk needs a name".into());
+        }
+        if !names.insert(trunk.name.as_str()) {
+            return problem("name", format!("duplicate trunk name \"{}\"", trunk.name));
+        }
+        if !TRANSPORTS.contains(&trunk.transport.as_str()) {
+            return problem(
+                "transport",
+                format!("unknown transport \"{}\" (expected \"udp\" or \"tcp\")", trunk.transport),
+            );
+        }
+        match trunk.kind {
+            TrunkKind::Peer if trunk.addresses.is_empty() => {
+                return problem("addresses", "a peer trunk needs at least one address".into());
+            }
+            TrunkKind::Register => {
+                let Some(registrar) = &trunk.registrar else {
+                    return problem("registrar", "a register trunk needs a registrar".into());
+                };
+                if trunk.registrar_host().is_none() {
+                    return problem(
+                        "registrar",
+                        format!("invalid registrar \"{registrar}\" (expected \"sip:host:port\")"),
+                    );
+                }
+                if trunk.username.as_deref().is_none_or(str::is_empty) {
+                    return problem("username", "a register trunk needs a username".into());
+                }
+                if trunk.expires_secs == 0 {
+                    return problem("expires_secs", "must be greater than 0".into());
+                }
+            }
+            TrunkKind::Peer => {}
+        }
+    }
+    Ok(())
+}
+
+fn check_profiles(config: &Config) -> Result<(), Problem> {
+    let schedules: HashSet<&str> = config.schedule.iter().map(|s| s.name.as_str()).collect();
+    let mut names = HashSet::new();
+    let mut numbers: HashMap<&str, &str> = HashMap::new();
+    let mut default: Option<&str> = None;
+    for (i, profile) in config.profile.iter().enumerate() {
+        let problem = |key, message: String| Err(Problem::new("profile", Some(i), key, message));
+        if profile.name.is_empty() {
+            return problem("name", "a profile needs a name".into());
+        }
+        if !names.insert(profile.name.as_str()) {
+            return problem("name", format!("duplicate profile name \"{}\"", profile.name));
+        }
+        if profile.flow.is_empty() {
+            return problem("flow", "a profile needs a flow".into());
+        }
+        for number in &profile.numbers {
+            if let Some(other) = numbers.insert(number, &profile.name) {
+                return problem(
+                    "numbers",
+                    format!("number \"{number}\" already belongs to profile \"{other}\""),
+                );
+            }
+        }
+        if profile.default {
+            if let Some(first) = default {
+                return problem(
+                    "default",
+                    format!("profile \"{first}\" is already the default; only one may be"),
+                );
+            }
+            default = Some(&profile.name);
+        }
+        if let Some(schedule) = &profile.schedule
+            && !schedules.contains(schedule.as_str())
+        {
+            return problem("schedule", format!("no [[schedule]] is named \"{schedule}\""));
+        }
+    }
+    if default.is_none() {
+        let message = "no profile has default = true; exactly one must".to_owned();
+        return Err(Problem::new("profile", Some(0), "default", message));
+    }
+    Ok(())
+}
+
+fn check_schedules(config: &Config) -> Result<(), Problem> {
+    let mut names = HashSet::new();
+    for (i, schedule) in config.schedule.iter().enumerate() {
+        if !names.insert(schedule.name.as_str()) {
+            let message = format!("duplicate schedule name \"{}\"", schedule.name);
+            return Err(Problem::new("schedule", Some(i), "name", message));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,111 @@
+//! All SQL of the server: a SQLite file in WAL mode, numbered migrations, reads on [`Store`],
+//! writes from call tasks through the batching [`StoreWriter`].
+
+mod calls;
+mod connection;
+mod error;
+mod migrate;
+mod recordings;
+mod rows;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+pub use error::StoreError;
+pub use migrate::SCHEMA_VERSION;
+pub use rows::{
+    CallEnd, CallEventRow, CallRow, CallState, CdrRow, NewCall, NewRecording, RecordingKind,
+    RecordingRow,
+};
+pub use writer::{BATCH_LIMIT, StoreWriter, WriteCommand, WriterHandle, spawn_writer};
+
+/// End cause written by [`Store::close_open_calls`].
+pub const RESTART_CAUSE: &str = "server restart";
+
+/// A connection for reads and maintenance. Thread-safe (one connection behind a mutex); the
+/// hot write path goes through [`spawn_writer`] instead.
+pub struct Store {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens or creates the database: creates parent directories, enables WAL and foreign
+    /// keys, runs `quick_check` and applies missing migrations. Fails with
+    /// [`StoreError::Locked`] if another process holds the write lock for longer than 5 s,
+    /// [`StoreError::Corrupt`] for a damaged file, [`StoreError::TooNew`] for a schema from a
+    /// newer binary.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Self::open_with_busy_timeout(path, connection::BUSY_TIMEOUT)
+    }
+
+    /// [`Store::open`] with another wait for a locked database.
+    pub fn open_with_busy_timeout(path: &Path, busy_timeout: Duration) -> Result<Store, StoreError> {
+        let conn = connection::open(path, busy_timeout)?;
+        Ok(Store { conn: Mutex::new(conn), path: path.to_owned() })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite inconsistent: keep going.
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn call(&self, id: &str) -> Result<Option<CallRow>, StoreError> {
+        calls::call(&self.conn(), id)
+    }
+
+    /// The call's event log, oldest first.
+    pub fn call_events(&self, id: &str) -> Result<Vec<CallEventRow>, StoreError> {
+        calls::call_events(&self.conn(), id)
+    }
+
+    pub fn cdr(&self, call_id: &str) -> Result<Option<CdrRow>, StoreError> {
+        calls::cdr(&self.conn(), call_id)
+    }
+
+    /// CDRs of calls started in `[from_ms, to_ms)`, oldest first.
+    pub fn cdrs_between(&self, from_ms: i64, to_ms: i64) -> Result<Vec<CdrRow>, StoreError> {
+        calls::cdrs_between(&self.conn(), from_ms, to_ms)
+    }
+
+    pub fn recordings_for_call(&self, call_id: &str) -> Result<Vec<RecordingRow>, StoreError> {
+        recordings::recordings_for_call(&self.conn(), call_id)
+    }
+
+    /// Calls not yet ended (ringing or answered).
+    pub fn open_call_count(&self) -> Result<usize, StoreError> {
+        calls::open_call_count(&self.conn())
+    }
+
+    /// Start-up recovery: ends every call left open by a previous run (cause
+    /// [`RESTART_CAUSE`]), with its `ended` event and CDR, in one transaction. Returns how
+    /// many were closed. Run it before the writer accepts new calls.
+    pub fn close_open_calls(&self, now_ms: i64) -> Result<usize, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let open = calls::open_call_ids(&tx)?;
+        for call_id in &open {
+            let end = CallEnd {
+                call_id: call_id.clone(),
+                at_ms: now_ms,
+                cause: RESTART_CAUSE.to_owned(),
+                digits: String::new(),
+                queue: None,
+            };
+            calls::end_call(&tx, &end)?;
+        }
+        tx.commit()?;
+        Ok(open.len())
+    }
+}
+
+#[cfg(test)]
+mod tests;

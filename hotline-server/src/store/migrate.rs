@@ -1,0 +1,46 @@
+//! Numbered schema migrations, embedded in the binary and tracked by `PRAGMA user_version`.
+
+use std::path::Path;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::StoreError;
+
+/// Migration `n` (1-based) brings the schema from version `n - 1` to `n`. Append only.
+pub(crate) const MIGRATIONS: &[(&str, &str)] =
+    &[("0001_calls", include_str!("migrations/0001_calls.sql"))];
+
+/// The schema version this binary creates and understands.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Applies the missing migrations, each in its own transaction.
+///
+/// Each step takes the write lock first (BEGIN IMMEDIATE), even when nothing is left to do:
+/// that is also how a database held by another writer is detected at open.
+pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let at_open = |err| StoreError::at_open(path, err);
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(at_open)?;
+        let version: i64 =
+            tx.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(at_open)?;
+        if version < 0 {
+            let detail = format!("negative schema version {version}");
+            return Err(StoreError::Corrupt { path: path.to_owned(), detail });
+        }
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                path: path.to_owned(),
+                found: version,
+                known: SCHEMA_VERSION,
+            });
+        }
+        let Some(&(name, sql)) = MIGRATIONS.get(version as usize) else {
+            return tx.commit().map_err(at_open);
+        };
+        let failed = |source| StoreError::Migration { path: path.to_owned(), name, source };
+        tx.execute_batch(sql).map_err(failed)?;
+        tx.pragma_update(None, "user_version", version + 1).map_err(failed)?;
+        tx.commit().map_err(failed)?;
+        tracing::info!(path = %path.display(), migration = name, "database migrated");
+    }
+}

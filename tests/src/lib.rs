@@ -1,0 +1,168 @@
+//! Whole-system test helpers: a real server on free ports with a temporary data folder, SIPp
+//! runs, and reads of the call records in the real SQLite file.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hotline_server::config::Config;
+use hotline_server::{Running, ServerOptions};
+
+/// A running server with its own temporary data folder.
+pub struct TestServer {
+    pub running: Running,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// Starts the embedded defaults on free loopback ports, after `tweak` has had its say.
+    pub async fn start(tweak: impl FnOnce(&mut Config)) -> TestServer {
+        Self::start_with(tweak, ServerOptions::default()).await
+    }
+
+    pub async fn start_with(tweak: impl FnOnce(&mut Config), options: ServerOptions) -> TestServer {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = hotline_server::config::load(None).expect("embedded defaults load");
+        config.server.sip_listen = "127.0.0.1:0".parse().expect("addr");
+        config.server.api_listen = "127.0.0.1:0".parse().expect("addr");
+        config.server.data_dir = dir.path().join("data");
+        config.server.assets_dir = assets_dir().display().to_string();
+        tweak(&mut config);
+        let running = hotline_server::start(config, options).await.expect("server starts");
+        TestServer { running, dir }
+    }
+
+    pub fn sip(&self) -> SocketAddr {
+        self.running.sip_udp
+    }
+
+    /// Opens the server's real SQLite file (read side) after flushing pending writes.
+    pub async fn db(&self) -> rusqlite::Connection {
+        self.running.flush().await;
+        rusqlite::Connection::open(&self.running.db_path).expect("open db")
+    }
+
+    /// The kinds of the events of the only (or latest) call, with their JSON detail.
+    pub async fn events_of_latest_call(&self) -> Vec<(String, serde_json::Value)> {
+        let db = self.db().await;
+        let id: String = db
+            .query_row("SELECT id FROM calls ORDER BY started_at DESC, rowid DESC LIMIT 1", [], |r| r.get(0))
+            .expect("a call was recorded");
+        events(&db, &id)
+    }
+
+    /// Waits until no call is active (the server has written every end).
+    pub async fn wait_idle(&self, limit: Duration) {
+        let until = tokio::time::Instant::now() + limit;
+        while self.running.active_calls.load(std::sync::atomic::Ordering::Acquire) > 0 {
+            assert!(tokio::time::Instant::now() < until, "calls still active after {limit:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.running.flush().await;
+    }
+}
+
+pub fn events(db: &rusqlite::Connection, call_id: &str) -> Vec<(String, serde_json::Value)> {
+    let mut st = db.prepare("SELECT kind, detail FROM call_events WHERE call_id = ?1 ORDER BY id").expect("prepare");
+    st.query_map([call_id], |r| {
+        let kind: String = r.get(0)?;
+        let detail: String = r.get(1)?;
+        Ok((kind, serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null)))
+    })
+    .expect("query")
+    .map(|r| r.expect("row"))
+    .collect()
+}
+
+/// The project's assets folder.
+pub fn assets_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets")
+}
+
+pub fn scenario_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
+}
+
+/// Writes a scenario template with its placeholders replaced into `dir`.
+pub fn scenario_from_template(name: &str, dir: &Path, subst: &[(&str, &str)]) -> PathBuf {
+    let mut text = std::fs::read_to_string(scenario_dir().join(name)).expect("template");
+    for (k, v) in subst {
+        text = text.replace(k, v);
+    }
+    let out = dir.join(name.replace(".tmpl", ".xml"));
+    std::fs::write(&out, text).expect("write scenario");
+    out
+}
+
+/// The result of one SIPp run.
+#[derive(Debug)]
+pub struct SippRun {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs SIPp as a client against the server; panics with a clear message if SIPp is missing.
+pub async fn sipp(scenario: &Path, server: SocketAddr, extra: &[&str], limit: Duration) -> SippRun {
+    let mut cmd = tokio::process::Command::new("sipp");
+    cmd.arg(server.to_string())
+        .arg("-sf")
+        .arg(scenario)
+        .args(["-i", "127.0.0.1", "-p", "0", "-mp", &free_udp_port_even().to_string(), "-nostdin", "-timeout_error"])
+        .args(["-timeout", &format!("{}s", limit.as_secs().max(1))])
+        .args(["-trace_err", "-error_file", &std::env::temp_dir().join(format!("sipp-{}.err", std::process::id())).display().to_string()])
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let out = tokio::time::timeout(limit + Duration::from_secs(10), cmd.output())
+        .await
+        .expect("sipp finished in time")
+        .expect("sipp runs (apt-get install sip-tester)");
+    SippRun {
+        success: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A free even UDP port (RTP convention), released before returning.
+pub fn free_udp_port_even() -> u16 {
+    for _ in 0..100 {
+        let s = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+        let p = s.local_addr().expect("addr").port();
+        if p % 2 == 0 && std::net::UdpSocket::bind(("127.0.0.1", p + 1)).is_ok() {
+            return p;
+        }
+    }
+    panic!("no free even port")
+}
+
+/// Decodes RTP payloads arriving on `sock` for `dur`; returns the samples heard and the sender.
+pub async fn listen_rtp(sock: &tokio::net::UdpSocket, dur: Duration, codec: hotline_media::Codec) -> (Vec<i16>, Option<SocketAddr>) {
+    let mut heard = Vec::new();
+    let mut from = None;
+    let mut buf = vec![0u8; 2048];
+    let until = tokio::time::Instant::now() + dur;
+    while let Ok(Ok((n, src))) = tokio::time::timeout_at(until, sock.recv_from(&mut buf)).await {
+        if let Ok((h, payload)) = hotline_media::parse_rtp(&buf[..n]) {
+            if h.payload_type == codec.payload_type() {
+                let mut pcm = vec![0i16; payload.len()];
+                codec.decode(payload, &mut pcm);
+                heard.extend_from_slice(&pcm);
+                from = Some(src);
+            }
+        }
+    }
+    (heard, from)
+}
+
+/// A fixed clock for schedule tests.
+pub fn fixed_clock(at: &str) -> hotline_server::calls::Clock {
+    let ts: jiff::Timestamp = at.parse().expect("timestamp");
+    Arc::new(move || ts)
+}
+
