@@ -16,6 +16,14 @@
 //! loop { sleep_until(acd.next_deadline()); acd.poll(now); }       // ring timeouts, wrap-up, …
 //! ```
 //! Every input returns `Result<Vec<AcdEffect>, AcdError>`; on `Err` nothing changed.
+//! Inputs: [`Acd::define_queue`], [`Acd::log_in`], [`Acd::log_out`], [`Acd::set_ready`],
+//! [`Acd::set_not_ready`], [`Acd::end_wrap_up`], [`Acd::extend_wrap_up`],
+//! [`Acd::call_arrived`], [`Acd::call_abandoned`], [`Acd::answer`], [`Acd::reject`] (also
+//! what the server sends when the agent's client declines), [`Acd::call_ended`],
+//! [`Acd::agent_disconnected`], [`Acd::agent_reconnected`], [`Acd::pick_up`], and
+//! [`Acd::poll`] for timers. Queries: [`Acd::next_deadline`], [`Acd::queue_snapshot`],
+//! [`Acd::agent_state`]. Queue snapshots are emitted only when a queue's calls or agent
+//! counts change; ask [`Acd::queue_snapshot`] for the current one (e.g. a new wallboard).
 //!
 //! # Rules
 //! - **Eligible** agent: logged in, connected, ready, and has every skill the queue requires
@@ -27,7 +35,8 @@
 //!   the required skills), then the lower agent id. Agents who rejected or missed a call are
 //!   tried last for it.
 //! - **Ring timeout**: the offer is cancelled, the agent set not-ready
-//!   ([`REASON_MISSED`], 未接) and the call offered to the next agent.
+//!   ([`REASON_MISSED`], 未接) and the call offered to the next agent (under ring-all every
+//!   agent that let it ring is). A rejecting agent stays ready.
 //! - **First contact** (首问负责制): a call naming a last agent who is connected and skilled goes to
 //!   that agent first if ready; if that agent is busy (ringing, on a call, wrap-up) the call
 //!   waits for it up to the queue's `first_contact_wait`, then is routed normally.
@@ -37,9 +46,11 @@
 //!   and when no agent with the skills is logged in (`NoAgents`, checked on arrival and
 //!   whenever agents log out). With [`OverflowTarget::None`] a full queue rejects the call and
 //!   the other causes leave it waiting.
-//! - **Announcements** every `announce_interval` after entering the queue (not while ringing):
-//!   position (1 = next) and estimated wait = position × the queue's rolling average handle
-//!   time (talk + wrap-up) ÷ max(1, logged-in skilled agents).
+//! - **Announcements** every `announce_interval`, the first one interval after entering the
+//!   queue, skipped while the call rings at an agent: position (1 = next; ringing calls ahead
+//!   count) and estimated wait = position × the queue's rolling average handle time
+//!   (talk + configured wrap-up, last `handle_time_window` calls) ÷ max(1, logged-in skilled
+//!   agents).
 //! - **Disconnect**: a ringing offer is cancelled and the call goes back to the head of its
 //!   queue at once; a ready or ringing agent turns not-ready ([`REASON_DISCONNECTED`]); a
 //!   call in progress is left alone. Reconnecting within `disconnect_grace` keeps the agent
@@ -70,7 +81,7 @@ mod timers;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use rand::SeedableRng;
@@ -285,7 +296,10 @@ impl Acd {
             {
                 queue_id = vip_queue.clone();
             }
-            let boost = self.queues.get(&queue_id).map_or(0, |q| q.config.vip_priority_boost);
+            let boost = self
+                .queues
+                .get(&queue_id)
+                .map_or(0, |q| q.config.vip_priority_boost);
             priority = priority.saturating_add(boost);
         }
         let queue = self.queues.get(&queue_id).map(|q| &q.config);
@@ -312,7 +326,7 @@ impl Acd {
             first_contact,
             next_announce: None,
             max_wait_at: None,
-            declined: std::collections::BTreeSet::new(),
+            declined: BTreeSet::new(),
         };
         self.ledger.arrived += 1;
         let mut fx = Vec::new();
@@ -440,7 +454,10 @@ impl Acd {
             .get(&entry.queue)
             .map(|q| q.config.skills.as_slice())
             .unwrap_or_default();
-        let a = self.agents.get(agent).ok_or_else(|| AcdError::UnknownAgent(agent.clone()))?;
+        let a = self
+            .agents
+            .get(agent)
+            .ok_or_else(|| AcdError::UnknownAgent(agent.clone()))?;
         if !a.eligible(required, entry.backup_group.as_deref()) {
             return Err(AcdError::MissingSkill {
                 agent: agent.clone(),

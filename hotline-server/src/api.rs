@@ -11,21 +11,23 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use crate::calls::Context;
+use crate::sip::registration::StatusBoard;
 
 #[derive(Clone)]
 struct ApiState {
     ctx: Arc<Context>,
     active: Arc<AtomicUsize>,
+    registrations: StatusBoard,
 }
 
 /// Binds the API and serves it until shutdown; returns the bound address.
-pub async fn serve(listen: SocketAddr, ctx: Arc<Context>, active: Arc<AtomicUsize>, shutdown: CancellationToken) -> std::io::Result<SocketAddr> {
+pub async fn serve(listen: SocketAddr, ctx: Arc<Context>, active: Arc<AtomicUsize>, registrations: StatusBoard, shutdown: CancellationToken) -> std::io::Result<SocketAddr> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     let app = Router::new()
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
         .route("/metrics", get(metrics))
-        .with_state(ApiState { ctx, active });
+        .with_state(ApiState { ctx, active, registrations });
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).with_graceful_shutdown(async move { shutdown.cancelled().await }).await;
     });
@@ -41,5 +43,6 @@ async fn metrics(State(s): State<ApiState>) -> Json<Value> {
         "rtp_frames_late": m.frames_late.load(Ordering::Relaxed),
         "rtp_packets_received": m.packets_received.load(Ordering::Relaxed),
         "rtp_packets_dropped": m.packets_dropped.load(Ordering::Relaxed),
+        "registrations": s.registrations.lock().map(|r| r.clone()).unwrap_or_default(),
     }))
 }

@@ -30,9 +30,9 @@ pub use cidr::{Cidr, CidrParseError};
 pub use error::ConfigError;
 pub use holidays::{Holidays, load_holidays, load_holidays_file};
 pub use media::{KNOWN_CODECS, MediaConfig};
-pub use profile::{Language, ProfileConfig};
+pub use profile::{LANGUAGES, ProfileConfig};
 pub use recording::{RecordingConfig, RecordingPolicy};
-pub use schedule::{Period, ScheduleConfig, TimeRange};
+pub use schedule::{ScheduleConfig, WEEKDAYS};
 pub use server::ServerConfig;
 pub use trunk::{TRANSPORTS, TrunkConfig, TrunkKind};
 
@@ -44,18 +44,21 @@ pub const DEFAULT_TOML: &str = include_str!("../../assets/hotline.toml");
 /// How errors in [`DEFAULT_TOML`] are attributed.
 pub const DEFAULT_FILE_NAME: &str = "assets/hotline.toml";
 
-/// The whole configuration. Field names are the TOML section names.
+/// The whole configuration. Field names are the TOML section names (plural for arrays).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub server: ServerConfig,
     pub media: MediaConfig,
     /// `[[trunk]]` entries, in file order.
-    pub trunk: Vec<TrunkConfig>,
+    #[serde(rename = "trunk")]
+    pub trunks: Vec<TrunkConfig>,
     /// `[[profile]]` entries, in file order.
-    pub profile: Vec<ProfileConfig>,
+    #[serde(rename = "profile")]
+    pub profiles: Vec<ProfileConfig>,
     /// `[[schedule]]` entries, in file order.
-    pub schedule: Vec<ScheduleConfig>,
+    #[serde(rename = "schedule")]
+    pub schedules: Vec<ScheduleConfig>,
     pub acd: AcdConfig,
     pub recording: RecordingConfig,
 }
@@ -79,8 +82,10 @@ pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
     match path {
         None => parse(DEFAULT_TOML, DEFAULT_FILE_NAME),
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|source| ConfigError::Read { file: path.to_owned(), source })?;
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                file: path.to_owned(),
+                source,
+            })?;
             parse(&text, &path.display().to_string())
         }
     }
@@ -110,22 +115,24 @@ impl Config {
     /// # Panics
     /// If there are no profiles, which [`Config::validate`] rules out.
     pub fn profile_for_dnis(&self, dnis: &str) -> &ProfileConfig {
-        self.profile
+        self.profiles
             .iter()
             .find(|p| p.numbers.iter().any(|n| n == dnis))
-            .or_else(|| self.profile.iter().find(|p| p.default))
-            .or_else(|| self.profile.first())
+            .or_else(|| self.profiles.iter().find(|p| p.default))
+            .or_else(|| self.profiles.first())
             .expect("a validated configuration has a default profile")
     }
 
     /// The peer trunk whose allow-list contains `ip` (first in file order).
     pub fn trunk_for_source(&self, ip: IpAddr) -> Option<&TrunkConfig> {
-        self.trunk.iter().find(|t| t.kind == TrunkKind::Peer && t.allows(ip))
+        self.trunks
+            .iter()
+            .find(|t| t.kind == TrunkKind::Peer && t.allows(ip))
     }
 
     /// A schedule by name.
     pub fn schedule_named(&self, name: &str) -> Option<&ScheduleConfig> {
-        self.schedule.iter().find(|s| s.name == name)
+        self.schedules.iter().find(|s| s.name == name)
     }
 }
 

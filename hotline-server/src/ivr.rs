@@ -22,7 +22,7 @@ pub mod vars;
 pub use action::{Action, Event};
 pub use check::{Finding, Severity, check, check_path};
 pub use flow::{Flow, Node, Step};
-pub use flow_set::FlowSet;
+pub use flow_set::{FlowSet, load_dir};
 pub use interpreter::Interpreter;
 pub use load::{FlowError, load_flow};
 pub use prompt::PromptRef;

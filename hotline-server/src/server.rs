@@ -15,6 +15,8 @@ use crate::media::ports::PortPool;
 use crate::media::prompts::Prompts;
 use crate::media::rtp_leg::MediaStats;
 use crate::sip::core::{self, CoreSettings};
+use crate::sip::registration::{self, RegistrationSpec, StatusBoard};
+use crate::sip::transport::Link;
 use crate::store::{Store, StoreWriter, WriterHandle};
 
 /// Why the server did not start; each names what to fix.
@@ -52,6 +54,7 @@ pub struct Running {
     pub data_dir: PathBuf,
     pub context: Arc<Context>,
     pub active_calls: Arc<AtomicUsize>,
+    pub registrations: StatusBoard,
     shutdown: CancellationToken,
     core_task: tokio::task::JoinHandle<()>,
     writer: Option<WriterHandle>,
@@ -195,16 +198,23 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
     };
     let sip_udp = transports.udp_addr;
     let sip_tcp = transports.tcp_addr;
+    let (to_core, from_calls) = mpsc::channel(8192);
     let core_task = tokio::spawn(core::run(
         Arc::new(Calls(context.clone())),
         transports,
         settings,
         inbound_rx,
         active.clone(),
+        (to_core.clone(), from_calls),
         shutdown.clone(),
     ));
+    let registrations: StatusBoard = Arc::default();
+    for spec in registration_specs(&context.config).await? {
+        let local = if spec.link.reliable() { sip_tcp } else { sip_udp };
+        tokio::spawn(registration::run(spec, local, to_core.clone(), registrations.clone(), shutdown.clone()));
+    }
     let api_listen = context.config.server.api_listen;
-    let api = crate::api::serve(api_listen, context.clone(), active.clone(), shutdown.clone())
+    let api = crate::api::serve(api_listen, context.clone(), active.clone(), registrations.clone(), shutdown.clone())
         .await
         .map_err(|error| StartError::Listen { addr: api_listen, error })?;
     info!(%sip_udp, %sip_tcp, %api, db = %db_path.display(), "hotline-server ready");
@@ -216,6 +226,7 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
         data_dir,
         context,
         active_calls: active,
+        registrations,
         shutdown,
         core_task,
         writer: Some(writer_handle),
@@ -245,4 +256,34 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Star
     shutdown.cancelled().await;
     running.shutdown().await;
     Ok(())
+}
+
+/// The registrations to keep, one per `kind = "register"` trunk, with the registrar resolved.
+async fn registration_specs(config: &Config) -> Result<Vec<RegistrationSpec>, StartError> {
+    let mut out = Vec::new();
+    for t in config.trunks.iter().filter(|t| t.kind == crate::config::TrunkKind::Register) {
+        let bad = |why: &str| crate::config::ConfigError::message(format!("trunk \"{}\": {why}", t.name));
+        let registrar = t.registrar.clone().ok_or_else(|| bad("registrar missing"))?;
+        let uri = hotline_sip::Uri::parse(&registrar).map_err(|_| bad("registrar is not a SIP URI"))?;
+        let port = uri.port.unwrap_or(5060);
+        let addr = tokio::net::lookup_host((uri.host.trim_matches(['[', ']']), port))
+            .await
+            .ok()
+            .and_then(|mut a| a.next())
+            .ok_or_else(|| bad("registrar host does not resolve"))?;
+        let username = t.username.clone().ok_or_else(|| bad("username missing"))?;
+        out.push(RegistrationSpec {
+            trunk: t.name.clone(),
+            registrar,
+            registrar_addr: addr,
+            // Registration goes over UDP; outbound TCP connections come with outbound calls.
+            link: Link::Udp,
+            password: t.password.clone().unwrap_or_default(),
+            domain: t.domain.clone().unwrap_or_else(|| uri.host.clone()),
+            contact_user: t.contact_user.clone().unwrap_or_else(|| username.clone()),
+            username,
+            expires_secs: t.expires_secs,
+        });
+    }
+    Ok(out)
 }

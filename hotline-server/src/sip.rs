@@ -5,4 +5,5 @@
 
 pub mod core;
 pub mod number;
+pub mod registration;
 pub mod transport;

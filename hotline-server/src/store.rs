@@ -18,7 +18,7 @@ use rusqlite::{Connection, TransactionBehavior};
 pub use error::StoreError;
 pub use migrate::SCHEMA_VERSION;
 pub use rows::{
-    CallEnd, CallEventRow, CallRow, CallState, CdrRow, NewCall, NewRecording, RecordingKind,
+    CallEnd, CallEventRow, CallRow, CallState, CdrRow, NewCall, NewRecording, RECORDING_KINDS,
     RecordingRow,
 };
 pub use writer::{BATCH_LIMIT, StoreWriter, WriteCommand, WriterHandle, spawn_writer};
@@ -44,9 +44,15 @@ impl Store {
     }
 
     /// [`Store::open`] with another wait for a locked database.
-    pub fn open_with_busy_timeout(path: &Path, busy_timeout: Duration) -> Result<Store, StoreError> {
+    pub fn open_with_busy_timeout(
+        path: &Path,
+        busy_timeout: Duration,
+    ) -> Result<Store, StoreError> {
         let conn = connection::open(path, busy_timeout)?;
-        Ok(Store { conn: Mutex::new(conn), path: path.to_owned() })
+        Ok(Store {
+            conn: Mutex::new(conn),
+            path: path.to_owned(),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -101,6 +107,9 @@ impl Store {
                 queue: None,
             };
             calls::end_call(&tx, &end)?;
+            // No call task is left to log it.
+            let detail = serde_json::json!({ "cause": RESTART_CAUSE });
+            calls::append_event(&tx, call_id, now_ms, "ended", &detail)?;
         }
         tx.commit()?;
         Ok(open.len())

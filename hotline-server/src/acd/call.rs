@@ -55,7 +55,10 @@ pub(super) enum Phase {
         deadline: Instant,
     },
     /// Answered; no longer in a queue, held until the call ends.
-    Connected { agent: AgentId, since: Instant },
+    Connected {
+        agent: AgentId,
+        since: Instant,
+    },
 }
 
 #[derive(Debug, Clone)]

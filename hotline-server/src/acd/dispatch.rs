@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::time::Instant;
 
 use super::agent::Agent;
-use super::call::Phase;
+use super::call::{CallEntry, Phase};
 use super::effect::{AcdEffect, AgentState, CancelReason, StateCause};
 use super::ids::{AgentId, CallId};
 use super::settings::Strategy;
@@ -28,7 +28,7 @@ impl Acd {
             .queues
             .values()
             .flat_map(|q| q.calls.iter().copied())
-            .filter(|(_, id)| self.calls.get(id).is_some_and(|c| c.is_waiting()))
+            .filter(|(_, id)| self.calls.get(id).is_some_and(CallEntry::is_waiting))
             .collect();
         order.sort();
         for (_, call) in order {
@@ -145,14 +145,23 @@ impl Acd {
         self.release_offer(call, agent, reason, fx);
         if let Some(entry) = self.calls.get_mut(&call) {
             entry.declined.insert(agent.clone());
-            if entry.first_contact.as_ref().is_some_and(|(a, _)| a == agent) {
+            if entry
+                .first_contact
+                .as_ref()
+                .is_some_and(|(a, _)| a == agent)
+            {
                 entry.first_contact = None;
             }
         }
     }
 
     /// Cancels every remaining offer of a call; those agents are ready again.
-    pub(super) fn withdraw_all(&mut self, call: CallId, reason: CancelReason, fx: &mut Vec<AcdEffect>) {
+    pub(super) fn withdraw_all(
+        &mut self,
+        call: CallId,
+        reason: CancelReason,
+        fx: &mut Vec<AcdEffect>,
+    ) {
         let ringing = match self.calls.get(&call).map(|e| &e.phase) {
             Some(Phase::Offered { agents, .. }) => agents.clone(),
             _ => return,
@@ -196,6 +205,7 @@ impl Acd {
             agent: agent.clone(),
             since: now,
         };
+        entry.first_contact = None;
         fx.push(AcdEffect::Connect {
             call,
             agent: agent.clone(),

@@ -18,10 +18,18 @@ pub enum AgentState {
     LoggedOut,
     Ready,
     /// 临时闭席, with the agent's (or the ACD's) reason code.
-    NotReady { reason: String },
-    Ringing { call: CallId },
-    OnCall { call: CallId },
-    WrapUp { until: Instant },
+    NotReady {
+        reason: String,
+    },
+    Ringing {
+        call: CallId,
+    },
+    OnCall {
+        call: CallId,
+    },
+    WrapUp {
+        until: Instant,
+    },
 }
 
 impl AgentState {
@@ -135,7 +143,10 @@ pub enum AcdEffect {
         reason: CancelReason,
     },
     /// Bridge `call` with `agent` (after an answer or a pick-up). The call leaves its queue.
-    Connect { call: CallId, agent: AgentId },
+    Connect {
+        call: CallId,
+        agent: AgentId,
+    },
     AgentState {
         agent: AgentId,
         state: AgentState,
@@ -155,6 +166,9 @@ pub enum AcdEffect {
         cause: OverflowCause,
     },
     /// The call left the ACD unserved; the server plays a busy message and hangs up.
-    Rejected { call: CallId, cause: RejectCause },
+    Rejected {
+        call: CallId,
+        cause: RejectCause,
+    },
     QueueSnapshot(QueueSnapshot),
 }

@@ -34,5 +34,8 @@ pub enum AcdError {
     #[error("skill {skill} level {level} is outside 1..=10")]
     SkillLevel { skill: String, level: u8 },
     #[error("queue {queue}: {problem}")]
-    InvalidQueue { queue: QueueId, problem: &'static str },
+    InvalidQueue {
+        queue: QueueId,
+        problem: &'static str,
+    },
 }

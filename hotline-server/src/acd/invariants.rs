@@ -26,7 +26,10 @@ impl Acd {
         let accounted =
             self.calls.len() as u64 + l.completed + l.overflowed_out + l.rejected + l.abandoned;
         if accounted != l.arrived {
-            return Err(format!("{} calls arrived but {accounted} accounted for", l.arrived));
+            return Err(format!(
+                "{} calls arrived but {accounted} accounted for",
+                l.arrived
+            ));
         }
 
         let mut in_queues: BTreeMap<CallId, usize> = BTreeMap::new();
@@ -36,7 +39,10 @@ impl Acd {
             }
             for (key, id) in &queue.calls {
                 *in_queues.entry(*id).or_default() += 1;
-                let entry = self.calls.get(id).ok_or(format!("{id} queued in {name} but unknown"))?;
+                let entry = self
+                    .calls
+                    .get(id)
+                    .ok_or(format!("{id} queued in {name} but unknown"))?;
                 if entry.queue != *name || entry.key != *key || !entry.in_queue() {
                     return Err(format!("{id} in queue {name} does not belong there"));
                 }
@@ -86,14 +92,20 @@ impl Acd {
                 _ => None,
             };
             if call.is_some() && holder.get(&agent.id).copied() != call {
-                return Err(format!("agent {} has a call the ACD does not track", agent.id));
+                return Err(format!(
+                    "agent {} has a call the ACD does not track",
+                    agent.id
+                ));
             }
             if !agent.connected && agent.logged_in() {
                 if matches!(agent.state, AgentState::Ready | AgentState::Ringing { .. }) {
                     return Err(format!("disconnected agent {} is available", agent.id));
                 }
                 if agent.grace_until.is_none() {
-                    return Err(format!("disconnected agent {} has no grace timer", agent.id));
+                    return Err(format!(
+                        "disconnected agent {} has no grace timer",
+                        agent.id
+                    ));
                 }
             }
             if agent.resume_ready
@@ -102,7 +114,10 @@ impl Acd {
                         reason: REASON_DISCONNECTED.to_owned(),
                     })
             {
-                return Err(format!("agent {} would resume from a wrong state", agent.id));
+                return Err(format!(
+                    "agent {} would resume from a wrong state",
+                    agent.id
+                ));
             }
         }
         Ok(())

@@ -32,7 +32,10 @@ impl Acd {
         let cause = if queue.is_full() {
             Some(OverflowCause::MaxLength)
         } else if config.overflow != OverflowTarget::None
-            && !self.agents.values().any(|a| a.logged_in() && a.has_skills(&config.skills))
+            && !self
+                .agents
+                .values()
+                .any(|a| a.logged_in() && a.has_skills(&config.skills))
         {
             Some(OverflowCause::NoAgents)
         } else {

@@ -53,7 +53,9 @@ impl Queue {
     }
 
     pub fn is_full(&self) -> bool {
-        self.config.max_length.is_some_and(|max| self.calls.len() >= max)
+        self.config
+            .max_length
+            .is_some_and(|max| self.calls.len() >= max)
     }
 
     /// Keeps the last `window` handle times (talk + configured wrap-up).
@@ -93,9 +95,9 @@ mod tests {
         let default = Duration::from_secs(100);
         assert_eq!(q.estimated_wait_secs(3, 0, default), 300);
         assert_eq!(q.estimated_wait_secs(3, 2, default), 150);
-        q.record_handle_time(Duration::from_secs(60), 2);
-        q.record_handle_time(Duration::from_secs(120), 2);
-        q.record_handle_time(Duration::from_secs(180), 2);
+        q.record_handle_time(Duration::from_mins(1), 2);
+        q.record_handle_time(Duration::from_mins(2), 2);
+        q.record_handle_time(Duration::from_mins(3), 2);
         // Window of 2: (120 + 180) / 2 = 150.
         assert_eq!(q.estimated_wait_secs(2, 3, default), 100);
     }

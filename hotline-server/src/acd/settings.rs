@@ -22,8 +22,8 @@ pub struct AcdSettings {
 impl Default for AcdSettings {
     fn default() -> Self {
         Self {
-            disconnect_grace: Duration::from_secs(60),
-            default_handle_time: Duration::from_secs(180),
+            disconnect_grace: Duration::from_mins(1),
+            default_handle_time: Duration::from_mins(3),
             handle_time_window: 50,
             max_overflow_hops: 4,
         }

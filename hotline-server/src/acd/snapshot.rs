@@ -71,7 +71,10 @@ impl Acd {
             .values()
             .filter(|a| a.logged_in() && a.has_skills(&queue.config.skills));
         skilled.fold((0, 0), |(ready, busy), a| {
-            (ready + usize::from(a.available()), busy + usize::from(a.busy()))
+            (
+                ready + usize::from(a.available()),
+                busy + usize::from(a.busy()),
+            )
         })
     }
 }

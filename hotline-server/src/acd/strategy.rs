@@ -35,12 +35,14 @@ pub(super) fn choose(
             .iter()
             .copied()
             .min_by_key(|a| (a.idle_since, Reverse(a.skill_score(skills)))),
-        Strategy::FewestCalls => candidates.iter().copied().min_by_key(|a| {
-            (a.calls_today, Reverse(a.skill_score(skills)), a.idle_since)
-        }),
-        Strategy::LeastTalkTime => candidates.iter().copied().min_by_key(|a| {
-            (a.talk_today, Reverse(a.skill_score(skills)), a.idle_since)
-        }),
+        Strategy::FewestCalls => candidates
+            .iter()
+            .copied()
+            .min_by_key(|a| (a.calls_today, Reverse(a.skill_score(skills)), a.idle_since)),
+        Strategy::LeastTalkTime => candidates
+            .iter()
+            .copied()
+            .min_by_key(|a| (a.talk_today, Reverse(a.skill_score(skills)), a.idle_since)),
         Strategy::Random => {
             if candidates.is_empty() {
                 None

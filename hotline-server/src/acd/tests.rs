@@ -120,11 +120,17 @@ impl Sim {
     }
 
     fn state(&self, id: &str) -> AgentState {
-        self.acd.agent_state(&agent(id)).cloned().expect("known agent")
+        self.acd
+            .agent_state(&agent(id))
+            .cloned()
+            .expect("known agent")
     }
 
     fn waiting(&self, queue: &str) -> Vec<u64> {
-        let snap = self.acd.queue_snapshot(&qid(queue), self.now).expect("queue exists");
+        let snap = self
+            .acd
+            .queue_snapshot(&qid(queue), self.now)
+            .expect("queue exists");
         snap.waiting.iter().map(|w| w.call.0).collect()
     }
 

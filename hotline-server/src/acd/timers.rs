@@ -4,7 +4,9 @@
 use std::time::Instant;
 
 use super::call::Phase;
-use super::effect::{AcdEffect, AgentState, CancelReason, OverflowCause, REASON_MISSED, StateCause};
+use super::effect::{
+    AcdEffect, AgentState, CancelReason, OverflowCause, REASON_MISSED, StateCause,
+};
 use super::{Acd, transition};
 
 impl Acd {
@@ -51,7 +53,11 @@ impl Acd {
         }
 
         for entry in self.calls.values_mut() {
-            if entry.first_contact.as_ref().is_some_and(|(_, until)| *until <= now) {
+            if entry
+                .first_contact
+                .as_ref()
+                .is_some_and(|(_, until)| *until <= now)
+            {
                 entry.first_contact = None;
             }
         }
@@ -125,7 +131,12 @@ impl Acd {
             };
             let max_wait = c.max_wait_at.filter(|_| c.is_waiting());
             let announce = c.next_announce.filter(|_| c.in_queue());
-            [ring, max_wait, announce, c.first_contact.as_ref().map(|(_, t)| *t)]
+            [
+                ring,
+                max_wait,
+                announce,
+                c.first_contact.as_ref().map(|(_, t)| *t),
+            ]
         });
         agents.chain(calls).flatten().min()
     }

@@ -75,7 +75,7 @@ pub async fn run(ctx: Arc<Context>, inc: IncomingCall, to_core: mpsc::Sender<Fro
         id: call_id.clone(),
         started_at_ms: started_ms,
         caller: caller.national.clone(),
-        caller_e164: caller.e164.clone(),
+        caller_e164: caller.e164.clone().unwrap_or_default(),
         dnis: dnis.national.clone(),
         profile: profile.name.clone(),
         flow: flow_name.clone(),
@@ -445,7 +445,7 @@ impl Call {
     }
 
     fn start_recording(&mut self, p: PendingRecord) {
-        let date = (self.ctx.clock)().to_zoned(jiff::tz::TimeZone::UTC).date();
+        let date = (self.ctx.clock)().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
         let safe: String = p.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
         let call_safe: String = self.dialog.call_id.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
         let path = self.ctx.recordings_dir.join(format!("{:04}/{:02}/{:02}/{call_safe}-{safe}.wav", date.year(), date.month(), date.day()));

@@ -28,13 +28,21 @@ pub enum ConfigError {
         key: Option<String>,
         message: String,
     },
+    /// Anything else found wrong with the configuration by the code that uses it.
+    #[error("{0}")]
+    Message(String),
 }
 
 impl ConfigError {
+    /// An error with a free-form message (for checks made outside this module).
+    pub fn message(text: impl Into<String>) -> Self {
+        Self::Message(text.into())
+    }
+
     /// The 1-based line the error points at, if any.
     pub fn line(&self) -> Option<usize> {
         match self {
-            Self::Read { .. } => None,
+            Self::Read { .. } | Self::Message(_) => None,
             Self::Invalid { line, .. } => *line,
         }
     }
@@ -42,7 +50,7 @@ impl ConfigError {
     /// The key the error is about, if any.
     pub fn key(&self) -> Option<&str> {
         match self {
-            Self::Read { .. } => None,
+            Self::Read { .. } | Self::Message(_) => None,
             Self::Invalid { key, .. } => key.as_deref(),
         }
     }

@@ -62,8 +62,10 @@ pub fn load_holidays(text: &str) -> Result<Holidays, ConfigError> {
 
 /// Reads and parses a holiday calendar file; errors name the file.
 pub fn load_holidays_file(path: &Path) -> Result<Holidays, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| ConfigError::Read { file: path.to_owned(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        file: path.to_owned(),
+        source,
+    })?;
     parse(&text, &path.display().to_string())
 }
 
@@ -72,18 +74,27 @@ fn parse(text: &str, file: &str) -> Result<Holidays, ConfigError> {
     let parsed: File = source.deserialize(source.root.clone())?;
     let off: BTreeSet<Date> = parsed.off.iter().map(|e| e.date).collect();
     // A date cannot be both: the file would be ambiguous, so say which entry is wrong.
-    if let Some((index, entry)) =
-        parsed.workday.iter().enumerate().find(|(_, e)| off.contains(&e.date))
+    if let Some((index, entry)) = parsed
+        .workday
+        .iter()
+        .enumerate()
+        .find(|(_, e)| off.contains(&e.date))
     {
         let problem = super::locate::Problem::new(
             "workday",
             Some(index),
             "date",
-            format!("{} is listed both as a day off and as a make-up working day", entry.date),
+            format!(
+                "{} is listed both as a day off and as a make-up working day",
+                entry.date
+            ),
         );
         return Err(super::locate::place(problem, &source, &source));
     }
-    Ok(Holidays { off, workdays: parsed.workday.iter().map(|e| e.date).collect() })
+    Ok(Holidays {
+        off,
+        workdays: parsed.workday.iter().map(|e| e.date).collect(),
+    })
 }
 
 #[cfg(test)]

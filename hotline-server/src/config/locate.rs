@@ -30,8 +30,21 @@ pub(crate) struct Problem {
 }
 
 impl Problem {
-    pub fn new(table: &'static str, index: Option<usize>, key: &'static str, message: String) -> Self {
-        Self { path: KeyPath { table, index, key, or_key: None }, message }
+    pub fn new(
+        table: &'static str,
+        index: Option<usize>,
+        key: &'static str,
+        message: String,
+    ) -> Self {
+        Self {
+            path: KeyPath {
+                table,
+                index,
+                key,
+                or_key: None,
+            },
+            message,
+        }
     }
 
     /// Blames `key` or `other`, whichever the file sets.
@@ -68,7 +81,10 @@ impl<'a> Source<'a> {
     }
 
     /// Deserializes a (possibly merged) document whose spans point into this source.
-    pub fn deserialize<T: Deserialize<'a>>(&self, doc: Spanned<DeTable<'a>>) -> Result<T, ConfigError> {
+    pub fn deserialize<T: Deserialize<'a>>(
+        &self,
+        doc: Spanned<DeTable<'a>>,
+    ) -> Result<T, ConfigError> {
         T::deserialize(toml::de::Deserializer::from(doc))
             .map_err(|err| toml_error(self.file, self.text, Some(self.root.get_ref()), &err))
     }
@@ -108,7 +124,11 @@ pub(crate) fn place(problem: Problem, user: &Source<'_>, defaults: &Source<'_>) 
     let path = problem.path;
     let keys = std::iter::once(path.key).chain(path.or_key);
     let user_owns_array = path.index.is_some() && user.table_of(&path).is_some();
-    let sources: &[&Source<'_>] = if user_owns_array { &[user] } else { &[user, defaults] };
+    let sources: &[&Source<'_>] = if user_owns_array {
+        &[user]
+    } else {
+        &[user, defaults]
+    };
     for source in sources {
         for key in keys.clone() {
             if let Some(span) = source.key_span(&path, key) {
@@ -117,7 +137,11 @@ pub(crate) fn place(problem: Problem, user: &Source<'_>, defaults: &Source<'_>) 
         }
     }
     // The key is set nowhere (a missing `default = true`): point at its table.
-    let source = if user.table_of(&path).is_some() { user } else { defaults };
+    let source = if user.table_of(&path).is_some() {
+        user
+    } else {
+        defaults
+    };
     let span = source.table_of(&path).map(Spanned::span);
     source.error_at(span, path.key, problem.message)
 }
@@ -125,11 +149,16 @@ pub(crate) fn place(problem: Problem, user: &Source<'_>, defaults: &Source<'_>) 
 /// The 1-based line of a byte offset.
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    text.get(..end).unwrap_or(text).matches('\n').count() + 1
 }
 
-fn toml_error(file: &str, text: &str, root: Option<&DeTable<'_>>, err: &toml::de::Error) -> ConfigError {
-    let span = err.span();
+fn toml_error(
+    file: &str,
+    text: &str,
+    root: Option<&DeTable<'_>>,
+    err: &toml::de::Error,
+) -> ConfigError {
+    let span = err.span().map(|span| narrow(text, span, err.message()));
     let line = span.as_ref().map(|span| line_of(text, span.start));
     let key = span
         .as_ref()
@@ -143,25 +172,40 @@ fn toml_error(file: &str, text: &str, root: Option<&DeTable<'_>>, err: &toml::de
     }
 }
 
-/// The innermost key whose name or value covers `offset`.
+/// toml blames a whole array for a bad element; when the message quotes the bad value
+/// (`invalid address or CIDR "10.0.0.0/33"`), find that element inside the span instead.
+fn narrow(text: &str, span: Range<usize>, message: &str) -> Range<usize> {
+    let quoted = message
+        .split_once('"')
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(value, _)| format!("\"{value}\""));
+    let found = quoted.and_then(|quoted| {
+        let start = text.get(span.clone())?.find(&quoted)? + span.start;
+        Some(start..start + quoted.len())
+    });
+    found.unwrap_or(span)
+}
+
+/// The innermost key whose name or value covers `offset`. Tables are searched whatever
+/// their own span: a `[table]` header's span does not cover the keys below it.
 fn key_at(table: &DeTable<'_>, offset: usize) -> Option<String> {
     for (key, value) in table {
         if key.span().contains(&offset) {
             return Some(key.get_ref().to_string());
         }
-        if value.span().contains(&offset) {
-            let inner = match value.get_ref() {
+        let inner = match value.get_ref() {
+            DeValue::Table(inner) => key_at(inner, offset),
+            DeValue::Array(items) => items.iter().find_map(|item| match item.get_ref() {
                 DeValue::Table(inner) => key_at(inner, offset),
-                DeValue::Array(items) => items
-                    .iter()
-                    .filter(|item| item.span().contains(&offset))
-                    .find_map(|item| match item.get_ref() {
-                        DeValue::Table(inner) => key_at(inner, offset),
-                        _ => None,
-                    }),
                 _ => None,
-            };
-            return inner.or_else(|| Some(key.get_ref().to_string()));
+            }),
+            _ => None,
+        };
+        if inner.is_some() {
+            return inner;
+        }
+        if value.span().contains(&offset) {
+            return Some(key.get_ref().to_string());
         }
     }
     None

@@ -11,9 +11,9 @@ pub struct MediaConfig {
     pub ptime_ms: u32,
     /// Preference order; "PCMU" and "PCMA" are known.
     pub codecs: Vec<String>,
-    pub jitter_depth_packets: u32,
+    pub jitter_depth_packets: usize,
     /// Hang up a call whose RTP stopped for this long.
-    pub no_rtp_timeout_secs: u32,
+    pub no_rtp_timeout_secs: u64,
 }
 
 /// Codec names the media layer implements.

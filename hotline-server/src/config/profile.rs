@@ -2,9 +2,6 @@
 
 use serde::Deserialize;
 
-use super::de;
-use super::schedule::Period;
-
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileConfig {
@@ -17,47 +14,29 @@ pub struct ProfileConfig {
     pub default: bool,
     /// `assets/ivr/<flow>.toml`, during working hours.
     pub flow: String,
-    /// `None` (`""`) = the working-hours flow runs 24x7.
-    #[serde(default, deserialize_with = "de::empty_as_none")]
-    pub after_hours_flow: Option<String>,
-    /// `None` (`""`) = `after_hours_flow`.
-    #[serde(default, deserialize_with = "de::empty_as_none")]
-    pub holiday_flow: Option<String>,
-    /// A `[[schedule]]` name; `None` (`""`) = always working hours.
-    #[serde(default, deserialize_with = "de::empty_as_none")]
-    pub schedule: Option<String>,
+    /// `""` = none: the working-hours flow runs 24x7.
     #[serde(default)]
-    pub language: Language,
+    pub after_hours_flow: String,
+    /// `""` = `after_hours_flow`.
+    #[serde(default)]
+    pub holiday_flow: String,
+    /// A `[[schedule]]` name; `""` = always working hours.
+    #[serde(default)]
+    pub schedule: String,
+    /// One of [`LANGUAGES`]: prompts under `assets/prompts/<language>/`.
+    #[serde(default = "default_language")]
+    pub language: String,
+    /// How long the call rings (180, or 183 with ringback when `early_media`) before it is answered.
+    #[serde(default)]
+    pub ring_ms: u64,
+    /// Ring with 183 and an in-band Chinese ringback tone instead of a bare 180.
+    #[serde(default)]
+    pub early_media: bool,
 }
 
-/// Language of prompts and TTS.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    #[default]
-    Zh,
-    En,
-}
+/// Languages prompts exist for.
+pub const LANGUAGES: [&str; 2] = ["zh", "en"];
 
-impl Language {
-    /// The directory name under `assets/prompts/`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Zh => "zh",
-            Self::En => "en",
-        }
-    }
-}
-
-impl ProfileConfig {
-    /// The flow to run in `period`, falling back holiday → after hours → working hours.
-    pub fn flow_for(&self, period: Period) -> &str {
-        let after_hours = self.after_hours_flow.as_deref();
-        match period {
-            Period::Working => Some(self.flow.as_str()),
-            Period::AfterHours => after_hours,
-            Period::Holiday => self.holiday_flow.as_deref().or(after_hours),
-        }
-        .unwrap_or(&self.flow)
-    }
+fn default_language() -> String {
+    "zh".to_owned()
 }

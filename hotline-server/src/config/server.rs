@@ -18,15 +18,14 @@ pub struct ServerConfig {
     pub api_listen: SocketAddr,
     /// `hotline.db` and `recordings/` live here.
     pub data_dir: PathBuf,
-    /// Empty = resolved by the server relative to its workspace.
-    pub assets_dir: PathBuf,
-    /// Address written in SDP; `None` (`""` in TOML) = the IP of `sip_listen`.
-    #[serde(deserialize_with = "de::optional_ip")]
-    pub media_ip: Option<IpAddr>,
+    /// `""` = resolved by the server relative to its workspace.
+    pub assets_dir: String,
+    /// Address written in SDP; `""` = the IP of `sip_listen`. Checked by `validate`.
+    pub media_ip: String,
     /// IANA name, checked by `validate`.
     pub time_zone: String,
     /// Concurrent calls; above it INVITE gets 503 + Retry-After.
-    pub max_calls: u32,
+    pub max_calls: usize,
     pub retry_after_secs: u32,
     pub user_agent: String,
 }
@@ -34,7 +33,9 @@ pub struct ServerConfig {
 impl ServerConfig {
     /// The address to put in SDP: `media_ip`, else the SIP listening IP.
     pub fn sdp_ip(&self) -> IpAddr {
-        self.media_ip.unwrap_or_else(|| self.sip_listen.ip())
+        self.media_ip
+            .parse()
+            .unwrap_or_else(|_| self.sip_listen.ip())
     }
 
     /// The configured time zone. Falls back to UTC only if `validate` was skipped.

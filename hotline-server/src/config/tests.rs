@@ -18,27 +18,40 @@ fn defaults_parse_and_validate() {
     config.validate().unwrap();
     assert_eq!(config, Config::default());
     assert_eq!(config.server.sip_listen.to_string(), "127.0.0.1:5060");
-    assert_eq!(config.server.media_ip, None);
+    assert_eq!(config.server.media_ip, "");
+    assert_eq!(config.server.assets_dir, "");
     assert_eq!(config.server.sdp_ip(), ip("127.0.0.1"));
     assert_eq!(config.server.max_calls, 2000);
     assert_eq!(config.media.codecs, ["PCMU", "PCMA"]);
-    assert_eq!((config.media.rtp_port_min, config.media.rtp_port_max), (20000, 40000));
-    assert_eq!(config.trunk.len(), 1);
-    assert_eq!(config.trunk[0].kind, TrunkKind::Peer);
-    assert_eq!(config.trunk[0].transport, "udp");
-    assert_eq!(config.trunk[0].expires_secs, 300);
-    let names: Vec<_> = config.profile.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(
+        (config.media.rtp_port_min, config.media.rtp_port_max),
+        (20000, 40000)
+    );
+    assert_eq!(config.trunks.len(), 1);
+    assert_eq!(config.trunks[0].kind, TrunkKind::Peer);
+    assert_eq!(config.trunks[0].transport, "udp");
+    assert_eq!(config.trunks[0].expires_secs, 300);
+    let names: Vec<_> = config.profiles.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["12345", "12315", "12365"]);
-    let p12315 = &config.profile[1];
-    assert_eq!(p12315.schedule.as_deref(), Some("office"));
-    assert_eq!(p12315.flow_for(Period::AfterHours), "after_hours");
-    assert_eq!(p12315.flow_for(Period::Holiday), "after_hours");
-    assert_eq!(config.profile[0].flow_for(Period::Holiday), "12345");
-    assert_eq!(config.profile[0].language, Language::Zh);
+    let p12345 = &config.profiles[0];
+    assert!(p12345.default);
+    assert_eq!(
+        (p12345.after_hours_flow.as_str(), p12345.schedule.as_str()),
+        ("", "")
+    );
+    assert_eq!(p12345.language, "zh");
+    for p in &config.profiles[1..] {
+        assert!(!p.default);
+        assert_eq!(p.flow, p.name);
+        assert_eq!(p.schedule, "office");
+        assert_eq!(p.after_hours_flow, "after_hours");
+        assert_eq!(p.holiday_flow, "");
+        assert_eq!(p.language, "zh");
+    }
     let office = config.schedule_named("office").unwrap();
-    assert_eq!(office.weekdays.len(), 5);
-    assert_eq!(office.hours.len(), 2);
-    assert_eq!(office.holidays_file.as_deref(), Some(Path::new("data/holidays.toml")));
+    assert_eq!(office.weekdays, ["mon", "tue", "wed", "thu", "fri"]);
+    assert_eq!(office.hours, ["08:30-12:00", "13:30-17:30"]);
+    assert_eq!(office.holidays_file, "data/holidays.toml");
     assert_eq!(config.recording.policy, RecordingPolicy::All);
     assert_eq!(config.server.tz().iana_name(), Some("Asia/Shanghai"));
 }
@@ -63,10 +76,10 @@ fn file_merges_over_defaults() {
     assert_eq!(config.server.api_listen.to_string(), "127.0.0.1:8080");
     assert_eq!(config.media.rtp_port_min, 20000);
     assert_eq!(config.media.codecs, ["PCMA"]);
-    assert_eq!(config.profile.len(), 3);
+    assert_eq!(config.profiles.len(), 3);
     // A [[trunk]] array replaces the default one.
-    assert_eq!(config.trunk.len(), 1);
-    assert_eq!(config.trunk[0].effective_domain(), Some("gw.example.cn"));
+    assert_eq!(config.trunks.len(), 1);
+    assert_eq!(config.trunks[0].effective_domain(), Some("gw.example.cn"));
     assert!(config.trunk_for_source(ip("127.0.0.1")).is_none());
 }
 
@@ -74,7 +87,11 @@ fn file_merges_over_defaults() {
 fn missing_file_is_a_read_error() {
     let err = load(Some(Path::new("/nonexistent/hotline.toml"))).unwrap_err();
     assert!(matches!(err, ConfigError::Read { .. }));
-    assert!(err.to_string().starts_with("/nonexistent/hotline.toml: cannot read"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("/nonexistent/hotline.toml: cannot read"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -90,33 +107,58 @@ fn bad_socket_address_names_line_and_key() {
 fn bad_port_number_names_line_and_key() {
     let text = "[media]\nrtp_port_min = 20000\nrtp_port_max = 70000\n";
     let message = err(text);
-    assert!(message.starts_with("hotline.toml:3: key \"rtp_port_max\": "), "{message}");
+    assert!(
+        message.starts_with("hotline.toml:3: key \"rtp_port_max\": "),
+        "{message}"
+    );
 }
 
 #[test]
 fn port_range_blames_the_key_the_file_sets() {
     let message = err("[server]\nmax_calls = 10\n[media]\nrtp_port_max = 10000\n");
-    assert!(message.starts_with("hotline.toml:4: key \"rtp_port_max\": RTP port range"), "{message}");
+    assert!(
+        message.starts_with("hotline.toml:4: key \"rtp_port_max\": RTP port range"),
+        "{message}"
+    );
     let message = err("[media]\n\nrtp_port_min = 50000\n");
-    assert!(message.starts_with("hotline.toml:3: key \"rtp_port_min\": "), "{message}");
+    assert!(
+        message.starts_with("hotline.toml:3: key \"rtp_port_min\": "),
+        "{message}"
+    );
     let message = err("[media]\nrtp_port_min = 20001\n");
-    assert_eq!(message, "hotline.toml:2: key \"rtp_port_min\": port 20001 must be even");
+    assert_eq!(
+        message,
+        "hotline.toml:2: key \"rtp_port_min\": port 20001 must be even"
+    );
 }
 
 #[test]
 fn unknown_key_names_line_and_key() {
     let message = err("[server]\nmax_calls = 10\nmax_cals = 20\n");
-    assert!(message.starts_with("hotline.toml:3: key \"max_cals\": unknown field"), "{message}");
-    let message = err("[[trunk]]\nname = \"a\"\nkind = \"peer\"\naddresses = [\"10.0.0.1\"]\nsecret = 1\n");
-    assert!(message.starts_with("hotline.toml:5: key \"secret\": unknown field"), "{message}");
+    assert!(
+        message.starts_with("hotline.toml:3: key \"max_cals\": unknown field"),
+        "{message}"
+    );
+    let message =
+        err("[[trunk]]\nname = \"a\"\nkind = \"peer\"\naddresses = [\"10.0.0.1\"]\nsecret = 1\n");
+    assert!(
+        message.starts_with("hotline.toml:5: key \"secret\": unknown field"),
+        "{message}"
+    );
     let message = err("[voip]\nx = 1\n");
-    assert!(message.starts_with("hotline.toml:1: key \"voip\": unknown field"), "{message}");
+    assert!(
+        message.starts_with("hotline.toml:1: key \"voip\": unknown field"),
+        "{message}"
+    );
 }
 
 #[test]
 fn syntax_error_names_line() {
     let message = err("[server]\nmax_calls = \n");
-    assert!(message.starts_with("hotline.toml:2: key \"max_calls\": "), "{message}");
+    assert!(
+        message.starts_with("hotline.toml:2: key \"max_calls\": "),
+        "{message}"
+    );
 }
 
 #[test]
@@ -132,7 +174,10 @@ fn bad_cidr_names_line_and_key() {
 fn duplicate_trunk_names_line_and_key() {
     let text = "[[trunk]]\nname = \"a\"\nkind = \"peer\"\naddresses = [\"10.0.0.1\"]\n\n\
                 [[trunk]]\nkind = \"peer\"\naddresses = [\"10.0.0.2\"]\nname = \"a\"\n";
-    assert_eq!(err(text), "hotline.toml:9: key \"name\": duplicate trunk name \"a\"");
+    assert_eq!(
+        err(text),
+        "hotline.toml:9: key \"name\": duplicate trunk name \"a\""
+    );
 }
 
 #[test]
@@ -148,32 +193,72 @@ fn two_default_profiles_names_line_and_key() {
 #[test]
 fn other_semantic_errors() {
     let message = err("[[profile]]\nname = \"a\"\nflow = \"a\"\n");
-    assert!(message.contains("key \"default\": no profile has default"), "{message}");
-    let message = err("[[profile]]\nname = \"a\"\ndefault = true\nflow = \"a\"\nschedule = \"night\"\n");
-    assert_eq!(message, "hotline.toml:5: key \"schedule\": no [[schedule]] is named \"night\"");
+    assert!(
+        message.contains("key \"default\": no profile has default"),
+        "{message}"
+    );
+    let message =
+        err("[[profile]]\nname = \"a\"\ndefault = true\nflow = \"a\"\nschedule = \"night\"\n");
+    assert_eq!(
+        message,
+        "hotline.toml:5: key \"schedule\": no [[schedule]] is named \"night\""
+    );
     let message = err(
         "[[profile]]\nname = \"a\"\nnumbers = [\"1\"]\ndefault = true\nflow = \"a\"\n\
          [[profile]]\nname = \"b\"\nnumbers = [\"1\"]\nflow = \"b\"\n",
     );
-    assert!(message.starts_with("hotline.toml:8: key \"numbers\": number \"1\""), "{message}");
+    assert!(
+        message.starts_with("hotline.toml:8: key \"numbers\": number \"1\""),
+        "{message}"
+    );
     assert_eq!(
         err("[server]\nmax_calls = 0\n"),
         "hotline.toml:2: key \"max_calls\": must be greater than 0"
     );
     let message = err("[server]\ntime_zone = \"Mars/Olympus\"\n");
-    assert!(message.starts_with("hotline.toml:2: key \"time_zone\": unknown time zone"), "{message}");
+    assert!(
+        message.starts_with("hotline.toml:2: key \"time_zone\": unknown time zone"),
+        "{message}"
+    );
     let message = err("[[trunk]]\nname = \"c\"\nkind = \"register\"\n");
-    assert!(message.starts_with("hotline.toml:1: key \"registrar\": "), "{message}");
-    let message = err("[[schedule]]\nname = \"office\"\nweekdays = [\"mon\", \"fry\"]\nhours = []\n");
-    assert!(message.starts_with("hotline.toml:3: key \"weekdays\": invalid weekday \"fry\""), "{message}");
+    assert!(
+        message.starts_with("hotline.toml:1: key \"registrar\": "),
+        "{message}"
+    );
+    let message =
+        err("[[schedule]]\nname = \"office\"\nweekdays = [\"mon\", \"fry\"]\nhours = []\n");
+    assert!(
+        message.starts_with("hotline.toml:3: key \"weekdays\": invalid weekday \"fry\""),
+        "{message}"
+    );
+    let message =
+        err("[[schedule]]\nname = \"office\"\nweekdays = []\n\nhours = [\"09:00-08:00\"]\n");
+    assert!(
+        message.starts_with("hotline.toml:5: key \"hours\": time range"),
+        "{message}"
+    );
+    let message = err("[server]\nmedia_ip = \"10.0.0.300\"\n");
+    assert_eq!(
+        message,
+        "hotline.toml:2: key \"media_ip\": invalid IP address \"10.0.0.300\""
+    );
+    let message =
+        err("[[profile]]\nname = \"a\"\ndefault = true\nflow = \"a\"\nlanguage = \"fr\"\n");
+    assert!(
+        message.starts_with("hotline.toml:5: key \"language\": unknown language"),
+        "{message}"
+    );
 }
 
 #[test]
 fn validate_without_file_names_the_key() {
     let mut config = Config::default();
-    config.trunk.push(config.trunk[0].clone());
+    config.trunks.push(config.trunks[0].clone());
     let message = config.validate().unwrap_err().to_string();
-    assert_eq!(message, "configuration: key \"name\": duplicate trunk name \"local\"");
+    assert_eq!(
+        message,
+        "configuration: key \"name\": duplicate trunk name \"local\""
+    );
 }
 
 #[test]
@@ -204,7 +289,17 @@ fn trunk_for_source_with_cidr_and_v6() {
     // Register trunks are found by registration, not by source address.
     assert_eq!(name("192.0.2.1"), None);
     let defaults = Config::default();
-    assert_eq!(defaults.trunk_for_source(ip("::1")).map(|t| t.name.as_str()), Some("local"));
-    assert_eq!(defaults.trunk_for_source(ip("127.0.0.1")).map(|t| t.name.as_str()), Some("local"));
+    assert_eq!(
+        defaults
+            .trunk_for_source(ip("::1"))
+            .map(|t| t.name.as_str()),
+        Some("local")
+    );
+    assert_eq!(
+        defaults
+            .trunk_for_source(ip("127.0.0.1"))
+            .map(|t| t.name.as_str()),
+        Some("local")
+    );
     assert!(defaults.trunk_for_source(ip("10.0.0.1")).is_none());
 }

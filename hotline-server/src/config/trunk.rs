@@ -63,7 +63,9 @@ impl TrunkConfig {
     /// The host of `registrar` (`sip:gw.example.cn:5060` → `gw.example.cn`).
     pub fn registrar_host(&self) -> Option<&str> {
         let uri = self.registrar.as_deref()?;
-        let rest = uri.strip_prefix("sips:").or_else(|| uri.strip_prefix("sip:"))?;
+        let rest = uri
+            .strip_prefix("sips:")
+            .or_else(|| uri.strip_prefix("sip:"))?;
         // Drop URI parameters, then the port; an IPv6 host is bracketed.
         let hostport = rest.split(';').next().unwrap_or(rest);
         let host = if let Some(v6) = hostport.strip_prefix('[') {
@@ -110,7 +112,10 @@ mod tests {
         assert_eq!(trunk.registrar_host(), Some("gw.example.cn"));
         assert_eq!(trunk.effective_domain(), Some("gw.example.cn"));
         assert_eq!(trunk.effective_contact_user(), Some("0571888"));
-        assert_eq!(register("sip:[2001:db8::1]:5060").registrar_host(), Some("2001:db8::1"));
+        assert_eq!(
+            register("sip:[2001:db8::1]:5060").registrar_host(),
+            Some("2001:db8::1")
+        );
         assert_eq!(register("gw.example.cn").registrar_host(), None);
     }
 }

@@ -5,6 +5,8 @@ use std::collections::{HashMap, HashSet};
 use super::Config;
 use super::locate::Problem;
 use super::media::KNOWN_CODECS;
+use super::profile::LANGUAGES;
+use super::schedule::{check_time_range, check_weekday};
 use super::trunk::{TRANSPORTS, TrunkKind};
 
 /// The first problem found, in file order (server, media, trunks, profiles, schedules).
@@ -19,7 +21,16 @@ pub(crate) fn check(config: &Config) -> Result<(), Problem> {
 fn check_server(config: &Config) -> Result<(), Problem> {
     let server = &config.server;
     if server.max_calls == 0 {
-        return Err(Problem::new("server", None, "max_calls", "must be greater than 0".into()));
+        return Err(Problem::new(
+            "server",
+            None,
+            "max_calls",
+            "must be greater than 0".into(),
+        ));
+    }
+    if !server.media_ip.is_empty() && server.media_ip.parse::<std::net::IpAddr>().is_err() {
+        let message = format!("invalid IP address \"{}\"", server.media_ip);
+        return Err(Problem::new("server", None, "media_ip", message));
     }
     if let Err(err) = jiff::tz::TimeZone::get(&server.time_zone) {
         let message = format!("unknown time zone \"{}\": {err}", server.time_zone);
@@ -31,9 +42,12 @@ fn check_server(config: &Config) -> Result<(), Problem> {
 fn check_media(config: &Config) -> Result<(), Problem> {
     let media = &config.media;
     let problem = |key, message: String| Err(Problem::new("media", None, key, message));
-    for (key, port) in [("rtp_port_min", media.rtp_port_min), ("rtp_port_max", media.rtp_port_max)] {
+    for (key, port) in [
+        ("rtp_port_min", media.rtp_port_min),
+        ("rtp_port_max", media.rtp_port_max),
+    ] {
         // RTP on even ports, RTCP on the odd port above (RFC 3550 §11).
-        if port % 2 != 0 {
+        if !port.is_multiple_of(2) {
             return problem(key, format!("port {port} must be even"));
         }
     }
@@ -44,8 +58,11 @@ fn check_media(config: &Config) -> Result<(), Problem> {
         );
         return Err(Problem::new("media", None, "rtp_port_min", message).or_key("rtp_port_max"));
     }
-    if media.ptime_ms == 0 || media.ptime_ms % 10 != 0 || media.ptime_ms > 60 {
-        return problem("ptime_ms", format!("{} ms is not one of 10, 20, … 60", media.ptime_ms));
+    if media.ptime_ms == 0 || !media.ptime_ms.is_multiple_of(10) || media.ptime_ms > 60 {
+        return problem(
+            "ptime_ms",
+            format!("{} ms is not one of 10, 20, … 60", media.ptime_ms),
+        );
     }
     if media.codecs.is_empty() {
         return problem("codecs", "at least one codec is needed".into());
@@ -53,7 +70,10 @@ fn check_media(config: &Config) -> Result<(), Problem> {
     let mut seen = HashSet::new();
     for codec in &media.codecs {
         if !KNOWN_CODECS.contains(&codec.as_str()) {
-            return problem("codecs", format!("unknown codec \"{codec}\" (known: PCMU, PCMA)"));
+            return problem(
+                "codecs",
+                format!("unknown codec \"{codec}\" (known: PCMU, PCMA)"),
+            );
         }
         if !seen.insert(codec) {
             return problem("codecs", format!("codec \"{codec}\" is listed twice"));
@@ -67,7 +87,7 @@ fn check_media(config: &Config) -> Result<(), Problem> {
 
 fn check_trunks(config: &Config) -> Result<(), Problem> {
     let mut names = HashSet::new();
-    for (i, trunk) in config.trunk.iter().enumerate() {
+    for (i, trunk) in config.trunks.iter().enumerate() {
         let problem = |key, message: String| Err(Problem::new("trunk", Some(i), key, message));
         if trunk.name.is_empty() {
             return problem("name", "a trunk needs a name".into());
@@ -78,12 +98,18 @@ fn check_trunks(config: &Config) -> Result<(), Problem> {
         if !TRANSPORTS.contains(&trunk.transport.as_str()) {
             return problem(
                 "transport",
-                format!("unknown transport \"{}\" (expected \"udp\" or \"tcp\")", trunk.transport),
+                format!(
+                    "unknown transport \"{}\" (expected \"udp\" or \"tcp\")",
+                    trunk.transport
+                ),
             );
         }
         match trunk.kind {
             TrunkKind::Peer if trunk.addresses.is_empty() => {
-                return problem("addresses", "a peer trunk needs at least one address".into());
+                return problem(
+                    "addresses",
+                    "a peer trunk needs at least one address".into(),
+                );
             }
             TrunkKind::Register => {
                 let Some(registrar) = &trunk.registrar else {
@@ -109,17 +135,20 @@ fn check_trunks(config: &Config) -> Result<(), Problem> {
 }
 
 fn check_profiles(config: &Config) -> Result<(), Problem> {
-    let schedules: HashSet<&str> = config.schedule.iter().map(|s| s.name.as_str()).collect();
+    let schedules: HashSet<&str> = config.schedules.iter().map(|s| s.name.as_str()).collect();
     let mut names = HashSet::new();
     let mut numbers: HashMap<&str, &str> = HashMap::new();
     let mut default: Option<&str> = None;
-    for (i, profile) in config.profile.iter().enumerate() {
+    for (i, profile) in config.profiles.iter().enumerate() {
         let problem = |key, message: String| Err(Problem::new("profile", Some(i), key, message));
         if profile.name.is_empty() {
             return problem("name", "a profile needs a name".into());
         }
         if !names.insert(profile.name.as_str()) {
-            return problem("name", format!("duplicate profile name \"{}\"", profile.name));
+            return problem(
+                "name",
+                format!("duplicate profile name \"{}\"", profile.name),
+            );
         }
         if profile.flow.is_empty() {
             return problem("flow", "a profile needs a flow".into());
@@ -141,10 +170,16 @@ fn check_profiles(config: &Config) -> Result<(), Problem> {
             }
             default = Some(&profile.name);
         }
-        if let Some(schedule) = &profile.schedule
-            && !schedules.contains(schedule.as_str())
-        {
-            return problem("schedule", format!("no [[schedule]] is named \"{schedule}\""));
+        if !profile.schedule.is_empty() && !schedules.contains(profile.schedule.as_str()) {
+            let message = format!("no [[schedule]] is named \"{}\"", profile.schedule);
+            return problem("schedule", message);
+        }
+        if !LANGUAGES.contains(&profile.language.as_str()) {
+            let message = format!(
+                "unknown language \"{}\" (expected \"zh\" or \"en\")",
+                profile.language
+            );
+            return problem("language", message);
         }
     }
     if default.is_none() {
@@ -156,10 +191,29 @@ fn check_profiles(config: &Config) -> Result<(), Problem> {
 
 fn check_schedules(config: &Config) -> Result<(), Problem> {
     let mut names = HashSet::new();
-    for (i, schedule) in config.schedule.iter().enumerate() {
+    for (i, schedule) in config.schedules.iter().enumerate() {
+        let problem = |key, message: String| Err(Problem::new("schedule", Some(i), key, message));
         if !names.insert(schedule.name.as_str()) {
-            let message = format!("duplicate schedule name \"{}\"", schedule.name);
-            return Err(Problem::new("schedule", Some(i), "name", message));
+            return problem(
+                "name",
+                format!("duplicate schedule name \"{}\"", schedule.name),
+            );
+        }
+        if let Some(Err(message)) = schedule
+            .weekdays
+            .iter()
+            .map(|d| check_weekday(d))
+            .find(Result::is_err)
+        {
+            return problem("weekdays", message);
+        }
+        if let Some(Err(message)) = schedule
+            .hours
+            .iter()
+            .map(|h| check_time_range(h))
+            .find(Result::is_err)
+        {
+            return problem("hours", message);
         }
     }
     Ok(())

@@ -31,13 +31,25 @@ pub struct Finding {
     pub message: String,
 }
 
+impl Finding {
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let severity = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{}:{}: {severity}: {}", self.file.display(), self.line, self.message)
+        write!(
+            f,
+            "{}:{}: {severity}: {}",
+            self.file.display(),
+            self.line,
+            self.message
+        )
     }
 }
 
@@ -48,14 +60,17 @@ pub fn check(
     prompt_exists: &dyn Fn(&str, &str) -> bool,
     languages: &[&str],
 ) -> Vec<Finding> {
-    let mut c = Checker { flow, out: Vec::new() };
+    let mut c = Checker {
+        flow,
+        out: Vec::new(),
+    };
     c.targets();
     c.prompts(prompt_exists, languages);
     let reached = c.reachable();
     let trapped = c.trapped(&reached);
     c.silent_loops(&reached, &trapped);
     let mut out = c.out;
-    out.sort_by(|a, b| (a.line, a.severity).cmp(&(b.line, b.severity)));
+    out.sort_by_key(|f| (f.line, f.severity));
     out
 }
 
@@ -63,14 +78,20 @@ pub fn check(
 /// `prompts_dir` (`<prompts_dir>/<language>/<prompt>.wav`; every sub-directory is a language).
 /// Files that do not load are reported as findings; `Err` is only for unreadable paths.
 pub fn check_path(path: &Path, prompts_dir: &Path) -> Result<Vec<Finding>, FlowError> {
-    let files = if path.is_dir() { flow_files(path)? } else { vec![path.to_owned()] };
+    let files = if path.is_dir() {
+        flow_files(path)?
+    } else {
+        vec![path.to_owned()]
+    };
     let languages = languages_in(prompts_dir)?;
     let languages: Vec<&str> = languages.iter().map(String::as_str).collect();
     let exists = |lang: &str, name: &str| prompt_path(prompts_dir, lang, name).is_file();
     let mut out = Vec::new();
     for file in files {
-        let text = std::fs::read_to_string(&file)
-            .map_err(|source| FlowError::Io { path: file.clone(), source })?;
+        let text = std::fs::read_to_string(&file).map_err(|source| FlowError::Io {
+            path: file.clone(),
+            source,
+        })?;
         match load_flow(&flow_name(&file), &text, &file) {
             Ok(flow) => out.extend(check(&flow, &exists, &languages)),
             Err(FlowError::Invalid(findings)) => out.extend(findings),
@@ -81,7 +102,10 @@ pub fn check_path(path: &Path, prompts_dir: &Path) -> Result<Vec<Finding>, FlowE
 }
 
 fn languages_in(prompts_dir: &Path) -> Result<Vec<String>, FlowError> {
-    let io = |source| FlowError::Io { path: prompts_dir.to_owned(), source };
+    let io = |source| FlowError::Io {
+        path: prompts_dir.to_owned(),
+        source,
+    };
     let mut langs = Vec::new();
     for entry in std::fs::read_dir(prompts_dir).map_err(io)? {
         let path = entry.map_err(io)?.path();
@@ -100,7 +124,12 @@ struct Checker<'f> {
 
 impl<'f> Checker<'f> {
     fn push(&mut self, line: u32, severity: Severity, message: String) {
-        self.out.push(Finding { file: self.flow.file.clone(), line, severity, message });
+        self.out.push(Finding {
+            file: self.flow.file.clone(),
+            line,
+            severity,
+            message,
+        });
     }
 
     fn exists(&self, name: &str) -> bool {
@@ -158,7 +187,11 @@ impl<'f> Checker<'f> {
                 }
                 let missing = missing_in(&p.name);
                 if !missing.is_empty() {
-                    let msg = format!("prompt `{}` has no recording in {}", p.name, missing.join(", "));
+                    let msg = format!(
+                        "prompt `{}` has no recording in {}",
+                        p.name,
+                        missing.join(", ")
+                    );
                     self.push(p.line, Severity::Error, msg);
                 }
             }
@@ -223,7 +256,9 @@ impl<'f> Checker<'f> {
         let mut can_exit: BTreeSet<&str> = flow
             .nodes
             .values()
-            .filter(|n| n.step.can_end() || n.step.targets().iter().any(|(t, _)| !self.exists(&t.node)))
+            .filter(|n| {
+                n.step.can_end() || n.step.targets().iter().any(|(t, _)| !self.exists(&t.node))
+            })
             .map(|n| n.name.as_str())
             .collect();
         loop {
@@ -237,8 +272,11 @@ impl<'f> Checker<'f> {
                 break;
             }
         }
-        let trapped: BTreeSet<&str> =
-            reached.iter().copied().filter(|n| !can_exit.contains(n)).collect();
+        let trapped: BTreeSet<&str> = reached
+            .iter()
+            .copied()
+            .filter(|n| !can_exit.contains(n))
+            .collect();
         for name in &trapped {
             if let Some(node) = flow.nodes.get(*name) {
                 let msg = format!(
@@ -256,10 +294,16 @@ impl<'f> Checker<'f> {
     fn silent_loops(&mut self, reached: &BTreeSet<&'f str>, trapped: &BTreeSet<&'f str>) {
         let flow = self.flow;
         let silent = |node: &'f Node| {
-            self.edges(node).filter(|(_, e)| *e != Edge::Input).map(|(t, _)| t).collect::<Vec<_>>()
+            self.edges(node)
+                .filter(|(_, e)| *e != Edge::Input)
+                .map(|(t, _)| t)
+                .collect::<Vec<_>>()
         };
-        let graph: BTreeMap<&str, Vec<&str>> =
-            flow.nodes.values().map(|n| (n.name.as_str(), silent(n))).collect();
+        let graph: BTreeMap<&str, Vec<&str>> = flow
+            .nodes
+            .values()
+            .map(|n| (n.name.as_str(), silent(n)))
+            .collect();
         let reach = |from: &str| -> BTreeSet<&str> {
             let mut seen = BTreeSet::new();
             let mut todo: Vec<&str> = graph.get(from).cloned().unwrap_or_default();
@@ -292,7 +336,11 @@ impl<'f> Checker<'f> {
             let path: Vec<&str> = group.iter().map(|n| n.name.as_str()).collect();
             let path = path.join(" → ");
             let conditional = group.iter().any(|n| matches!(n.step, Step::Branch(_)));
-            let severity = if conditional { Severity::Warning } else { Severity::Error };
+            let severity = if conditional {
+                Severity::Warning
+            } else {
+                Severity::Error
+            };
             let msg = if group.iter().any(|n| n.step.waits()) {
                 format!(
                     "a caller who presses nothing goes round {path} forever: give the loop a \

@@ -254,38 +254,33 @@ impl Step {
 
     /// Every node this step can continue at, with how it gets there.
     pub fn targets(&self) -> Vec<(&Target, Edge)> {
-        let mut out = Vec::new();
-        let mut push = |t: &Option<Target>, e: Edge| {
-            if let Some(t) = t {
-                out.push((t, e));
-            }
-        };
-        match self {
-            Step::Play(p) => push(&p.next, Edge::Silent),
-            Step::Menu(m) => {
-                push(&m.on_failure, Edge::Silent);
-                out.extend(m.choices.values().map(|t| (t, Edge::Input)));
-            }
-            Step::Collect(c) => {
-                push(&c.on_failure, Edge::Silent);
-                push(&c.next, Edge::Input);
-            }
-            Step::Branch(b) => {
-                out.extend(b.cases.iter().map(|c| (&c.goto, Edge::Conditional)));
-                push(&b.otherwise, Edge::Conditional);
-            }
-            Step::Goto(t) => out.push((t, Edge::Silent)),
-            Step::Set(s) => push(&s.next, Edge::Silent),
-            Step::Language(l) => push(&l.next, Edge::Silent),
-            // A recording ends on silence or at max_secs without any key.
-            Step::Record(r) => {
-                push(&r.next, Edge::Silent);
-                push(&r.on_failure, Edge::Silent);
-            }
-            Step::Say(s) => push(&s.next, Edge::Silent),
-            Step::Hangup(_) | Step::Queue(_) => {}
+        fn one(t: Option<&Target>, e: Edge) -> impl Iterator<Item = (&Target, Edge)> {
+            t.into_iter().map(move |t| (t, e))
         }
-        out
+        match self {
+            Step::Play(p) => one(p.next.as_ref(), Edge::Silent).collect(),
+            Step::Menu(m) => one(m.on_failure.as_ref(), Edge::Silent)
+                .chain(m.choices.values().map(|t| (t, Edge::Input)))
+                .collect(),
+            Step::Collect(c) => one(c.on_failure.as_ref(), Edge::Silent)
+                .chain(one(c.next.as_ref(), Edge::Input))
+                .collect(),
+            Step::Branch(b) => b
+                .cases
+                .iter()
+                .map(|c| (&c.goto, Edge::Conditional))
+                .chain(one(b.otherwise.as_ref(), Edge::Conditional))
+                .collect(),
+            Step::Goto(t) => vec![(t, Edge::Silent)],
+            Step::Set(s) => one(s.next.as_ref(), Edge::Silent).collect(),
+            Step::Language(l) => one(l.next.as_ref(), Edge::Silent).collect(),
+            // A recording ends on silence or at max_secs without any key.
+            Step::Record(r) => one(r.next.as_ref(), Edge::Silent)
+                .chain(one(r.on_failure.as_ref(), Edge::Silent))
+                .collect(),
+            Step::Say(s) => one(s.next.as_ref(), Edge::Silent).collect(),
+            Step::Hangup(_) | Step::Queue(_) => Vec::new(),
+        }
     }
 
     /// Whether the flow can end at this step: hangup, queue, or a missing `next`/`on_failure`.
@@ -308,8 +303,18 @@ impl Step {
     pub fn prompts(&self) -> Vec<&Prompt> {
         match self {
             Step::Play(p) => p.prompts.iter().collect(),
-            Step::Menu(m) => m.prompts.iter().chain(&m.invalid).chain(&m.no_input).collect(),
-            Step::Collect(c) => c.prompts.iter().chain(&c.invalid).chain(&c.no_input).collect(),
+            Step::Menu(m) => m
+                .prompts
+                .iter()
+                .chain(&m.invalid)
+                .chain(&m.no_input)
+                .collect(),
+            Step::Collect(c) => c
+                .prompts
+                .iter()
+                .chain(&c.invalid)
+                .chain(&c.no_input)
+                .collect(),
             Step::Record(r) => r.prompts.iter().collect(),
             Step::Say(s) => s.prompts.iter().chain(&s.after).collect(),
             Step::Hangup(h) => h.prompts.iter().collect(),

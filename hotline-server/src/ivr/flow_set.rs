@@ -21,8 +21,10 @@ impl FlowSet {
         let mut flows = BTreeMap::new();
         let mut findings = Vec::new();
         for path in flow_files(dir)? {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|source| FlowError::Io { path: path.clone(), source })?;
+            let text = std::fs::read_to_string(&path).map_err(|source| FlowError::Io {
+                path: path.clone(),
+                source,
+            })?;
             let name = flow_name(&path);
             match load_flow(&name, &text, &path) {
                 Ok(flow) => {
@@ -64,9 +66,17 @@ impl FlowSet {
     }
 }
 
+/// Loads every flow of a directory (same as [`FlowSet::load_dir`]).
+pub fn load_dir(dir: &Path) -> Result<FlowSet, FlowError> {
+    FlowSet::load_dir(dir)
+}
+
 /// The `*.toml` files of a directory, sorted so messages come in a stable order.
 pub(crate) fn flow_files(dir: &Path) -> Result<Vec<PathBuf>, FlowError> {
-    let io = |source| FlowError::Io { path: dir.to_owned(), source };
+    let io = |source| FlowError::Io {
+        path: dir.to_owned(),
+        source,
+    };
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let path = entry.map_err(io)?.path();
@@ -80,7 +90,9 @@ pub(crate) fn flow_files(dir: &Path) -> Result<Vec<PathBuf>, FlowError> {
 
 /// A flow's name is its file stem.
 pub(crate) fn flow_name(path: &Path) -> String {
-    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -90,7 +102,11 @@ mod tests {
     #[test]
     fn loads_a_directory_and_reports_every_bad_file() {
         let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join("a.toml"), "[node.start]\nhangup = \"done\"\n").expect("write");
+        std::fs::write(
+            dir.path().join("a.toml"),
+            "[node.start]\nhangup = \"done\"\n",
+        )
+        .expect("write");
         std::fs::write(dir.path().join("notes.txt"), "ignored").expect("write");
         let set = FlowSet::load_dir(dir.path()).expect("load");
         assert_eq!(set.names().collect::<Vec<_>>(), ["a"]);
@@ -102,8 +118,16 @@ mod tests {
             panic!("expected errors");
         };
         assert_eq!(findings.len(), 2, "{findings:?}");
-        assert!(findings[0].to_string().contains("b.toml:2: error: unknown step `plya`"));
-        assert!(findings[1].to_string().contains("c.toml:1: error: invalid TOML"));
+        assert!(
+            findings[0]
+                .to_string()
+                .contains("b.toml:2: error: unknown step `plya`")
+        );
+        assert!(
+            findings[1]
+                .to_string()
+                .contains("c.toml:1: error: invalid TOML")
+        );
     }
 
     #[test]

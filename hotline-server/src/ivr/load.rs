@@ -4,18 +4,34 @@
 //! every problem (unknown step, unknown key, wrong type) is reported with its line, and all of
 //! them at once: an admin fixing a flow should not have to run the checker once per typo.
 //!
-//! Format (see `assets/ivr/12315.toml` for a full example):
+//! # Format
+//! `[flow]` holds `start` (default: a node named `start`), `description`, and defaults for menus
+//! and collects: `timeout` (seconds, 5), `retries` (3), `invalid` / `no_input` prompts. Every
+//! `[node.<name>]` is one step; the key naming the step carries its main argument. Prompts are
+//! a name or a list of names; any string value may use `${var}`. Seconds may be decimals.
+//!
+//! | step | main key | other keys |
+//! |------|----------|------------|
+//! | play | `play = [prompts]` | `next`, `interruptible` (false; true keeps keys for the next menu) |
+//! | menu | `menu = [prompts]` | `choices = { 1 = "node", "*" = "node" }`, `timeout`, `retries`, `invalid`, `no_input`, `on_failure` (none: hang up), `into`, `interruptible` (true) |
+//! | collect | `collect = [prompts]` | `into` (required), `min` (1), `max` (20), `terminator` ("#", "" = none), `first_timeout`, `inter_timeout` (3), `retries`, `invalid`, `no_input`, `next`, `on_failure`, `interruptible` |
+//! | branch | `branch = "var"` | `when = [{ equals = "x" \| in = ["a","b"] \| len = 11, goto = "node", var = "other" }]`, `else` |
+//! | goto | `goto = "node"` | |
+//! | set | `set = { var = "value" }` | `next` |
+//! | language | `language = "en"` | `next` (the call's language is also the variable `language`) |
+//! | record | `record = [prompts]` | `into`, `name` (file name hint), `max_secs` (60), `beep` (true), `finish_on` ("#"), `next`, `on_failure` (nothing recorded) |
+//! | say | `say = "digits" \| "number" \| "date"` | `value` (literal or `${var}`; dates `YYYY-MM-DD`), `prompt` (before), `after`, `next`, `interruptible` |
+//! | hangup | `hangup = "cause"` | `prompt` (played first) |
+//! | queue | `queue = "name"` | `skills`, `priority` (0), `prompt` (played first) |
+//!
+//! A missing `next` ends the flow (the call is hung up). Example (see `assets/ivr/12315.toml`):
 //! ```toml
 //! [flow]
-//! start = "welcome"          # default: a node named `start`
-//! description = "12315 消费者投诉举报热线"
-//! timeout = 5                # defaults for menus/collects: seconds, retries, prompts
-//! retries = 3
-//! invalid = "invalid"
-//! no_input = "no_input"
+//! start = "welcome"
 //!
 //! [node.welcome]
-//! play = ["welcome_12315"]   # the key naming the step carries its main argument
+//! play = "welcome_12315"
+//! interruptible = true
 //! next = "main"
 //!
 //! [node.main]
@@ -26,6 +42,9 @@
 //! [node.complaint]
 //! queue = "complaint"
 //! skills = ["complaint"]
+//!
+//! [node.agent]
+//! queue = "general"
 //! ```
 
 use std::collections::BTreeMap;
@@ -35,8 +54,8 @@ use toml::de::DeTable;
 
 use crate::ivr::check::{Finding, Severity};
 use crate::ivr::flow::{
-    Branch, Case, Collect, Flow, Hangup, Language, Menu, Node, Play, Prompt, Queue, Record, STEP_KINDS,
-    Say, SayKind, Set, Step, Target, Test,
+    Branch, Case, Collect, Flow, Hangup, Language, Menu, Node, Play, Prompt, Queue, Record,
+    STEP_KINDS, Say, SayKind, Set, Step, Target, Test,
 };
 
 mod reader;
@@ -58,7 +77,11 @@ pub enum FlowError {
 }
 
 fn join_findings(findings: &[Finding]) -> String {
-    findings.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+    findings
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Defaults for menus and collects, overridable in `[flow]`.
@@ -98,8 +121,14 @@ pub fn load_flow(name: &str, text: &str, file: &Path) -> Result<Flow, FlowError>
         timeout_ms: DEFAULT_TIMEOUT_MS,
         retries: DEFAULT_RETRIES,
         // Line 0: implicit, reported at the node that uses it.
-        invalid: vec![Prompt { name: "invalid".into(), line: 0 }],
-        no_input: vec![Prompt { name: "no_input".into(), line: 0 }],
+        invalid: vec![Prompt {
+            name: "invalid".into(),
+            line: 0,
+        }],
+        no_input: vec![Prompt {
+            name: "no_input".into(),
+            line: 0,
+        }],
     };
     let mut description = String::new();
     let mut start = None;
@@ -132,12 +161,25 @@ pub fn load_flow(name: &str, text: &str, file: &Path) -> Result<Flow, FlowError>
                 r.finish();
             }
         }
-        None => errors.push(error(file, 1, "the flow has no nodes: add `[node.start]`".into())),
+        None => errors.push(error(
+            file,
+            1,
+            "the flow has no nodes: add `[node.start]`".into(),
+        )),
     }
 
-    let start = start.unwrap_or_else(|| Target { node: "start".into(), line: 1 });
+    let start = start.unwrap_or_else(|| Target {
+        node: "start".into(),
+        line: 1,
+    });
     if errors.is_empty() {
-        Ok(Flow { name: name.to_owned(), file: file.to_owned(), description, start, nodes })
+        Ok(Flow {
+            name: name.to_owned(),
+            file: file.to_owned(),
+            description,
+            start,
+            nodes,
+        })
     } else {
         errors.sort_by_key(|f| f.line);
         Err(FlowError::Invalid(errors))
@@ -145,10 +187,15 @@ pub fn load_flow(name: &str, text: &str, file: &Path) -> Result<Flow, FlowError>
 }
 
 fn error(file: &Path, line: u32, message: String) -> Finding {
-    Finding { file: file.to_owned(), line, severity: Severity::Error, message }
+    Finding {
+        file: file.to_owned(),
+        line,
+        severity: Severity::Error,
+        message,
+    }
 }
 
-fn parse_step(r: &mut Reader<'_, '_>, name: &str, d: &Defaults, line: u32) -> Option<Step> {
+fn parse_step(r: &mut Reader<'_, '_, '_>, name: &str, d: &Defaults, line: u32) -> Option<Step> {
     let kinds: Vec<&str> = STEP_KINDS.iter().copied().filter(|k| r.has(k)).collect();
     let kind = match kinds.as_slice() {
         [kind] => *kind,
@@ -158,16 +205,28 @@ fn parse_step(r: &mut Reader<'_, '_>, name: &str, d: &Defaults, line: u32) -> Op
             let (at, msg) = match unknown {
                 Some(k) => (
                     r.key_line(&k).unwrap_or(line),
-                    format!("unknown step `{k}` in node `{name}` (steps: {})", STEP_KINDS.join(", ")),
+                    format!(
+                        "unknown step `{k}` in node `{name}` (steps: {})",
+                        STEP_KINDS.join(", ")
+                    ),
                 ),
-                None => (line, format!("node `{name}` has no step (one of {})", STEP_KINDS.join(", "))),
+                None => (
+                    line,
+                    format!(
+                        "node `{name}` has no step (one of {})",
+                        STEP_KINDS.join(", ")
+                    ),
+                ),
             };
             r.error_at(at, msg);
             r.mark_all_used();
             return None;
         }
         [a, b, ..] => {
-            r.error_at(line, format!("node `{name}` has two steps, `{a}` and `{b}`: split it"));
+            r.error_at(
+                line,
+                format!("node `{name}` has two steps, `{a}` and `{b}`: split it"),
+            );
             r.mark_all_used();
             return None;
         }
@@ -182,13 +241,20 @@ fn parse_step(r: &mut Reader<'_, '_>, name: &str, d: &Defaults, line: u32) -> Op
         "collect" => Step::Collect(parse_collect(r, d, line)),
         "branch" => Step::Branch(parse_branch(r, line)),
         "goto" => Step::Goto(r.target("goto")?),
-        "set" => Step::Set(Set { values: r.string_map("set"), next: r.target("next") }),
+        "set" => Step::Set(Set {
+            values: r.string_map("set"),
+            next: r.target("next"),
+        }),
         "language" => {
             let (language, line) = r.string("language")?;
             if language.is_empty() {
                 r.error_at(line, "`language` must not be empty".into());
             }
-            Step::Language(Language { language, line, next: r.target("next") })
+            Step::Language(Language {
+                language,
+                line,
+                next: r.target("next"),
+            })
         }
         "record" => Step::Record(parse_record(r, name)),
         "say" => Step::Say(parse_say(r, line)?),
@@ -220,15 +286,37 @@ fn parse_step(r: &mut Reader<'_, '_>, name: &str, d: &Defaults, line: u32) -> Op
 
 /// Keys that are options of some step (anything else without a step key is an unknown step).
 fn is_option(key: &str) -> bool {
-    const OPTIONS: [&str; 24] = [
-        "next", "interruptible", "choices", "timeout", "retries", "invalid", "no_input",
-        "on_failure", "into", "min", "max", "terminator", "first_timeout", "inter_timeout", "when",
-        "else", "name", "max_secs", "beep", "finish_on", "value", "prompt", "after", "skills",
+    const OPTIONS: [&str; 25] = [
+        "next",
+        "interruptible",
+        "choices",
+        "timeout",
+        "retries",
+        "invalid",
+        "no_input",
+        "on_failure",
+        "into",
+        "min",
+        "max",
+        "terminator",
+        "first_timeout",
+        "inter_timeout",
+        "when",
+        "else",
+        "name",
+        "max_secs",
+        "beep",
+        "finish_on",
+        "value",
+        "prompt",
+        "after",
+        "skills",
+        "priority",
     ];
-    OPTIONS.contains(&key) || key == "priority"
+    OPTIONS.contains(&key)
 }
 
-fn parse_menu(r: &mut Reader<'_, '_>, name: &str, d: &Defaults, line: u32) -> Menu {
+fn parse_menu(r: &mut Reader<'_, '_, '_>, name: &str, d: &Defaults, line: u32) -> Menu {
     let mut choices = BTreeMap::new();
     let mut choices_line = line;
     if let Some((table, tline)) = r.table("choices") {
@@ -255,15 +343,19 @@ fn parse_menu(r: &mut Reader<'_, '_>, name: &str, d: &Defaults, line: u32) -> Me
         choices_line,
         timeout_ms: r.secs("timeout").unwrap_or(d.timeout_ms),
         retries: r.uint("retries").unwrap_or(d.retries),
-        invalid: r.prompts("invalid").unwrap_or_else(|| at_line(&d.invalid, line)),
-        no_input: r.prompts("no_input").unwrap_or_else(|| at_line(&d.no_input, line)),
+        invalid: r
+            .prompts("invalid")
+            .unwrap_or_else(|| at_line(&d.invalid, line)),
+        no_input: r
+            .prompts("no_input")
+            .unwrap_or_else(|| at_line(&d.no_input, line)),
         on_failure: r.target("on_failure"),
         into: r.string("into").map(|(s, _)| s),
         interruptible: r.boolean("interruptible").unwrap_or(true),
     }
 }
 
-fn parse_collect(r: &mut Reader<'_, '_>, d: &Defaults, line: u32) -> Collect {
+fn parse_collect(r: &mut Reader<'_, '_, '_>, d: &Defaults, line: u32) -> Collect {
     let (into, into_line) = r.string("into").unwrap_or_else(|| {
         r.error_at(line, "`collect` needs `into = \"variable\"`".into());
         (String::new(), line)
@@ -271,33 +363,43 @@ fn parse_collect(r: &mut Reader<'_, '_>, d: &Defaults, line: u32) -> Collect {
     let min_digits = r.uint("min").unwrap_or(1);
     let max_digits = r.uint("max").unwrap_or(DEFAULT_MAX_DIGITS);
     if max_digits == 0 || min_digits > max_digits {
-        r.error_at(into_line, format!("digits: min {min_digits} and max {max_digits} do not fit"));
+        r.error_at(
+            into_line,
+            format!("digits: min {min_digits} and max {max_digits} do not fit"),
+        );
     }
     Collect {
         prompts: r.prompts("collect").unwrap_or_default(),
         into,
         min_digits,
         max_digits,
-        terminator: r.key_char("terminator").unwrap_or(Some('#')),
+        terminator: r.key_char("terminator", Some('#')),
         first_timeout_ms: r.secs("first_timeout").unwrap_or(d.timeout_ms),
         inter_timeout_ms: r.secs("inter_timeout").unwrap_or(DEFAULT_INTER_DIGIT_MS),
         retries: r.uint("retries").unwrap_or(d.retries),
-        invalid: r.prompts("invalid").unwrap_or_else(|| at_line(&d.invalid, line)),
-        no_input: r.prompts("no_input").unwrap_or_else(|| at_line(&d.no_input, line)),
+        invalid: r
+            .prompts("invalid")
+            .unwrap_or_else(|| at_line(&d.invalid, line)),
+        no_input: r
+            .prompts("no_input")
+            .unwrap_or_else(|| at_line(&d.no_input, line)),
         next: r.target("next"),
         on_failure: r.target("on_failure"),
         interruptible: r.boolean("interruptible").unwrap_or(true),
     }
 }
 
-fn parse_branch(r: &mut Reader<'_, '_>, line: u32) -> Branch {
+fn parse_branch(r: &mut Reader<'_, '_, '_>, line: u32) -> Branch {
     let var = r.string("branch").map(|(s, _)| s).unwrap_or_default();
     let mut cases = Vec::new();
     for (table, cline) in r.tables("when") {
         let mut c = r.child(table, "a `when` case");
         let case_var = c.string("var").map_or_else(|| var.clone(), |(s, _)| s);
         if case_var.is_empty() {
-            c.error_at(cline, "a `when` case needs a variable: `branch = \"var\"` or `var`".into());
+            c.error_at(
+                cline,
+                "a `when` case needs a variable: `branch = \"var\"` or `var`".into(),
+            );
         }
         let mut tests = Vec::new();
         if let Some((s, _)) = c.string("equals") {
@@ -312,14 +414,21 @@ fn parse_branch(r: &mut Reader<'_, '_>, line: u32) -> Branch {
         let goto = c.target("goto");
         c.finish();
         if tests.len() != 1 {
-            r.error_at(cline, "a `when` case needs exactly one of `equals`, `in`, `len`".into());
+            r.error_at(
+                cline,
+                "a `when` case needs exactly one of `equals`, `in`, `len`".into(),
+            );
         }
         let Some(goto) = goto else {
             r.error_at(cline, "a `when` case needs `goto`".into());
             continue;
         };
         if let Some(test) = tests.pop() {
-            cases.push(Case { var: case_var, test, goto });
+            cases.push(Case {
+                var: case_var,
+                test,
+                goto,
+            });
         }
     }
     let otherwise = r.target("else");
@@ -329,32 +438,39 @@ fn parse_branch(r: &mut Reader<'_, '_>, line: u32) -> Branch {
     Branch { cases, otherwise }
 }
 
-fn parse_record(r: &mut Reader<'_, '_>, name: &str) -> Record {
+fn parse_record(r: &mut Reader<'_, '_, '_>, name: &str) -> Record {
     Record {
         prompts: r.prompts("record").unwrap_or_default(),
         into: r.string("into").map(|(s, _)| s),
         name: r.string("name").map_or_else(|| name.to_owned(), |(s, _)| s),
         max_secs: r.uint("max_secs").unwrap_or(DEFAULT_RECORD_SECS),
         beep: r.boolean("beep").unwrap_or(true),
-        finish_on: r.key_char("finish_on").unwrap_or(Some('#')),
+        finish_on: r.key_char("finish_on", Some('#')),
         next: r.target("next"),
         on_failure: r.target("on_failure"),
     }
 }
 
-fn parse_say(r: &mut Reader<'_, '_>, line: u32) -> Option<Say> {
+fn parse_say(r: &mut Reader<'_, '_, '_>, line: u32) -> Option<Say> {
     let (kind, kline) = r.string("say")?;
     let kind = match kind.as_str() {
         "digits" => SayKind::Digits,
         "number" => SayKind::Number,
         "date" => SayKind::Date,
         other => {
-            r.error_at(kline, format!("say `{other}`: expected digits, number or date"));
+            r.error_at(
+                kline,
+                format!("say `{other}`: expected digits, number or date"),
+            );
+            r.mark_all_used();
             return None;
         }
     };
     let (value, vline) = r.string("value").unwrap_or_else(|| {
-        r.error_at(line, "`say` needs `value` (a literal or \"${variable}\")".into());
+        r.error_at(
+            line,
+            "`say` needs `value` (a literal or \"${variable}\")".into(),
+        );
         (String::new(), line)
     });
     Some(Say {
@@ -372,7 +488,10 @@ fn parse_say(r: &mut Reader<'_, '_>, line: u32) -> Option<Say> {
 fn at_line(prompts: &[Prompt], line: u32) -> Vec<Prompt> {
     prompts
         .iter()
-        .map(|p| Prompt { name: p.name.clone(), line: if p.line == 0 { line } else { p.line } })
+        .map(|p| Prompt {
+            name: p.name.clone(),
+            line: if p.line == 0 { line } else { p.line },
+        })
         .collect()
 }
 

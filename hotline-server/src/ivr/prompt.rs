@@ -11,7 +11,10 @@ pub struct PromptRef {
 
 impl PromptRef {
     pub fn new(language: &str, name: &str) -> Self {
-        Self { language: language.to_owned(), name: name.to_owned() }
+        Self {
+            language: language.to_owned(),
+            name: name.to_owned(),
+        }
     }
 
     /// The WAV file under a prompts directory (`assets/prompts`).
@@ -32,6 +35,9 @@ mod tests {
     #[test]
     fn resolves_under_language_directory() {
         let p = PromptRef::new("zh", "welcome_12345");
-        assert_eq!(p.path(Path::new("assets/prompts")), Path::new("assets/prompts/zh/welcome_12345.wav"));
+        assert_eq!(
+            p.path(Path::new("assets/prompts")),
+            Path::new("assets/prompts/zh/welcome_12345.wav")
+        );
     }
 }

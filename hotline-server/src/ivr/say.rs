@@ -27,7 +27,10 @@ pub fn say_digits(lang: &str, digits: &str) -> Vec<PromptRef> {
             '#' => Some("hash".to_owned()),
             _ => None,
         })
-        .map(|name| PromptRef { language: lang.to_owned(), name })
+        .map(|name| PromptRef {
+            language: lang.to_owned(),
+            name,
+        })
         .collect()
 }
 
@@ -76,10 +79,14 @@ pub fn prompt_names(kind: SayKind, lang: &str) -> Vec<String> {
             if is_english(lang) {
                 names.extend((0..20).map(|d| format!("num_{d}")));
                 names.extend((2..10).map(|t| format!("num_{}", t * 10)));
-                names.extend(["num_100", "num_1000", "num_1000000", "num_1000000000"].map(String::from));
+                names.extend(
+                    ["num_100", "num_1000", "num_1000000", "num_1000000000"].map(String::from),
+                );
             } else {
                 names.extend((0..=10).map(|d| format!("num_{d}")));
-                names.extend(["num_100", "num_1000", "num_10000", "num_100000000"].map(String::from));
+                names.extend(
+                    ["num_100", "num_1000", "num_10000", "num_100000000"].map(String::from),
+                );
             }
             if kind == SayKind::Date {
                 if is_english(lang) {
@@ -95,7 +102,13 @@ pub fn prompt_names(kind: SayKind, lang: &str) -> Vec<String> {
 }
 
 fn refs(lang: &str, names: Vec<String>) -> Vec<PromptRef> {
-    names.into_iter().map(|name| PromptRef { language: lang.to_owned(), name }).collect()
+    names
+        .into_iter()
+        .map(|name| PromptRef {
+            language: lang.to_owned(),
+            name,
+        })
+        .collect()
 }
 
 fn mandarin(n: u64, out: &mut Vec<String>) {
@@ -161,8 +174,11 @@ fn english(n: u64, out: &mut Vec<String>) {
 }
 
 fn english_big(mut n: u64, out: &mut Vec<String>) {
-    for (unit, name) in [(1_000_000_000, "num_1000000000"), (1_000_000, "num_1000000"), (1000, "num_1000")]
-    {
+    for (unit, name) in [
+        (1_000_000_000, "num_1000000000"),
+        (1_000_000, "num_1000000"),
+        (1000, "num_1000"),
+    ] {
         if n >= unit {
             english_big(n / unit, out);
             out.push(name.into());

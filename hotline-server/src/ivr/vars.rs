@@ -40,7 +40,10 @@ mod tests {
 
     #[test]
     fn substitutes_known_and_unknown() {
-        assert_eq!(substitute("msg_${caller}.wav", &vars()), "msg_13800138000.wav");
+        assert_eq!(
+            substitute("msg_${caller}.wav", &vars()),
+            "msg_13800138000.wav"
+        );
         assert_eq!(substitute("${lang}${lang}", &vars()), "zhzh");
         assert_eq!(substitute("a${nope}b", &vars()), "ab");
         assert_eq!(substitute("plain", &vars()), "plain");

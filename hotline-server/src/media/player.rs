@@ -16,8 +16,8 @@ impl Player {
         self.queue.push_back(clip);
     }
 
+    /// Plays `clip` after what is queued, then again and again (music on hold).
     pub fn loop_clip(&mut self, clip: Arc<[i16]>) {
-        self.stop();
         self.queue.push_back(clip);
         self.looping = true;
     }
@@ -83,6 +83,19 @@ mod tests {
         assert_eq!(&f[140..], &[0; 20]);
         assert!(!p.next_frame(&mut f));
         assert!(f.iter().all(|&s| s == 0));
+    }
+
+    #[test]
+    fn loop_follows_what_is_queued() {
+        let mut p = Player::default();
+        p.enqueue(Arc::from(vec![1i16; 100]));
+        p.loop_clip(Arc::from(vec![3i16; 50]));
+        let mut f = [0i16; 160];
+        assert!(!p.next_frame(&mut f));
+        assert_eq!(&f[..100], &[1; 100]);
+        assert_eq!(&f[100..], &[3; 60]);
+        assert!(!p.next_frame(&mut f));
+        assert!(f.iter().all(|&s| s == 3));
     }
 
     #[test]

@@ -41,6 +41,8 @@ pub enum FromCall {
     /// Bytes outside any transaction: 2xx retransmissions and ACKs for 2xx.
     Raw { link: Link, dest: SocketAddr, bytes: Vec<u8> },
     Gone { call_id: String },
+    /// Routes responses for this Call-ID to `inbox` (registrations, outbound calls).
+    Attach { call_id: String, inbox: mpsc::Sender<ToCall> },
 }
 
 /// A new INVITE that passed the trunk, load and SDP checks.
@@ -130,9 +132,10 @@ pub async fn run<F: CallFactory>(
     settings: CoreSettings,
     mut inbound: mpsc::Receiver<Inbound>,
     active: Arc<AtomicUsize>,
+    channel: (mpsc::Sender<FromCall>, mpsc::Receiver<FromCall>),
     shutdown: CancellationToken,
 ) {
-    let (from_calls_tx, mut from_calls) = mpsc::channel::<FromCall>(8192);
+    let (from_calls_tx, mut from_calls) = channel;
     let mut core = Core {
         factory,
         transports,
@@ -324,6 +327,9 @@ impl<F: CallFactory> Core<F> {
                 self.client_owner.insert(key, call_id);
             }
             FromCall::Raw { link, dest, bytes } => self.transports.send(link, dest, &bytes).await,
+            FromCall::Attach { call_id, inbox } => {
+                self.calls.insert(call_id, inbox);
+            }
             FromCall::Gone { call_id } => {
                 self.calls.remove(&call_id);
                 self.invite_owner.retain(|_, id| *id != call_id);

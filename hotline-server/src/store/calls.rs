@@ -1,11 +1,11 @@
 //! SQL for calls, their event log and their CDRs.
 //!
-//! The lifecycle commands write their own events (`started`, `answered`, `ended`), so the
-//! event log is complete even when the caller of the store forgets; other events come from
-//! [`append_event`].
+//! The state changes (`insert_call`, `answer_call`, `end_call`) do not append events: the call
+//! task logs its own (`received`, `answered` with the codec, `ended`), so each happens once.
+//! Only restart recovery, which has no call task, appends `ended` itself.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::StoreError;
 use super::rows::{CallEnd, CallEventRow, CallRow, CdrRow, NewCall};
@@ -28,16 +28,7 @@ pub(crate) fn insert_call(conn: &Connection, call: &NewCall) -> rusqlite::Result
         call.transport,
         call.remote,
     ])?;
-    let detail = json!({
-        "caller": call.caller,
-        "dnis": call.dnis,
-        "profile": call.profile,
-        "flow": call.flow,
-        "trunk": call.trunk,
-        "transport": call.transport,
-        "remote": call.remote,
-    });
-    append_event(conn, &call.id, call.started_at_ms, "started", &detail)
+    Ok(())
 }
 
 pub(crate) fn append_event(
@@ -47,8 +38,10 @@ pub(crate) fn append_event(
     kind: &str,
     detail: &Value,
 ) -> rusqlite::Result<()> {
-    conn.prepare_cached("INSERT INTO call_events (call_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![call_id, at_ms, kind, detail.to_string()])?;
+    conn.prepare_cached(
+        "INSERT INTO call_events (call_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![call_id, at_ms, kind, detail.to_string()])?;
     Ok(())
 }
 
@@ -60,11 +53,7 @@ pub(crate) fn answer_call(conn: &Connection, call_id: &str, at_ms: i64) -> rusql
              WHERE id = ?1 AND state = 'ringing'",
         )?
         .execute(params![call_id, at_ms])?;
-    if changed == 0 {
-        return Ok(false);
-    }
-    append_event(conn, call_id, at_ms, "answered", &json!({}))?;
-    Ok(true)
+    Ok(changed > 0)
 }
 
 /// Ends an open call and writes its CDR; `false` if it was unknown or already ended.
@@ -78,7 +67,6 @@ pub(crate) fn end_call(conn: &Connection, end: &CallEnd) -> rusqlite::Result<boo
     if changed == 0 {
         return Ok(false);
     }
-    append_event(conn, &end.call_id, end.at_ms, "ended", &json!({ "cause": end.cause }))?;
     // Clamped at 0: a clock step back must not give negative durations in reports.
     conn.prepare_cached(
         "INSERT INTO cdrs (call_id, caller, dnis, profile, started_at, answered_at, ended_at,
@@ -95,13 +83,17 @@ pub(crate) fn end_call(conn: &Connection, end: &CallEnd) -> rusqlite::Result<boo
 
 /// Ids of calls not yet ended.
 pub(crate) fn open_call_ids(conn: &Connection) -> rusqlite::Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached("SELECT id FROM calls WHERE state != 'ended' ORDER BY started_at")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT id FROM calls WHERE state != 'ended' ORDER BY started_at")?;
     stmt.query_map([], |row| row.get(0))?.collect()
 }
 
 pub(crate) fn open_call_count(conn: &Connection) -> Result<usize, StoreError> {
-    let count: i64 =
-        conn.query_row("SELECT count(*) FROM calls WHERE state != 'ended'", [], |row| row.get(0))?;
+    let count: i64 = conn.query_row(
+        "SELECT count(*) FROM calls WHERE state != 'ended'",
+        [],
+        |row| row.get(0),
+    )?;
     Ok(count as usize)
 }
 
@@ -136,13 +128,21 @@ fn call_row(row: &Row<'_>) -> rusqlite::Result<CallRow> {
     })
 }
 
-pub(crate) fn call_events(conn: &Connection, call_id: &str) -> Result<Vec<CallEventRow>, StoreError> {
+pub(crate) fn call_events(
+    conn: &Connection,
+    call_id: &str,
+) -> Result<Vec<CallEventRow>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, at, kind, detail FROM call_events WHERE call_id = ?1 ORDER BY id",
     )?;
     let raw = stmt
         .query_map([call_id], |row| {
-            Ok((row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?, row.get::<_, String>(3)?))
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get::<_, String>(3)?,
+            ))
         })?
         .collect::<rusqlite::Result<Vec<(i64, i64, String, String)>>>()?;
     raw.into_iter()
@@ -176,16 +176,25 @@ fn cdr_row(row: &Row<'_>) -> rusqlite::Result<CdrRow> {
 
 pub(crate) fn cdr(conn: &Connection, call_id: &str) -> Result<Option<CdrRow>, StoreError> {
     let sql = format!("SELECT {CDR_COLUMNS} FROM cdrs WHERE call_id = ?1");
-    Ok(conn.prepare_cached(&sql)?.query_row([call_id], cdr_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([call_id], cdr_row)
+        .optional()?)
 }
 
 /// CDRs of calls started in `[from_ms, to_ms)`, oldest first.
-pub(crate) fn cdrs_between(conn: &Connection, from_ms: i64, to_ms: i64) -> Result<Vec<CdrRow>, StoreError> {
+pub(crate) fn cdrs_between(
+    conn: &Connection,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<CdrRow>, StoreError> {
     let sql = format!(
         "SELECT {CDR_COLUMNS} FROM cdrs WHERE started_at >= ?1 AND started_at < ?2
          ORDER BY started_at, call_id"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([from_ms, to_ms], cdr_row)?.collect::<rusqlite::Result<_>>()?;
+    let rows = stmt
+        .query_map([from_ms, to_ms], cdr_row)?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }

@@ -14,15 +14,18 @@ pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Opens `path` ready for use: WAL, foreign keys, checked and migrated to the current schema.
 pub(crate) fn open(path: &Path, busy_timeout: Duration) -> Result<Connection, StoreError> {
     if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|source| StoreError::CreateDir { path: dir.to_owned(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+            path: dir.to_owned(),
+            source,
+        })?;
     }
     let at_open = |err| StoreError::at_open(path, err);
     let mut conn = Connection::open(path).map_err(at_open)?;
     conn.busy_timeout(busy_timeout).map_err(at_open)?;
     // WAL: readers (API, reports) never wait for the writer thread and vice versa.
-    let mode: String =
-        conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)).map_err(at_open)?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+        .map_err(at_open)?;
     if !mode.eq_ignore_ascii_case("wal") {
         tracing::warn!(path = %path.display(), mode, "SQLite could not switch to WAL mode");
     }
@@ -37,13 +40,18 @@ pub(crate) fn open(path: &Path, busy_timeout: Duration) -> Result<Connection, St
 
 /// Refuses a damaged file at start rather than failing in the middle of a call.
 fn quick_check(conn: &Connection, path: &Path) -> Result<(), StoreError> {
-    let mut stmt = conn.prepare("PRAGMA quick_check").map_err(|e| StoreError::at_open(path, e))?;
+    let mut stmt = conn
+        .prepare("PRAGMA quick_check")
+        .map_err(|e| StoreError::at_open(path, e))?;
     let findings: Vec<String> = stmt
         .query_map([], |row| row.get(0))
         .and_then(Iterator::collect)
         .map_err(|e| StoreError::at_open(path, e))?;
     match findings.as_slice() {
         [ok] if ok == "ok" => Ok(()),
-        _ => Err(StoreError::Corrupt { path: path.to_owned(), detail: findings.join("; ") }),
+        _ => Err(StoreError::Corrupt {
+            path: path.to_owned(),
+            detail: findings.join("; "),
+        }),
     }
 }

@@ -26,7 +26,11 @@ pub enum StoreError {
          to {known}; run a newer hotline-server or restore a backup",
         path.display()
     )]
-    TooNew { path: PathBuf, found: i64, known: i64 },
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
     #[error("{}: migration {name} failed: {source}", path.display())]
     Migration {
         path: PathBuf,
@@ -62,9 +66,10 @@ impl StoreError {
         let path = path.to_owned();
         match source.sqlite_error_code() {
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Self::Locked { path },
-            Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
-                Self::Corrupt { path, detail: source.to_string() }
-            }
+            Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => Self::Corrupt {
+                path,
+                detail: source.to_string(),
+            },
             _ => Self::Open { path, source },
         }
     }

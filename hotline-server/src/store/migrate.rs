@@ -20,12 +20,18 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let at_open = |err| StoreError::at_open(path, err);
     loop {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(at_open)?;
-        let version: i64 =
-            tx.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(at_open)?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(at_open)?;
+        let version: i64 = tx
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(at_open)?;
         if version < 0 {
             let detail = format!("negative schema version {version}");
-            return Err(StoreError::Corrupt { path: path.to_owned(), detail });
+            return Err(StoreError::Corrupt {
+                path: path.to_owned(),
+                detail,
+            });
         }
         if version > SCHEMA_VERSION {
             return Err(StoreError::TooNew {
@@ -37,9 +43,14 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
         let Some(&(name, sql)) = MIGRATIONS.get(version as usize) else {
             return tx.commit().map_err(at_open);
         };
-        let failed = |source| StoreError::Migration { path: path.to_owned(), name, source };
+        let failed = |source| StoreError::Migration {
+            path: path.to_owned(),
+            name,
+            source,
+        };
         tx.execute_batch(sql).map_err(failed)?;
-        tx.pragma_update(None, "user_version", version + 1).map_err(failed)?;
+        tx.pragma_update(None, "user_version", version + 1)
+            .map_err(failed)?;
         tx.commit().map_err(failed)?;
         tracing::info!(path = %path.display(), migration = name, "database migrated");
     }

@@ -1,7 +1,5 @@
 //! SQL for recordings.
 
-use std::path::PathBuf;
-
 use rusqlite::{Connection, params};
 
 use super::StoreError;
@@ -14,11 +12,11 @@ pub(crate) fn insert_recording(conn: &Connection, rec: &NewRecording) -> rusqlit
     )?
     .execute(params![
         rec.call_id,
-        rec.path.to_string_lossy(),
+        rec.path,
         rec.started_at_ms,
         rec.ended_at_ms,
         rec.channels,
-        rec.kind.as_str(),
+        rec.kind,
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -36,7 +34,7 @@ pub(crate) fn recordings_for_call(
             Ok(RecordingRow {
                 id: row.get(0)?,
                 call_id: row.get(1)?,
-                path: PathBuf::from(row.get::<_, String>(2)?),
+                path: row.get(2)?,
                 started_at: row.get(3)?,
                 ended_at: row.get(4)?,
                 channels: row.get(5)?,

@@ -2,7 +2,6 @@
 //! Times are milliseconds since the Unix epoch.
 
 use std::fmt;
-use std::path::PathBuf;
 use std::str::FromStr;
 
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
@@ -66,7 +65,10 @@ impl FromStr for CallState {
             "ringing" => Ok(Self::Ringing),
             "answered" => Ok(Self::Answered),
             "ended" => Ok(Self::Ended),
-            _ => Err(StoreError::BadValue { what: "call state", value: s.to_owned() }),
+            _ => Err(StoreError::BadValue {
+                what: "call state",
+                value: s.to_owned(),
+            }),
         }
     }
 }
@@ -123,49 +125,21 @@ pub struct CdrRow {
     pub queue: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RecordingKind {
-    /// A conversation (C1).
-    Call,
-    /// A voice message: mailbox, complaint recording (A5, A6, C3).
-    Message,
-    /// An admin recording a prompt over the phone.
-    PromptCapture,
-}
-
-impl RecordingKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Call => "call",
-            Self::Message => "message",
-            Self::PromptCapture => "prompt-capture",
-        }
-    }
-}
-
-impl FromStr for RecordingKind {
-    type Err = StoreError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "call" => Ok(Self::Call),
-            "message" => Ok(Self::Message),
-            "prompt-capture" => Ok(Self::PromptCapture),
-            _ => Err(StoreError::BadValue { what: "recording kind", value: s.to_owned() }),
-        }
-    }
-}
+/// Values of `recordings.kind`: a conversation (C1), a voice message (mailbox, complaint
+/// recording: A5, A6, C3), an admin recording a prompt over the phone.
+pub const RECORDING_KINDS: [&str; 3] = ["call", "message", "prompt-capture"];
 
 /// A finished recording file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewRecording {
     pub call_id: String,
     /// Relative to the data directory, preferably.
-    pub path: PathBuf,
+    pub path: String,
     pub started_at_ms: i64,
-    pub ended_at_ms: Option<i64>,
+    pub ended_at_ms: i64,
     pub channels: u16,
-    pub kind: RecordingKind,
+    /// One of [`RECORDING_KINDS`]; another value is rejected (logged) by the writer.
+    pub kind: String,
 }
 
 /// A row of `recordings`.
@@ -173,25 +147,22 @@ pub struct NewRecording {
 pub struct RecordingRow {
     pub id: i64,
     pub call_id: String,
-    pub path: PathBuf,
+    pub path: String,
     pub started_at: i64,
     pub ended_at: Option<i64>,
     pub channels: u16,
-    pub kind: RecordingKind,
+    pub kind: String,
 }
 
 /// Reads the TEXT spelling of an enum column.
 fn text_column<T: FromStr<Err = StoreError>>(value: ValueRef<'_>) -> FromSqlResult<T> {
-    value.as_str()?.parse().map_err(|err| FromSqlError::Other(Box::new(err)))
+    value
+        .as_str()?
+        .parse()
+        .map_err(|err| FromSqlError::Other(Box::new(err)))
 }
 
 impl FromSql for CallState {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        text_column(value)
-    }
-}
-
-impl FromSql for RecordingKind {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
         text_column(value)
     }

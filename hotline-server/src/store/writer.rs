@@ -26,19 +26,28 @@ const COMMIT_ATTEMPTS: u32 = 3;
 /// A write, applied in the order sent.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WriteCommand {
-    /// Inserts the call (state `ringing`) and its `started` event.
+    /// Inserts the call (state `ringing`).
     CallStarted(NewCall),
     /// Appends an event to a call's log. `detail` is stored as JSON.
-    CallEvent { call_id: String, at_ms: i64, kind: String, detail: Value },
-    /// Marks a ringing call answered and appends `answered`.
-    CallAnswered { call_id: String, at_ms: i64 },
-    /// Ends the call, appends `ended` and writes the CDR.
+    CallEvent {
+        call_id: String,
+        at_ms: i64,
+        kind: String,
+        detail: Value,
+    },
+    /// Marks a ringing call answered.
+    CallAnswered {
+        call_id: String,
+        at_ms: i64,
+    },
+    /// Ends the call and writes its CDR.
     CallEnded(CallEnd),
     Recording(NewRecording),
 }
 
 enum Message {
-    Command(WriteCommand),
+    // Boxed: a command is ~250 bytes, a flush one pointer.
+    Command(Box<WriteCommand>),
     Flush(oneshot::Sender<()>),
     Shutdown,
 }
@@ -65,14 +74,18 @@ pub fn spawn_writer(path: &Path) -> Result<(StoreWriter, WriterHandle), StoreErr
         .name("store-writer".to_owned())
         .spawn(move || run(conn, rx))
         .map_err(StoreError::Thread)?;
-    let handle = WriterHandle { tx: tx.clone(), thread, path: path.to_owned() };
+    let handle = WriterHandle {
+        tx: tx.clone(),
+        thread,
+        path: path.to_owned(),
+    };
     Ok((StoreWriter { tx }, handle))
 }
 
 impl StoreWriter {
     /// Queues any command.
     pub fn send(&self, command: WriteCommand) {
-        self.post(Message::Command(command));
+        self.post(Message::Command(Box::new(command)));
     }
 
     pub fn call_started(&self, call: NewCall) {
@@ -89,7 +102,10 @@ impl StoreWriter {
     }
 
     pub fn call_answered(&self, call_id: &str, at_ms: i64) {
-        self.send(WriteCommand::CallAnswered { call_id: call_id.to_owned(), at_ms });
+        self.send(WriteCommand::CallAnswered {
+            call_id: call_id.to_owned(),
+            at_ms,
+        });
     }
 
     pub fn call_ended(&self, end: CallEnd) {
@@ -116,14 +132,27 @@ impl StoreWriter {
 }
 
 impl WriterHandle {
-    /// Commits everything sent before this call, stops the thread and waits for it.
-    ///
-    /// Blocking (it joins a thread, normally within one batch): from async code call it
-    /// through `tokio::task::spawn_blocking`. Commands sent after it are dropped.
-    pub fn shutdown(self) -> Result<(), StoreError> {
+    /// Commits everything sent before this call, stops the thread and waits for it, without
+    /// blocking the executor. Commands sent after it are dropped. A writer thread that
+    /// panicked is logged.
+    pub async fn shutdown(self) {
+        let path = self.path.clone();
+        let joined = tokio::task::spawn_blocking(move || self.shutdown_blocking()).await;
+        match joined {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::error!(%err, "store writer"),
+            Err(err) => tracing::error!(%err, path = %path.display(), "store writer join failed"),
+        }
+    }
+
+    /// [`WriterHandle::shutdown`] for synchronous code (CLI, tests): blocks until the last
+    /// batch is committed.
+    pub fn shutdown_blocking(self) -> Result<(), StoreError> {
         // A send error means the thread already ended; join tells how.
         let _ = self.tx.send(Message::Shutdown);
-        self.thread.join().map_err(|_| StoreError::WriterPanicked { path: self.path })
+        self.thread
+            .join()
+            .map_err(|_| StoreError::WriterPanicked { path: self.path })
     }
 }
 
@@ -151,13 +180,19 @@ fn run(mut conn: Connection, mut rx: mpsc::UnboundedReceiver<Message>) {
         .filter(|m| matches!(m, Message::Command(_)))
         .count();
     if dropped > 0 {
-        tracing::warn!(dropped, "store writer stopped; writes sent after shutdown dropped");
+        tracing::warn!(
+            dropped,
+            "store writer stopped; writes sent after shutdown dropped"
+        );
     }
 }
 
 /// Commits the batch (retrying a failed transaction), then answers the flushes in it.
 fn commit_batch(conn: &mut Connection, batch: &mut Vec<Message>) {
-    let commands = batch.iter().filter(|m| matches!(m, Message::Command(_))).count();
+    let commands = batch
+        .iter()
+        .filter(|m| matches!(m, Message::Command(_)))
+        .count();
     if commands > 0 {
         let mut attempt = 1;
         loop {
@@ -188,7 +223,9 @@ fn commit_batch(conn: &mut Connection, batch: &mut Vec<Message>) {
 fn write(conn: &mut Connection, batch: &[Message]) -> rusqlite::Result<()> {
     let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     for message in batch {
-        let Message::Command(command) = message else { continue };
+        let Message::Command(command) = message else {
+            continue;
+        };
         let savepoint = tx.savepoint()?;
         match apply(&savepoint, command) {
             Ok(()) => savepoint.commit()?,
@@ -205,18 +242,27 @@ fn write(conn: &mut Connection, batch: &[Message]) -> rusqlite::Result<()> {
 fn apply(conn: &Connection, command: &WriteCommand) -> rusqlite::Result<()> {
     match command {
         WriteCommand::CallStarted(call) => calls::insert_call(conn, call),
-        WriteCommand::CallEvent { call_id, at_ms, kind, detail } => {
-            calls::append_event(conn, call_id, *at_ms, kind, detail)
-        }
+        WriteCommand::CallEvent {
+            call_id,
+            at_ms,
+            kind,
+            detail,
+        } => calls::append_event(conn, call_id, *at_ms, kind, detail),
         WriteCommand::CallAnswered { call_id, at_ms } => {
             if !calls::answer_call(conn, call_id, *at_ms)? {
-                tracing::debug!(call_id, "call_answered for a call that is not ringing; ignored");
+                tracing::debug!(
+                    call_id,
+                    "call_answered for a call that is not ringing; ignored"
+                );
             }
             Ok(())
         }
         WriteCommand::CallEnded(end) => {
             if !calls::end_call(conn, end)? {
-                tracing::warn!(call_id = end.call_id, "call_ended for an unknown or ended call");
+                tracing::warn!(
+                    call_id = end.call_id,
+                    "call_ended for an unknown or ended call"
+                );
             }
             Ok(())
         }

@@ -218,7 +218,10 @@ mod tests {
             codec.decode(&enc, &mut dec);
             for (a, b) in pcm.iter().zip(&dec) {
                 let err = (i32::from(*a) - i32::from(*b)).abs();
-                assert!(err <= i32::from(a.unsigned_abs()) / 16 + 16, "{codec:?} {a} {b}");
+                assert!(
+                    err <= i32::from(a.unsigned_abs()) / 16 + 16,
+                    "{codec:?} {a} {b}"
+                );
             }
             assert_eq!(Codec::from_name(&codec.name().to_lowercase()), Some(codec));
             let mut one = [0i16; 1];

@@ -92,7 +92,9 @@ impl JitterBuffer {
 
     /// Slot of `seq`, which must lie within the window starting at the play point.
     fn index(&self, seq: u16) -> usize {
-        let offset = self.next_seq.map_or(0, |n| usize::from(seq.wrapping_sub(n)));
+        let offset = self
+            .next_seq
+            .map_or(0, |n| usize::from(seq.wrapping_sub(n)));
         (self.head + offset) % self.capacity
     }
 
@@ -293,7 +295,10 @@ mod tests {
         let mut jb = JitterBuffer::new(3, 16, 160);
         assert_eq!(jb.pop(), Pulled::Empty);
         for seq in [11u16, 10] {
-            assert_eq!(jb.insert(seq, u32::from(seq) * 160, &pl(seq)), Insert::Stored);
+            assert_eq!(
+                jb.insert(seq, u32::from(seq) * 160, &pl(seq)),
+                Insert::Stored
+            );
             assert_eq!(jb.pop(), Pulled::Empty);
         }
         assert_eq!(jb.insert(12, 1920, &pl(12)), Insert::Stored);

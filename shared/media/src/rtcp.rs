@@ -335,7 +335,9 @@ pub fn parse_rtcp(packet: &[u8]) -> Result<RtcpSummary, MediaError> {
         match pt {
             PT_SR => {
                 if body.len() < 28 {
-                    return Err(MediaError::MalformedRtcp("sender report shorter than 28 bytes"));
+                    return Err(MediaError::MalformedRtcp(
+                        "sender report shorter than 28 bytes",
+                    ));
                 }
                 if !have_report {
                     summary.ssrc = be32(body, 4);
@@ -347,7 +349,9 @@ pub fn parse_rtcp(packet: &[u8]) -> Result<RtcpSummary, MediaError> {
             }
             PT_RR => {
                 if body.len() < 8 {
-                    return Err(MediaError::MalformedRtcp("receiver report shorter than 8 bytes"));
+                    return Err(MediaError::MalformedRtcp(
+                        "receiver report shorter than 8 bytes",
+                    ));
                 }
                 if !have_report {
                     summary.ssrc = be32(body, 4);
@@ -406,7 +410,10 @@ mod tests {
         assert_eq!(s.jitter(), 0);
         let b = s.report_block(7, 1, 2);
         assert_eq!(b.fraction_lost, 0);
-        assert_eq!(b.highest_seq, (1 << 16) + u32::from(65500u16.wrapping_add(99)));
+        assert_eq!(
+            b.highest_seq,
+            (1 << 16) + u32::from(65500u16.wrapping_add(99))
+        );
         assert_eq!((b.ssrc, b.lsr, b.dlsr), (7, 1, 2));
     }
 
@@ -422,13 +429,15 @@ mod tests {
         let b = s.report_block(1, 0, 0);
         assert_eq!(b.cumulative_lost, 24);
         assert_eq!(b.fraction_lost, (24 * 256 / 99) as u8);
-        // A clean second interval reports zero fraction but keeps the cumulative figure.
         for seq in 100..150u16 {
             s.on_packet(seq, u32::from(seq) * 160, u32::from(seq) * 160);
         }
+        // Seq 99 (lost) falls into this interval: 1 of 51 expected.
+        let b = s.report_block(1, 0, 0);
+        assert_eq!(b.fraction_lost, (256 / 51) as u8);
+        assert_eq!(b.cumulative_lost, 25);
         let b = s.report_block(1, 0, 0);
         assert_eq!(b.fraction_lost, 0);
-        assert_eq!(b.cumulative_lost, 24);
     }
 
     #[test]
@@ -473,8 +482,16 @@ mod tests {
             dlsr: 65536,
         };
         let mut buf = [0u8; 200];
-        let n = write_sender_report(9, 0x0102_0304_0506_0708, 160, 5, 800, Some(&block), &mut buf)
-            .unwrap();
+        let n = write_sender_report(
+            9,
+            0x0102_0304_0506_0708,
+            160,
+            5,
+            800,
+            Some(&block),
+            &mut buf,
+        )
+        .unwrap();
         assert_eq!(n, 52);
         assert_eq!(buf[0], 0x81);
         assert_eq!(buf[1], 200);
@@ -515,14 +532,19 @@ mod tests {
         assert!(write_receiver_report(1, None, &mut [0u8; 7]).is_err());
         assert!(write_bye(1, &mut [0u8; 7]).is_err());
         assert!(write_sdes_cname(1, "abc", &mut [0u8; 11]).is_err());
-        assert_eq!(write_sdes_cname(1, "ab", &mut [0u8; 12]), Ok(12));
+        // The item list needs a terminating zero, then padding to 32 bits.
+        assert_eq!(write_sdes_cname(1, "a", &mut [0u8; 12]), Ok(12));
+        assert_eq!(write_sdes_cname(1, "ab", &mut [0u8; 16]), Ok(16));
     }
 
     #[test]
     fn malformed_rtcp() {
         assert!(parse_rtcp(&[]).is_err());
         assert!(parse_rtcp(&[0x80, 200, 0]).is_err());
-        assert_eq!(parse_rtcp(&[0x40, 200, 0, 0]), Err(MediaError::BadVersion(1)));
+        assert_eq!(
+            parse_rtcp(&[0x40, 200, 0, 0]),
+            Err(MediaError::BadVersion(1))
+        );
         // Length field claims more than present.
         assert!(parse_rtcp(&[0x80, 201, 0, 5, 0, 0, 0, 1]).is_err());
         // SR too short for its fixed part.

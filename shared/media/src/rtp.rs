@@ -133,7 +133,10 @@ mod tests {
         let mut small = [0u8; 14];
         assert_eq!(
             write_rtp(&header(), &[1, 2, 3], &mut small),
-            Err(MediaError::BufferTooSmall { needed: 15, got: 14 })
+            Err(MediaError::BufferTooSmall {
+                needed: 15,
+                got: 14
+            })
         );
         let bad = RtpHeader {
             payload_type: 200,
@@ -163,7 +166,10 @@ mod tests {
 
     #[test]
     fn malformed_packets() {
-        assert!(matches!(parse_rtp(&[0x80; 11]), Err(MediaError::TooShort { .. })));
+        assert!(matches!(
+            parse_rtp(&[0x80; 11]),
+            Err(MediaError::TooShort { .. })
+        ));
         let mut p = [0u8; 12];
         p[0] = 0x40;
         assert_eq!(parse_rtp(&p), Err(MediaError::BadVersion(1)));
@@ -190,7 +196,7 @@ mod tests {
     fn rtcp_demux() {
         assert!(is_rtcp(&[0x80, 200, 0, 6]));
         assert!(is_rtcp(&[0x81, 201]));
-        assert!(!is_rtcp(&[0x80, 0x80 | 96]));
+        assert!(!is_rtcp(&[0x80, 0x80 | 0x60]));
         assert!(!is_rtcp(&[0x80, 0]));
         assert!(!is_rtcp(&[0x00, 200])); // STUN-like first byte
         assert!(!is_rtcp(&[0x80]));

@@ -18,6 +18,7 @@ pub enum Direction {
 
 impl Direction {
     /// The direction an answerer uses in reply to this offered direction.
+    #[must_use]
     pub fn answer(self) -> Direction {
         match self {
             Direction::SendOnly => Direction::RecvOnly,
@@ -178,8 +179,11 @@ pub fn parse_sdp(text: &str) -> Result<SessionDescription, SdpError> {
             ("v", _) => saw_version = true,
             ("o", _) => {
                 // Some stacks use ids beyond u64; the id is informational, so keep 0 then.
-                session.origin_session_id =
-                    value.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+                session.origin_session_id = value
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0);
             }
             ("c", None) => session.connection = Some(parse_connection(value, line)?),
             ("c", Some(m)) => m.connection = Some(parse_connection(value, line)?),
@@ -263,19 +267,24 @@ pub fn negotiate(offer: &SessionDescription, preferred: &[Codec]) -> Result<Nego
     let (codec, payload_type) = m
         .formats
         .iter()
-        .find_map(|&pt| codec_of(m, pt).filter(|c| preferred.contains(c)).map(|c| (c, pt)))
+        .find_map(|&pt| {
+            codec_of(m, pt)
+                .filter(|c| preferred.contains(c))
+                .map(|c| (c, pt))
+        })
         .ok_or(SdpError::NoCommonCodec)?;
     let dtmf_payload_type = m.formats.iter().copied().find(|&pt| {
-        m.rtpmap(pt)
-            .is_some_and(|r| r.encoding.eq_ignore_ascii_case("telephone-event") && r.clock_rate == 8000)
+        m.rtpmap(pt).is_some_and(|r| {
+            r.encoding.eq_ignore_ascii_case("telephone-event") && r.clock_rate == 8000
+        })
     });
-    let ptime = m.ptime.unwrap_or(20).clamp(10, 60).div_ceil(5) / 2 * 10;
+    let ptime = (m.ptime.unwrap_or(20).clamp(10, 60) + 5) / 10 * 10;
     let ip = m
         .connection
         .or(offer.connection)
         .ok_or_else(|| SdpError::Malformed("no c= line for the audio stream".into()))?;
-    let on_hold = ip.is_unspecified()
-        || matches!(m.direction, Direction::SendOnly | Direction::Inactive);
+    let on_hold =
+        ip.is_unspecified() || matches!(m.direction, Direction::SendOnly | Direction::Inactive);
     Ok(Negotiated {
         codec,
         payload_type,
@@ -318,7 +327,10 @@ pub fn build_sdp(
         let _ = write!(s, "a=rtpmap:{pt} {}/8000\r\n", codec.name());
     }
     if let Some(pt) = dtmf_payload_type {
-        let _ = write!(s, "a=rtpmap:{pt} telephone-event/8000\r\na=fmtp:{pt} 0-16\r\n");
+        let _ = write!(
+            s,
+            "a=rtpmap:{pt} telephone-event/8000\r\na=fmtp:{pt} 0-16\r\n"
+        );
     }
     let _ = write!(s, "a=ptime:{ptime}\r\na={}\r\n", direction.as_attr());
     s
@@ -355,7 +367,10 @@ mod tests {
         assert_eq!(s.connection, Some("198.51.100.7".parse().unwrap()));
         assert_eq!(s.media.len(), 3);
         let a = &s.media[0];
-        assert_eq!((a.kind.as_str(), a.port, a.protocol.as_str()), ("audio", 49170, "RTP/AVP"));
+        assert_eq!(
+            (a.kind.as_str(), a.port, a.protocol.as_str()),
+            ("audio", 49170, "RTP/AVP")
+        );
         assert_eq!(a.formats, [0, 8, 97]);
         assert_eq!(a.rtpmap(8).unwrap().channels, Some(1));
         assert_eq!(a.rtpmap(97).unwrap().encoding, "iLBC");
@@ -383,10 +398,17 @@ mod tests {
         // Preference list filters, offer order decides.
         let s = parse_sdp(&offer("m=audio 4000 RTP/AVP 8 0", "")).unwrap();
         assert_eq!(negotiate(&s, &[Codec::Pcmu]).unwrap().codec, Codec::Pcmu);
-        let n = neg(&offer("m=audio 4000 RTP/AVP 110", "a=rtpmap:110 pcmu/8000\r\n")).unwrap();
+        let n = neg(&offer(
+            "m=audio 4000 RTP/AVP 110",
+            "a=rtpmap:110 pcmu/8000\r\n",
+        ))
+        .unwrap();
         assert_eq!((n.codec, n.payload_type), (Codec::Pcmu, 110));
         // A static number remapped to something else is not G.711.
-        let r = neg(&offer("m=audio 4000 RTP/AVP 0", "a=rtpmap:0 PCMU/16000\r\n"));
+        let r = neg(&offer(
+            "m=audio 4000 RTP/AVP 0",
+            "a=rtpmap:0 PCMU/16000\r\n",
+        ));
         assert_eq!(r, Err(SdpError::NoCommonCodec));
     }
 
@@ -400,7 +422,10 @@ mod tests {
             assert_eq!(neg(&text).unwrap().dtmf_payload_type, Some(pt));
         }
         // Wideband telephone-event is not usable with an 8 kHz codec.
-        let text = offer("m=audio 4000 RTP/AVP 0 97", "a=rtpmap:97 telephone-event/16000\r\n");
+        let text = offer(
+            "m=audio 4000 RTP/AVP 0 97",
+            "a=rtpmap:97 telephone-event/16000\r\n",
+        );
         assert_eq!(neg(&text).unwrap().dtmf_payload_type, None);
     }
 
@@ -414,7 +439,10 @@ mod tests {
         assert_eq!(neg(&video), Err(SdpError::NoAudio));
         let rejected = offer("m=audio 0 RTP/AVP 0", "");
         assert_eq!(neg(&rejected), Err(SdpError::NoAudio));
-        assert_eq!(negotiate(&parse_sdp(&offer("m=audio 1 RTP/AVP 0", "")).unwrap(), &[]), Err(SdpError::NoCommonCodec));
+        assert_eq!(
+            negotiate(&parse_sdp(&offer("m=audio 1 RTP/AVP 0", "")).unwrap(), &[]),
+            Err(SdpError::NoCommonCodec)
+        );
         // SRTP first, plain RTP second: the plain stream is answered.
         let both = offer("m=audio 4000 RTP/SAVP 0", "m=audio 4002 RTP/AVP 0\r\n");
         assert_eq!(neg(&both).unwrap().remote.port(), 4002);
@@ -449,12 +477,27 @@ mod tests {
     #[test]
     fn ipv6_and_errors() {
         let text = "v=0\r\nc=IN IP6 2001:db8::1\r\nm=audio 5000 RTP/AVP 0\r\n";
-        assert_eq!(neg(text).unwrap().remote, "[2001:db8::1]:5000".parse().unwrap());
+        assert_eq!(
+            neg(text).unwrap().remote,
+            "[2001:db8::1]:5000".parse().unwrap()
+        );
         assert!(matches!(parse_sdp("hello"), Err(SdpError::Malformed(_))));
-        assert!(matches!(parse_sdp("o=- 1 1 IN IP4 1.2.3.4\r\n"), Err(SdpError::Malformed(_))));
-        assert!(matches!(parse_sdp("v=0\r\nc=IN IP4 example.com\r\n"), Err(SdpError::Malformed(_))));
-        assert!(matches!(parse_sdp("v=0\r\nm=audio x RTP/AVP 0\r\n"), Err(SdpError::Malformed(_))));
-        assert!(matches!(parse_sdp("v=0\r\nm=audio 1 RTP/AVP 300\r\n"), Err(SdpError::Malformed(_))));
+        assert!(matches!(
+            parse_sdp("o=- 1 1 IN IP4 1.2.3.4\r\n"),
+            Err(SdpError::Malformed(_))
+        ));
+        assert!(matches!(
+            parse_sdp("v=0\r\nc=IN IP4 example.com\r\n"),
+            Err(SdpError::Malformed(_))
+        ));
+        assert!(matches!(
+            parse_sdp("v=0\r\nm=audio x RTP/AVP 0\r\n"),
+            Err(SdpError::Malformed(_))
+        ));
+        assert!(matches!(
+            parse_sdp("v=0\r\nm=audio 1 RTP/AVP 300\r\n"),
+            Err(SdpError::Malformed(_))
+        ));
         assert!(matches!(
             parse_sdp("v=0\r\nm=audio 1 RTP/AVP 0\r\na=rtpmap:0 PCMU\r\n"),
             Err(SdpError::Malformed(_))
@@ -490,11 +533,23 @@ mod tests {
         assert_eq!(n.dtmf_payload_type, Some(101));
         assert_eq!(n.remote, SocketAddr::new(ip, 30000));
 
-        let answer = build_sdp(1, 1, "::1".parse().unwrap(), 4, &[(Codec::Pcma, 8)], None, 30, Direction::RecvOnly);
+        let answer = build_sdp(
+            1,
+            1,
+            "::1".parse().unwrap(),
+            4,
+            &[(Codec::Pcma, 8)],
+            None,
+            30,
+            Direction::RecvOnly,
+        );
         assert!(answer.contains("c=IN IP6 ::1\r\n"));
         assert!(answer.contains("m=audio 4 RTP/AVP 8\r\n"));
         let n = neg(&answer).unwrap();
-        assert_eq!((n.codec, n.ptime, n.direction), (Codec::Pcma, 30, Direction::SendOnly));
+        assert_eq!(
+            (n.codec, n.ptime, n.direction),
+            (Codec::Pcma, 30, Direction::SendOnly)
+        );
     }
 
     #[test]

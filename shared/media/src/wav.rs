@@ -43,7 +43,9 @@ fn parse_fmt(body: &[u8]) -> Result<WavInfo, MediaError> {
     if format == FORMAT_EXTENSIBLE {
         // cbSize(2) validBits(2) channelMask(4) then a GUID whose first 2 bytes are the format.
         if body.len() < 26 {
-            return Err(MediaError::Wav("truncated WAVE_FORMAT_EXTENSIBLE fmt chunk".into()));
+            return Err(MediaError::Wav(
+                "truncated WAVE_FORMAT_EXTENSIBLE fmt chunk".into(),
+            ));
         }
         format = le16(body, 24);
     }
@@ -135,7 +137,11 @@ fn header(sample_rate: u32, channels: u16, data_len: u32) -> [u8; HEADER_LEN] {
     h[20..22].copy_from_slice(&FORMAT_PCM.to_le_bytes());
     h[22..24].copy_from_slice(&channels.to_le_bytes());
     h[24..28].copy_from_slice(&sample_rate.to_le_bytes());
-    h[28..32].copy_from_slice(&sample_rate.saturating_mul(u32::from(block_align)).to_le_bytes());
+    h[28..32].copy_from_slice(
+        &sample_rate
+            .saturating_mul(u32::from(block_align))
+            .to_le_bytes(),
+    );
     h[32..34].copy_from_slice(&block_align.to_le_bytes());
     h[34..36].copy_from_slice(&16u16.to_le_bytes());
     h[36..40].copy_from_slice(b"data");
@@ -187,7 +193,9 @@ impl<W: Write + Seek> WavWriter<W> {
     pub fn write_samples(&mut self, interleaved: &[i16]) -> io::Result<()> {
         let total_bytes = (self.samples + interleaved.len() as u64) * 2;
         if total_bytes > u64::from(u32::MAX - 36) {
-            return Err(io::Error::other("WAV data would exceed the 4 GiB RIFF limit"));
+            return Err(io::Error::other(
+                "WAV data would exceed the 4 GiB RIFF limit",
+            ));
         }
         // Convert through a stack buffer: no allocation per frame.
         let mut buf = [0u8; 512];
@@ -293,7 +301,10 @@ mod tests {
     fn skips_list_and_odd_chunks_and_decodes_g711() {
         let list = b"INFOISFT\x05\x00\x00\x00sox\x00\x00".to_vec();
         let odd = vec![1u8, 2, 3]; // odd-sized: one pad byte follows
-        let pcm: Vec<u8> = [100i16, -100].iter().flat_map(|s| s.to_le_bytes()).collect();
+        let pcm: Vec<u8> = [100i16, -100]
+            .iter()
+            .flat_map(|s| s.to_le_bytes())
+            .collect();
         let file = riff(&[
             (b"fmt ", fmt(1, 1, 8000, 16)),
             (b"LIST", list),
@@ -325,7 +336,9 @@ mod tests {
         f.extend_from_slice(&22u16.to_le_bytes());
         f.extend_from_slice(&16u16.to_le_bytes());
         f.extend_from_slice(&4u32.to_le_bytes());
-        f.extend_from_slice(&[1, 0, 0, 0, 0, 0, 0x10, 0, 0x80, 0, 0, 0xAA, 0, 0x38, 0x9B, 0x71]);
+        f.extend_from_slice(&[
+            1, 0, 0, 0, 0, 0, 0x10, 0, 0x80, 0, 0, 0xAA, 0, 0x38, 0x9B, 0x71,
+        ]);
         let file = riff(&[(b"fmt ", f), (b"data", vec![5, 0])]);
         let (info, s) = read_wav(&file).unwrap();
         assert_eq!((info.format, s), (1, vec![5]));
@@ -335,13 +348,25 @@ mod tests {
     fn clear_errors() {
         assert!(matches!(read_wav(b"hello"), Err(MediaError::Wav(_))));
         let no_data = riff(&[(b"fmt ", fmt(1, 1, 8000, 16))]);
-        assert_eq!(read_wav(&no_data), Err(MediaError::Wav("no data chunk".into())));
+        assert_eq!(
+            read_wav(&no_data),
+            Err(MediaError::Wav("no data chunk".into()))
+        );
         let no_fmt = riff(&[(b"data", vec![0, 0])]);
-        assert_eq!(read_wav(&no_fmt), Err(MediaError::Wav("no fmt chunk".into())));
+        assert_eq!(
+            read_wav(&no_fmt),
+            Err(MediaError::Wav("no fmt chunk".into()))
+        );
         let float = riff(&[(b"fmt ", fmt(3, 1, 8000, 32)), (b"data", vec![0; 4])]);
-        assert!(matches!(read_wav(&float), Err(MediaError::UnsupportedWav(_))));
+        assert!(matches!(
+            read_wav(&float),
+            Err(MediaError::UnsupportedWav(_))
+        ));
         let pcm24 = riff(&[(b"fmt ", fmt(1, 1, 8000, 24)), (b"data", vec![0; 3])]);
-        assert!(matches!(read_wav(&pcm24), Err(MediaError::UnsupportedWav(_))));
+        assert!(matches!(
+            read_wav(&pcm24),
+            Err(MediaError::UnsupportedWav(_))
+        ));
 
         let stereo16k = wav_bytes(&[0; 4], 16000, 2);
         let err = read_wav_8k_mono(&stereo16k).unwrap_err();
@@ -353,8 +378,14 @@ mod tests {
             }
         );
         let msg = err.to_string();
-        assert!(msg.contains("16000 Hz") && msg.contains("2 channel"), "{msg}");
-        assert!(msg.contains("sox in.wav -r 8000 -c 1 -b 16 out.wav"), "{msg}");
+        assert!(
+            msg.contains("16000 Hz") && msg.contains("2 channel"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("sox in.wav -r 8000 -c 1 -b 16 out.wav"),
+            "{msg}"
+        );
         assert!(WavWriter::new(Cursor::new(Vec::new()), 8000, 0).is_err());
     }
 

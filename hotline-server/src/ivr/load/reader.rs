@@ -49,11 +49,22 @@ impl<'t, 'e, 'i> Reader<'t, 'e, 'i> {
         file: &'t Path,
         errors: &'e mut Vec<Finding>,
     ) -> Self {
-        Self { table, what: what.to_owned(), lines, file, errors, used: BTreeSet::new() }
+        Self {
+            table,
+            what: what.to_owned(),
+            lines,
+            file,
+            errors,
+            used: BTreeSet::new(),
+        }
     }
 
     /// A reader for a nested table that reports into the same error list.
-    pub(crate) fn child<'s>(&'s mut self, table: &'t DeTable<'i>, what: &str) -> Reader<'t, 's, 'i> {
+    pub(crate) fn child<'s>(
+        &'s mut self,
+        table: &'t DeTable<'i>,
+        what: &str,
+    ) -> Reader<'t, 's, 'i> {
         Reader::new(table, what, self.lines, self.file, self.errors)
     }
 
@@ -80,7 +91,8 @@ impl<'t, 'e, 'i> Reader<'t, 'e, 'i> {
     }
 
     pub(crate) fn mark_all_used(&mut self) {
-        self.used.extend(self.table.keys().map(|k| k.get_ref().to_string()));
+        self.used
+            .extend(self.table.keys().map(|k| k.get_ref().to_string()));
     }
 
     fn line_of(&self, value: Value<'t, 'i>) -> u32 {
@@ -97,7 +109,10 @@ impl<'t, 'e, 'i> Reader<'t, 'e, 'i> {
         let line = self.line_of(value);
         let found = value.get_ref().type_str();
         let what = self.what.clone();
-        self.error_at(line, format!("`{key}` in {what} must be {expected}, not {found}"));
+        self.error_at(
+            line,
+            format!("`{key}` in {what} must be {expected}, not {found}"),
+        );
     }
 
     pub(crate) fn table(&mut self, key: &str) -> Option<(&'t DeTable<'i>, u32)> {
@@ -111,13 +126,15 @@ impl<'t, 'e, 'i> Reader<'t, 'e, 'i> {
 
     /// An array of tables (`[[node.x.when]]` or `when = [{…}, {…}]`).
     pub(crate) fn tables(&mut self, key: &str) -> Vec<(&'t DeTable<'i>, u32)> {
-        let Some(value) = self.get(key) else { return Vec::new() };
+        let Some(value) = self.get(key) else {
+            return Vec::new();
+        };
         let Some(items) = value.get_ref().as_array() else {
             self.wrong_type(key, value, "a list of tables");
             return Vec::new();
         };
         let mut out = Vec::new();
-        for item in items.iter() {
+        for item in items {
             match item.get_ref().as_table() {
                 Some(t) => out.push((t, self.line_of(item))),
                 None => self.wrong_type(key, item, "a table"),
@@ -137,7 +154,8 @@ impl<'t, 'e, 'i> Reader<'t, 'e, 'i> {
 
     /// A list of strings; a single string is a list of one.
     pub(crate) fn strings(&mut self, key: &str) -> Option<Vec<String>> {
-        self.string_list(key).map(|l| l.into_iter().map(|(s, _)| s).collect())
+        self.string_list(key)
+            .map(|l| l.into_iter().map(|(s, _)| s).collect())
     }
 
     fn string_list(&mut self, key: &str) -> Option<Vec<(String, u32)>> {
@@ -150,7 +168,7 @@ impl<'t, 'e, 'i> Reader<'t, 'e, 'i> {
             return None;
         };
         let mut out = Vec::new();
-        for item in items.iter() {
+        for item in items {
             match item.get_ref().as_str() {
                 Some(s) => out.push((s.to_owned(), self.line_of(item))),
                 None => self.wrong_type(key, item, "a string"),
@@ -207,12 +225,16 @@ impl<'t, 'e, 'i> Reader<'t, 'e, 'i> {
     pub(crate) fn secs(&mut self, key: &str) -> Option<u64> {
         let value = self.get(key)?;
         let secs = match value.get_ref() {
-            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix()).ok().map(|n| n as f64),
+            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+                .ok()
+                .map(|n| n as f64),
             DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
             _ => None,
         };
         match secs {
-            Some(s) if s.is_finite() && (0.0..=86_400.0).contains(&s) => Some((s * 1000.0).round() as u64),
+            Some(s) if s.is_finite() && (0.0..=86_400.0).contains(&s) => {
+                Some((s * 1000.0).round() as u64)
+            }
             _ => {
                 self.wrong_type(key, value, "seconds between 0 and 86400");
                 None
@@ -229,29 +251,38 @@ impl<'t, 'e, 'i> Reader<'t, 'e, 'i> {
         b
     }
 
-    /// A single DTMF key, or `""` for none.
-    pub(crate) fn key_char(&mut self, key: &str) -> Option<Option<char>> {
-        let (text, line) = self.string(key)?;
+    /// A single DTMF key, `""` for none, or `default` when the key is absent (or wrong).
+    pub(crate) fn key_char(&mut self, key: &str, default: Option<char>) -> Option<char> {
+        let Some((text, line)) = self.string(key) else {
+            return default;
+        };
         if text.is_empty() {
-            return Some(None);
+            return None;
         }
         if let Some(c) = super::dtmf_key(&text) {
-            return Some(Some(c));
+            return Some(c);
         }
-        self.error_at(line, format!("`{key}` must be one key (0-9, *, #) or \"\", not `{text}`"));
-        None
+        self.error_at(
+            line,
+            format!("`{key}` must be one key (0-9, *, #) or \"\", not `{text}`"),
+        );
+        default
     }
 
     /// A table of variable = value, in file order; numbers and booleans become their text.
     pub(crate) fn string_map(&mut self, key: &str) -> Vec<(String, String)> {
-        let Some((table, _)) = self.table(key) else { return Vec::new() };
+        let Some((table, _)) = self.table(key) else {
+            return Vec::new();
+        };
         let mut entries: Vec<_> = table.iter().collect();
         entries.sort_by_key(|(k, _)| k.span().start);
         let mut out = Vec::new();
         for (k, v) in entries {
             let text = match v.get_ref() {
                 DeValue::String(s) => Some(s.to_string()),
-                DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix()).ok().map(|n| n.to_string()),
+                DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+                    .ok()
+                    .map(|n| n.to_string()),
                 DeValue::Boolean(b) => Some(b.to_string()),
                 _ => None,
             };

@@ -11,8 +11,12 @@ fn zh(n: u64) -> String {
             "num_10000" => "万",
             "num_100000000" => "亿",
             other => {
-                const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
-                let d: usize = other.trim_start_matches("num_").parse().expect("digit prompt");
+                const DIGITS: [&str; 10] =
+                    ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+                let d: usize = other
+                    .trim_start_matches("num_")
+                    .parse()
+                    .expect("digit prompt");
                 DIGITS[d]
             }
         })
@@ -20,12 +24,15 @@ fn zh(n: u64) -> String {
 }
 
 fn en(n: u64) -> String {
-    names("en", say_number("en", n))
+    names("en", &say_number("en", n))
 }
 
-fn names(lang: &str, refs: Vec<PromptRef>) -> String {
+fn names(lang: &str, refs: &[PromptRef]) -> String {
     assert!(refs.iter().all(|p| p.language == lang));
-    refs.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(" ")
+    refs.iter()
+        .map(|p| p.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[test]
@@ -75,7 +82,10 @@ fn english_numbers() {
 
 #[test]
 fn digits_and_keys() {
-    assert_eq!(names("zh", say_digits("zh", "12*#a0")), "digit_1 digit_2 star hash digit_0");
+    assert_eq!(
+        names("zh", &say_digits("zh", "12*#a0")),
+        "digit_1 digit_2 star hash digit_0"
+    );
     assert!(say_digits("en", "").is_empty());
 }
 
@@ -83,14 +93,23 @@ fn digits_and_keys() {
 fn dates() {
     let date = jiff::civil::date(2026, 11, 23);
     assert_eq!(
-        names("zh", say_date("zh", date)),
+        names("zh", &say_date("zh", date)),
         "num_2 num_0 num_2 num_6 year num_10 num_1 month num_2 num_10 num_3 day"
     );
-    assert_eq!(names("en", say_date("en", date)), "month_11 num_20 num_3 num_20 num_20 num_6");
+    assert_eq!(
+        names("en", &say_date("en", date)),
+        "month_11 num_20 num_3 num_20 num_20 num_6"
+    );
     let old = jiff::civil::date(1905, 1, 1);
-    assert_eq!(names("en", say_date("en", old)), "month_1 num_1 num_19 oh num_5");
+    assert_eq!(
+        names("en", &say_date("en", old)),
+        "month_1 num_1 num_19 oh num_5"
+    );
     let y2k = jiff::civil::date(2005, 3, 10);
-    assert_eq!(names("en", say_date("en", y2k)), "month_3 num_10 num_2 num_1000 num_5");
+    assert_eq!(
+        names("en", &say_date("en", y2k)),
+        "month_3 num_10 num_2 num_1000 num_5"
+    );
 }
 
 #[test]
@@ -107,6 +126,10 @@ fn checker_list_covers_every_output() {
             assert!(allowed.contains(&p.name), "{lang}: {}", p.name);
         }
         let digits = prompt_names(SayKind::Digits, lang);
-        assert!(say_digits(lang, "0123456789*#").iter().all(|p| digits.contains(&p.name)));
+        assert!(
+            say_digits(lang, "0123456789*#")
+                .iter()
+                .all(|p| digits.contains(&p.name))
+        );
     }
 }
