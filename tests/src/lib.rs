@@ -22,7 +22,12 @@ impl TestServer {
         Self::start_with(tweak, ServerOptions::default()).await
     }
 
-    pub async fn start_with(tweak: impl FnOnce(&mut Config), options: ServerOptions) -> TestServer {
+    /// Starts with `options`; without a clock of its own, the server lives on a Monday at 10:00 in
+    /// Shanghai, so the office-hours flows are the ones that run whatever the real hour is.
+    pub async fn start_with(tweak: impl FnOnce(&mut Config), mut options: ServerOptions) -> TestServer {
+        if options.clock.is_none() {
+            options.clock = Some(fixed_clock("2026-11-23T02:00:00Z"));
+        }
         let dir = tempfile::tempdir().expect("tempdir");
         let mut config = hotline_server::config::load(None).expect("embedded defaults load");
         config.server.sip_listen = "127.0.0.1:0".parse().expect("addr");
@@ -105,7 +110,7 @@ pub struct SippRun {
 }
 
 /// Runs SIPp as a client against the server; panics with a clear message if SIPp is missing.
-pub async fn sipp(scenario: &Path, server: SocketAddr, extra: &[&str], limit: Duration) -> SippRun {
+pub fn sipp(scenario: &Path, server: SocketAddr, extra: &[&str], limit: Duration) -> impl Future<Output = SippRun> + 'static {
     let mut cmd = tokio::process::Command::new("sipp");
     cmd.arg(server.to_string())
         .arg("-sf")
@@ -118,14 +123,16 @@ pub async fn sipp(scenario: &Path, server: SocketAddr, extra: &[&str], limit: Du
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    let out = tokio::time::timeout(limit + Duration::from_secs(10), cmd.output())
-        .await
-        .expect("sipp finished in time")
-        .expect("sipp runs (apt-get install sip-tester)");
-    SippRun {
-        success: out.status.success(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    async move {
+        let out = tokio::time::timeout(limit + Duration::from_secs(10), cmd.output())
+            .await
+            .expect("sipp finished in time")
+            .expect("sipp runs (apt-get install sip-tester)");
+        SippRun {
+            success: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
     }
 }
 

@@ -15,7 +15,7 @@ fn args(server: std::net::SocketAddr, to: &str, dtmf: &str, secs: f64, record: O
 async fn a_test_call_hears_the_welcome_and_its_digit_is_logged() {
     let server = TestServer::start(|_| {}).await;
     let rec = server.dir.path().join("heard.wav");
-    let report = place_call(&args(server.sip(), "12315", "3", 4.0, Some(rec.clone()))).await.expect("call");
+    let report = place_call(&args(server.sip(), "12315", "3", 8.0, Some(rec.clone()))).await.expect("call");
     assert!(report.answered, "{report}");
     assert_eq!(report.ended_by, "caller");
     assert!(report.heard_rms > 300.0, "silent: {report}");
@@ -63,7 +63,7 @@ async fn a_restart_closes_calls_left_open() {
     server.running.shutdown().await;
     {
         let db = rusqlite::Connection::open(&db_path).expect("db");
-        db.execute("INSERT INTO calls (id, started_at, caller, dnis, profile, flow, trunk, transport, remote, state) VALUES ('crashed-1', 1, '13800138000', '12345', '12345', '12345', 'local', 'udp', '127.0.0.1:5', 'answered')", []).expect("insert");
+        db.execute("INSERT INTO calls (id, started_at, caller, caller_e164, dnis, profile, flow, trunk, transport, remote, state) VALUES ('crashed-1', 1, '13800138000', '+8613800138000', '12345', '12345', '12345', 'local', 'udp', '127.0.0.1:5', 'answered')", []).expect("insert");
     }
     let dir = server.dir;
     let server2 = hotline_server::start(

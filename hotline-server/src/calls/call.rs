@@ -56,6 +56,8 @@ struct Call {
     queue: Option<String>,
     end: Option<String>,
     caller: String,
+    /// IVR plays not yet answered with `PlaybackDone` (the interpreter expects one per play).
+    outstanding_plays: u32,
 }
 
 /// Runs one call to its end. Never panics on peer input; every path ends with a CDR.
@@ -127,6 +129,7 @@ pub async fn run(ctx: Arc<Context>, inc: IncomingCall, to_core: mpsc::Sender<Fro
         queue: None,
         end: None,
         caller: caller.national.clone(),
+        outstanding_plays: 0,
     };
     call.event("received", json!({"caller": caller.national, "dnis": dnis.national, "profile": profile.name, "flow": flow_name, "trunk": trunk, "remote": source.to_string(), "codec": neg.codec.name()}));
     if call.interp.is_none() {
@@ -437,11 +440,20 @@ impl Call {
             self.start_recording(p);
             return;
         }
-        if self.queue.is_some() {
-            return;
-        }
-        let actions = self.interp.as_mut().map(|i| i.on_event(Event::PlaybackDone, Instant::now())).unwrap_or_default();
+        let actions = self.answer_plays();
         self.apply(actions).await;
+    }
+
+    /// Answers every outstanding play with `PlaybackDone` (finished or stopped alike).
+    fn answer_plays(&mut self) -> Vec<Action> {
+        let n = std::mem::take(&mut self.outstanding_plays);
+        let mut out = Vec::new();
+        if let Some(interp) = self.interp.as_mut() {
+            for _ in 0..n {
+                out.extend(interp.on_event(Event::PlaybackDone, Instant::now()));
+            }
+        }
+        out
     }
 
     fn start_recording(&mut self, p: PendingRecord) {
@@ -490,9 +502,11 @@ impl Call {
     /// Carries out what the IVR asks for.
     async fn apply(&mut self, actions: Vec<Action>) {
         {
-            for action in actions {
+            let mut queue: std::collections::VecDeque<Action> = actions.into();
+            while let Some(action) = queue.pop_front() {
                 match action {
                     Action::Play { prompts, .. } => {
+                        self.outstanding_plays += 1;
                         let mut any = false;
                         for p in prompts {
                             match self.ctx.prompts.get(&p.language, &p.name) {
@@ -508,9 +522,13 @@ impl Call {
                             self.player.enqueue(Arc::from(vec![0i16; 160]));
                         }
                     }
-                    Action::StopPlayback => self.player.stop(),
+                    Action::StopPlayback => {
+                        self.player.stop();
+                        queue.extend(self.answer_plays());
+                    }
                     Action::Record { name_hint, max_secs, beep, finish_on } => {
                         self.player.stop();
+                        queue.extend(self.answer_plays());
                         let pending = PendingRecord { name: name_hint, max_secs, finish_on };
                         match beep.then(|| self.ctx.prompts.get("zh", "beep")).flatten() {
                             Some(clip) => {
