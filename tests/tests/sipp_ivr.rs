@@ -22,7 +22,7 @@ async fn prompt_audio_case(codec: Codec, service: &str) {
     let sipp_run = sipp(
         &scenario_dir().join("uac_listen.xml"),
         server.sip(),
-        &["-s", service, "-m", "1", "-set", "rtpport", &port, "-set", "codec", &pt, "-set", "dur", "3000", "-set", "caller", "13800138000"],
+        &["-s", service, "-m", "1", "-set", "rtpport", &port, "-set", "codec", &pt, "-d", "3000", "-set", "caller", "13800138000"],
         Duration::from_secs(20),
     );
     let listen = listen_rtp(&media, Duration::from_millis(2500), codec);
@@ -65,7 +65,7 @@ async fn rfc4733_case(codec: Codec, digit: u8, expect_queue: &str) {
     assert!(std::path::Path::new(&pcap).exists(), "{pcap} missing: apt-get install sip-tester");
     let sf = scenario_from_template("uac_rfc4733.tmpl", tmp.path(), &[("DTMF_PCAP", &pcap)]);
     let pt = codec.payload_type().to_string();
-    let run = sipp(&sf, server.sip(), &["-s", "12315", "-m", "1", "-set", "codec", &pt, "-set", "dur", "2500", "-set", "caller", "13912345678"], Duration::from_secs(30)).await;
+    let run = sipp(&sf, server.sip(), &["-s", "12315", "-m", "1", "-set", "codec", &pt, "-d", "5000", "-set", "caller", "13912345678"], Duration::from_secs(30)).await;
     assert!(run.success, "sipp failed: {}\n{}", run.stdout, run.stderr);
     server.wait_idle(Duration::from_secs(5)).await;
     let ev = server.events_of_latest_call().await;
@@ -96,7 +96,7 @@ async fn info_dtmf_walks_the_menu() {
     let run = sipp(
         &scenario_dir().join("uac_info.xml"),
         server.sip(),
-        &["-s", "12365", "-m", "1", "-set", "rtpport", &port, "-set", "codec", "0", "-set", "dur", "1500", "-set", "digit", "2", "-set", "caller", "02087654321"],
+        &["-s", "12365", "-m", "1", "-set", "rtpport", &port, "-set", "codec", "0", "-d", "5000", "-set", "digit", "2", "-set", "caller", "02087654321"],
         Duration::from_secs(20),
     )
     .await;
@@ -113,7 +113,7 @@ async fn caller_hangs_up_mid_prompt() {
     let server = TestServer::start(|_| {}).await;
     let media = tokio::net::UdpSocket::bind("127.0.0.1:0").await.expect("bind");
     let port = media.local_addr().expect("addr").port().to_string();
-    let run = sipp(&scenario_dir().join("uac_listen.xml"), server.sip(), &["-s", "12315", "-m", "1", "-set", "rtpport", &port, "-set", "codec", "0", "-set", "dur", "400", "-set", "caller", "13800000001"], Duration::from_secs(20)).await;
+    let run = sipp(&scenario_dir().join("uac_listen.xml"), server.sip(), &["-s", "12315", "-m", "1", "-set", "rtpport", &port, "-set", "codec", "0", "-d", "400", "-set", "caller", "13800000001"], Duration::from_secs(20)).await;
     assert!(run.success, "sipp failed: {}\n{}", run.stdout, run.stderr);
     server.wait_idle(Duration::from_secs(5)).await;
     let ev = server.events_of_latest_call().await;
@@ -177,7 +177,7 @@ async fn over_the_call_limit_gets_503_and_the_admitted_call_keeps_working() {
     let server = TestServer::start(|c| c.server.max_calls = 1).await;
     let media = tokio::net::UdpSocket::bind("127.0.0.1:0").await.expect("bind");
     let port = media.local_addr().expect("addr").port().to_string();
-    let first = sipp(&scenario_dir().join("uac_listen.xml"), server.sip(), &["-s", "12345", "-m", "1", "-set", "rtpport", &port, "-set", "codec", "0", "-set", "dur", "4000", "-set", "caller", "13800000005"], Duration::from_secs(20));
+    let first = sipp(&scenario_dir().join("uac_listen.xml"), server.sip(), &["-s", "12345", "-m", "1", "-set", "rtpport", &port, "-set", "codec", "0", "-d", "4000", "-set", "caller", "13800000005"], Duration::from_secs(20));
     let second = async {
         tokio::time::sleep(Duration::from_millis(1200)).await;
         let tmp = tempfile::tempdir().expect("tmp");
@@ -201,7 +201,7 @@ async fn two_hundred_calls_at_twenty_per_second_all_complete() {
     let run = sipp(
         &scenario_dir().join("uac_listen.xml"),
         server.sip(),
-        &["-s", "12345", "-m", "200", "-r", "20", "-l", "100", "-set", "rtpport", &port, "-set", "codec", "0", "-set", "dur", "1000", "-set", "caller", "13800138000"],
+        &["-s", "12345", "-m", "200", "-r", "20", "-l", "100", "-set", "rtpport", &port, "-set", "codec", "0", "-d", "1000", "-set", "caller", "13800138000"],
         Duration::from_secs(60),
     )
     .await;

@@ -13,13 +13,21 @@ pub enum AgentState {
     /// Waiting for a call.
     Ready,
     /// Logged in, receives no calls (临时闭席).
-    NotReady { reason: NotReadyReason },
+    NotReady {
+        reason: NotReadyReason,
+    },
     /// A call is offered and rings at the workstation.
-    Ringing { call_id: CallId },
+    Ringing {
+        call_id: CallId,
+    },
     /// Talking, holding or transferring.
-    OnCall { call_id: CallId },
+    OnCall {
+        call_id: CallId,
+    },
     /// After-call work; becomes ready at `until_ms` unless extended or ended early.
-    WrapUp { until_ms: u64 },
+    WrapUp {
+        until_ms: u64,
+    },
 }
 
 impl AgentState {

@@ -30,29 +30,43 @@ pub enum Command {
     /// Keep-alive; answered with `pong`.
     Ping,
     /// Replaces the set of event topics.
-    Subscribe { topics: Vec<Topic> },
+    Subscribe {
+        topics: Vec<Topic>,
+    },
     /// Signalling of the workstation's media leg.
     #[serde(rename = "webrtc")]
     WebRtc(WebRtcSignal),
 
     // --- own state ---
     SetReady,
-    SetNotReady { reason: NotReadyReason },
+    SetNotReady {
+        reason: NotReadyReason,
+    },
     /// Leaves wrap-up now (ready again).
     EndWrapUp,
     /// Adds `secs` to the wrap-up timer (capped by the queue's settings).
-    ExtendWrapUp { secs: u32 },
+    ExtendWrapUp {
+        secs: u32,
+    },
 
     // --- call control ---
-    Answer { call_id: CallId },
+    Answer {
+        call_id: CallId,
+    },
     /// Declines an offer; the call goes to the next agent.
-    Reject { call_id: CallId },
-    Hangup { call_id: CallId },
+    Reject {
+        call_id: CallId,
+    },
+    Hangup {
+        call_id: CallId,
+    },
     /// Holds the agent's active call (the caller hears music).
     Hold,
     Resume,
     /// Mutes or unmutes the agent's microphone in the bridge.
-    Mute { on: bool },
+    Mute {
+        on: bool,
+    },
     Transfer {
         call_id: CallId,
         target: TransferTarget,
@@ -80,9 +94,13 @@ pub enum Command {
         ticket_id: Option<TicketId>,
     },
     /// Takes a waiting caller out of the queue (抢接).
-    PickUp { call_id: CallId },
+    PickUp {
+        call_id: CallId,
+    },
     /// Sends DTMF digits (`0-9*#A-D`) into the active call.
-    SendDtmf { digits: String },
+    SendDtmf {
+        digits: String,
+    },
     /// Hands the caller to an IVR flow (survey, PIN entry); with `return_to_agent` the call
     /// comes back to this agent when the flow ends.
     TransferToIvr {
@@ -106,13 +124,19 @@ pub enum Command {
         agent_id: AgentId,
         reason: NotReadyReason,
     },
-    ForceLogout { agent_id: AgentId },
+    ForceLogout {
+        agent_id: AgentId,
+    },
     /// Ends a call (强拆).
-    ForceRelease { call_id: CallId },
+    ForceRelease {
+        call_id: CallId,
+    },
 
     // --- data ---
     /// The screen-pop for any number; replied with `caller_info`.
-    CallerLookup { number: String },
+    CallerLookup {
+        number: String,
+    },
 }
 
 impl Command {

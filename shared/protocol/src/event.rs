@@ -14,6 +14,9 @@ use crate::voicemail::VoicemailNotice;
 use crate::webrtc::WebRtcSignal;
 
 /// A server push. On the wire: `{"type":"<name>", ...fields}`.
+// Messages are built once and serialised; boxing the screen-pop would only make them clumsier
+// to construct.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {

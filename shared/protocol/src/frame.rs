@@ -108,17 +108,15 @@ pub fn decode_client(text: &str) -> Result<ClientFrame, ProtocolError> {
     let value = parse_object(text)?;
     let id = value.get("id").and_then(Value::as_u64);
     check_version(&value, id)?;
-    serde_json::from_value(value.clone()).map_err(|e| {
-        match type_name(&value, "cmd") {
-            Some(name) if !Command::NAMES.contains(&name) => ProtocolError::UnknownCommand {
-                id,
-                name: name.to_owned(),
-            },
-            _ => ProtocolError::Malformed {
-                id,
-                detail: e.to_string(),
-            },
-        }
+    ClientFrame::deserialize(&value).map_err(|e| match type_name(&value, "cmd") {
+        Some(name) if !Command::NAMES.contains(&name) => ProtocolError::UnknownCommand {
+            id,
+            name: name.to_owned(),
+        },
+        _ => ProtocolError::Malformed {
+            id,
+            detail: e.to_string(),
+        },
     })
 }
 
@@ -128,7 +126,7 @@ pub fn decode_server(text: &str) -> Result<ServerFrame, ProtocolError> {
     let value = parse_object(text)?;
     let id = value.get("id").and_then(Value::as_u64);
     check_version(&value, id)?;
-    serde_json::from_value(value.clone()).map_err(|e| {
+    ServerFrame::deserialize(&value).map_err(|e| {
         let is_event = value.get("type").and_then(Value::as_str) == Some("event");
         match type_name(&value, "event") {
             Some(name) if is_event && !Event::NAMES.contains(&name) => {
@@ -188,4 +186,19 @@ fn check_version(value: &Value, id: Option<u64>) -> Result<(), ProtocolError> {
 /// `value[field]["type"]` as a string.
 fn type_name<'a>(value: &'a Value, field: &str) -> Option<&'a str> {
     value.get(field)?.get("type")?.as_str()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorCode;
+
+    #[test]
+    fn the_encode_fallback_is_a_valid_frame_of_this_version() {
+        let frame = decode_server(ENCODE_FAILED).unwrap();
+        let ServerFrame::Reply { id: 0, result, .. } = frame else {
+            panic!("{frame:?}");
+        };
+        assert_eq!(result.into_result().unwrap_err().code, ErrorCode::Internal);
+    }
 }

@@ -7,6 +7,8 @@
 //!
 //! Pure types and helpers: no I/O, no async runtime.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 mod agent;
 mod alarm;
 mod call;
@@ -54,6 +56,6 @@ pub use voicemail::{VoicemailKind, VoicemailNotice};
 pub use webrtc::{SignalKind, WebRtcSignal};
 
 /// The protocol version in every frame's `v`. It changes only on a breaking change (a field or
-/// message removed or renamed, a meaning changed, a new value in an existing enum); new commands,
-/// events and optional fields keep the version.
+/// message removed or renamed, a meaning changed, a new value in an enum field such as a new agent
+/// state or error code); new commands, new events and new optional fields keep the version.
 pub const PROTOCOL_VERSION: u32 = 1;

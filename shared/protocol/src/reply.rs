@@ -49,6 +49,8 @@ impl ReplyBody {
 }
 
 /// The outcome of a request: `{"ok": {...}}` or `{"err": {"code": ..., "message": ...}}`.
+// Short-lived and serialised at once; see `Event` on why nothing is boxed.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReplyResult {

@@ -24,8 +24,11 @@ impl ScreenPop {
     /// Puts open tickets first and each group newest first; the server sends them so, and a
     /// client that merges updates can restore the order.
     pub fn sort_tickets(&mut self) {
-        self.tickets
-            .sort_by(|a, b| b.open.cmp(&a.open).then(b.opened_at_ms.cmp(&a.opened_at_ms)));
+        self.tickets.sort_by(|a, b| {
+            b.open
+                .cmp(&a.open)
+                .then(b.opened_at_ms.cmp(&a.opened_at_ms))
+        });
     }
 
     /// Open tickets only, in display order.

@@ -42,7 +42,10 @@ fn is_3261_branch(branch: &str) -> bool {
 
 /// The server transaction key of `req` as if its method were `method`.
 ///
-/// RFC 3261 §17.2.3: branch + sent-by + method, where ACK matches the INVITE. RFC 2543
+/// RFC 3261 §17.2.3: branch + sent-by + method, where ACK matches the INVITE. The Call-ID and
+/// CSeq number are added: a true retransmission, its ACK and its CANCEL share them, while a
+/// client that reuses a branch for a new request (seen in the wild, and throughout the RFC 4475
+/// corpus) gets a fresh transaction instead of another request's cached answer. RFC 2543
 /// fallback: Request-URI, From tag, Call-ID, CSeq number, top Via, method. The To tag is left
 /// out because the ACK for a non-2xx carries the tag of our response while the INVITE had
 /// none; the other fields identify the transaction just as well.
@@ -53,13 +56,16 @@ fn server_key_as(req: &Request, method: &Method) -> Option<TransactionKey> {
     } else {
         method.as_str()
     };
+    let cseq = req.cseq();
     if let Some(branch) = via.branch().filter(|b| is_3261_branch(b)) {
         return Some(TransactionKey(format!(
-            "{branch}|{}|{method}",
-            via.sent_by().to_ascii_lowercase()
+            "{branch}|{}|{method}|{}|{}",
+            via.sent_by().to_ascii_lowercase(),
+            req.call_id().unwrap_or_default(),
+            cseq.map_or(0, |c| c.seq)
         )));
     }
-    let cseq = req.cseq()?;
+    let cseq = cseq?;
     Some(TransactionKey(format!(
         "2543|{}|{}|{}|{}|{via}|{method}",
         req.uri,
