@@ -42,7 +42,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             hotline_server::run(config, shutdown).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Ivr { command: IvrCommand::Check { file } } => {
+        Command::Ivr {
+            command: IvrCommand::Check { file },
+        } => {
             let config = load_config(&cli.global)?;
             let assets = hotline_server::server::find_assets(&config.server.assets_dir)?;
             let target = file.unwrap_or_else(|| assets.join("ivr"));
@@ -51,13 +53,26 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             for f in &findings {
                 println!("{f}");
             }
-            println!("{}: {} error(s), {} warning(s)", target.display(), errors, findings.len() - errors);
-            Ok(if errors == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            println!(
+                "{}: {} error(s), {} warning(s)",
+                target.display(),
+                errors,
+                findings.len() - errors
+            );
+            Ok(if errors == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Command::Call(args) => {
             let report = hotline_server::cli::test_call::place_call(&args).await?;
             println!("{report}");
-            Ok(if report.answered { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if report.answered {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
     }
 }

@@ -24,7 +24,10 @@ impl TestServer {
 
     /// Starts with `options`; without a clock of its own, the server lives on a Monday at 10:00 in
     /// Shanghai, so the office-hours flows are the ones that run whatever the real hour is.
-    pub async fn start_with(tweak: impl FnOnce(&mut Config), mut options: ServerOptions) -> TestServer {
+    pub async fn start_with(
+        tweak: impl FnOnce(&mut Config),
+        mut options: ServerOptions,
+    ) -> TestServer {
         if options.clock.is_none() {
             options.clock = Some(fixed_clock("2026-11-23T02:00:00Z"));
         }
@@ -35,7 +38,9 @@ impl TestServer {
         config.server.data_dir = dir.path().join("data");
         config.server.assets_dir = assets_dir().display().to_string();
         tweak(&mut config);
-        let running = hotline_server::start(config, options).await.expect("server starts");
+        let running = hotline_server::start(config, options)
+            .await
+            .expect("server starts");
         TestServer { running, dir }
     }
 
@@ -53,7 +58,11 @@ impl TestServer {
     pub async fn events_of_latest_call(&self) -> Vec<(String, serde_json::Value)> {
         let db = self.db().await;
         let id: String = db
-            .query_row("SELECT id FROM calls ORDER BY started_at DESC, rowid DESC LIMIT 1", [], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM calls ORDER BY started_at DESC, rowid DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
             .expect("a call was recorded");
         events(&db, &id)
     }
@@ -61,8 +70,16 @@ impl TestServer {
     /// Waits until no call is active (the server has written every end).
     pub async fn wait_idle(&self, limit: Duration) {
         let until = tokio::time::Instant::now() + limit;
-        while self.running.active_calls.load(std::sync::atomic::Ordering::Acquire) > 0 {
-            assert!(tokio::time::Instant::now() < until, "calls still active after {limit:?}");
+        while self
+            .running
+            .active_calls
+            .load(std::sync::atomic::Ordering::Acquire)
+            > 0
+        {
+            assert!(
+                tokio::time::Instant::now() < until,
+                "calls still active after {limit:?}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         self.running.flush().await;
@@ -70,11 +87,16 @@ impl TestServer {
 }
 
 pub fn events(db: &rusqlite::Connection, call_id: &str) -> Vec<(String, serde_json::Value)> {
-    let mut st = db.prepare("SELECT kind, detail FROM call_events WHERE call_id = ?1 ORDER BY id").expect("prepare");
+    let mut st = db
+        .prepare("SELECT kind, detail FROM call_events WHERE call_id = ?1 ORDER BY id")
+        .expect("prepare");
     st.query_map([call_id], |r| {
         let kind: String = r.get(0)?;
         let detail: String = r.get(1)?;
-        Ok((kind, serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null)))
+        Ok((
+            kind,
+            serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+        ))
     })
     .expect("query")
     .map(|r| r.expect("row"))
@@ -110,14 +132,35 @@ pub struct SippRun {
 }
 
 /// Runs SIPp as a client against the server; panics with a clear message if SIPp is missing.
-pub fn sipp(scenario: &Path, server: SocketAddr, extra: &[&str], limit: Duration) -> impl Future<Output = SippRun> + 'static {
+pub fn sipp(
+    scenario: &Path,
+    server: SocketAddr,
+    extra: &[&str],
+    limit: Duration,
+) -> impl Future<Output = SippRun> + 'static {
     let mut cmd = tokio::process::Command::new("sipp");
     cmd.arg(server.to_string())
         .arg("-sf")
         .arg(scenario)
-        .args(["-i", "127.0.0.1", "-p", "0", "-mp", &free_udp_port_even().to_string(), "-nostdin", "-timeout_error"])
+        .args([
+            "-i",
+            "127.0.0.1",
+            "-p",
+            "0",
+            "-mp",
+            &free_udp_port_even().to_string(),
+            "-nostdin",
+            "-timeout_error",
+        ])
         .args(["-timeout", &format!("{}s", limit.as_secs().max(1))])
-        .args(["-trace_err", "-error_file", &std::env::temp_dir().join(format!("sipp-{}.err", std::process::id())).display().to_string()])
+        .args([
+            "-trace_err",
+            "-error_file",
+            &std::env::temp_dir()
+                .join(format!("sipp-{}.err", std::process::id()))
+                .display()
+                .to_string(),
+        ])
         .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -141,7 +184,7 @@ pub fn free_udp_port_even() -> u16 {
     for _ in 0..100 {
         let s = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
         let p = s.local_addr().expect("addr").port();
-        if p % 2 == 0 && std::net::UdpSocket::bind(("127.0.0.1", p + 1)).is_ok() {
+        if p.is_multiple_of(2) && std::net::UdpSocket::bind(("127.0.0.1", p + 1)).is_ok() {
             return p;
         }
     }
@@ -149,20 +192,23 @@ pub fn free_udp_port_even() -> u16 {
 }
 
 /// Decodes RTP payloads arriving on `sock` for `dur`; returns the samples heard and the sender.
-pub async fn listen_rtp(sock: &tokio::net::UdpSocket, dur: Duration, codec: hotline_media::Codec) -> (Vec<i16>, Option<SocketAddr>) {
+pub async fn listen_rtp(
+    sock: &tokio::net::UdpSocket,
+    dur: Duration,
+    codec: hotline_media::Codec,
+) -> (Vec<i16>, Option<SocketAddr>) {
     let mut heard = Vec::new();
     let mut from = None;
     let mut buf = vec![0u8; 2048];
     let until = tokio::time::Instant::now() + dur;
     while let Ok(Ok((n, src))) = tokio::time::timeout_at(until, sock.recv_from(&mut buf)).await {
-        if let Ok((h, payload)) = hotline_media::parse_rtp(&buf[..n]) {
-            if h.payload_type == codec.payload_type() {
+        if let Ok((h, payload)) = hotline_media::parse_rtp(&buf[..n])
+            && h.payload_type == codec.payload_type() {
                 let mut pcm = vec![0i16; payload.len()];
                 codec.decode(payload, &mut pcm);
                 heard.extend_from_slice(&pcm);
                 from = Some(src);
             }
-        }
     }
     (heard, from)
 }
@@ -172,4 +218,3 @@ pub fn fixed_clock(at: &str) -> hotline_server::calls::Clock {
     let ts: jiff::Timestamp = at.parse().expect("timestamp");
     Arc::new(move || ts)
 }
-

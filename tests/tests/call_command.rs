@@ -7,50 +7,100 @@ use hotline_e2e::{TestServer, fixed_clock};
 use hotline_server::ServerOptions;
 use hotline_server::cli::test_call::{CallArgs, place_call};
 
-fn args(server: std::net::SocketAddr, to: &str, dtmf: &str, secs: f64, record: Option<std::path::PathBuf>) -> CallArgs {
-    CallArgs { to: to.into(), from: "+8613800138000".into(), server, dtmf: dtmf.into(), dtmf_delay: 1.0, play: None, record, duration: secs, codec: None }
+fn args(
+    server: std::net::SocketAddr,
+    to: &str,
+    dtmf: &str,
+    secs: f64,
+    record: Option<std::path::PathBuf>,
+) -> CallArgs {
+    CallArgs {
+        to: to.into(),
+        from: "+8613800138000".into(),
+        server,
+        dtmf: dtmf.into(),
+        dtmf_delay: 1.0,
+        play: None,
+        record,
+        duration: secs,
+        codec: None,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_test_call_hears_the_welcome_and_its_digit_is_logged() {
     let server = TestServer::start(|_| {}).await;
     let rec = server.dir.path().join("heard.wav");
-    let report = place_call(&args(server.sip(), "12315", "3", 8.0, Some(rec.clone()))).await.expect("call");
+    let report = place_call(&args(server.sip(), "12315", "3", 8.0, Some(rec.clone())))
+        .await
+        .expect("call");
     assert!(report.answered, "{report}");
     assert_eq!(report.ended_by, "caller");
     assert!(report.heard_rms > 300.0, "silent: {report}");
-    let heard = hotline_media::read_wav_8k_mono(&std::fs::read(&rec).expect("recording")).expect("wav");
+    let heard =
+        hotline_media::read_wav_8k_mono(&std::fs::read(&rec).expect("recording")).expect("wav");
     assert!(heard.len() > 8000 * 3, "heard only {} samples", heard.len());
     server.wait_idle(Duration::from_secs(5)).await;
     let ev = server.events_of_latest_call().await;
-    assert!(ev.iter().any(|(k, d)| k == "queued" && d["queue"] == "consult"), "{ev:?}");
+    assert!(
+        ev.iter()
+            .any(|(k, d)| k == "queued" && d["queue"] == "consult"),
+        "{ev:?}"
+    );
     let db = server.db().await;
-    let (caller, e164, flow): (String, String, String) = db.query_row("SELECT caller, caller_e164, flow FROM calls", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).expect("call row");
-    assert_eq!((caller.as_str(), e164.as_str(), flow.as_str()), ("13800138000", "+8613800138000", "12315"));
+    let (caller, e164, flow): (String, String, String) = db
+        .query_row("SELECT caller, caller_e164, flow FROM calls", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .expect("call row");
+    assert_eq!(
+        (caller.as_str(), e164.as_str(), flow.as_str()),
+        ("13800138000", "+8613800138000", "12315")
+    );
     server.running.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn out_of_hours_calls_take_the_after_hours_flow() {
     // Sunday 2026-11-22 03:00 in Asia/Shanghai.
-    let options = ServerOptions { clock: Some(fixed_clock("2026-11-21T19:00:00Z")), ..ServerOptions::default() };
+    let options = ServerOptions {
+        clock: Some(fixed_clock("2026-11-21T19:00:00Z")),
+        ..ServerOptions::default()
+    };
     let server = TestServer::start_with(|_| {}, options).await;
-    let report = place_call(&args(server.sip(), "12315", "", 2.0, None)).await.expect("call");
+    let report = place_call(&args(server.sip(), "12315", "", 2.0, None))
+        .await
+        .expect("call");
     assert!(report.answered);
     server.wait_idle(Duration::from_secs(5)).await;
     let db = server.db().await;
-    let flow: String = db.query_row("SELECT flow FROM calls", [], |r| r.get(0)).expect("row");
+    let flow: String = db
+        .query_row("SELECT flow FROM calls", [], |r| r.get(0))
+        .expect("row");
     assert_eq!(flow, "after_hours");
     server.running.shutdown().await;
 
     // The same number on a Monday morning takes the day flow; 12345 is 24x7.
-    let options = ServerOptions { clock: Some(fixed_clock("2026-11-23T02:00:00Z")), ..ServerOptions::default() };
+    let options = ServerOptions {
+        clock: Some(fixed_clock("2026-11-23T02:00:00Z")),
+        ..ServerOptions::default()
+    };
     let server = TestServer::start_with(|_| {}, options).await;
-    place_call(&args(server.sip(), "12315", "", 1.0, None)).await.expect("call");
-    place_call(&args(server.sip(), "12345", "", 1.0, None)).await.expect("call");
+    place_call(&args(server.sip(), "12315", "", 1.0, None))
+        .await
+        .expect("call");
+    place_call(&args(server.sip(), "12345", "", 1.0, None))
+        .await
+        .expect("call");
     server.wait_idle(Duration::from_secs(5)).await;
     let db = server.db().await;
-    let flows: Vec<String> = db.prepare("SELECT flow FROM calls ORDER BY started_at").expect("prep").query_map([], |r| r.get(0)).expect("q").map(|r| r.expect("row")).collect();
+    let flows: Vec<String> = db
+        .prepare("SELECT flow FROM calls ORDER BY started_at")
+        .expect("prep")
+        .query_map([], |r| r.get(0))
+        .expect("q")
+        .map(|r| r.expect("row"))
+        .collect();
     assert_eq!(flows, vec!["12315".to_owned(), "12345".to_owned()]);
     server.running.shutdown().await;
 }
@@ -80,8 +130,17 @@ async fn a_restart_closes_calls_left_open() {
     .await
     .expect("restart");
     let db = rusqlite::Connection::open(&db_path).expect("db");
-    let (state, cause): (String, String) = db.query_row("SELECT state, end_cause FROM calls WHERE id = 'crashed-1'", [], |r| Ok((r.get(0)?, r.get(1)?))).expect("row");
-    assert_eq!((state.as_str(), cause.as_str()), ("ended", "server restart"));
+    let (state, cause): (String, String) = db
+        .query_row(
+            "SELECT state, end_cause FROM calls WHERE id = 'crashed-1'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("row");
+    assert_eq!(
+        (state.as_str(), cause.as_str()),
+        ("ended", "server restart")
+    );
     server2.shutdown().await;
     drop(dir);
 }

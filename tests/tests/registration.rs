@@ -12,8 +12,25 @@ async fn registers_with_digest_and_refreshes() {
         s.local_addr().expect("addr").port()
     };
     let sipp = tokio::process::Command::new("sipp")
-        .args(["-sf", &scenario_dir().join("uas_registrar.xml").display().to_string()])
-        .args(["-i", "127.0.0.1", "-p", &port.to_string(), "-m", "1", "-nostdin", "-timeout", "30s", "-timeout_error"])
+        .args([
+            "-sf",
+            &scenario_dir()
+                .join("uas_registrar.xml")
+                .display()
+                .to_string(),
+        ])
+        .args([
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-m",
+            "1",
+            "-nostdin",
+            "-timeout",
+            "30s",
+            "-timeout_error",
+        ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
@@ -23,9 +40,17 @@ async fn registers_with_digest_and_refreshes() {
     let trunk = format!(
         "name = \"carrier\"\nkind = \"register\"\nregistrar = \"sip:127.0.0.1:{port}\"\nusername = \"hotline12345\"\npassword = \"s3cret\"\ndomain = \"carrier.test\"\nexpires_secs = 300\n"
     );
-    let server = TestServer::start(move |c| c.trunks.push(toml::from_str(&trunk).expect("trunk"))).await;
-    let out = tokio::time::timeout(Duration::from_secs(30), sipp.wait_with_output()).await.expect("sipp ended").expect("sipp output");
-    assert!(out.status.success(), "registrar scenario failed (wrong digest or no refresh): {}", String::from_utf8_lossy(&out.stdout));
+    let server =
+        TestServer::start(move |c| c.trunks.push(toml::from_str(&trunk).expect("trunk"))).await;
+    let out = tokio::time::timeout(Duration::from_secs(30), sipp.wait_with_output())
+        .await
+        .expect("sipp ended")
+        .expect("sipp output");
+    assert!(
+        out.status.success(),
+        "registrar scenario failed (wrong digest or no refresh): {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let board = server.running.registrations.lock().expect("lock").clone();
     assert_eq!(board.len(), 1);
     assert!(board[0].registered, "{board:?}");

@@ -86,12 +86,9 @@ pub async fn run(ctx: Arc<Context>, inc: IncomingCall, to_core: mpsc::Sender<Fro
         remote: source.to_string(),
     });
 
-    let neg = match negotiate(&ctx, &invite) {
-        Some(n) => n,
-        None => {
-            refuse(&ctx, &to_core, &dialog, &invite, &key, 488, &call_id, "no common codec").await;
-            return;
-        }
+    let Some(neg) = negotiate(&ctx, &invite) else {
+        refuse(&ctx, &to_core, &dialog, &invite, &key, (488, "no common codec")).await;
+        return;
     };
     let leg = match ctx.ports.bind(ctx.media_ip).await {
         Ok((rtp, rtcp)) => RtpLeg::new(rtp, rtcp, &neg, ctx.config.media.jitter_depth_packets, ctx.media_stats.clone()),
@@ -101,7 +98,7 @@ pub async fn run(ctx: Arc<Context>, inc: IncomingCall, to_core: mpsc::Sender<Fro
         Ok(l) => l,
         Err(e) => {
             warn!(error = %e, "no RTP port");
-            refuse(&ctx, &to_core, &dialog, &invite, &key, 503, &call_id, "no media port").await;
+            refuse(&ctx, &to_core, &dialog, &invite, &key, (503, "no media port")).await;
             return;
         }
     };
@@ -166,7 +163,9 @@ fn negotiate(ctx: &Context, req: &Request) -> Option<Negotiated> {
     hotline_media::negotiate(&offer, &ctx.codecs).ok()
 }
 
-async fn refuse(ctx: &Context, to_core: &mpsc::Sender<FromCall>, dialog: &Dialog, invite: &Request, key: &TransactionKey, code: u16, call_id: &str, cause: &str) {
+/// Refuses the INVITE with `code` and closes the call record with `cause`.
+async fn refuse(ctx: &Context, to_core: &mpsc::Sender<FromCall>, dialog: &Dialog, invite: &Request, key: &TransactionKey, (code, cause): (u16, &str)) {
+    let call_id = dialog.call_id.as_str();
     let response = dialog.response(invite, code);
     let _ = to_core.send(FromCall::Respond { key: key.clone(), link: dialog.link, dest: dialog.dest, response }).await;
     let now = ctx.now_ms();
@@ -295,17 +294,16 @@ impl Call {
             .into_iter()
             .flatten()
             .min()
-            .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+            .unwrap_or_else(|| Instant::now() + Duration::from_hours(1));
             tokio::select! {
                 msg = inbox.recv() => match msg {
                     Some(m) => self.on_signal(m).await,
                     None => self.end = Some("server shutdown".into()),
                 },
-                r = rtp.recv_from(&mut rx) => if let Ok((n, src)) = r {
-                    if let Heard::Digit(d) = self.leg.on_rtp(&rx[..n], src) {
+                r = rtp.recv_from(&mut rx) => if let Ok((n, src)) = r
+                    && let Heard::Digit(d) = self.leg.on_rtp(&rx[..n], src) {
                         self.on_digit(d, "rfc4733").await;
-                    }
-                },
+                    },
                 r = rtcp.recv_from(&mut rx_rtcp) => if let Ok((n, _)) = r { self.leg.on_rtcp(&rx_rtcp[..n]); },
                 due = tick.tick() => {
                     let due = due.into_std();
@@ -425,12 +423,11 @@ impl Call {
 
     async fn on_digit(&mut self, digit: char, source: &str) {
         self.event("digit", json!({"digit": digit.to_string(), "source": source}));
-        if let Some(rec) = &self.record {
-            if rec.finish_on == Some(digit) {
+        if let Some(rec) = &self.record
+            && rec.finish_on == Some(digit) {
                 self.stop_recording().await;
                 return;
             }
-        }
         let actions = self.interp.as_mut().map(|i| i.on_event(Event::Digit(digit), Instant::now())).unwrap_or_default();
         self.apply(actions).await;
     }
@@ -509,13 +506,10 @@ impl Call {
                         self.outstanding_plays += 1;
                         let mut any = false;
                         for p in prompts {
-                            match self.ctx.prompts.get(&p.language, &p.name) {
-                                Some(clip) => {
-                                    self.player.enqueue(clip);
-                                    any = true;
-                                }
-                                None => warn!(prompt = %p.name, lang = %p.language, "prompt missing"),
-                            }
+                            if let Some(clip) = self.ctx.prompts.get(&p.language, &p.name) {
+                                self.player.enqueue(clip);
+                                any = true;
+                            } else { warn!(prompt = %p.name, lang = %p.language, "prompt missing") }
                         }
                         if !any {
                             // Nothing to play still completes, so the flow does not stall.
@@ -568,7 +562,7 @@ impl Call {
             return;
         }
         if self.answered {
-            let bye = self.dialog.request(Method::Bye);
+            let bye = self.dialog.request(&Method::Bye);
             let _ = self.to_core.send(FromCall::Request { call_id: self.dialog.call_id.clone(), link: self.dialog.link, dest: self.dialog.dest, request: bye }).await;
             self.event("bye", json!({"from": "hotline", "cause": cause}));
         }

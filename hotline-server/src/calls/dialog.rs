@@ -29,7 +29,7 @@ impl Dialog {
     pub fn from_invite(req: &Request, link: Link, source: SocketAddr, local_sip: SocketAddr, user_agent: &str) -> Self {
         let remote_uri = req.headers.get("From").unwrap_or_default().to_owned();
         let to = req.headers.get("To").unwrap_or_default();
-        let local_uri = NameAddr::parse(to).map(|na| format!("<{}>", na.uri)).unwrap_or_else(|_| to.to_owned());
+        let local_uri = NameAddr::parse(to).map_or_else(|_| to.to_owned(), |na| format!("<{}>", na.uri));
         let remote_target = req
             .headers
             .get("Contact")
@@ -73,7 +73,7 @@ impl Dialog {
     }
 
     /// A new request inside the dialog (BYE here; re-INVITE later for transfers).
-    pub fn request(&mut self, method: Method) -> Request {
+    pub fn request(&mut self, method: &Method) -> Request {
         self.local_cseq += 1;
         let mut req = Request::new(method.clone(), self.remote_target.clone());
         let proto = if self.link.reliable() { "TCP" } else { "UDP" };

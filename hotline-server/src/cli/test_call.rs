@@ -83,8 +83,8 @@ struct Ua {
 }
 
 impl Ua {
-    fn request(&mut self, method: Method, to_header: &str, uri: &str) -> Request {
-        if method != Method::Ack {
+    fn request(&mut self, method: &Method, to_header: &str, uri: &str) -> Request {
+        if *method != Method::Ack {
             self.cseq += 1;
         }
         let mut r = Request::new(method.clone(), uri.to_owned());
@@ -126,7 +126,7 @@ pub async fn place_call(args: &CallArgs) -> Result<CallReport, CallError> {
     let sdp = hotline_media::build_sdp(1, 1, local.ip(), rtp_port, &codecs, Some(101), 20, Direction::SendRecv);
     let uri = format!("sip:{}@{}", args.to, args.server);
     let to_header = format!("<sip:{}@{}>", args.to, args.server);
-    let mut invite = ua.request(Method::Invite, &to_header, &uri);
+    let mut invite = ua.request(&Method::Invite, &to_header, &uri);
     invite.headers.push("Content-Type", "application/sdp");
     invite.body = sdp.into_bytes();
     let invite_bytes = invite.to_bytes();
@@ -154,7 +154,7 @@ pub async fn place_call(args: &CallArgs) -> Result<CallReport, CallError> {
         }
         if resp.code >= 300 {
             let to = resp.headers.get("To").unwrap_or_default().to_owned();
-            let mut ack = ua.request(Method::Ack, &to, &uri);
+            let mut ack = ua.request(&Method::Ack, &to, &uri);
             ack.headers.set("CSeq", format!("{} ACK", ua.cseq));
             if let Some(via) = invite.headers.get("Via") {
                 ack.headers.set("Via", via.to_owned());
@@ -168,7 +168,7 @@ pub async fn place_call(args: &CallArgs) -> Result<CallReport, CallError> {
     let target = ok.headers.get("Contact").and_then(|c| NameAddr::parse(c).ok()).map_or_else(|| uri.clone(), |na| na.uri);
     let answer = std::str::from_utf8(&ok.body).ok().and_then(|t| hotline_media::parse_sdp(t).ok());
     let neg = answer.as_ref().and_then(|a| hotline_media::negotiate(a, &[Codec::Pcmu, Codec::Pcma]).ok());
-    let mut ack = ua.request(Method::Ack, &to_with_tag, &target);
+    let mut ack = ua.request(&Method::Ack, &to_with_tag, &target);
     ack.headers.set("CSeq", format!("{} ACK", ua.cseq));
     ua.sip.send_to(&ack.to_bytes(), ua.server).await?;
     let Some(neg) = neg else {
@@ -195,7 +195,7 @@ pub async fn place_call(args: &CallArgs) -> Result<CallReport, CallError> {
             _ = tick.tick() => {
                 let now = Instant::now();
                 if now >= ends {
-                    let mut bye = ua.request(Method::Bye, &to_with_tag, &target);
+                    let mut bye = ua.request(&Method::Bye, &to_with_tag, &target);
                     bye.headers.remove("Contact");
                     ua.sip.send_to(&bye.to_bytes(), ua.server).await?;
                     // Wait briefly for the 200 so the server sees a clean end.
@@ -203,11 +203,10 @@ pub async fn place_call(args: &CallArgs) -> Result<CallReport, CallError> {
                     ended_by = "caller";
                     break;
                 }
-                if sending_digit.is_none() && now >= dtmf_at && now >= gap_until {
-                    if let Some(d) = digits.pop_front() {
+                if sending_digit.is_none() && now >= dtmf_at && now >= gap_until
+                    && let Some(d) = digits.pop_front() {
                         sending_digit = EventSender::new(d, 160, 120).map(|s| (s, ts));
                     }
-                }
                 let mut sent_event = false;
                 if let Some((sender, ev_ts)) = sending_digit.as_mut() {
                     if let Some((ev, marker)) = sender.next_packet() {
@@ -236,15 +235,13 @@ pub async fn place_call(args: &CallArgs) -> Result<CallReport, CallError> {
                 ts = ts.wrapping_add(160);
             }
             r = rtp.recv_from(&mut rbuf) => {
-                if let Ok((n, _)) = r {
-                    if let Ok((h, payload)) = hotline_media::parse_rtp(&rbuf[..n]) {
-                        if h.payload_type == neg.payload_type {
+                if let Ok((n, _)) = r
+                    && let Ok((h, payload)) = hotline_media::parse_rtp(&rbuf[..n])
+                        && h.payload_type == neg.payload_type {
                             let mut dec = vec![0i16; payload.len()];
                             neg.codec.decode(payload, &mut dec);
                             heard.extend_from_slice(&dec);
                         }
-                    }
-                }
             }
             r = ua.sip.recv_from(&mut buf) => {
                 let Ok((n, src)) = r else { continue };

@@ -138,18 +138,16 @@ impl RtpLeg {
         let arrival = (self.started.elapsed().as_micros() / 125) as u32;
         self.reception.on_packet(h.sequence, h.timestamp, arrival);
         if Some(h.payload_type) == self.dtmf_pt {
-            if let Ok(ev) = hotline_media::parse_event(payload) {
-                if let Some(d) = self.events.on_packet(h.timestamp, &ev) {
+            if let Ok(ev) = hotline_media::parse_event(payload)
+                && let Some(d) = self.events.on_packet(h.timestamp, &ev) {
                     return Heard::Digit(d);
                 }
-            }
             return Heard::Nothing;
         }
-        if h.payload_type == self.payload_type {
-            if let Insert::TooLarge = self.jitter.insert(h.sequence, h.timestamp, payload) {
+        if h.payload_type == self.payload_type
+            && let Insert::TooLarge = self.jitter.insert(h.sequence, h.timestamp, payload) {
                 self.stats.packets_dropped.fetch_add(1, Ordering::Relaxed);
             }
-        }
         Heard::Nothing
     }
 
@@ -220,11 +218,10 @@ impl RtpLeg {
     }
 
     pub fn on_rtcp(&mut self, packet: &[u8]) {
-        if let Ok(summary) = hotline_media::parse_rtcp(packet) {
-            if summary.sender_report {
+        if let Ok(summary) = hotline_media::parse_rtcp(packet)
+            && summary.sender_report {
                 self.last_sr = Some((summary.ntp_middle, Instant::now()));
             }
-        }
     }
 
     /// A sender (or receiver) report with our reception block, every few seconds.

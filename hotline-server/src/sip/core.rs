@@ -174,12 +174,12 @@ impl<F: CallFactory> Core<F> {
         let Inbound { message, source, link } = inbound;
         match message {
             Message::Request(req) => self.on_request(req, source, link).await,
-            Message::Response(resp) => self.on_response(resp).await,
+            Message::Response(resp) => self.on_response(resp),
         }
     }
 
     async fn respond(&mut self, req: &Request, key: Option<&TransactionKey>, link: Link, dest: SocketAddr, code: u16, extra: &[(&str, String)]) {
-        let mut resp = hotline_sip::response_to(req, code, hotline_sip::reason_phrase(code), (code > 100).then(|| hotline_sip::new_tag()).as_deref());
+        let mut resp = hotline_sip::response_to(req, code, hotline_sip::reason_phrase(code), (code > 100).then(hotline_sip::new_tag).as_deref());
         for (name, value) in extra {
             resp.headers.push(*name, value.clone());
         }
@@ -213,11 +213,10 @@ impl<F: CallFactory> Core<F> {
             ServerEvent::Retransmission(None) | ServerEvent::AckToFinal => return,
             ServerEvent::CancelTarget(invite_key) => {
                 self.respond(&req, key.as_ref(), link, source, 200, &[]).await;
-                if let Some(call_id) = self.invite_owner.get(&invite_key) {
-                    if let Some(tx) = self.calls.get(call_id) {
+                if let Some(call_id) = self.invite_owner.get(&invite_key)
+                    && let Some(tx) = self.calls.get(call_id) {
                         let _ = tx.try_send(ToCall::Cancelled);
                     }
-                }
                 return;
             }
             ServerEvent::CancelNoMatch => {
@@ -298,7 +297,7 @@ impl<F: CallFactory> Core<F> {
         self.calls.insert(call_id, tx);
     }
 
-    async fn on_response(&mut self, resp: Response) {
+    fn on_response(&mut self, resp: Response) {
         match self.client.on_response(&resp, Instant::now()) {
             ClientEvent::Provisional(key) | ClientEvent::Final(key) => {
                 let owner = self.client_owner.get(&key).cloned();

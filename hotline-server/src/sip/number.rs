@@ -17,6 +17,10 @@ pub struct Number {
 pub fn normalise(raw: &str) -> Number {
     let plus = raw.trim_start().starts_with('+');
     let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+    if digits.is_empty() {
+        // "anonymous", "restricted" and the like: keep the word, it is all there is.
+        return Number { national: raw.trim().to_owned(), e164: None };
+    }
     let rest = if plus {
         digits.strip_prefix("86").map(str::to_owned)
     } else if let Some(r) = digits.strip_prefix("0086") {
@@ -105,6 +109,7 @@ mod tests {
         let n = normalise("12345");
         assert_eq!(n.national, "12345");
         assert_eq!(n.e164, None);
+        assert_eq!(normalise("anonymous").national, "anonymous");
         let n = normalise("+14155550100");
         assert_eq!(n.e164.as_deref(), Some("+14155550100"));
     }

@@ -163,7 +163,7 @@ async fn attempt(reg: &mut Registrar, expires: u32, to_core: &mpsc::Sender<FromC
             match tokio::time::timeout(Duration::from_secs(40), rx.recv()).await {
                 Ok(Some(ToCall::Response(r))) if r.code >= 200 => break r,
                 Ok(Some(ToCall::Response(_))) => {}
-                Ok(Some(ToCall::RequestTimeout)) | Err(_) | Ok(None) => return Err(None),
+                Ok(Some(ToCall::RequestTimeout) | None) | Err(_) => return Err(None),
                 Ok(Some(_)) => {}
             }
         };
@@ -176,11 +176,10 @@ async fn attempt(reg: &mut Registrar, expires: u32, to_core: &mpsc::Sender<FromC
                     return Err(Some(resp.code));
                 };
                 // The same nonce rejected twice means the password is wrong, unless it went stale.
-                if let Some((prev, _)) = &auth {
-                    if prev.nonce == ch.nonce && !ch.stale {
+                if let Some((prev, _)) = &auth
+                    && prev.nonce == ch.nonce && !ch.stale {
                         return Err(Some(resp.code));
                     }
-                }
                 auth = Some((ch, proxy));
             }
             423 => {
@@ -201,7 +200,7 @@ mod tests {
     fn backoff_grows_to_five_minutes() {
         assert_eq!(backoff(0), Duration::from_secs(5));
         assert_eq!(backoff(1), Duration::from_secs(10));
-        assert_eq!(backoff(10), Duration::from_secs(300));
+        assert_eq!(backoff(10), Duration::from_mins(5));
     }
 
     #[test]

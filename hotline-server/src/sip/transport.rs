@@ -63,14 +63,11 @@ impl Transports {
             }
             Link::Tcp(id) => {
                 let tx = self.tcp_conns.lock().ok().and_then(|m| m.get(&id).cloned());
-                match tx {
-                    Some(tx) => {
-                        if tx.try_send(bytes.to_vec()).is_err() {
-                            debug!(conn = id, "tcp connection gone or congested");
-                        }
+                if let Some(tx) = tx {
+                    if tx.try_send(bytes.to_vec()).is_err() {
+                        debug!(conn = id, "tcp connection gone or congested");
                     }
-                    None => debug!(conn = id, "tcp connection closed before send"),
-                }
+                } else { debug!(conn = id, "tcp connection closed before send") }
             }
         }
     }
@@ -214,11 +211,10 @@ async fn tcp_connection(
                 }
                 Err(e) => {
                     debug!(%peer, reason = %e.reason, "bad message on tcp; closing");
-                    if let Some(resp) = hotline_sip::bad_request_for(&buf, &e) {
-                        if let Some(tx) = conns.lock().ok().and_then(|m| m.get(&id).cloned()) {
+                    if let Some(resp) = hotline_sip::bad_request_for(&buf, &e)
+                        && let Some(tx) = conns.lock().ok().and_then(|m| m.get(&id).cloned()) {
                             let _ = tx.try_send(resp);
                         }
-                    }
                     // Framing is lost after a bad message: the peer must reconnect.
                     break 'conn;
                 }

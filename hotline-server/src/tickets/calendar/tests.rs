@@ -123,10 +123,10 @@ fn backwards_stops_at_the_start_of_a_period() {
     assert_eq!(local(r), date(2026, 11, 24).at(8, 30, 0, 0));
     let r = add_working_time(due, -SignedDuration::from_hours(8), &c, &tz()).unwrap();
     assert_eq!(local(r), date(2026, 11, 23).at(17, 0, 0, 0));
-    // Monday 09:00 minus 1 h → Friday 16:30.
+    // Monday 09:00 minus 1 h: half an hour on Monday, half an hour on Friday → 17:00.
     let r = add_working_time(at(2026, 11, 23, 9, 0), -SignedDuration::from_hours(1), &c, &tz())
         .unwrap();
-    assert_eq!(local(r), date(2026, 11, 20).at(16, 30, 0, 0));
+    assert_eq!(local(r), date(2026, 11, 20).at(17, 0, 0, 0));
 }
 
 #[test]
