@@ -1,12 +1,15 @@
 //! All SQL of the server: a SQLite file in WAL mode, numbered migrations, reads on [`Store`],
 //! writes from call tasks through the batching [`StoreWriter`].
 
+mod audit;
 mod calls;
 mod connection;
 mod error;
 mod migrate;
 mod recordings;
 mod rows;
+mod sessions;
+mod users;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -15,12 +18,15 @@ use std::time::Duration;
 
 use rusqlite::{Connection, TransactionBehavior};
 
+pub use audit::{AuditEntry, AuditRow};
 pub use error::StoreError;
 pub use migrate::SCHEMA_VERSION;
 pub use rows::{
     CallEnd, CallEventRow, CallRow, CallState, CdrRow, NewCall, NewRecording, RECORDING_KINDS,
     RecordingRow,
 };
+pub use sessions::{NewSession, SessionRow};
+pub use users::{AddUserError, NewUser, UserRow};
 pub use writer::{BATCH_LIMIT, StoreWriter, WriteCommand, WriterHandle, spawn_writer};
 
 /// End cause written by [`Store::close_open_calls`].

@@ -24,6 +24,7 @@ fn args(
         record,
         duration: secs,
         codec: None,
+        inband: false,
     }
 }
 
@@ -143,4 +144,47 @@ async fn a_restart_closes_calls_left_open() {
     );
     server2.shutdown().await;
     drop(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_band_tones_are_detected_when_the_caller_has_no_rfc_4733() {
+    let server = TestServer::start(|_| {}).await;
+    let mut a = args(server.sip(), "12365", "2", 8.0, None);
+    a.inband = true;
+    let report = place_call(&a).await.expect("call");
+    assert!(report.answered, "{report}");
+    server.wait_idle(Duration::from_secs(5)).await;
+    let ev = server.events_of_latest_call().await;
+    let digits: Vec<_> = ev.iter().filter(|(k, _)| k == "digit").map(|(_, d)| (d["digit"].as_str().unwrap_or("").to_owned(), d["source"].as_str().unwrap_or("").to_owned())).collect();
+    assert_eq!(digits, vec![("2".to_owned(), "inband".to_owned())], "{ev:?}");
+    assert!(ev.iter().any(|(k, d)| k == "queued" && d["queue"] == "report"), "{ev:?}");
+    server.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_directors_mailbox_records_the_message() {
+    let server = TestServer::start(|_| {}).await;
+    // The caller's "voice" is a 440 Hz tone; 5 = director's mailbox, then speak, then # to finish.
+    let voice = server.dir.path().join("voice.wav");
+    let mut tone = vec![0i16; 8000 * 30];
+    hotline_media::ToneGenerator::new(&[440.0], 8000, 8000).fill(&mut tone);
+    std::fs::write(&voice, hotline_media::wav_bytes(&tone, 8000, 1)).expect("voice");
+    let mut a = args(server.sip(), "12315", "5", 16.0, None);
+    a.play = Some(voice);
+    a.dtmf_delay = 0.5;
+    let report = place_call(&a).await.expect("call");
+    assert!(report.answered, "{report}");
+    server.wait_idle(Duration::from_secs(5)).await;
+    let ev = server.events_of_latest_call().await;
+    assert!(ev.iter().any(|(k, _)| k == "record_start"), "{ev:?}");
+    let done = ev.iter().find(|(k, _)| k == "record_done").expect("record_done event");
+    assert!(done.1["duration_ms"].as_u64().unwrap_or(0) >= 3000, "{done:?}");
+    let db = server.db().await;
+    let (path, kind): (String, String) = db.query_row("SELECT path, kind FROM recordings", [], |r| Ok((r.get(0)?, r.get(1)?))).expect("recording row");
+    assert_eq!(kind, "message");
+    let samples = hotline_media::read_wav_8k_mono(&std::fs::read(&path).expect("recording file")).expect("wav");
+    assert!(samples.len() >= 8000 * 3, "recording too short: {}", samples.len());
+    let f = hotline_media::dominant_frequency(&samples[8000..16000], &[440.0, 1000.0, 600.0], 8000);
+    assert_eq!(f, Some(440.0), "the recording holds the caller's voice");
+    server.running.shutdown().await;
 }

@@ -39,6 +39,9 @@ pub struct CallArgs {
     /// Offer only this codec (PCMU or PCMA).
     #[arg(long)]
     pub codec: Option<String>,
+    /// Key digits as in-band tones (no telephone-event in the offer), like an old analogue line.
+    #[arg(long)]
+    pub inband: bool,
 }
 
 /// What happened on the call.
@@ -123,7 +126,8 @@ pub async fn place_call(args: &CallArgs) -> Result<CallReport, CallError> {
         Some(c) => vec![(c, c.payload_type())],
         None => vec![(Codec::Pcmu, 0), (Codec::Pcma, 8)],
     };
-    let sdp = hotline_media::build_sdp(1, 1, local.ip(), rtp_port, &codecs, Some(101), 20, Direction::SendRecv);
+    let dtmf_pt = (!args.inband).then_some(101);
+    let sdp = hotline_media::build_sdp(1, 1, local.ip(), rtp_port, &codecs, dtmf_pt, 20, Direction::SendRecv);
     let uri = format!("sip:{}@{}", args.to, args.server);
     let to_header = format!("<sip:{}@{}>", args.to, args.server);
     let mut invite = ua.request(&Method::Invite, &to_header, &uri);
@@ -182,6 +186,8 @@ pub async fn place_call(args: &CallArgs) -> Result<CallReport, CallError> {
     let dtmf_at = Instant::now() + Duration::from_secs_f64(args.dtmf_delay.max(0.0));
     let mut digits: std::collections::VecDeque<char> = args.dtmf.chars().collect();
     let mut sending_digit: Option<(EventSender, u32)> = None;
+    // In-band: the tone generator and how many 20 ms frames of it remain.
+    let mut tone: Option<(hotline_media::ToneGenerator, u32)> = None;
     let mut gap_until = Instant::now();
     let (mut seq, mut ts, ssrc) = (1u16, 0u32, rand::random::<u32>());
     let mut pos = 0usize;
@@ -203,10 +209,20 @@ pub async fn place_call(args: &CallArgs) -> Result<CallReport, CallError> {
                     ended_by = "caller";
                     break;
                 }
-                if sending_digit.is_none() && now >= dtmf_at && now >= gap_until
-                    && let Some(d) = digits.pop_front() {
+                if sending_digit.is_none()
+                    && tone.is_none()
+                    && now >= dtmf_at
+                    && now >= gap_until
+                    && let Some(d) = digits.pop_front()
+                {
+                    if args.inband {
+                        tone = hotline_media::dtmf_frequencies(d).map(|(lo, hi)| {
+                            (hotline_media::ToneGenerator::new(&[lo, hi], 12_000, 8000), 6)
+                        });
+                    } else {
                         sending_digit = EventSender::new(d, 160, 120).map(|s| (s, ts));
                     }
+                }
                 let mut sent_event = false;
                 if let Some((sender, ev_ts)) = sending_digit.as_mut() {
                     if let Some((ev, marker)) = sender.next_packet() {
@@ -224,7 +240,16 @@ pub async fn place_call(args: &CallArgs) -> Result<CallReport, CallError> {
                     }
                 }
                 if !sent_event {
-                    for s in &mut pcm { *s = voice[pos % voice.len()]; pos += 1; }
+                    if let Some((generator, frames)) = tone.as_mut() {
+                        generator.fill(&mut pcm);
+                        *frames -= 1;
+                        if *frames == 0 {
+                            tone = None;
+                            gap_until = now + Duration::from_millis(150);
+                        }
+                    } else {
+                        for s in &mut pcm { *s = voice[pos % voice.len()]; pos += 1; }
+                    }
                     neg.codec.encode(&pcm, &mut enc);
                     let h = RtpHeader { payload_type: neg.payload_type, marker: seq == 1, sequence: seq, timestamp: ts, ssrc };
                     if let Ok(len) = hotline_media::write_rtp(&h, &enc, &mut out) {

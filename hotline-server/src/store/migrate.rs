@@ -7,8 +7,10 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::StoreError;
 
 /// Migration `n` (1-based) brings the schema from version `n - 1` to `n`. Append only.
-pub(crate) const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_calls", include_str!("migrations/0001_calls.sql"))];
+pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_calls", include_str!("migrations/0001_calls.sql")),
+    ("0002_users", include_str!("migrations/0002_users.sql")),
+];
 
 /// The schema version this binary creates and understands.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -82,8 +82,14 @@ impl Default for WorkingHours {
     fn default() -> Self {
         Self {
             periods: vec![
-                (jiff::civil::time(8, 30, 0, 0), jiff::civil::time(12, 0, 0, 0)),
-                (jiff::civil::time(13, 30, 0, 0), jiff::civil::time(17, 30, 0, 0)),
+                (
+                    jiff::civil::time(8, 30, 0, 0),
+                    jiff::civil::time(12, 0, 0, 0),
+                ),
+                (
+                    jiff::civil::time(13, 30, 0, 0),
+                    jiff::civil::time(17, 30, 0, 0),
+                ),
             ],
         }
     }
@@ -112,10 +118,7 @@ impl WorkingHours {
 
     /// Working time in one working day (7 h 30 min by default).
     pub fn day_length(&self) -> SignedDuration {
-        self.periods
-            .iter()
-            .map(|(s, e)| e.duration_since(*s))
-            .sum()
+        self.periods.iter().map(|(s, e)| e.duration_since(*s)).sum()
     }
 
     /// When business stops (17:30 by default): the due time of day limits.

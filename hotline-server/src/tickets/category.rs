@@ -114,7 +114,9 @@ fn validate<'a>(
     };
     let code = c.code.as_str();
     if code.is_empty() || code.contains(char::is_whitespace) || code.ends_with('.') {
-        return Err(invalid(format!("category code \"{code}\" is not a valid code")));
+        return Err(invalid(format!(
+            "category code \"{code}\" is not a valid code"
+        )));
     }
     if !seen.insert(code) {
         return Err(invalid(format!("category {code} is listed twice")));
@@ -130,7 +132,9 @@ fn validate<'a>(
         )));
     }
     if c.zh.trim().is_empty() || c.en.trim().is_empty() {
-        return Err(invalid(format!("category {code} needs both zh and en labels")));
+        return Err(invalid(format!(
+            "category {code} needs both zh and en labels"
+        )));
     }
     if c.days == Some(0) {
         return Err(invalid(format!("category {code}: days must be at least 1")));
@@ -173,10 +177,20 @@ mod tests {
     fn invalid_trees_are_refused() {
         let dup = "[[category]]\ncode=\"a\"\nzh=\"甲\"\nen=\"A\"\n\
                    [[category]]\ncode=\"a\"\nzh=\"甲\"\nen=\"A\"\n";
-        assert!(CategoryTree::parse(dup).unwrap_err().to_string().contains("twice"));
+        assert!(
+            CategoryTree::parse(dup)
+                .unwrap_err()
+                .to_string()
+                .contains("twice")
+        );
         let prefix = "[[category]]\ncode=\"a\"\nzh=\"甲\"\nen=\"A\"\n\
                       [[category.children]]\ncode=\"b\"\nzh=\"乙\"\nen=\"B\"\n";
-        assert!(CategoryTree::parse(prefix).unwrap_err().to_string().contains("a."));
+        assert!(
+            CategoryTree::parse(prefix)
+                .unwrap_err()
+                .to_string()
+                .contains("a.")
+        );
         let zero = "[[category]]\ncode=\"a\"\nzh=\"甲\"\nen=\"A\"\ndays=0\n";
         assert!(CategoryTree::parse(zero).is_err());
         let unknown = "[[category]]\ncode=\"a\"\nzh=\"甲\"\nen=\"A\"\nlimit=3\n";
@@ -185,6 +199,11 @@ mod tests {
                     [[category.children]]\ncode=\"a.b\"\nzh=\"乙\"\nen=\"B\"\n\
                     [[category.children.children]]\ncode=\"a.b.c\"\nzh=\"丙\"\nen=\"C\"\n\
                     [[category.children.children.children]]\ncode=\"a.b.c.d\"\nzh=\"丁\"\nen=\"D\"\n";
-        assert!(CategoryTree::parse(deep).unwrap_err().to_string().contains("deeper"));
+        assert!(
+            CategoryTree::parse(deep)
+                .unwrap_err()
+                .to_string()
+                .contains("deeper")
+        );
     }
 }

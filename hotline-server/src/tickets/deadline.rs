@@ -119,7 +119,12 @@ impl Deadlines {
     /// The time limit for a new ticket: the stricter of the type × urgency rule and the
     /// category's limit (its own or inherited). Unknown types fall back to the category, then
     /// to ten working days.
-    pub fn limit_for(&self, category: &str, ticket_type: TicketType, urgency: Urgency) -> TimeLimit {
+    pub fn limit_for(
+        &self,
+        category: &str,
+        ticket_type: TicketType,
+        urgency: Urgency,
+    ) -> TimeLimit {
         let by_type = self.rules.limit(ticket_type, urgency);
         let by_category = self.categories.days(category).map(TimeLimit::Days);
         let hours = &self.calendar.hours;
@@ -184,10 +189,16 @@ impl Deadlines {
         let latest = if let Some(overdue) = overdue {
             let rounds = rules
                 .overdue_every
-                .and_then(|every| overdue.as_secs().checked_div(every.working_duration(hours).as_secs()))
+                .and_then(|every| {
+                    overdue
+                        .as_secs()
+                        .checked_div(every.working_duration(hours).as_secs())
+                })
                 .unwrap_or(0);
             if rounds >= 1 {
-                Some(ReminderKind::Overdue(u32::try_from(rounds).unwrap_or(u32::MAX)))
+                Some(ReminderKind::Overdue(
+                    u32::try_from(rounds).unwrap_or(u32::MAX),
+                ))
             } else if rules.at_due {
                 Some(ReminderKind::AtDue)
             } else {

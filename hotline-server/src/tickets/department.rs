@@ -238,7 +238,10 @@ mod tests {
             Department::new("d", "d", Some("c")),
             Department::new("e", "e", Some("d")),
         ]);
-        assert!(matches!(too_deep, Err(DepartmentError::TooDeep { depth: 5, .. })));
+        assert!(matches!(
+            too_deep,
+            Err(DepartmentError::TooDeep { depth: 5, .. })
+        ));
         let cycle = Directory::new([
             Department::new("a", "a", Some("c")),
             Department::new("b", "b", Some("a")),
@@ -249,7 +252,10 @@ mod tests {
         assert!(matches!(own, Err(DepartmentError::Cycle(_))));
         let orphan = Directory::new([Department::new("a", "a", Some("x"))]);
         assert!(matches!(orphan, Err(DepartmentError::UnknownParent { .. })));
-        let dup = Directory::new([Department::new("a", "a", None), Department::new("a", "b", None)]);
+        let dup = Directory::new([
+            Department::new("a", "a", None),
+            Department::new("a", "b", None),
+        ]);
         assert!(matches!(dup, Err(DepartmentError::Duplicate(_))));
         assert!(matches!(
             Directory::new([Department::new(" ", "a", None)]),

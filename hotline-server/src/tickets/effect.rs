@@ -16,15 +16,23 @@ pub enum Notice {
     CoHandling,
     /// A department returned the ticket (退回): the centre must re-dispatch it.
     Returned,
+    /// The ticket was taken away from this department (改派, or the lead returned it).
+    Withdrawn,
     Replied,
-    ExtensionRequested { days: u32 },
-    ExtensionApproved { days: u32 },
+    ExtensionRequested {
+        days: u32,
+    },
+    ExtensionApproved {
+        days: u32,
+    },
     ExtensionRejected,
     /// 督办 with a new instruction.
     Supervised,
     /// 催办
     Reminder,
-    Escalated { level: u32 },
+    Escalated {
+        level: u32,
+    },
     /// 重办: the centre must re-dispatch it.
     Reopened,
     Closed,
@@ -34,16 +42,27 @@ pub enum Notice {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// Tell a department's users.
-    NotifyDepartment { department: DeptId, notice: Notice },
+    NotifyDepartment {
+        department: DeptId,
+        notice: Notice,
+    },
     /// Tell the centre's agents and supervisors.
-    NotifyCentre { notice: Notice },
+    NotifyCentre {
+        notice: Notice,
+    },
     /// Tell the citizen (G1: received, dispatched, replied).
-    NotifyCitizen { notice: Notice },
+    NotifyCitizen {
+        notice: Notice,
+    },
     /// The deadline clock (re)starts at `from` with no extension; reminders restart too.
-    StartDeadlineClock { from: Timestamp },
+    StartDeadlineClock {
+        from: Timestamp,
+    },
     StopDeadlineClock,
     /// An extension moved the due time: recompute it (see [`super::deadline::Deadlines::due_at`]).
-    DueMoved { extension_days: u32 },
+    DueMoved {
+        extension_days: u32,
+    },
     /// Create the follow-up visit task (回访).
     ScheduleFollowUp,
 }

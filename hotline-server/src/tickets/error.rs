@@ -79,7 +79,11 @@ pub enum DepartmentError {
     #[error("department {0} is its own ancestor (cycle)")]
     Cycle(DeptId),
     #[error("department {id} is at level {depth}; at most {max} levels are allowed")]
-    TooDeep { id: DeptId, depth: usize, max: usize },
+    TooDeep {
+        id: DeptId,
+        depth: usize,
+        max: usize,
+    },
     #[error("department id must not be empty")]
     EmptyId,
 }

@@ -67,7 +67,9 @@ impl FromStr for TicketNumber {
         else {
             return Err(bad());
         };
-        if day.len() != 8 || seq.len() != 6 || !day.bytes().chain(seq.bytes()).all(|b| b.is_ascii_digit())
+        if day.len() != 8
+            || seq.len() != 6
+            || !day.bytes().chain(seq.bytes()).all(|b| b.is_ascii_digit())
         {
             return Err(bad());
         }

@@ -31,11 +31,15 @@ pub struct Candidate {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Reason {
     /// Same caller number, filed this many whole days ago.
-    SameCaller { days_ago: i64 },
+    SameCaller {
+        days_ago: i64,
+    },
     SameAddress,
     /// One address contains the other (e.g. a building and a flat in it).
     NearbyAddress,
-    SimilarText { similarity: f64 },
+    SimilarText {
+        similarity: f64,
+    },
 }
 
 /// A ranked candidate.
@@ -81,8 +85,16 @@ pub fn find_related(
     settings: &RelatedSettings,
     now: Timestamp,
 ) -> Vec<Related> {
-    let caller = draft.caller.as_deref().map(normalise_phone).filter(|c| !c.is_empty());
-    let address = draft.address.as_deref().map(normalise_address).filter(|a| !a.is_empty());
+    let caller = draft
+        .caller
+        .as_deref()
+        .map(normalise_phone)
+        .filter(|c| !c.is_empty());
+    let address = draft
+        .address
+        .as_deref()
+        .map(normalise_address)
+        .filter(|a| !a.is_empty());
     let grams = bigrams(&draft.text);
     let window = SignedDuration::from_hours(24 * i64::from(settings.window_days));
     let mut found: Vec<(Timestamp, Related)> = Vec::new();
@@ -236,7 +248,10 @@ mod tests {
         assert_eq!(normalise_phone("+86 138-0013-8000"), "13800138000");
         assert_eq!(normalise_phone("0086 13800138000"), "13800138000");
         assert_eq!(normalise_phone("(010) 6512 3456"), "01065123456");
-        assert_eq!(normalise_address("幸福路１２号 ３栋"), normalise_address("幸福路12号3栋"));
+        assert_eq!(
+            normalise_address("幸福路１２号 ３栋"),
+            normalise_address("幸福路12号3栋")
+        );
         assert_eq!(normalise_address("Xingfu Rd. 12"), "xingfurd12");
     }
 
@@ -248,21 +263,43 @@ mod tests {
             text: "小区夜间施工噪音扰民".to_owned(),
         };
         let candidates = vec![
-            cand("A-same-everything", "13800138000", "幸福路12号3栋", "小区噪音扰民", 8),
+            cand(
+                "A-same-everything",
+                "13800138000",
+                "幸福路12号3栋",
+                "小区噪音扰民",
+                8,
+            ),
             cand("B-text-only", "13900000000", "和平路1号", "小区噪音扰民", 9),
             cand("C-caller-only", "138 0013 8000", "", "拖欠工资", 5),
-            cand("D-too-old", "13800138000", "幸福路12号3栋", "小区噪音扰民", -40),
+            cand(
+                "D-too-old",
+                "13800138000",
+                "幸福路12号3栋",
+                "小区噪音扰民",
+                -40,
+            ),
             cand("E-nothing", "13900000001", "和平路2号", "路灯不亮", 9),
             cand("F-nearby", "", "幸福路12号", "路灯不亮", 9),
         ];
         let found = find_related(&draft, &candidates, &RelatedSettings::default(), ts(10));
         let numbers: Vec<&str> = found.iter().map(|r| r.number.as_str()).collect();
-        assert_eq!(numbers, ["A-same-everything", "B-text-only", "C-caller-only", "F-nearby"]);
+        assert_eq!(
+            numbers,
+            [
+                "A-same-everything",
+                "B-text-only",
+                "C-caller-only",
+                "F-nearby"
+            ]
+        );
         let a = &found[0];
         assert!((a.score - (0.4 + 0.3 + 0.4)).abs() < 1e-9, "{}", a.score);
         assert!(matches!(a.reasons[0], Reason::SameCaller { days_ago: 2 }));
         assert_eq!(a.reasons[1], Reason::SameAddress);
-        assert!(matches!(a.reasons[2], Reason::SimilarText { similarity } if (similarity - 0.4).abs() < 1e-9));
+        assert!(
+            matches!(a.reasons[2], Reason::SimilarText { similarity } if (similarity - 0.4).abs() < 1e-9)
+        );
         assert_eq!(found[3].reasons, vec![Reason::NearbyAddress]);
         let few = RelatedSettings {
             max_results: 1,

@@ -163,8 +163,7 @@ impl TicketState {
         if self.lead.is_none() && !self.co_handlers.is_empty() {
             return Err("co-handlers without a lead");
         }
-        if self.pending_extension.is_some() && !matches!(s, Status::Accepted | Status::InProgress)
-        {
+        if self.pending_extension.is_some() && !matches!(s, Status::Accepted | Status::InProgress) {
             return Err("an extension can be pending only while the department handles it");
         }
         if matches!(s, Status::Replied | Status::FollowUp) && self.reply.is_none() {

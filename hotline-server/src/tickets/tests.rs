@@ -5,6 +5,8 @@ mod deadlines;
 mod props;
 mod story;
 
+use std::borrow::Borrow;
+
 use jiff::Timestamp;
 use jiff::civil::date;
 use jiff::tz::{TimeZone, offset};
@@ -114,8 +116,15 @@ impl Story {
         }
     }
 
-    fn step(&mut self, actor: &Actor, action: WorkflowAction, now: Timestamp) -> &mut Self {
-        let t = apply(&self.state, actor, &action, now)
+    // `Borrow` lets the stories pass actions by value without a clone at every call.
+    fn step(
+        &mut self,
+        actor: &Actor,
+        action: impl Borrow<WorkflowAction>,
+        now: Timestamp,
+    ) -> &mut Self {
+        let action = action.borrow();
+        let t = apply(&self.state, actor, action, now)
             .unwrap_or_else(|e| panic!("{action:?} by {:?}: {e}", actor.role));
         t.state.check().unwrap();
         assert_eq!(t.history.from, Some(self.state.status));
@@ -128,9 +137,18 @@ impl Story {
         self
     }
 
-    fn refuse(&self, actor: &Actor, action: WorkflowAction, now: Timestamp) -> WorkflowError {
-        match apply(&self.state, actor, &action, now) {
-            Ok(t) => panic!("{action:?} by {:?} should fail, got {:?}", actor.role, t.state.status),
+    fn refuse(
+        &self,
+        actor: &Actor,
+        action: impl Borrow<WorkflowAction>,
+        now: Timestamp,
+    ) -> WorkflowError {
+        let action = action.borrow();
+        match apply(&self.state, actor, action, now) {
+            Ok(t) => panic!(
+                "{action:?} by {:?} should fail, got {:?}",
+                actor.role, t.state.status
+            ),
             Err(e) => e,
         }
     }

@@ -1,28 +1,33 @@
 //! The ticket workflow as a state machine.
 //!
-//! ```text
-//! received ─dispatch─▶ dispatched ─accept─▶ accepted ─start─▶ in_progress ─reply─▶ replied
-//!    │                  │  ▲ 改派              │                  │                  │
-//!    │ reply (direct)   return                return          (extension)     start follow-up
-//!    ▼                  ▼  │                   ▼                                     ▼
-//! replied           returned ─dispatch─▶ …  returned                            follow_up
-//!                                                                    satisfied/basic │ unsatisfied
-//! reopened ◀──── reopen (supervisor/director) from replied, follow_up, closed ◀──────┤────────▶ reopened
-//!    └─dispatch─▶ dispatched                                              close ─▶ closed
-//! ```
+//! | step | from | to | by |
+//! |---|---|---|---|
+//! | dispatch 派单 | received, returned, reopened (dispatched: 改派) | dispatched | agent, supervisor (改派: supervisor) |
+//! | accept 签收 | dispatched | accepted | lead department |
+//! | return 退回 | dispatched, accepted | returned | lead department |
+//! | start handling | accepted | in_progress | lead department |
+//! | reply 答复 | accepted, in_progress | replied | lead department |
+//! | reply 直接答复 | received | replied | agent, supervisor |
+//! | request extension | accepted, in_progress | (same) | lead department |
+//! | approve / reject extension | accepted, in_progress | (same) | supervisor, director |
+//! | start follow-up 回访 | replied | follow_up | agent, supervisor |
+//! | record follow-up: satisfied, basic | follow_up | follow_up | agent, supervisor |
+//! | record follow-up: unsatisfied | follow_up | reopened | agent, supervisor |
+//! | close 办结 | follow_up, replied | closed | see below |
+//! | reopen 重办 | replied, follow_up, closed | reopened | supervisor, director |
+//! | supervise 督办 | any but closed | (same) | supervisor, director |
+//! | remind 催办 | dispatched, accepted, in_progress | (same) | agent, supervisor, director, admin |
+//! | escalate | dispatched, accepted, in_progress | (same) | supervisor, director, admin |
 //!
-//! Who may do what:
-//! - **agent**: file, dispatch (not 改派 of an already dispatched ticket), reply directly to a
-//!   ticket still at the centre, follow-up, close (from replied only for types that need no
-//!   follow-up: consultation, praise), remind.
-//! - **supervisor**: everything an agent may, plus 改派, approve/reject extensions, reopen,
-//!   supervise (督办), escalate, and close without a follow-up result.
-//! - **director**: approve/reject extensions, reopen, supervise, remind, escalate, close.
-//! - **department**: accept, return, start handling, reply and request an extension, only as the
-//!   lead department of the ticket; co-handlers see it (see [`super::department::can_see`]) but
-//!   the lead answers for it.
-//! - **admin** manages the system; in the workflow it may only remind and escalate, the steps the
-//!   deadline task takes on its own.
+//! Closing: an agent closes a follow-up with a recorded result, or a reply to a type that needs
+//! no follow-up (consultation, praise); supervisors and directors may also close without a
+//! result (the citizen cannot be reached, or asked for no visit).
+//!
+//! Filing (受理) is for agents and supervisors ([`file`]). A department acts only on a ticket
+//! dispatched to it and still with it, and only the lead department (主办) takes steps;
+//! co-handlers (协办) see it (see [`super::department::can_see`]) but the lead answers for it.
+//! Admin manages the system; in the workflow it only reminds and escalates, the steps the
+//! deadline task takes on its own.
 //!
 //! The deadline clock restarts at every dispatch: the department that receives the ticket gets
 //! the full time limit. Dispatch does not check that departments exist; the caller does, against
@@ -35,7 +40,9 @@ use super::effect::{Effect, Notice, Transition};
 use super::error::WorkflowError;
 use super::identity::{Actor, DeptId};
 use super::kinds::{Role, Status, TicketType};
-use super::state::{ExtensionRequest, HistoryEntry, Instruction, NewTicket, ReplyRecord, TicketState};
+use super::state::{
+    ExtensionRequest, HistoryEntry, Instruction, NewTicket, ReplyRecord, TicketState,
+};
 
 /// The longest extension one request may ask for or one approval may grant, in working days.
 pub const MAX_EXTENSION_DAYS: u32 = 30;
@@ -315,7 +322,8 @@ impl Step<'_> {
     }
 
     fn notify(&mut self, department: DeptId, notice: Notice) {
-        self.effects.push(Effect::NotifyDepartment { department, notice });
+        self.effects
+            .push(Effect::NotifyDepartment { department, notice });
     }
 
     fn dispatch(&mut self, lead: &DeptId, co_handlers: &[DeptId]) -> Result<(), WorkflowError> {
@@ -340,10 +348,16 @@ impl Step<'_> {
             co.push(d.clone());
         }
         if self.status() == Status::Dispatched {
-            let old: Vec<DeptId> = self.before.lead.iter().chain(&self.before.co_handlers).cloned().collect();
+            let old: Vec<DeptId> = self
+                .before
+                .lead
+                .iter()
+                .chain(&self.before.co_handlers)
+                .cloned()
+                .collect();
             for d in old {
                 if d != *lead && !co.contains(&d) {
-                    self.notify(d, Notice::Returned);
+                    self.notify(d, Notice::Withdrawn);
                 }
             }
         }
@@ -364,7 +378,8 @@ impl Step<'_> {
         for d in co {
             self.notify(d, Notice::CoHandling);
         }
-        self.effects.push(Effect::StartDeadlineClock { from: self.now });
+        self.effects
+            .push(Effect::StartDeadlineClock { from: self.now });
         if self.status() == Status::Received {
             self.effects.push(Effect::NotifyCitizen {
                 notice: Notice::Dispatched,
@@ -383,7 +398,7 @@ impl Step<'_> {
         n.clock_started = None;
         n.pending_extension = None;
         for d in co {
-            self.notify(d, Notice::Returned);
+            self.notify(d, Notice::Withdrawn);
         }
         self.effects.push(Effect::StopDeadlineClock);
         self.effects.push(Effect::NotifyCentre {

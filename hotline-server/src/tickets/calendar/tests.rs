@@ -107,8 +107,13 @@ fn hour_limits_skip_lunch_nights_and_weekends() {
     let r = add_working_hours(at(2026, 11, 23, 7, 0), 1, &c, &tz()).unwrap();
     assert_eq!(t(r), date(2026, 11, 23).at(9, 30, 0, 0));
     // Ending exactly at noon stays at noon.
-    let r = add_working_time(at(2026, 11, 23, 8, 30), SignedDuration::from_mins(210), &c, &tz())
-        .unwrap();
+    let r = add_working_time(
+        at(2026, 11, 23, 8, 30),
+        SignedDuration::from_mins(210),
+        &c,
+        &tz(),
+    )
+    .unwrap();
     assert_eq!(t(r), date(2026, 11, 23).at(12, 0, 0, 0));
     // Across the National Day holiday.
     let r = add_working_hours(at(2026, 9, 30, 17, 0), 1, &c, &tz()).unwrap();
@@ -124,8 +129,13 @@ fn backwards_stops_at_the_start_of_a_period() {
     let r = add_working_time(due, -SignedDuration::from_hours(8), &c, &tz()).unwrap();
     assert_eq!(local(r), date(2026, 11, 23).at(17, 0, 0, 0));
     // Monday 09:00 minus 1 h: half an hour on Monday, half an hour on Friday → 17:00.
-    let r = add_working_time(at(2026, 11, 23, 9, 0), -SignedDuration::from_hours(1), &c, &tz())
-        .unwrap();
+    let r = add_working_time(
+        at(2026, 11, 23, 9, 0),
+        -SignedDuration::from_hours(1),
+        &c,
+        &tz(),
+    )
+    .unwrap();
     assert_eq!(local(r), date(2026, 11, 20).at(17, 0, 0, 0));
 }
 
@@ -145,7 +155,10 @@ fn working_time_between_counts_only_working_periods() {
     // The whole National Day week has no working time.
     let a = at(2026, 9, 30, 17, 30);
     let b = at(2026, 10, 8, 8, 30);
-    assert_eq!(working_time_between(a, b, &c, &tz()).unwrap(), SignedDuration::ZERO);
+    assert_eq!(
+        working_time_between(a, b, &c, &tz()).unwrap(),
+        SignedDuration::ZERO
+    );
 }
 
 #[test]
@@ -160,7 +173,10 @@ fn working_hours_are_validated() {
     assert!(WorkingHours::new(overlap).is_err());
     let h = WorkingHours::new(vec![(time(9, 0, 0, 0), time(17, 0, 0, 0))]).unwrap();
     assert_eq!(h.day_length(), SignedDuration::from_hours(8));
-    assert_eq!(WorkingHours::default().day_length(), SignedDuration::from_mins(450));
+    assert_eq!(
+        WorkingHours::default().day_length(),
+        SignedDuration::from_mins(450)
+    );
 }
 
 #[test]

@@ -92,7 +92,9 @@ impl DeadlineRules {
         }
         let zero = |l: &TimeLimit| matches!(l, TimeLimit::Days(0) | TimeLimit::Hours(0));
         if rules.reminders.before_due.iter().any(zero) {
-            return Err(invalid("reminders.before_due: a lead time is zero".to_owned()));
+            return Err(invalid(
+                "reminders.before_due: a lead time is zero".to_owned(),
+            ));
         }
         if rules.reminders.overdue_every.as_ref().is_some_and(zero) {
             return Err(invalid("reminders.overdue_every is zero".to_owned()));

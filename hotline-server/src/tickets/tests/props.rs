@@ -19,24 +19,52 @@ fn actors() -> Vec<Actor> {
 }
 
 fn text() -> impl Strategy<Value = String> {
-    prop_oneof![Just(String::new()), Just(" ".to_owned()), Just("说明".to_owned())]
+    prop_oneof![
+        1 => Just(String::new()),
+        1 => Just(" ".to_owned()),
+        6 => Just("说明".to_owned()),
+    ]
 }
 
+/// Mostly the department the plausible actor belongs to, so sequences get far.
 fn dept_id() -> impl Strategy<Value = DeptId> {
-    (0..DEPTS.len()).prop_map(|i| d(DEPTS[i]))
+    prop_oneof![3 => Just(d(DEPTS[0])), 1 => (0..DEPTS.len()).prop_map(|i| d(DEPTS[i]))]
+}
+
+/// The actor who would usually take this step; random sequences with random actors rarely get
+/// past dispatch.
+fn plausible(action: &WorkflowAction) -> Actor {
+    match action.kind() {
+        ActionKind::Accept
+        | ActionKind::Return
+        | ActionKind::StartHandling
+        | ActionKind::Reply
+        | ActionKind::RequestExtension => dept(DEPTS[0]),
+        ActionKind::ApproveExtension
+        | ActionKind::RejectExtension
+        | ActionKind::Reopen
+        | ActionKind::Supervise
+        | ActionKind::Escalate => supervisor(),
+        _ => agent(),
+    }
 }
 
 fn action() -> impl Strategy<Value = WorkflowAction> {
     use WorkflowAction as A;
     prop_oneof![
-        (dept_id(), prop::collection::vec(dept_id(), 0..3), text())
-            .prop_map(|(lead, co_handlers, note)| A::Dispatch { lead, co_handlers, note }),
+        (dept_id(), prop::collection::vec(dept_id(), 0..3), text()).prop_map(
+            |(lead, co_handlers, note)| A::Dispatch {
+                lead,
+                co_handlers,
+                note
+            }
+        ),
         Just(A::Accept),
         text().prop_map(|reason| A::Return { reason }),
         Just(A::StartHandling),
         text().prop_map(|text| A::Reply { text }),
-        (0u32..40, text()).prop_map(|(days, reason)| A::RequestExtension { days, reason }),
-        (0u32..40).prop_map(|days| A::ApproveExtension { days }),
+        (0u32..35, text()).prop_map(|(days, reason)| A::RequestExtension { days, reason }),
+        (0u32..35).prop_map(|days| A::ApproveExtension { days }),
         text().prop_map(|note| A::RejectExtension { note }),
         Just(A::StartFollowUp),
         (
@@ -67,7 +95,7 @@ proptest! {
     #[test]
     fn random_sequences_keep_the_invariants(
         ticket_type in ticket_type(),
-        steps in prop::collection::vec((0usize..9, action(), 0i64..3000), 0..60),
+        steps in prop::collection::vec((prop::option::weighted(0.3, 0usize..9), action(), 0i64..3000), 0..120),
     ) {
         let dl = deadlines();
         let dir = directory();
@@ -78,7 +106,7 @@ proptest! {
         let mut sent: Vec<ReminderKey> = Vec::new();
         for (who, action, minutes) in steps {
             now = now.checked_add(SignedDuration::from_mins(minutes)).unwrap();
-            let actor = &actors[who % actors.len()];
+            let actor = &who.map_or_else(|| plausible(&action), |i| actors[i % actors.len()].clone());
             match apply(&state, actor, &action, now) {
                 Ok(t) => {
                     prop_assert_eq!(t.state.check(), Ok(()), "{:?} after {:?}", t.state, action);

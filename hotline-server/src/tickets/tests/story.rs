@@ -20,7 +20,11 @@ fn full_story_from_filing_to_closing() {
         }]
     );
 
-    s.step(&agent(), dispatch("d1.s1", &["city.env"]), at(2026, 11, 23, 9, 5));
+    s.step(
+        &agent(),
+        dispatch("d1.s1", &["city.env"]),
+        at(2026, 11, 23, 9, 5),
+    );
     assert_eq!(s.status(), Status::Dispatched);
     assert!(s.told("d1.s1", Notice::Dispatched));
     assert!(s.told("city.env", Notice::CoHandling));
@@ -37,12 +41,24 @@ fn full_story_from_filing_to_closing() {
     // The co-handler sees the ticket but the lead answers for it.
     assert!(can_see(&dept("city.env"), &s.state));
     assert!(!can_see(&dept("d2"), &s.state));
-    let err = s.refuse(&dept("city.env"), WorkflowAction::Accept, at(2026, 11, 23, 10, 0));
+    let err = s.refuse(
+        &dept("city.env"),
+        WorkflowAction::Accept,
+        at(2026, 11, 23, 10, 0),
+    );
     assert!(matches!(err, WorkflowError::NotLead { .. }), "{err}");
 
-    s.step(&dept("d1.s1"), WorkflowAction::Accept, at(2026, 11, 23, 10, 0));
+    s.step(
+        &dept("d1.s1"),
+        WorkflowAction::Accept,
+        at(2026, 11, 23, 10, 0),
+    );
     assert_eq!(s.status(), Status::Accepted);
-    s.step(&dept("d1.s1"), WorkflowAction::StartHandling, at(2026, 11, 23, 10, 30));
+    s.step(
+        &dept("d1.s1"),
+        WorkflowAction::StartHandling,
+        at(2026, 11, 23, 10, 30),
+    );
     assert_eq!(s.status(), Status::InProgress);
 
     s.step(
@@ -72,7 +88,11 @@ fn full_story_from_filing_to_closing() {
     assert_eq!(r.department, Some(d("d1.s1")));
     assert_eq!(deadlines().due_at(&s.state).unwrap(), None);
 
-    s.step(&agent(), WorkflowAction::StartFollowUp, at(2026, 11, 27, 10, 0));
+    s.step(
+        &agent(),
+        WorkflowAction::StartFollowUp,
+        at(2026, 11, 27, 10, 0),
+    );
     assert_eq!(s.status(), Status::FollowUp);
     s.step(
         &agent(),
@@ -126,9 +146,17 @@ fn full_story_from_filing_to_closing() {
 fn unsatisfied_follow_up_reopens_and_is_dispatched_again() {
     let mut s = noise_complaint(at(2026, 11, 23, 9, 0));
     s.step(&agent(), dispatch("d1.s1", &[]), at(2026, 11, 23, 9, 5))
-        .step(&dept("d1.s1"), WorkflowAction::Accept, at(2026, 11, 23, 10, 0))
+        .step(
+            &dept("d1.s1"),
+            WorkflowAction::Accept,
+            at(2026, 11, 23, 10, 0),
+        )
         .step(&dept("d1.s1"), reply("已处理"), at(2026, 11, 24, 10, 0))
-        .step(&agent(), WorkflowAction::StartFollowUp, at(2026, 11, 25, 10, 0))
+        .step(
+            &agent(),
+            WorkflowAction::StartFollowUp,
+            at(2026, 11, 25, 10, 0),
+        )
         .step(
             &agent(),
             WorkflowAction::RecordFollowUp {
@@ -146,16 +174,32 @@ fn unsatisfied_follow_up_reopens_and_is_dispatched_again() {
     }));
     assert!(s.told("d1.s1", Notice::Reopened));
     // The department cannot act until the centre dispatches it again.
-    let err = s.refuse(&dept("d1.s1"), WorkflowAction::Accept, at(2026, 11, 25, 11, 0));
+    let err = s.refuse(
+        &dept("d1.s1"),
+        WorkflowAction::Accept,
+        at(2026, 11, 25, 11, 0),
+    );
     assert!(matches!(err, WorkflowError::NotAssigned { .. }), "{err}");
 
-    s.step(&agent(), dispatch("d1.s1", &["city.env"]), at(2026, 11, 25, 11, 0));
+    s.step(
+        &agent(),
+        dispatch("d1.s1", &["city.env"]),
+        at(2026, 11, 25, 11, 0),
+    );
     assert_eq!(s.status(), Status::Dispatched);
     assert_eq!(s.state.dispatches, 2);
     assert_eq!(s.state.clock_started, Some(at(2026, 11, 25, 11, 0)));
     // Second time round the citizen is not told again that it was dispatched.
-    assert!(!s.effects.iter().any(|e| matches!(e, Effect::NotifyCitizen { .. })));
-    s.step(&dept("d1.s1"), WorkflowAction::Accept, at(2026, 11, 25, 14, 0));
+    assert!(
+        !s.effects
+            .iter()
+            .any(|e| matches!(e, Effect::NotifyCitizen { .. }))
+    );
+    s.step(
+        &dept("d1.s1"),
+        WorkflowAction::Accept,
+        at(2026, 11, 25, 14, 0),
+    );
     assert_eq!(s.status(), Status::Accepted);
 }
 
@@ -163,7 +207,11 @@ fn unsatisfied_follow_up_reopens_and_is_dispatched_again() {
 fn supervisor_reopens_a_closed_ticket() {
     let mut s = noise_complaint(at(2026, 11, 23, 9, 0));
     s.step(&agent(), dispatch("d1.s1", &[]), at(2026, 11, 23, 9, 5))
-        .step(&dept("d1.s1"), WorkflowAction::Accept, at(2026, 11, 23, 10, 0))
+        .step(
+            &dept("d1.s1"),
+            WorkflowAction::Accept,
+            at(2026, 11, 23, 10, 0),
+        )
         .step(&dept("d1.s1"), reply("已处理"), at(2026, 11, 24, 10, 0))
         .step(
             &supervisor(),
@@ -180,7 +228,11 @@ fn supervisor_reopens_a_closed_ticket() {
     assert!(matches!(err, WorkflowError::Forbidden { .. }), "{err}");
     let err = s.refuse(&director(), reopen("  "), at(2026, 11, 25, 9, 0));
     assert!(err.to_string().contains("reason is empty"), "{err}");
-    s.step(&director(), reopen("市民再次来电反映"), at(2026, 11, 25, 9, 0));
+    s.step(
+        &director(),
+        reopen("市民再次来电反映"),
+        at(2026, 11, 25, 9, 0),
+    );
     assert_eq!(s.status(), Status::Reopened);
     assert_eq!(s.state.closed_at, None);
 }
@@ -188,7 +240,11 @@ fn supervisor_reopens_a_closed_ticket() {
 #[test]
 fn returned_ticket_is_dispatched_elsewhere() {
     let mut s = noise_complaint(at(2026, 11, 23, 9, 0));
-    s.step(&agent(), dispatch("city.housing", &["d1.s1"]), at(2026, 11, 23, 9, 5));
+    s.step(
+        &agent(),
+        dispatch("city.housing", &["d1.s1"]),
+        at(2026, 11, 23, 9, 5),
+    );
     let err = s.refuse(
         &dept("city.housing"),
         WorkflowAction::Return {
@@ -211,16 +267,24 @@ fn returned_ticket_is_dispatched_elsewhere() {
     assert!(s.effects.contains(&Effect::NotifyCentre {
         notice: Notice::Returned
     }));
-    assert!(s.told("d1.s1", Notice::Returned));
+    assert!(s.told("d1.s1", Notice::Withdrawn));
     assert!(!can_see(&dept("city.housing"), &s.state));
     assert_eq!(deadlines().due_at(&s.state).unwrap(), None);
-    let err = s.refuse(&dept("city.housing"), WorkflowAction::Accept, at(2026, 11, 23, 10, 5));
+    let err = s.refuse(
+        &dept("city.housing"),
+        WorkflowAction::Accept,
+        at(2026, 11, 23, 10, 5),
+    );
     assert!(matches!(err, WorkflowError::NotAssigned { .. }), "{err}");
 
     s.step(&agent(), dispatch("city.env", &[]), at(2026, 11, 23, 11, 0));
     assert_eq!(s.status(), Status::Dispatched);
     assert_eq!(s.state.lead, Some(d("city.env")));
-    s.step(&dept("city.env"), WorkflowAction::Accept, at(2026, 11, 23, 14, 0));
+    s.step(
+        &dept("city.env"),
+        WorkflowAction::Accept,
+        at(2026, 11, 23, 14, 0),
+    );
 }
 
 #[test]
@@ -244,13 +308,23 @@ fn departments_cannot_act_on_other_tickets() {
     assert!(matches!(err, WorkflowError::NoDepartment { .. }), "{err}");
     // Departments do not dispatch, supervise or close.
     let err = s.refuse(&dept("d1.s1"), dispatch("d2", &[]), at(2026, 11, 23, 10, 0));
-    assert_eq!(err.to_string(), "a department may not dispatch (ticket is dispatched)");
+    assert_eq!(
+        err.to_string(),
+        "a department may not dispatch (ticket is dispatched)"
+    );
     // Agents do not accept for a department.
     let err = s.refuse(&agent(), WorkflowAction::Accept, at(2026, 11, 23, 10, 0));
     assert!(matches!(err, WorkflowError::Forbidden { .. }), "{err}");
     // Wrong order: handling before accepting.
-    let err = s.refuse(&dept("d1.s1"), WorkflowAction::StartHandling, at(2026, 11, 23, 10, 0));
-    assert_eq!(err.to_string(), "cannot start_handling a ticket that is dispatched");
+    let err = s.refuse(
+        &dept("d1.s1"),
+        WorkflowAction::StartHandling,
+        at(2026, 11, 23, 10, 0),
+    );
+    assert_eq!(
+        err.to_string(),
+        "cannot start_handling a ticket that is dispatched"
+    );
 }
 
 #[test]
@@ -258,7 +332,11 @@ fn extension_approved_by_a_supervisor_moves_the_due_time() {
     let dl = deadlines();
     let mut s = noise_complaint(at(2026, 11, 23, 9, 0));
     s.step(&agent(), dispatch("d1.s1", &[]), at(2026, 11, 23, 9, 5))
-        .step(&dept("d1.s1"), WorkflowAction::Accept, at(2026, 11, 23, 10, 0));
+        .step(
+            &dept("d1.s1"),
+            WorkflowAction::Accept,
+            at(2026, 11, 23, 10, 0),
+        );
     let before = dl.due_at(&s.state).unwrap().unwrap();
     assert_eq!(before, at(2026, 12, 7, 17, 30));
 
@@ -295,18 +373,25 @@ fn extension_approved_by_a_supervisor_moves_the_due_time() {
     assert_eq!(after, at(2026, 12, 10, 17, 30));
 
     let err = s.refuse(&supervisor(), approve(3), at(2026, 12, 1, 10, 5));
-    assert!(err.to_string().contains("no extension request is pending"), "{err}");
+    assert!(
+        err.to_string().contains("no extension request is pending"),
+        "{err}"
+    );
 
     // A second request, rejected by a director, leaves the due time alone.
-    s.step(&dept("d1.s1"), WorkflowAction::StartHandling, at(2026, 12, 2, 9, 0))
-        .step(&dept("d1.s1"), request(2), at(2026, 12, 8, 9, 0))
-        .step(
-            &director(),
-            WorkflowAction::RejectExtension {
-                note: "请按期办结".to_owned(),
-            },
-            at(2026, 12, 8, 10, 0),
-        );
+    s.step(
+        &dept("d1.s1"),
+        WorkflowAction::StartHandling,
+        at(2026, 12, 2, 9, 0),
+    )
+    .step(&dept("d1.s1"), request(2), at(2026, 12, 8, 9, 0))
+    .step(
+        &director(),
+        WorkflowAction::RejectExtension {
+            note: "请按期办结".to_owned(),
+        },
+        at(2026, 12, 8, 10, 0),
+    );
     assert!(s.told("d1.s1", Notice::ExtensionRejected));
     assert_eq!(dl.due_at(&s.state).unwrap().unwrap(), after);
 }
@@ -314,10 +399,18 @@ fn extension_approved_by_a_supervisor_moves_the_due_time() {
 #[test]
 fn centre_answers_a_consultation_directly() {
     let mut s = Story::file(
-        new_ticket(TicketType::Consultation, Urgency::Normal, "government_services.procedures"),
+        new_ticket(
+            TicketType::Consultation,
+            Urgency::Normal,
+            "government_services.procedures",
+        ),
         at(2026, 11, 23, 9, 0),
     );
-    s.step(&agent(), reply("办理居住证需携带身份证和租房合同。"), at(2026, 11, 23, 9, 3));
+    s.step(
+        &agent(),
+        reply("办理居住证需携带身份证和租房合同。"),
+        at(2026, 11, 23, 9, 3),
+    );
     assert_eq!(s.status(), Status::Replied);
     assert!(!s.effects.contains(&Effect::ScheduleFollowUp));
     assert_eq!(s.state.reply.as_ref().unwrap().department, None);
@@ -339,9 +432,17 @@ fn centre_answers_a_consultation_directly() {
     };
     let err = c.refuse(&agent(), close.clone(), at(2026, 11, 23, 9, 4));
     assert!(matches!(err, WorkflowError::Forbidden { .. }), "{err}");
-    c.step(&agent(), WorkflowAction::StartFollowUp, at(2026, 11, 24, 9, 0));
+    c.step(
+        &agent(),
+        WorkflowAction::StartFollowUp,
+        at(2026, 11, 24, 9, 0),
+    );
     // Without a result only a supervisor closes (e.g. the citizen cannot be reached).
-    assert!(c.refuse(&agent(), close.clone(), at(2026, 11, 24, 9, 5)).to_string().contains("follow_up"));
+    assert!(
+        c.refuse(&agent(), close.clone(), at(2026, 11, 24, 9, 5))
+            .to_string()
+            .contains("follow_up")
+    );
     c.step(&supervisor(), close, at(2026, 11, 24, 9, 5));
     assert_eq!(c.status(), Status::Closed);
 }
@@ -349,13 +450,21 @@ fn centre_answers_a_consultation_directly() {
 #[test]
 fn reassigning_reminding_and_escalating() {
     let mut s = noise_complaint(at(2026, 11, 23, 9, 0));
-    s.step(&agent(), dispatch("city.housing", &["d2"]), at(2026, 11, 23, 9, 5));
+    s.step(
+        &agent(),
+        dispatch("city.housing", &["d2"]),
+        at(2026, 11, 23, 9, 5),
+    );
     // 改派 before acceptance is the supervisor's call.
     let err = s.refuse(&agent(), dispatch("d1.s1", &[]), at(2026, 11, 23, 9, 30));
     assert!(matches!(err, WorkflowError::Forbidden { .. }), "{err}");
-    s.step(&supervisor(), dispatch("d1.s1", &["d2"]), at(2026, 11, 23, 9, 30));
-    assert!(s.told("city.housing", Notice::Returned));
-    assert!(!s.told("d2", Notice::Returned));
+    s.step(
+        &supervisor(),
+        dispatch("d1.s1", &["d2"]),
+        at(2026, 11, 23, 9, 30),
+    );
+    assert!(s.told("city.housing", Notice::Withdrawn));
+    assert!(!s.told("d2", Notice::Withdrawn));
     assert!(s.told("d1.s1", Notice::Dispatched));
     assert_eq!(s.state.dispatches, 2);
 
@@ -391,13 +500,30 @@ fn reassigning_reminding_and_escalating() {
     assert!(can_see(&dept("d1"), &s.state));
     assert!(!can_see(&dept("city.env"), &s.state));
     assert!(matches!(
-        s.refuse(&agent(), WorkflowAction::Escalate { departments: vec![], note: String::new() }, at(2026, 11, 24, 11, 0)),
+        s.refuse(
+            &agent(),
+            WorkflowAction::Escalate {
+                departments: vec![],
+                note: String::new()
+            },
+            at(2026, 11, 24, 11, 0)
+        ),
         WorkflowError::Forbidden { .. }
     ));
     // Nothing to remind about once the department replied.
-    s.step(&dept("d1.s1"), WorkflowAction::Accept, at(2026, 11, 24, 11, 0))
-        .step(&dept("d1.s1"), reply("已处理"), at(2026, 11, 24, 15, 0));
-    let err = s.refuse(&agent(), WorkflowAction::Remind { note: String::new() }, at(2026, 11, 25, 9, 0));
+    s.step(
+        &dept("d1.s1"),
+        WorkflowAction::Accept,
+        at(2026, 11, 24, 11, 0),
+    )
+    .step(&dept("d1.s1"), reply("已处理"), at(2026, 11, 24, 15, 0));
+    let err = s.refuse(
+        &agent(),
+        WorkflowAction::Remind {
+            note: String::new(),
+        },
+        at(2026, 11, 25, 9, 0),
+    );
     assert_eq!(err.to_string(), "cannot remind a ticket that is replied");
 }
 
@@ -405,7 +531,10 @@ fn reassigning_reminding_and_escalating() {
 fn filing_is_for_the_centre_and_checks_its_data() {
     let t = new_ticket(TicketType::Help, Urgency::Urgent, "utilities.water");
     let err = workflow::file(t.clone(), &dept("d1"), at(2026, 11, 23, 9, 0)).unwrap_err();
-    assert_eq!(err.to_string(), "a department may not file (ticket is received)");
+    assert_eq!(
+        err.to_string(),
+        "a department may not file (ticket is received)"
+    );
     let empty = NewTicket {
         category: " ".to_owned(),
         ..t.clone()
