@@ -4,6 +4,7 @@
 
 pub mod acd;
 pub mod api;
+pub mod auth;
 pub mod calls;
 pub mod cli;
 pub mod config;

@@ -7,8 +7,9 @@ use std::net::IpAddr;
 use hotline_protocol::Role;
 use serde_json::json;
 
-use super::{Auth, AuthError, action};
-use crate::store::{AuditEntry, NewUser, UserRow};
+use super::password::hash_chosen_password;
+use super::{Auth, AuthError, AuthPolicy, action};
+use crate::store::{AuditEntry, NewUser, Store, UserRow};
 
 /// Audit names that are not accounts; refused as user names so the log stays unambiguous.
 pub const RESERVED_NAMES: [&str; 2] = [action::CLI_ACTOR, action::SYSTEM_ACTOR];
@@ -141,6 +142,40 @@ fn validate_skills(skills: &BTreeMap<String, u8>) -> Result<(), AuthError> {
     Ok(())
 }
 
+/// Creates an account: checks the name, skills and password, hashes the password, audits.
+/// The body of [`Auth::add_user`], usable over a borrowed [`Store`] (first-start demo
+/// accounts).
+pub(crate) fn add_account(
+    store: &Store,
+    policy: &AuthPolicy,
+    account: &NewAccount,
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<UserRow, AuthError> {
+    validate_name(&account.name)?;
+    validate_skills(&account.skills)?;
+    let password_hash = hash_chosen_password(&account.password, policy)?;
+    let user = store.add_user(&NewUser {
+        name: account.name.clone(),
+        display_name: account.display_name.clone(),
+        work_number: account.work_number.clone(),
+        role: account.role,
+        department_id: account.department_id,
+        skills: account.skills.clone(),
+        password_hash,
+        created_at_ms: now_ms,
+    })?;
+    let entry = actor
+        .entry(now_ms, action::USER_ADD, &user.name)
+        .with_detail(json!({
+            "role": user.role.as_str(),
+            "work_number": user.work_number,
+            "skills": user.skills,
+        }));
+    store.append_audit(&entry)?;
+    Ok(user)
+}
+
 impl Auth {
     /// Creates an account: checks the name, skills and password, hashes the password.
     pub fn add_user(
@@ -149,28 +184,7 @@ impl Auth {
         actor: &Actor,
         now_ms: i64,
     ) -> Result<UserRow, AuthError> {
-        validate_name(&account.name)?;
-        validate_skills(&account.skills)?;
-        let password_hash = self.hash_new_password(&account.password)?;
-        let user = self.store().add_user(&NewUser {
-            name: account.name.clone(),
-            display_name: account.display_name.clone(),
-            work_number: account.work_number.clone(),
-            role: account.role,
-            department_id: account.department_id,
-            skills: account.skills.clone(),
-            password_hash,
-            created_at_ms: now_ms,
-        })?;
-        let entry = actor
-            .entry(now_ms, action::USER_ADD, &user.name)
-            .with_detail(json!({
-                "role": user.role.as_str(),
-                "work_number": user.work_number,
-                "skills": user.skills,
-            }));
-        self.store().append_audit(&entry)?;
-        Ok(user)
+        add_account(self.store(), self.policy(), account, actor, now_ms)
     }
 
     /// Disables (revoking every session) or enables an account. Returns the user as it is

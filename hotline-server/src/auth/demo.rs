@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 
 use hotline_protocol::Role;
 
-use super::{Actor, Auth, AuthError, AuthPolicy, NewAccount, random_password};
+use super::accounts::add_account;
+use super::{Actor, AuthError, AuthPolicy, NewAccount, random_password};
 use crate::store::Store;
 
 /// Length of a demo password (≈ 70 bits).
@@ -42,24 +43,10 @@ pub fn ensure_demo_accounts(
             skills,
             ..NewAccount::new(name, role, &password)
         };
-        add(store, &policy, &account, now_ms)?;
+        add_account(store, &policy, &account, &Actor::system(), now_ms)?;
         created.push((name.to_owned(), role, password));
     }
     Ok(Some(created))
-}
-
-/// [`Auth::add_user`] over a borrowed store (the caller keeps its connection).
-fn add(
-    store: &Store,
-    policy: &AuthPolicy,
-    account: &NewAccount,
-    now_ms: i64,
-) -> Result<(), AuthError> {
-    // A second connection for the duration of the call, so that hashing and auditing go
-    // through the one code path that checks them.
-    let auth = Auth::with_store(Store::open(store.path())?, policy.clone());
-    auth.add_user(account, &Actor::system(), now_ms)?;
-    Ok(())
 }
 
 /// The text the server prints once after creating the demo accounts.

@@ -6,7 +6,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::{Rng, RngCore};
 
-use super::AuthError;
+use super::{AuthError, AuthPolicy};
 
 /// Longer passwords are refused: hashing megabytes on request would be a denial of service.
 pub const MAX_PASSWORD_LEN: usize = 1024;
@@ -55,6 +55,21 @@ pub fn hash_password(password: &str, cost: &PasswordCost) -> Result<String, Auth
         .hash_password(password.as_bytes(), &salt)
         .map_err(|e| AuthError::Hash(e.to_string()))?;
     Ok(hash.to_string())
+}
+
+/// Hashes a password a person chose, after checking its length against the policy.
+pub(crate) fn hash_chosen_password(password: &str, policy: &AuthPolicy) -> Result<String, AuthError> {
+    if password.chars().count() < policy.min_password_len {
+        return Err(AuthError::PasswordTooShort {
+            min: policy.min_password_len,
+        });
+    }
+    if password.len() > MAX_PASSWORD_LEN {
+        return Err(AuthError::PasswordTooLong {
+            max: MAX_PASSWORD_LEN,
+        });
+    }
+    hash_password(password, &policy.password_cost)
 }
 
 /// Whether `password` matches the PHC string `phc` (with the cost recorded in it). A

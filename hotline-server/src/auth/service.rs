@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use serde_json::json;
 
-use super::password::{hash_password, random_password, verify_password};
+use super::password::{hash_chosen_password, hash_password, random_password, verify_password};
 use super::token::{new_token, token_hash, well_formed};
 use super::{AuthError, AuthPolicy, Limiter, MAX_PASSWORD_LEN, action};
 use crate::store::{AuditEntry, NewSession, Store, UserRow};
@@ -257,27 +257,11 @@ impl Auth {
         new_password: &str,
         now_ms: i64,
     ) -> Result<usize, AuthError> {
-        let hash = self.hash_new_password(new_password)?;
+        let hash = hash_chosen_password(new_password, &self.policy)?;
         if !self.store.set_password_hash(&user.name, &hash, now_ms)? {
             return Err(AuthError::UnknownUser(user.name.clone()));
         }
         Ok(self.store.revoke_sessions_of(user.id)?)
-    }
-
-    /// Hashes a password chosen by a person, after checking its length.
-    pub(crate) fn hash_new_password(&self, password: &str) -> Result<String, AuthError> {
-        let chars = password.chars().count();
-        if chars < self.policy.min_password_len {
-            return Err(AuthError::PasswordTooShort {
-                min: self.policy.min_password_len,
-            });
-        }
-        if password.len() > MAX_PASSWORD_LEN {
-            return Err(AuthError::PasswordTooLong {
-                max: MAX_PASSWORD_LEN,
-            });
-        }
-        hash_password(password, &self.policy.password_cost)
     }
 
     /// Appends to the audit log: for monitoring, exports and force actions, which other

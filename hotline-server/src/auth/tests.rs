@@ -1,0 +1,1 @@
+//! Auth scenarios on temporary databases.
