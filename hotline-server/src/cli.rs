@@ -1,6 +1,7 @@
-//! The admin command line: `serve` (the default), `ivr check`, `call`.
+//! The admin command line: `serve` (the default), `ivr check`, `call`, `user`.
 
 pub mod test_call;
+pub mod user;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -43,6 +44,11 @@ pub enum Command {
     },
     /// Place a test call into a running server with a real SIP user agent.
     Call(test_call::CallArgs),
+    /// User accounts: add, list, disable, enable, passwd.
+    User {
+        #[command(subcommand)]
+        command: user::UserCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]

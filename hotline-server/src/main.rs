@@ -65,6 +65,17 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
+        Command::User { command } => {
+            let config = load_config(&cli.global)?;
+            let stdin = std::io::stdin();
+            hotline_server::cli::user::run_user_command(
+                &command,
+                &config,
+                &mut std::io::stdout(),
+                stdin.lock(),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Call(args) => {
             let report = hotline_server::cli::test_call::place_call(&args).await?;
             println!("{report}");

@@ -223,7 +223,7 @@ mod tests {
         for i in 0..SWEEP_AT as u32 {
             l.record_failure("u", IpAddr::V4(i.into()), 0);
         }
-        assert_eq!(l.addresses.keys.len(), SWEEP_AT);
+        assert_eq!(l.addresses.keys.len(), SWEEP_AT + 1);
         l.record_failure("u", ip("10.0.0.2"), 2 * MIN);
         assert_eq!(l.addresses.keys.len(), 1);
     }

@@ -123,3 +123,65 @@ impl Store {
         Ok(deleted)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use hotline_protocol::Role;
+
+    use super::*;
+    use crate::store::NewUser;
+
+    fn session(hash: &str, user_id: i64, expires_at_ms: i64) -> NewSession {
+        NewSession {
+            token_hash: hash.to_owned(),
+            user_id,
+            created_at_ms: 10,
+            expires_at_ms,
+            client: "agent-tui".to_owned(),
+            address: "10.0.0.1".to_owned(),
+        }
+    }
+
+    #[test]
+    fn sessions_live_and_die() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("hotline.db")).unwrap();
+        let user = store
+            .add_user(&NewUser {
+                name: "a1".to_owned(),
+                display_name: String::new(),
+                work_number: String::new(),
+                role: Role::Agent,
+                department_id: None,
+                skills: BTreeMap::new(),
+                password_hash: "h".to_owned(),
+                created_at_ms: 0,
+            })
+            .unwrap();
+        store.insert_session(&session("h1", user.id, 100)).unwrap();
+        store.insert_session(&session("h2", user.id, 200)).unwrap();
+        store.insert_session(&session("h3", user.id, 300)).unwrap();
+        // Sessions need a real user.
+        assert!(store.insert_session(&session("h4", 999, 300)).is_err());
+
+        let h1 = store.session_by_token_hash("h1").unwrap().unwrap();
+        assert_eq!((h1.created_at_ms, h1.last_seen_at_ms, h1.expires_at_ms), (10, 10, 100));
+        assert!(!h1.revoked);
+        assert!(store.touch_session("h1", 50, 150).unwrap());
+        let h1 = store.session_by_token_hash("h1").unwrap().unwrap();
+        assert_eq!((h1.last_seen_at_ms, h1.expires_at_ms), (50, 150));
+        assert!(!store.touch_session("nope", 50, 150).unwrap());
+
+        assert!(store.revoke_session("h1").unwrap());
+        assert!(!store.revoke_session("h1").unwrap());
+        assert!(store.session_by_token_hash("h1").unwrap().unwrap().revoked);
+        assert_eq!(store.revoke_sessions_of(user.id).unwrap(), 2);
+        assert_eq!(store.revoke_sessions_of(user.id).unwrap(), 0);
+
+        assert_eq!(store.purge_expired_sessions(200).unwrap(), 2);
+        assert!(store.session_by_token_hash("h2").unwrap().is_none());
+        assert!(store.session_by_token_hash("h3").unwrap().is_some());
+    }
+}

@@ -251,3 +251,74 @@ impl Store {
         Ok(n as usize)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_user(name: &str, role: Role) -> NewUser {
+        NewUser {
+            name: name.to_owned(),
+            display_name: "李四".to_owned(),
+            work_number: "1003".to_owned(),
+            role,
+            department_id: None,
+            skills: BTreeMap::from([("consult".to_owned(), 3)]),
+            password_hash: "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA".to_owned(),
+            created_at_ms: 100,
+        }
+    }
+
+    #[test]
+    fn users_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("hotline.db")).unwrap();
+        assert_eq!(store.user_count().unwrap(), 0);
+        let li4 = store.add_user(&new_user("li4", Role::Agent)).unwrap();
+        assert_eq!(li4.display_name, "李四");
+        assert_eq!(li4.skills["consult"], 3);
+        assert!(!li4.disabled);
+        assert_eq!((li4.created_at_ms, li4.updated_at_ms), (100, 100));
+        assert!(!format!("{li4:?}").contains("argon2"));
+
+        let dup = store.add_user(&new_user("LI4", Role::Admin)).unwrap_err();
+        assert!(matches!(dup, AddUserError::Duplicate(ref n) if n == "LI4"), "{dup}");
+        assert_eq!(dup.to_string(), "user \"LI4\" already exists");
+
+        store.add_user(&new_user("boss", Role::Supervisor)).unwrap();
+        assert_eq!(store.user_by_name("Li4").unwrap().unwrap().id, li4.id);
+        assert_eq!(store.user_by_id(li4.id).unwrap().unwrap().name, "li4");
+        assert!(store.user_by_name("nobody").unwrap().is_none());
+        let names: Vec<String> = store.list_users().unwrap().into_iter().map(|u| u.name).collect();
+        assert_eq!(names, ["boss", "li4"]);
+
+        assert!(store.set_disabled("li4", true, 200).unwrap());
+        assert!(store.set_password_hash("LI4", "$other", 300).unwrap());
+        let skills = BTreeMap::from([("complaint".to_owned(), 5), ("general".to_owned(), 2)]);
+        assert!(store.set_skills("li4", &skills, 400).unwrap());
+        let li4 = store.user_by_name("li4").unwrap().unwrap();
+        assert!(li4.disabled);
+        assert_eq!(li4.password_hash, "$other");
+        assert_eq!(li4.skills, skills);
+        assert_eq!(li4.updated_at_ms, 400);
+        assert!(!store.set_disabled("nobody", true, 500).unwrap());
+        assert_eq!(store.user_count().unwrap(), 2);
+    }
+
+    #[test]
+    fn the_schema_checks_roles_and_skills() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("hotline.db")).unwrap();
+        let conn = store.conn();
+        let insert = |role: &str, skills: &str| {
+            conn.execute(
+                "INSERT INTO users (name, role, skills, password_hash, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, 'h', 0, 0)",
+                params![format!("{role}{skills}"), role, skills],
+            )
+        };
+        assert!(insert("root", "{}").is_err());
+        assert!(insert("agent", "not json").is_err());
+        insert("director", "{}").unwrap();
+    }
+}

@@ -1,0 +1,248 @@
+//! One agent's `Rtc` with its channels: what comes out of str0m goes to the socket, the leg's
+//! channels or its state; what the server plays is taken one frame per 20 ms slot.
+
+use std::io::ErrorKind;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use hotline_media::Codec;
+use str0m::media::{Frequency, MediaData, MediaTime, Mid, Pt};
+use str0m::{Event, IceConnectionState, Input, Output, Rtc};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc::error::{TryRecvError, TrySendError};
+use tokio::sync::{mpsc, watch};
+
+use super::framer::Framer;
+use super::pacer::Pacer;
+use super::{AudioFrame, FRAME_SAMPLES, HubStats, LegState};
+
+/// What the driver lends a peer while it works: the socket and the counters.
+pub(super) struct Io<'a> {
+    pub socket: &'a UdpSocket,
+    pub stats: &'a HubStats,
+}
+
+pub(super) struct Peer {
+    pub id: u64,
+    rtc: Rtc,
+    mid: Mid,
+    pt: Pt,
+    framer: Framer,
+    pacer: Option<Pacer>,
+    from_agent: mpsc::Sender<AudioFrame>,
+    to_agent: mpsc::Receiver<AudioFrame>,
+    state: watch::Sender<LegState>,
+    connect_deadline: Instant,
+    connected: bool,
+    /// When str0m wants `Input::Timeout` next.
+    pub next_timeout: Instant,
+    /// Set once the leg is finished; the driver then drops the peer.
+    gone: Option<String>,
+    encoded: [u8; FRAME_SAMPLES],
+}
+
+impl Peer {
+    #[allow(clippy::too_many_arguments)] // one leg's parts, assembled in one place
+    pub(super) fn new(
+        id: u64,
+        rtc: Rtc,
+        mid: Mid,
+        pt: Pt,
+        from_agent: mpsc::Sender<AudioFrame>,
+        to_agent: mpsc::Receiver<AudioFrame>,
+        state: watch::Sender<LegState>,
+        connect_deadline: Instant,
+    ) -> Self {
+        Peer {
+            id,
+            rtc,
+            mid,
+            pt,
+            framer: Framer::new(),
+            pacer: None,
+            from_agent,
+            to_agent,
+            state,
+            connect_deadline,
+            connected: false,
+            next_timeout: Instant::now(),
+            gone: None,
+            encoded: [0; FRAME_SAMPLES],
+        }
+    }
+
+    pub(super) fn is_gone(&self) -> bool {
+        self.gone.is_some()
+    }
+
+    pub(super) fn accepts(&self, input: &Input) -> bool {
+        self.gone.is_none() && self.rtc.accepts(input)
+    }
+
+    /// Feeds network input or a timeout to str0m, then drains its output.
+    pub(super) fn handle(&mut self, input: Input, io: &Io) {
+        if self.gone.is_some() {
+            return;
+        }
+        if let Err(e) = self.rtc.handle_input(input) {
+            self.finish(format!("WebRTC error: {e}"));
+            return;
+        }
+        self.drain(io);
+    }
+
+    /// One 20 ms tick: check the deadline and abandonment, send this slot's frame if one waits.
+    pub(super) fn tick(&mut self, now: Instant, epoch: Instant, io: &Io) {
+        if self.gone.is_some() {
+            return;
+        }
+        if !self.connected {
+            if now >= self.connect_deadline {
+                self.close("agent did not connect in time", io);
+            }
+            return;
+        }
+        let pacer = self
+            .pacer
+            .get_or_insert_with(|| Pacer::new(epoch, rand::random()));
+        let Some(slot) = pacer.slot(now) else {
+            return;
+        };
+        let frame = match self.to_agent.try_recv() {
+            Ok(frame) => frame,
+            Err(TryRecvError::Empty) => return,
+            Err(TryRecvError::Disconnected) => {
+                if self.from_agent.is_closed() {
+                    self.close("leg dropped by the server", io);
+                }
+                return;
+            }
+        };
+        let stamp = pacer.stamp(slot);
+        Codec::Pcmu.encode(&frame.0, &mut self.encoded);
+        let Some(writer) = self.rtc.writer(self.mid) else {
+            return;
+        };
+        let rtp_time = MediaTime::new(stamp.rtp_time, Frequency::EIGHT_KHZ);
+        // str0m takes the payload as `Arc<[u8]>`: one small allocation per packet we cannot avoid.
+        let written = writer
+            .start_of_talkspurt(stamp.talkspurt)
+            .write(self.pt, now, rtp_time, &self.encoded[..]);
+        match written {
+            Ok(()) => {
+                io.stats.frames_sent.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e) => {
+                self.finish(format!("WebRTC write failed: {e}"));
+                return;
+            }
+        }
+        self.drain(io);
+    }
+
+    /// Ends the leg from our side: DTLS close_notify goes out, then the `Rtc` is dropped.
+    pub(super) fn close(&mut self, reason: &str, io: &Io) {
+        if self.gone.is_some() {
+            return;
+        }
+        if self.rtc.close().is_ok() {
+            self.drain(io);
+        }
+        self.rtc.disconnect();
+        self.finish(reason.to_owned());
+    }
+
+    fn finish(&mut self, reason: String) {
+        if self.gone.is_some() {
+            return;
+        }
+        tracing::info!(leg = self.id, %reason, "agent WebRTC leg disconnected");
+        self.rtc.disconnect();
+        self.state.send_replace(LegState::Disconnected(reason.clone()));
+        self.gone = Some(reason);
+    }
+
+    /// Polls str0m until it only has a timeout left.
+    fn drain(&mut self, io: &Io) {
+        while self.rtc.is_alive() {
+            let output = match self.rtc.poll_output() {
+                Ok(output) => output,
+                Err(e) => {
+                    self.finish(format!("WebRTC error: {e}"));
+                    return;
+                }
+            };
+            match output {
+                Output::Timeout(at) => {
+                    self.next_timeout = at;
+                    return;
+                }
+                Output::Transmit(t) => send(io, &t.contents, t.destination),
+                Output::Event(event) => self.on_event(event, io),
+            }
+        }
+        if self.gone.is_none() {
+            self.finish("closed by the agent".to_owned());
+        }
+    }
+
+    fn on_event(&mut self, event: Event, io: &Io) {
+        match event {
+            Event::Connected => {
+                self.connected = true;
+                self.state.send_replace(LegState::Connected);
+                tracing::info!(leg = self.id, "agent WebRTC leg connected");
+            }
+            // str0m's ICE could recover if the agent came back, but a softphone that lost its
+            // path renegotiates anyway; the server reacts to the dead client at once.
+            Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
+                self.finish("agent stopped answering (ICE)".to_owned());
+            }
+            Event::Closed => self.finish("closed by the agent".to_owned()),
+            Event::MediaData(data) => self.on_media(&data, io),
+            _ => {}
+        }
+    }
+
+    fn on_media(&mut self, data: &MediaData, io: &Io) {
+        if data.mid != self.mid || data.pt != self.pt {
+            return;
+        }
+        if !data.contiguous {
+            self.framer.reset();
+        }
+        let from_agent = &self.from_agent;
+        self.framer.push(&data.data, |frame| match from_agent.try_send(frame) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                io.stats.frames_dropped_in.fetch_add(1, Ordering::Relaxed);
+            }
+            // Nobody listens at the moment (no call bridged to the receiver, or it was dropped).
+            Err(TrySendError::Closed(_)) => {}
+        });
+    }
+}
+
+/// Sends without waiting: a full socket buffer drops the datagram (RTP and STUN both recover).
+fn send(io: &Io, contents: &[u8], to: std::net::SocketAddr) {
+    match io.socket.try_send_to(contents, to) {
+        Ok(_) => {}
+        Err(e) if e.kind() == ErrorKind::WouldBlock => {
+            io.stats.datagrams_dropped_out.fetch_add(1, Ordering::Relaxed);
+        }
+        Err(e) => {
+            io.stats.datagrams_dropped_out.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(%to, error = %e, "agent WebRTC send failed");
+        }
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        // Whatever removed the peer, the leg's owner must learn it is over.
+        if self.gone.is_none() {
+            self.state
+                .send_replace(LegState::Disconnected("WebRTC hub stopped".to_owned()));
+        }
+    }
+}
