@@ -1,4 +1,6 @@
-//! The HTTP API. For now: health and metrics; the client protocol and REST v1 come with their issues.
+//! The HTTP API: health, metrics and the workstations' WebSocket (`/ws`, see docs/protocol.md).
+
+pub mod ws;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -10,31 +12,40 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+use crate::agents::Distributor;
+use crate::auth::Auth;
 use crate::calls::Context;
+use crate::media::webrtc::WebRtcHub;
 use crate::sip::registration::StatusBoard;
 
+/// What the API's handlers share.
 #[derive(Clone)]
-struct ApiState {
-    ctx: Arc<Context>,
-    active: Arc<AtomicUsize>,
-    registrations: StatusBoard,
+pub struct ApiDeps {
+    pub ctx: Arc<Context>,
+    pub active: Arc<AtomicUsize>,
+    pub registrations: StatusBoard,
+    pub auth: Arc<Auth>,
+    pub hub: WebRtcHub,
+    pub distributor: Distributor,
 }
 
 /// Binds the API and serves it until shutdown; returns the bound address.
-pub async fn serve(listen: SocketAddr, ctx: Arc<Context>, active: Arc<AtomicUsize>, registrations: StatusBoard, shutdown: CancellationToken) -> std::io::Result<SocketAddr> {
+pub async fn serve(listen: SocketAddr, deps: ApiDeps, shutdown: CancellationToken) -> std::io::Result<SocketAddr> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     let app = Router::new()
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
         .route("/metrics", get(metrics))
-        .with_state(ApiState { ctx, active, registrations });
+        .route("/ws", get(ws::upgrade))
+        .with_state(deps);
     tokio::spawn(async move {
-        let _ = axum::serve(listener, app).with_graceful_shutdown(async move { shutdown.cancelled().await }).await;
+        let service = app.into_make_service_with_connect_info::<SocketAddr>();
+        let _ = axum::serve(listener, service).with_graceful_shutdown(async move { shutdown.cancelled().await }).await;
     });
     Ok(addr)
 }
 
-async fn metrics(State(s): State<ApiState>) -> Json<Value> {
+async fn metrics(State(s): State<ApiDeps>) -> Json<Value> {
     let m = &s.ctx.media_stats;
     Json(json!({
         "active_calls": s.active.load(Ordering::Relaxed),
@@ -43,6 +54,7 @@ async fn metrics(State(s): State<ApiState>) -> Json<Value> {
         "rtp_frames_late": m.frames_late.load(Ordering::Relaxed),
         "rtp_packets_received": m.packets_received.load(Ordering::Relaxed),
         "rtp_packets_dropped": m.packets_dropped.load(Ordering::Relaxed),
+        "agent_legs": s.hub.leg_count(),
         "registrations": s.registrations.lock().map(|r| r.clone()).unwrap_or_default(),
     }))
 }

@@ -6,8 +6,8 @@
 //! [`Limiter`], expiry arithmetic, name checks — are pure and take the time as a parameter.
 //! What each role may do is decided by [`hotline_protocol::Role::may`], not here.
 
-pub mod action;
 mod accounts;
+pub mod action;
 mod demo;
 mod error;
 mod limiter;
@@ -17,7 +17,7 @@ mod service;
 mod token;
 
 pub use accounts::{Actor, NewAccount, RESERVED_NAMES, validate_name};
-pub use demo::{DEMO_PASSWORD_LEN, ensure_demo_accounts, format_demo_banner};
+pub use demo::{DEMO_PASSWORD_LEN, DemoAccount, ensure_demo_accounts, format_demo_banner};
 pub use error::AuthError;
 pub use limiter::{LimitRule, Limiter};
 pub use password::{

@@ -23,16 +23,6 @@ use crate::store::StoreWriter;
 /// The wall clock, injectable so schedules can be tested at any hour.
 pub type Clock = Arc<dyn Fn() -> jiff::Timestamp + Send + Sync>;
 
-/// A call that reached a `queue` step: handed to whatever distributes calls to agents.
-#[derive(Debug)]
-pub struct QueuedCall {
-    pub call_id: String,
-    pub caller: String,
-    pub queue: String,
-    pub skills: Vec<String>,
-    pub priority: i32,
-}
-
 /// Everything a call task needs, shared by all calls.
 pub struct Context {
     pub config: Config,
@@ -49,7 +39,7 @@ pub struct Context {
     pub holidays: crate::ivr::schedule::HolidaySpec,
     pub media_stats: Arc<MediaStats>,
     pub codecs: Vec<Codec>,
-    pub queued: mpsc::UnboundedSender<QueuedCall>,
+    pub distributor: crate::agents::Distributor,
     pub calls_total: AtomicU64,
 }
 

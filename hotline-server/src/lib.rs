@@ -3,6 +3,7 @@
 //! `main.rs` only parses the command line; tests start the whole server in-process through [`start`].
 
 pub mod acd;
+pub mod agents;
 pub mod api;
 pub mod auth;
 pub mod calls;

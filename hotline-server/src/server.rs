@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
-use crate::calls::{Calls, Clock, Context, QueuedCall};
+use crate::calls::{Calls, Clock, Context};
 use crate::config::Config;
 use crate::media::ports::PortPool;
 use crate::media::prompts::Prompts;
@@ -32,6 +32,10 @@ pub enum StartError {
     Prompts { dir: PathBuf, error: std::io::Error },
     #[error("assets folder not found (looked in {0}); set server.assets_dir or HOTLINE_ASSETS")]
     Assets(String),
+    #[error("accounts: {0}")]
+    Auth(#[from] crate::auth::AuthError),
+    #[error("queues: {0}")]
+    Queues(String),
     #[error("cannot listen on {addr}: {error}")]
     Listen { addr: SocketAddr, error: std::io::Error },
 }
@@ -41,8 +45,6 @@ pub enum StartError {
 pub struct ServerOptions {
     /// The wall clock used for schedules and records (default: the system clock).
     pub clock: Option<Clock>,
-    /// Receives calls that reached a `queue` step (default: logged and dropped).
-    pub queued: Option<mpsc::UnboundedSender<QueuedCall>>,
 }
 
 /// A started server: where it listens and how to stop it.
@@ -130,6 +132,10 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
     if closed > 0 {
         info!(closed, "calls left open by the last run closed with cause \"server restart\"");
     }
+    if let Some(accounts) = crate::auth::ensure_demo_accounts(&store, clock().as_millisecond())? {
+        // Printed once, on the first start with an empty database; nowhere else.
+        print!("{}", crate::auth::format_demo_banner(&accounts));
+    }
     drop(store);
     let (writer, writer_handle) = crate::store::spawn_writer(&db_path)?;
 
@@ -162,15 +168,16 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
     } else {
         config.server.media_ip.parse().map_err(|_| crate::config::ConfigError::message(format!("server.media_ip: not an IP address: {}", config.server.media_ip)))?
     };
-    let queued = options.queued.unwrap_or_else(|| {
-        let (tx, mut rx) = mpsc::unbounded_channel::<QueuedCall>();
-        tokio::spawn(async move {
-            while let Some(q) = rx.recv().await {
-                info!(call = %q.call_id, queue = %q.queue, "call waiting in queue");
-            }
-        });
-        tx
-    });
+    let queues = crate::agents::queues::queue_configs(&config.acd).map_err(StartError::Queues)?;
+    let acd_settings = crate::acd::AcdSettings {
+        disconnect_grace: std::time::Duration::from_secs(config.acd.disconnect_grace_secs),
+        ..crate::acd::AcdSettings::default()
+    };
+    let distributor = crate::agents::Distributor::start(acd_settings, queues).map_err(|e| StartError::Queues(e.to_string()))?;
+    let hub = crate::media::webrtc::WebRtcHub::start(SocketAddr::new(media_ip, 0), media_ip, shutdown.clone())
+        .await
+        .map_err(|error| StartError::Listen { addr: SocketAddr::new(media_ip, 0), error })?;
+    let auth = Arc::new(crate::auth::Auth::new(&db_path, crate::auth::AuthPolicy::default())?);
     let codecs = config.media.codecs.iter().filter_map(|c| hotline_media::Codec::from_name(c)).collect();
     let context = Arc::new(Context {
         flows,
@@ -186,7 +193,7 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
         holidays,
         media_stats: Arc::new(MediaStats::default()),
         codecs,
-        queued,
+        distributor: distributor.clone(),
         calls_total: AtomicU64::new(0),
         config,
     });
@@ -214,7 +221,8 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
         tokio::spawn(registration::run(spec, local, to_core.clone(), registrations.clone(), shutdown.clone()));
     }
     let api_listen = context.config.server.api_listen;
-    let api = crate::api::serve(api_listen, context.clone(), active.clone(), registrations.clone(), shutdown.clone())
+    let api_state = crate::api::ApiDeps { ctx: context.clone(), active: active.clone(), registrations: registrations.clone(), auth, hub, distributor };
+    let api = crate::api::serve(api_listen, api_state, shutdown.clone())
         .await
         .map_err(|error| StartError::Listen { addr: api_listen, error })?;
     info!(%sip_udp, %sip_tcp, %api, db = %db_path.display(), "hotline-server ready");

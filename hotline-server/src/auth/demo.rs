@@ -13,6 +13,9 @@ use crate::store::Store;
 /// Length of a demo password (≈ 70 bits).
 pub const DEMO_PASSWORD_LEN: usize = 12;
 
+/// `(name, role, password)` of a created demo account.
+pub type DemoAccount = (String, Role, String);
+
 /// The skills of the embedded IVR flows' queues.
 const DEMO_SKILLS: [&str; 4] = ["general", "complaint", "consult", "report"];
 
@@ -22,7 +25,7 @@ const DEMO_SKILLS: [&str; 4] = ["general", "complaint", "consult", "report"];
 pub fn ensure_demo_accounts(
     store: &Store,
     now_ms: i64,
-) -> Result<Option<Vec<(String, Role, String)>>, AuthError> {
+) -> Result<Option<Vec<DemoAccount>>, AuthError> {
     if store.user_count()? > 0 {
         return Ok(None);
     }
@@ -30,7 +33,13 @@ pub fn ensure_demo_accounts(
     let demo = [
         ("agent1", Role::Agent, "Agent 1", "1001", skills.clone()),
         ("agent2", Role::Agent, "Agent 2", "1002", skills),
-        ("supervisor1", Role::Supervisor, "Supervisor 1", "2001", BTreeMap::new()),
+        (
+            "supervisor1",
+            Role::Supervisor,
+            "Supervisor 1",
+            "2001",
+            BTreeMap::new(),
+        ),
         ("admin", Role::Admin, "Administrator", "", BTreeMap::new()),
     ];
     let policy = AuthPolicy::default();
@@ -50,7 +59,7 @@ pub fn ensure_demo_accounts(
 }
 
 /// The text the server prints once after creating the demo accounts.
-pub fn format_demo_banner(accounts: &[(String, Role, String)]) -> String {
+pub fn format_demo_banner(accounts: &[DemoAccount]) -> String {
     let width = accounts.iter().map(|(n, _, _)| n.len()).max().unwrap_or(0);
     let mut s = String::from(
         "Demo accounts created. Their passwords are shown only this once: note them, then\n\

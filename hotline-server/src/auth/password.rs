@@ -58,7 +58,10 @@ pub fn hash_password(password: &str, cost: &PasswordCost) -> Result<String, Auth
 }
 
 /// Hashes a password a person chose, after checking its length against the policy.
-pub(crate) fn hash_chosen_password(password: &str, policy: &AuthPolicy) -> Result<String, AuthError> {
+pub(crate) fn hash_chosen_password(
+    password: &str,
+    policy: &AuthPolicy,
+) -> Result<String, AuthError> {
     if password.chars().count() < policy.min_password_len {
         return Err(AuthError::PasswordTooShort {
             min: policy.min_password_len,
@@ -106,14 +109,23 @@ mod tests {
         assert!(verify_password("s3cret-pass", &hash).unwrap());
         assert!(!verify_password("s3cret-pasS", &hash).unwrap());
         // Salted: the same password hashes differently each time.
-        assert_ne!(hash, hash_password("s3cret-pass", &PasswordCost::MINIMAL).unwrap());
-        assert!(matches!(verify_password("x", "not a hash"), Err(AuthError::Hash(_))));
+        assert_ne!(
+            hash,
+            hash_password("s3cret-pass", &PasswordCost::MINIMAL).unwrap()
+        );
+        assert!(matches!(
+            verify_password("x", "not a hash"),
+            Err(AuthError::Hash(_))
+        ));
     }
 
     #[test]
     fn the_default_cost_is_argon2id_19_mib() {
         let hash = hash_password("pw", &PasswordCost::default()).unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(verify_password("pw", &hash).unwrap());
     }
 

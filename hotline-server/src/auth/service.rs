@@ -204,7 +204,8 @@ impl Auth {
             return Ok(false);
         }
         if let Some(user) = self.store.user_by_id(session.user_id)? {
-            let mut entry = AuditEntry::new(now_ms, &user.name, Some(user.role), action::LOGOUT, "");
+            let mut entry =
+                AuditEntry::new(now_ms, &user.name, Some(user.role), action::LOGOUT, "");
             entry.address = Some(session.address);
             self.store.append_audit(&entry)?;
         }

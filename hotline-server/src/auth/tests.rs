@@ -43,22 +43,40 @@ fn actions(auth: &Auth) -> Vec<String> {
 fn login_gives_a_token_that_authenticates() {
     let (_dir, auth) = setup();
     let s = auth
-        .login("Agent1", "agent1-password", ip("10.0.0.5"), "agent-tui 0.1", 1000)
+        .login(
+            "Agent1",
+            "agent1-password",
+            ip("10.0.0.5"),
+            "agent-tui 0.1",
+            1000,
+        )
         .unwrap();
     assert_eq!(s.user.name, "agent1");
     assert_eq!(s.user.role, Role::Agent);
     assert_eq!(s.token.len(), 64);
     assert_eq!(s.expires_at_ms, 1000 + 12 * HOUR);
-    assert!(!format!("{s:?}").contains(&s.token), "the token must not be logged");
+    assert!(
+        !format!("{s:?}").contains(&s.token),
+        "the token must not be logged"
+    );
     assert!(!format!("{s:?}").contains("argon2"), "nor the hash");
 
     let user = auth.authenticate(&s.token, 2000).unwrap();
     assert_eq!(user.id, s.user.id);
     // Only the hash is stored.
-    let row = auth.store().session_by_token_hash(&token_hash(&s.token)).unwrap().unwrap();
+    let row = auth
+        .store()
+        .session_by_token_hash(&token_hash(&s.token))
+        .unwrap()
+        .unwrap();
     assert_eq!(row.client, "agent-tui 0.1");
     assert_eq!(row.address, "10.0.0.5");
-    assert!(auth.store().session_by_token_hash(&s.token).unwrap().is_none());
+    assert!(
+        auth.store()
+            .session_by_token_hash(&s.token)
+            .unwrap()
+            .is_none()
+    );
 
     let last = audit(&auth).pop().unwrap().entry;
     assert_eq!(
@@ -90,7 +108,10 @@ fn wrong_password_and_unknown_user_are_the_same_error() {
         .filter(|r| r.entry.action == action::LOGIN_FAILED)
         .map(|r| r.entry.detail["reason"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(reasons, ["wrong password", "unknown user", "wrong password"]);
+    assert_eq!(
+        reasons,
+        ["wrong password", "unknown user", "wrong password"]
+    );
 }
 
 #[test]
@@ -126,7 +147,10 @@ fn unknown_users_cost_a_hash_verification_too() {
     let known = time("agent1");
     let unknown = time("ghost");
     let ratio = unknown.as_secs_f64() / known.as_secs_f64();
-    assert!((0.5..2.0).contains(&ratio), "known {known:?}, unknown {unknown:?}");
+    assert!(
+        (0.5..2.0).contains(&ratio),
+        "known {known:?}, unknown {unknown:?}"
+    );
 }
 
 #[test]
@@ -134,9 +158,14 @@ fn disabled_users_cannot_log_in_and_lose_their_sessions() {
     let (_dir, auth) = setup();
     let a = ip("10.0.0.5");
     let s = auth.login("agent1", "agent1-password", a, "t", 0).unwrap();
-    let (_, revoked) = auth.set_disabled("agent1", true, &Actor::cli(), 10).unwrap();
+    let (_, revoked) = auth
+        .set_disabled("agent1", true, &Actor::cli(), 10)
+        .unwrap();
     assert_eq!(revoked, 1);
-    assert!(matches!(auth.authenticate(&s.token, 20), Err(AuthError::Unauthorized)));
+    assert!(matches!(
+        auth.authenticate(&s.token, 20),
+        Err(AuthError::Unauthorized)
+    ));
     // The right password learns it is disabled; a wrong one learns nothing.
     assert!(matches!(
         auth.login("agent1", "agent1-password", a, "t", 30),
@@ -146,13 +175,17 @@ fn disabled_users_cannot_log_in_and_lose_their_sessions() {
         auth.login("agent1", "wrong-password", a, "t", 30),
         Err(AuthError::InvalidCredentials)
     ));
-    auth.set_disabled("agent1", false, &Actor::cli(), 40).unwrap();
+    auth.set_disabled("agent1", false, &Actor::cli(), 40)
+        .unwrap();
     auth.login("agent1", "agent1-password", a, "t", 50).unwrap();
 
     // Disabling a user directly in the store also stops its sessions at once.
     let s = auth.login("boss", "boss-password", a, "t", 60).unwrap();
     auth.store().set_disabled("boss", true, 70).unwrap();
-    assert!(matches!(auth.authenticate(&s.token, 80), Err(AuthError::Unauthorized)));
+    assert!(matches!(
+        auth.authenticate(&s.token, 80),
+        Err(AuthError::Unauthorized)
+    ));
 }
 
 #[test]
@@ -165,23 +198,39 @@ fn tokens_expire_slide_and_stop_at_the_maximum() {
     assert!(auth.authenticate(&s.token, 20 * HOUR).is_ok());
     // Capped at 24 h after log-in however active.
     assert!(auth.authenticate(&s.token, 24 * HOUR - 1).is_ok());
-    assert!(matches!(auth.authenticate(&s.token, 24 * HOUR), Err(AuthError::Unauthorized)));
+    assert!(matches!(
+        auth.authenticate(&s.token, 24 * HOUR),
+        Err(AuthError::Unauthorized)
+    ));
 
     // Idle for 12 h: gone.
     let s = auth.login("agent1", "agent1-password", a, "t", 0).unwrap();
-    assert!(matches!(auth.authenticate(&s.token, 12 * HOUR), Err(AuthError::Unauthorized)));
+    assert!(matches!(
+        auth.authenticate(&s.token, 12 * HOUR),
+        Err(AuthError::Unauthorized)
+    ));
     assert_eq!(auth.store().purge_expired_sessions(24 * HOUR).unwrap(), 2);
 
     for garbage in ["", "abc", &"0".repeat(64), &"€".repeat(64)] {
-        assert!(matches!(auth.authenticate(garbage, 0), Err(AuthError::Unauthorized)));
+        assert!(matches!(
+            auth.authenticate(garbage, 0),
+            Err(AuthError::Unauthorized)
+        ));
     }
 }
 
 #[test]
 fn touching_is_throttled() {
     let (_dir, auth) = setup();
-    let s = auth.login("agent1", "agent1-password", ip("10.0.0.5"), "t", 0).unwrap();
-    let row = |auth: &Auth| auth.store().session_by_token_hash(&token_hash(&s.token)).unwrap().unwrap();
+    let s = auth
+        .login("agent1", "agent1-password", ip("10.0.0.5"), "t", 0)
+        .unwrap();
+    let row = |auth: &Auth| {
+        auth.store()
+            .session_by_token_hash(&token_hash(&s.token))
+            .unwrap()
+            .unwrap()
+    };
     auth.authenticate(&s.token, 30_000).unwrap();
     assert_eq!(row(&auth).last_seen_at_ms, 0);
     auth.authenticate(&s.token, 60_000).unwrap();
@@ -192,16 +241,25 @@ fn touching_is_throttled() {
 #[test]
 fn logout_revokes_and_is_audited_once() {
     let (_dir, auth) = setup();
-    let s = auth.login("agent1", "agent1-password", ip("10.0.0.5"), "t", 0).unwrap();
-    let other = auth.login("agent1", "agent1-password", ip("10.0.0.6"), "t", 0).unwrap();
+    let s = auth
+        .login("agent1", "agent1-password", ip("10.0.0.5"), "t", 0)
+        .unwrap();
+    let other = auth
+        .login("agent1", "agent1-password", ip("10.0.0.6"), "t", 0)
+        .unwrap();
     assert!(auth.logout(&s.token, 5).unwrap());
     assert!(!auth.logout(&s.token, 6).unwrap());
     assert!(!auth.logout("garbage", 6).unwrap());
-    assert!(matches!(auth.authenticate(&s.token, 7), Err(AuthError::Unauthorized)));
+    assert!(matches!(
+        auth.authenticate(&s.token, 7),
+        Err(AuthError::Unauthorized)
+    ));
     // Other sessions of the user stay.
     assert!(auth.authenticate(&other.token, 7).is_ok());
-    let logouts: Vec<AuditRow> =
-        audit(&auth).into_iter().filter(|r| r.entry.action == action::LOGOUT).collect();
+    let logouts: Vec<AuditRow> = audit(&auth)
+        .into_iter()
+        .filter(|r| r.entry.action == action::LOGOUT)
+        .collect();
     assert_eq!(logouts.len(), 1);
     assert_eq!(logouts[0].entry.address.as_deref(), Some("10.0.0.5"));
 }
@@ -222,17 +280,28 @@ fn password_changes_revoke_every_session() {
         auth.change_password("agent1", "agent1-password", "short", a, 10),
         Err(AuthError::PasswordTooShort { min: 8 })
     ));
-    auth.change_password("agent1", "agent1-password", "new-password-1", a, 20).unwrap();
+    auth.change_password("agent1", "agent1-password", "new-password-1", a, 20)
+        .unwrap();
     for s in [&s1, &s2] {
-        assert!(matches!(auth.authenticate(&s.token, 30), Err(AuthError::Unauthorized)));
+        assert!(matches!(
+            auth.authenticate(&s.token, 30),
+            Err(AuthError::Unauthorized)
+        ));
     }
     assert!(auth.authenticate(&boss.token, 30).is_ok());
     assert!(auth.login("agent1", "agent1-password", a, "t", 40).is_err());
     let s3 = auth.login("agent1", "new-password-1", a, "t", 40).unwrap();
 
     // An admin's reset, without the old password.
-    assert_eq!(auth.set_password("agent1", "new-password-2", &Actor::cli(), 50).unwrap(), 1);
-    assert!(matches!(auth.authenticate(&s3.token, 60), Err(AuthError::Unauthorized)));
+    assert_eq!(
+        auth.set_password("agent1", "new-password-2", &Actor::cli(), 50)
+            .unwrap(),
+        1
+    );
+    assert!(matches!(
+        auth.authenticate(&s3.token, 60),
+        Err(AuthError::Unauthorized)
+    ));
     auth.login("agent1", "new-password-2", a, "t", 70).unwrap();
     assert!(matches!(
         auth.set_password("ghost", "new-password-2", &Actor::cli(), 80),
@@ -242,7 +311,12 @@ fn password_changes_revoke_every_session() {
     let changes: Vec<(String, i64)> = audit(&auth)
         .into_iter()
         .filter(|r| r.entry.action == action::PASSWORD_CHANGE)
-        .map(|r| (r.entry.user, r.entry.detail["sessions_revoked"].as_i64().unwrap()))
+        .map(|r| {
+            (
+                r.entry.user,
+                r.entry.detail["sessions_revoked"].as_i64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(changes, [("agent1".to_owned(), 2), ("cli".to_owned(), 1)]);
     assert!(actions(&auth).contains(&action::PASSWORD_CHANGE_FAILED.to_owned()));
@@ -254,7 +328,9 @@ fn failures_per_user_are_limited_and_recover_after_the_window() {
     // Spread over addresses so only the per-user rule applies.
     for i in 0..5 {
         let addr = ip(&format!("10.0.0.{i}"));
-        let err = auth.login("agent1", "wrong-password", addr, "t", i * MIN).unwrap_err();
+        let err = auth
+            .login("agent1", "wrong-password", addr, "t", i * MIN)
+            .unwrap_err();
         assert!(matches!(err, AuthError::InvalidCredentials));
     }
     // Even the right password is refused now, from anywhere.
@@ -264,20 +340,40 @@ fn failures_per_user_are_limited_and_recover_after_the_window() {
         other => panic!("{other:?}"),
     }
     // Other users are unaffected.
-    auth.login("boss", "boss-password", ip("10.0.0.1"), "t", 5 * MIN).unwrap();
+    auth.login("boss", "boss-password", ip("10.0.0.1"), "t", 5 * MIN)
+        .unwrap();
     // The first failure leaves the 15-minute window: one more try, which succeeds and
     // clears the count.
     assert!(matches!(
-        auth.login("agent1", "agent1-password", ip("10.9.9.9"), "t", 15 * MIN - 1),
-        Err(AuthError::RateLimited { retry_after_secs: 1 })
+        auth.login(
+            "agent1",
+            "agent1-password",
+            ip("10.9.9.9"),
+            "t",
+            15 * MIN - 1
+        ),
+        Err(AuthError::RateLimited {
+            retry_after_secs: 1
+        })
     ));
-    auth.login("agent1", "agent1-password", ip("10.9.9.9"), "t", 15 * MIN).unwrap();
+    auth.login("agent1", "agent1-password", ip("10.9.9.9"), "t", 15 * MIN)
+        .unwrap();
     for i in 0..4 {
-        let _ = auth.login("agent1", "wrong-password", ip("10.0.0.1"), "t", 16 * MIN + i);
+        let _ = auth.login(
+            "agent1",
+            "wrong-password",
+            ip("10.0.0.1"),
+            "t",
+            16 * MIN + i,
+        );
     }
-    auth.login("agent1", "agent1-password", ip("10.0.0.1"), "t", 17 * MIN).unwrap();
+    auth.login("agent1", "agent1-password", ip("10.0.0.1"), "t", 17 * MIN)
+        .unwrap();
     // Refusals while limited are not audited: 5 + 4 failures.
-    let failures = actions(&auth).iter().filter(|a| *a == action::LOGIN_FAILED).count();
+    let failures = actions(&auth)
+        .iter()
+        .filter(|a| *a == action::LOGIN_FAILED)
+        .count();
     assert_eq!(failures, 9);
 }
 
@@ -289,20 +385,33 @@ fn failures_per_address_are_limited_across_names() {
         // Different made-up names each time: the per-user rule never triggers.
         let _ = auth.login(&format!("guess{i}"), "password1", attacker, "t", i * 1000);
     }
-    let err = auth.login("agent1", "agent1-password", attacker, "t", 20_000).unwrap_err();
-    assert!(matches!(err, AuthError::RateLimited { retry_after_secs: 880 }), "{err}");
+    let err = auth
+        .login("agent1", "agent1-password", attacker, "t", 20_000)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AuthError::RateLimited {
+                retry_after_secs: 880
+            }
+        ),
+        "{err}"
+    );
     // The user is not locked out from elsewhere.
-    auth.login("agent1", "agent1-password", ip("10.0.0.1"), "t", 20_000).unwrap();
+    auth.login("agent1", "agent1-password", ip("10.0.0.1"), "t", 20_000)
+        .unwrap();
     // After the window the address may try again.
-    auth.login("agent1", "agent1-password", attacker, "t", 15 * MIN + 1000).unwrap();
+    auth.login("agent1", "agent1-password", attacker, "t", 15 * MIN + 1000)
+        .unwrap();
 }
 
 #[test]
 fn the_audit_log_is_append_only() {
     let (dir, auth) = setup();
-    let entry = crate::store::AuditEntry::new(5, "boss", Some(Role::Supervisor), action::MONITOR, "agent1")
-        .with_detail(serde_json::json!({ "mode": "listen", "call": "c-1" }))
-        .with_address(ip("10.0.0.2"));
+    let entry =
+        crate::store::AuditEntry::new(5, "boss", Some(Role::Supervisor), action::MONITOR, "agent1")
+            .with_detail(serde_json::json!({ "mode": "listen", "call": "c-1" }))
+            .with_address(ip("10.0.0.2"));
     let id = auth.audit(&entry).unwrap();
     let rows = audit(&auth);
     let row = rows.iter().find(|r| r.id == id).unwrap();
@@ -345,20 +454,35 @@ fn demo_accounts_are_created_once() {
     assert_eq!(agent1.work_number, "1001");
     assert_eq!(agent1.skills.len(), 4);
     assert!(agent1.skills.values().all(|l| *l == 5));
-    assert_eq!(store.user_by_name("agent2").unwrap().unwrap().work_number, "1002");
+    assert_eq!(
+        store.user_by_name("agent2").unwrap().unwrap().work_number,
+        "1002"
+    );
 
     let auth = Auth::new(&path, policy()).unwrap();
     for (name, _, password) in &demo {
-        auth.login(name, password, ip("127.0.0.1"), "t", 3000).unwrap();
+        auth.login(name, password, ip("127.0.0.1"), "t", 3000)
+            .unwrap();
     }
-    let adds = audit(&auth).into_iter().filter(|r| r.entry.action == action::USER_ADD);
-    assert!(adds.map(|r| r.entry.user).all(|u| u == action::SYSTEM_ACTOR));
+    let adds = audit(&auth)
+        .into_iter()
+        .filter(|r| r.entry.action == action::USER_ADD);
+    assert!(
+        adds.map(|r| r.entry.user)
+            .all(|u| u == action::SYSTEM_ACTOR)
+    );
 
     let banner = format_demo_banner(&demo);
     assert_eq!(banner.lines().count(), 3 + 4);
     for (name, role, password) in &demo {
-        let line = banner.lines().find(|l| l.contains(password.as_str())).unwrap();
-        assert!(line.contains(name.as_str()) && line.contains(role.as_str()), "{line}");
+        let line = banner
+            .lines()
+            .find(|l| l.contains(password.as_str()))
+            .unwrap();
+        assert!(
+            line.contains(name.as_str()) && line.contains(role.as_str()),
+            "{line}"
+        );
     }
     assert!(banner.contains("  supervisor1  supervisor  "), "{banner}");
 }
@@ -366,14 +490,26 @@ fn demo_accounts_are_created_once() {
 #[test]
 fn account_rules() {
     let (_dir, auth) = setup();
-    let add = |name: &str| auth.add_user(&NewAccount::new(name, Role::Agent, "long-enough"), &Actor::cli(), 0);
+    let add = |name: &str| {
+        auth.add_user(
+            &NewAccount::new(name, Role::Agent, "long-enough"),
+            &Actor::cli(),
+            0,
+        )
+    };
     assert!(matches!(add("AGENT1"), Err(AuthError::DuplicateUser(_))));
     for bad in ["", "has space", "system", "CLI", &"a".repeat(65)] {
-        assert!(matches!(add(bad), Err(AuthError::InvalidName { .. })), "{bad:?}");
+        assert!(
+            matches!(add(bad), Err(AuthError::InvalidName { .. })),
+            "{bad:?}"
+        );
     }
     add("wang.wu@12345").unwrap();
     add("王五").unwrap();
     let mut account = NewAccount::new("a9", Role::Agent, "long-enough");
     account.skills.insert("general".into(), 0);
-    assert!(matches!(auth.add_user(&account, &Actor::cli(), 0), Err(AuthError::InvalidSkill { .. })));
+    assert!(matches!(
+        auth.add_user(&account, &Actor::cli(), 0),
+        Err(AuthError::InvalidSkill { .. })
+    ));
 }

@@ -13,7 +13,9 @@ use tokio::time::MissedTickBehavior;
 use tracing::{debug, warn};
 
 use super::dialog::{Dialog, info_digit};
-use super::{Context, QueuedCall};
+use super::Context;
+use crate::agents::{AgentAudio, CallControl, Input};
+use crate::media::webrtc::AudioFrame;
 use crate::ivr::{Action, Event, Interpreter};
 use crate::media::recorder::Recorder;
 use crate::media::rtp_leg::{Heard, RtpLeg};
@@ -58,6 +60,19 @@ struct Call {
     caller: String,
     /// IVR plays not yet answered with `PlaybackDone` (the interpreter expects one per play).
     outstanding_plays: u32,
+    /// Orders from the distributor once the call waits in a queue.
+    control: Option<mpsc::Receiver<CallControl>>,
+    /// The agent the caller talks to, with their audio and the call's recording.
+    bridge: Option<Bridge>,
+}
+
+struct Bridge {
+    agent: String,
+    audio: Option<AgentAudio>,
+    recorder: Option<Recorder>,
+    started_ms: i64,
+    /// The last frame the agent sent, replayed once if the next is late (hides one lost frame).
+    last: AudioFrame,
 }
 
 /// Runs one call to its end. Never panics on peer input; every path ends with a CDR.
@@ -127,6 +142,8 @@ pub async fn run(ctx: Arc<Context>, inc: IncomingCall, to_core: mpsc::Sender<Fro
         end: None,
         caller: caller.national.clone(),
         outstanding_plays: 0,
+        control: None,
+        bridge: None,
     };
     call.event("received", json!({"caller": caller.national, "dnis": dnis.national, "profile": profile.name, "flow": flow_name, "trunk": trunk, "remote": source.to_string(), "codec": neg.codec.name()}));
     if call.interp.is_none() {
@@ -305,13 +322,19 @@ impl Call {
                         self.on_digit(d, "rfc4733").await;
                     },
                 r = rtcp.recv_from(&mut rx_rtcp) => if let Ok((n, _)) = r { self.leg.on_rtcp(&rx_rtcp[..n]); },
+                Some(ctl) = recv_control(&mut self.control) => self.on_control(ctl).await,
                 due = tick.tick() => {
                     let due = due.into_std();
                     let n = self.leg.samples_per_packet().min(MAX_SAMPLES);
                     let (got, digit) = self.leg.pull(&mut heard[..n]);
                     if let Some(rec) = self.record.as_mut() { rec.recorder.write(&heard[..got]); }
                     if let Some(d) = digit { self.on_digit(d, "inband").await; }
-                    let finished = self.player.next_frame(&mut frame[..n]);
+                    let finished = if let Some(bridge) = self.bridge.as_mut() {
+                        bridge.exchange(&heard[..n], &mut frame[..n]);
+                        false
+                    } else {
+                        self.player.next_frame(&mut frame[..n])
+                    };
                     self.leg.send(&frame[..n], due);
                     if finished { self.on_playback_done().await; }
                     let now = Instant::now();
@@ -538,12 +561,14 @@ impl Call {
                         if let Some(clip) = hold {
                             self.player.loop_clip(clip);
                         }
-                        let _ = self.ctx.queued.send(QueuedCall {
+                        let (tx, rx) = mpsc::channel(16);
+                        self.control = Some(rx);
+                        self.ctx.distributor.send(Input::CallQueued {
                             call_id: self.dialog.call_id.clone(),
                             caller: self.caller.clone(),
                             queue: queue.clone(),
-                            skills,
                             priority,
+                            control: tx,
                         });
                         self.queue = Some(queue);
                     }
@@ -554,6 +579,101 @@ impl Call {
                 }
             }
         }
+    }
+
+    async fn on_control(&mut self, ctl: CallControl) {
+        match ctl {
+            CallControl::Bridge { agent, work_number, mut audio } => {
+                self.player.stop();
+                // What the agent said while idle is stale: start the conversation from now.
+                if let Some(a) = audio.as_mut() {
+                    while a.from_agent.try_recv().is_ok() {}
+                }
+                let recorder = self.start_call_recording();
+                self.event("connected", json!({"agent": agent, "work_number": work_number, "audio": audio.is_some()}));
+                self.bridge = Some(Bridge { agent, audio, recorder, started_ms: self.ctx.now_ms(), last: AudioFrame::SILENCE });
+            }
+            CallControl::Announce { position, wait_secs } => {
+                self.event("announce", json!({"position": position, "wait_secs": wait_secs}));
+                if self.bridge.is_none() {
+                    let lang = self.interp.as_ref().map_or("zh", Interpreter::language).to_owned();
+                    let mut clips: Vec<Arc<[i16]>> = Vec::new();
+                    clips.extend(self.ctx.prompts.get(&lang, "queue_position"));
+                    for p in crate::ivr::say::say_number(&lang, position as u64) {
+                        clips.extend(self.ctx.prompts.get(&p.language, &p.name));
+                    }
+                    self.player.stop();
+                    for c in clips {
+                        self.player.enqueue(c);
+                    }
+                    if let Some(hold) = self.ctx.hold_music.clone() {
+                        self.player.loop_clip(hold);
+                    }
+                }
+            }
+            CallControl::Overflow { voicemail } => {
+                self.event("overflow", json!({"voicemail": voicemail}));
+                self.goodbye("overflow").await;
+            }
+            CallControl::Rejected => {
+                self.event("queue_rejected", json!({}));
+                self.goodbye("queue full").await;
+            }
+            CallControl::Hangup { cause } => {
+                self.event("bye", json!({"from": "agent", "cause": cause}));
+                self.hangup(&cause).await;
+            }
+        }
+    }
+
+    /// Tells the caller nobody can take the call now, then hangs up once the prompt has played.
+    async fn goodbye(&mut self, cause: &str) {
+        let lang = self.interp.as_ref().map_or("zh", Interpreter::language).to_owned();
+        self.player.stop();
+        let mut ms = 0u64;
+        if let Some(clip) = self.ctx.prompts.get(&lang, "all_agents_busy") {
+            ms = clip.len() as u64 / 8;
+            self.player.enqueue(clip);
+        }
+        // The prompt plays out before the BYE; the caller may hang up first.
+        tokio::time::sleep(Duration::from_millis(ms.min(15_000))).await;
+        self.hangup(cause).await;
+    }
+
+    /// The recording of a bridged call: stereo, caller left and agent right, by policy.
+    fn start_call_recording(&mut self) -> Option<Recorder> {
+        if self.ctx.config.recording.policy != crate::config::RecordingPolicy::All {
+            return None;
+        }
+        let date = (self.ctx.clock)().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+        let call_safe: String = self.dialog.call_id.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+        let path = self.ctx.recordings_dir.join(format!("{:04}/{:02}/{:02}/{call_safe}-call.wav", date.year(), date.month(), date.day()));
+        match Recorder::create(&path, 2) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                warn!(error = %e, "call recording failed to start");
+                None
+            }
+        }
+    }
+
+    fn end_bridge(&mut self) -> Option<(String, AgentAudio)> {
+        let bridge = self.bridge.take()?;
+        if let Some(rec) = bridge.recorder {
+            let path = rec.path.display().to_string();
+            let ms = rec.duration_ms(2);
+            drop(rec.finish());
+            self.ctx.store.recording(NewRecording {
+                call_id: self.dialog.call_id.clone(),
+                path,
+                started_at_ms: bridge.started_ms,
+                ended_at_ms: self.ctx.now_ms(),
+                channels: 2,
+                kind: "call".into(),
+            });
+            self.event("recorded", json!({"duration_ms": ms}));
+        }
+        bridge.audio.map(|a| (bridge.agent, a))
     }
 
     /// Ends the call from our side with a BYE.
@@ -578,6 +698,10 @@ impl Call {
         if let Some(interp) = self.interp.as_mut() {
             let _ = interp.on_event(Event::Hangup, Instant::now());
         }
+        let audio = self.end_bridge();
+        if self.queue.is_some() {
+            self.ctx.distributor.send(Input::CallGone { call_id: self.dialog.call_id.clone(), audio });
+        }
         self.event("ended", json!({"cause": cause}));
         self.ctx.store.call_ended(CallEnd {
             call_id: self.dialog.call_id.clone(),
@@ -587,6 +711,50 @@ impl Call {
             queue: self.queue.clone(),
         });
         let _ = self.to_core.send(FromCall::Gone { call_id: self.dialog.call_id.clone() }).await;
+    }
+}
+
+/// Waits for the distributor's next order, or forever while the call is not queued.
+async fn recv_control(control: &mut Option<mpsc::Receiver<CallControl>>) -> Option<CallControl> {
+    match control {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Bridge {
+    /// One 20 ms turn: the caller's audio goes to the agent, the agent's to the caller, both
+    /// to the recording. Never waits: a missing agent frame is covered once, then silence.
+    fn exchange(&mut self, from_caller: &[i16], to_caller: &mut [i16]) {
+        let mut agent_frame = AudioFrame::SILENCE;
+        if let Some(audio) = self.audio.as_mut() {
+            if from_caller.len() == crate::media::webrtc::FRAME_SAMPLES {
+                let mut f = AudioFrame::SILENCE;
+                f.0.copy_from_slice(from_caller);
+                let _ = audio.to_agent.try_send(f);
+            }
+            match audio.from_agent.try_recv() {
+                Ok(f) => {
+                    agent_frame = f;
+                    self.last = f;
+                }
+                Err(_) => {
+                    agent_frame = self.last;
+                    self.last = AudioFrame::SILENCE;
+                }
+            }
+        }
+        let n = to_caller.len().min(agent_frame.0.len());
+        to_caller[..n].copy_from_slice(&agent_frame.0[..n]);
+        to_caller[n..].fill(0);
+        if let Some(rec) = self.recorder.as_mut() {
+            let mut stereo = [0i16; 2 * crate::media::webrtc::FRAME_SAMPLES];
+            for (i, pair) in stereo.chunks_exact_mut(2).enumerate().take(from_caller.len().min(crate::media::webrtc::FRAME_SAMPLES)) {
+                pair[0] = from_caller[i];
+                pair[1] = agent_frame.0[i];
+            }
+            rec.write(&stereo[..2 * from_caller.len().min(crate::media::webrtc::FRAME_SAMPLES)]);
+        }
     }
 }
 

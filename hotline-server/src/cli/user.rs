@@ -90,7 +90,10 @@ pub fn run_user_command(
     stdin: impl Read,
 ) -> Result<(), UserCliError> {
     let now_ms = jiff::Timestamp::now().as_millisecond();
-    let auth = Auth::new(&config.server.data_dir.join("hotline.db"), AuthPolicy::default())?;
+    let auth = Auth::new(
+        &config.server.data_dir.join("hotline.db"),
+        AuthPolicy::default(),
+    )?;
     let actor = Actor::cli();
     match cmd {
         UserCommand::Add(args) => {
@@ -192,7 +195,11 @@ pub fn format_user_table(users: &[UserRow], tz: &jiff::tz::TimeZone) -> String {
             let skills: Vec<String> = u.skills.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let created = jiff::Timestamp::from_millisecond(u.created_at_ms).map_or_else(
                 |_| u.created_at_ms.to_string(),
-                |t| t.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M").to_string(),
+                |t| {
+                    t.to_zoned_datetime(tz.clone())
+                        .strftime("%Y-%m-%d %H:%M")
+                        .to_string()
+                },
             );
             [
                 u.name.clone(),
@@ -262,7 +269,11 @@ mod tests {
     }
 
     fn auth(config: &Config) -> Auth {
-        Auth::new(&config.server.data_dir.join("hotline.db"), AuthPolicy::default()).unwrap()
+        Auth::new(
+            &config.server.data_dir.join("hotline.db"),
+            AuthPolicy::default(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -271,35 +282,73 @@ mod tests {
         let config = config(&dir);
         let ip = "127.0.0.1".parse().unwrap();
 
-        let out = run(&add("zhang3", "agent", None), &config, "first-pass\nignored\n").unwrap();
+        let out = run(
+            &add("zhang3", "agent", None),
+            &config,
+            "first-pass\nignored\n",
+        )
+        .unwrap();
         assert_eq!(out, "created user zhang3 (agent)\n");
-        let user = auth(&config).login("zhang3", "first-pass", ip, "t", 0).unwrap().user;
+        let user = auth(&config)
+            .login("zhang3", "first-pass", ip, "t", 0)
+            .unwrap()
+            .user;
         assert_eq!(user.display_name, "张三");
         assert_eq!(user.work_number, "1007");
-        assert_eq!(user.skills, BTreeMap::from([("complaint".into(), 3), ("general".into(), 5)]));
+        assert_eq!(
+            user.skills,
+            BTreeMap::from([("complaint".into(), 3), ("general".into(), 5)])
+        );
 
         run(&add("boss", "supervisor", Some("boss-pass")), &config, "").unwrap();
         let table = run(&UserCommand::List, &config, "").unwrap();
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(lines.len(), 3, "{table}");
-        assert!(lines[0].starts_with("NAME    ROLE        WORK NO  SKILLS"), "{table}");
+        assert!(
+            lines[0].starts_with("NAME    ROLE        WORK NO  SKILLS"),
+            "{table}"
+        );
         assert!(lines[1].starts_with("boss    supervisor  "), "{table}");
-        assert!(lines[2].contains("zhang3  agent       1007     complaint=3,general=5"), "{table}");
+        assert!(
+            lines[2].contains("zhang3  agent       1007     complaint=3,general=5"),
+            "{table}"
+        );
 
-        let disable = UserCommand::Disable { name: "ZHANG3".to_owned() };
-        assert_eq!(run(&disable, &config, "").unwrap(), "disabled user zhang3; 1 session(s) ended\n");
-        assert!(run(&UserCommand::List, &config, "").unwrap().contains(" yes "));
-        let err = auth(&config).login("zhang3", "first-pass", ip, "t", 1).unwrap_err();
+        let disable = UserCommand::Disable {
+            name: "ZHANG3".to_owned(),
+        };
+        assert_eq!(
+            run(&disable, &config, "").unwrap(),
+            "disabled user zhang3; 1 session(s) ended\n"
+        );
+        assert!(
+            run(&UserCommand::List, &config, "")
+                .unwrap()
+                .contains(" yes ")
+        );
+        let err = auth(&config)
+            .login("zhang3", "first-pass", ip, "t", 1)
+            .unwrap_err();
         assert!(matches!(err, AuthError::Disabled), "{err}");
-        let enable = UserCommand::Enable { name: "zhang3".to_owned() };
+        let enable = UserCommand::Enable {
+            name: "zhang3".to_owned(),
+        };
         assert_eq!(run(&enable, &config, "").unwrap(), "enabled user zhang3\n");
 
-        let session = auth(&config).login("zhang3", "first-pass", ip, "t", 2).unwrap();
-        let passwd = UserCommand::Passwd { name: "zhang3".to_owned(), password: password(None) };
+        let session = auth(&config)
+            .login("zhang3", "first-pass", ip, "t", 2)
+            .unwrap();
+        let passwd = UserCommand::Passwd {
+            name: "zhang3".to_owned(),
+            password: password(None),
+        };
         let out = run(&passwd, &config, "second-pass\r\n").unwrap();
         assert_eq!(out, "password of zhang3 changed; 1 session(s) ended\n");
         let a = auth(&config);
-        assert!(matches!(a.authenticate(&session.token, 3), Err(AuthError::Unauthorized)));
+        assert!(matches!(
+            a.authenticate(&session.token, 3),
+            Err(AuthError::Unauthorized)
+        ));
         assert!(a.login("zhang3", "first-pass", ip, "t", 4).is_err());
         a.login("zhang3", "second-pass", ip, "t", 5).unwrap();
 
@@ -318,8 +367,10 @@ mod tests {
             ("user_enable", "zhang3"),
             ("password_change", "zhang3"),
         ];
-        let expected: Vec<(String, String)> =
-            expected.iter().map(|(a, t)| ((*a).to_owned(), (*t).to_owned())).collect();
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(a, t)| ((*a).to_owned(), (*t).to_owned()))
+            .collect();
         assert_eq!(actions, expected);
     }
 
@@ -338,11 +389,27 @@ mod tests {
         let err = run(&add("x2", "agent", None), &config, "\n").unwrap_err();
         assert!(matches!(err, UserCliError::EmptyPassword), "{err}");
         let err = run(&add("x2", "agent", Some("short")), &config, "").unwrap_err();
-        assert_eq!(err.to_string(), "the password must have at least 8 characters");
-        let err = run(&UserCommand::Disable { name: "nobody".to_owned() }, &config, "").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the password must have at least 8 characters"
+        );
+        let err = run(
+            &UserCommand::Disable {
+                name: "nobody".to_owned(),
+            },
+            &config,
+            "",
+        )
+        .unwrap_err();
         assert_eq!(err.to_string(), "no user \"nobody\"");
-        let passwd = UserCommand::Passwd { name: "nobody".to_owned(), password: password(Some("long-enough")) };
-        assert_eq!(run(&passwd, &config, "").unwrap_err().to_string(), "no user \"nobody\"");
+        let passwd = UserCommand::Passwd {
+            name: "nobody".to_owned(),
+            password: password(Some("long-enough")),
+        };
+        assert_eq!(
+            run(&passwd, &config, "").unwrap_err().to_string(),
+            "no user \"nobody\""
+        );
         let err = run(&add("cli", "admin", Some("long-enough")), &config, "").unwrap_err();
         assert!(err.to_string().contains("reserved"), "{err}");
     }
@@ -355,7 +422,10 @@ mod tests {
             BTreeMap::from([("a".into(), 1), ("b".into(), 10)])
         );
         for bad in ["a", "a=x", "a=1,a=2", "a=300"] {
-            assert!(matches!(parse_skills(bad), Err(UserCliError::BadSkills { .. })), "{bad}");
+            assert!(
+                matches!(parse_skills(bad), Err(UserCliError::BadSkills { .. })),
+                "{bad}"
+            );
         }
         let dir = tempfile::tempdir().unwrap();
         let config = config(&dir);
@@ -364,25 +434,51 @@ mod tests {
             args.skills = Some("general=11".to_owned());
         }
         let err = run(&cmd, &config, "").unwrap_err();
-        assert_eq!(err.to_string(), "invalid skill \"general\": level 11 is not within 1..=10");
+        assert_eq!(
+            err.to_string(),
+            "invalid skill \"general\": level 11 is not within 1..=10"
+        );
     }
 
     #[test]
     fn the_command_line_parses() {
         use clap::Parser;
         let cli = crate::cli::Cli::try_parse_from([
-            "hotline-server", "user", "add", "a1", "--role", "agent", "--password-stdin",
-            "--skills", "general=5",
+            "hotline-server",
+            "user",
+            "add",
+            "a1",
+            "--role",
+            "agent",
+            "--password-stdin",
+            "--skills",
+            "general=5",
         ])
         .unwrap();
         assert!(matches!(
             cli.command,
-            Some(crate::cli::Command::User { command: UserCommand::Add(AddArgs { password: PasswordArgs { password_stdin: true, .. }, .. }) })
+            Some(crate::cli::Command::User {
+                command: UserCommand::Add(AddArgs {
+                    password: PasswordArgs {
+                        password_stdin: true,
+                        ..
+                    },
+                    ..
+                })
+            })
         ));
         // One password source, exactly.
         for args in [
             &["hotline-server", "user", "passwd", "a1"][..],
-            &["hotline-server", "user", "passwd", "a1", "--password", "p", "--password-stdin"],
+            &[
+                "hotline-server",
+                "user",
+                "passwd",
+                "a1",
+                "--password",
+                "p",
+                "--password-stdin",
+            ],
         ] {
             assert!(crate::cli::Cli::try_parse_from(args).is_err());
         }

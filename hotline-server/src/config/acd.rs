@@ -1,7 +1,57 @@
-//! `[acd]`: queues, skills and routing strategies (placeholder; filled by the ACD module).
+//! `[acd]` and `[[acd.queue]]`: the queues the IVR hands calls to, and how each picks an agent.
 
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+use crate::acd::Strategy;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct AcdConfig {}
+pub struct AcdConfig {
+    /// How long a disconnected agent keeps their seat before being logged out.
+    pub disconnect_grace_secs: u64,
+    /// Every queue a flow may name.
+    #[serde(rename = "queue")]
+    pub queues: Vec<QueueEntry>,
+}
+
+impl Default for AcdConfig {
+    fn default() -> Self {
+        Self { disconnect_grace_secs: 60, queues: Vec::new() }
+    }
+}
+
+/// One queue. `overflow` is `""` (none), `"voicemail"`, `"queue:NAME"` or `"backup:GROUP"`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueEntry {
+    pub name: String,
+    #[serde(default = "default_strategy")]
+    pub strategy: Strategy,
+    #[serde(default)]
+    pub skills: Vec<String>,
+    #[serde(default = "default_ring")]
+    pub ring_timeout_secs: u64,
+    #[serde(default = "default_wrap_up")]
+    pub wrap_up_secs: u64,
+    #[serde(default)]
+    pub max_length: Option<usize>,
+    #[serde(default)]
+    pub max_wait_secs: Option<u64>,
+    #[serde(default)]
+    pub overflow: String,
+    /// Position and estimated-wait announcements every this many seconds.
+    #[serde(default)]
+    pub announce_secs: Option<u64>,
+}
+
+fn default_strategy() -> Strategy {
+    Strategy::LongestIdle
+}
+
+fn default_ring() -> u64 {
+    20
+}
+
+fn default_wrap_up() -> u64 {
+    10
+}

@@ -59,11 +59,15 @@ pub struct HubConfig {
     /// Upper bound of str0m's STUN retransmission interval; also how often a connected pair's
     /// consent is checked.
     pub max_stun_rto: Duration,
-    /// Unanswered STUN checks before ICE gives a pair up. With `max_stun_rto` this sets how long
-    /// a dead agent takes to show as `Disconnected`.
+    /// Unanswered STUN checks before str0m's ICE gives a pair up. str0m also keeps a pair for
+    /// 15 s after the agent's last request, so this is only the backstop behind
+    /// `silence_timeout`.
     pub max_stun_retransmits: usize,
     /// A leg that has not finished ICE + DTLS by then is dropped.
     pub connect_timeout: Duration,
+    /// A connected leg that receives nothing at all (a live agent answers our STUN consent
+    /// checks every `max_stun_rto`) for this long is declared `Disconnected`.
+    pub silence_timeout: Duration,
     /// Frames buffered toward the server before the driver drops new ones (16 = 320 ms).
     pub from_agent_capacity: usize,
     /// Frames queued for the agent; this bounds the latency a fast producer can build up.
@@ -75,11 +79,13 @@ impl HubConfig {
         HubConfig {
             bind,
             candidate_ip,
-            // About 8 s from the last answered check to `Disconnected`: well inside the ACD's
-            // log-out grace, while one binding request per 1.5 s per agent costs nothing.
+            // One binding request per 1.5 s per agent costs nothing and keeps NAT bindings and
+            // consent fresh; it is also what `silence_timeout` listens for.
             max_stun_rto: Duration::from_millis(1500),
             max_stun_retransmits: 7,
             connect_timeout: Duration::from_secs(20),
+            // Three consent checks unanswered.
+            silence_timeout: Duration::from_secs(5),
             from_agent_capacity: 16,
             to_agent_capacity: 6,
         }
@@ -99,14 +105,20 @@ pub struct HubStats {
     pub datagrams_unmatched: AtomicU64,
 }
 
+/// What the handles and the driver both see. The driver holds only this, not the control
+/// sender, so it notices when every handle and every leg has been dropped.
+struct Core {
+    legs: AtomicUsize,
+    stats: HubStats,
+}
+
 struct Shared {
     local_addr: SocketAddr,
     candidate: SocketAddr,
     config: HubConfig,
     control: mpsc::UnboundedSender<Control>,
-    legs: AtomicUsize,
     next_id: AtomicU64,
-    stats: HubStats,
+    core: Arc<Core>,
 }
 
 /// Cheap handle to the driver task that owns every agent leg.
@@ -139,11 +151,13 @@ impl WebRtcHub {
             candidate,
             config,
             control,
-            legs: AtomicUsize::new(0),
             next_id: AtomicU64::new(1),
-            stats: HubStats::default(),
+            core: Arc::new(Core {
+                legs: AtomicUsize::new(0),
+                stats: HubStats::default(),
+            }),
         });
-        let driver = driver::Driver::new(socket, candidate, Arc::clone(&shared), inbox);
+        let driver = driver::Driver::new(socket, candidate, Arc::clone(&shared.core), inbox);
         tokio::spawn(driver.run(shutdown));
         tracing::info!(%local_addr, %candidate, "agent WebRTC hub listening");
         Ok(WebRtcHub { shared })
@@ -157,6 +171,9 @@ impl WebRtcHub {
     ///
     /// The offer must carry its ICE candidates (no trickle). The expensive part (DTLS key and
     /// certificate) runs here, on the caller's task, not on the media driver.
+    // Async in the API so negotiation can move to a blocking pool later without touching callers;
+    // today it is well under a millisecond (an ECDSA key and an SDP).
+    #[allow(clippy::unused_async)]
     pub async fn accept_offer(&self, offer_sdp: &str) -> Result<(String, AgentLeg), WebRtcError> {
         let shared = &self.shared;
         if shared.control.is_closed() {
@@ -177,11 +194,12 @@ impl WebRtcHub {
             out_rx,
             state_tx,
             now + shared.config.connect_timeout,
+            shared.config.silence_timeout,
         );
         // Counted here, not in the driver, so `leg_count` covers a leg as soon as it exists.
-        shared.legs.fetch_add(1, Ordering::Relaxed);
+        shared.core.legs.fetch_add(1, Ordering::Relaxed);
         if shared.control.send(Control::Add(Box::new(peer))).is_err() {
-            shared.legs.fetch_sub(1, Ordering::Relaxed);
+            shared.core.legs.fetch_sub(1, Ordering::Relaxed);
             return Err(WebRtcError::HubStopped);
         }
         tracing::debug!(leg = id, "agent WebRTC leg answered");
@@ -191,10 +209,10 @@ impl WebRtcHub {
 
     /// Legs the driver currently owns (connecting or connected).
     pub fn leg_count(&self) -> usize {
-        self.shared.legs.load(Ordering::Relaxed)
+        self.shared.core.legs.load(Ordering::Relaxed)
     }
 
     pub fn stats(&self) -> &HubStats {
-        &self.shared.stats
+        &self.shared.core.stats
     }
 }

@@ -2,6 +2,8 @@
 //! account changes). Append-only: this file has no UPDATE or DELETE, and triggers in
 //! migration 0002 refuse both, so a row once written stays as written.
 
+use std::net::IpAddr;
+
 use hotline_protocol::Role;
 use rusqlite::types::Type;
 use rusqlite::{Row, params};
@@ -53,7 +55,7 @@ impl AuditEntry {
     }
 
     #[must_use]
-    pub fn with_address(mut self, address: impl ToString) -> AuditEntry {
+    pub fn with_address(mut self, address: IpAddr) -> AuditEntry {
         self.address = Some(address.to_string());
         self
     }

@@ -65,7 +65,10 @@ impl Store {
     }
 
     /// The session, whatever its state (expired and revoked ones too: the caller decides).
-    pub fn session_by_token_hash(&self, token_hash: &str) -> Result<Option<SessionRow>, StoreError> {
+    pub fn session_by_token_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<SessionRow>, StoreError> {
         let row = self
             .conn()
             .prepare_cached(
@@ -98,7 +101,9 @@ impl Store {
     pub fn revoke_session(&self, token_hash: &str) -> Result<bool, StoreError> {
         let changed = self
             .conn()
-            .prepare_cached("UPDATE sessions SET revoked = 1 WHERE token_hash = ?1 AND revoked = 0")?
+            .prepare_cached(
+                "UPDATE sessions SET revoked = 1 WHERE token_hash = ?1 AND revoked = 0",
+            )?
             .execute([token_hash])?;
         Ok(changed > 0)
     }
@@ -167,7 +172,10 @@ mod tests {
         assert!(store.insert_session(&session("h4", 999, 300)).is_err());
 
         let h1 = store.session_by_token_hash("h1").unwrap().unwrap();
-        assert_eq!((h1.created_at_ms, h1.last_seen_at_ms, h1.expires_at_ms), (10, 10, 100));
+        assert_eq!(
+            (h1.created_at_ms, h1.last_seen_at_ms, h1.expires_at_ms),
+            (10, 10, 100)
+        );
         assert!(!h1.revoked);
         assert!(store.touch_session("h1", 50, 150).unwrap());
         let h1 = store.session_by_token_hash("h1").unwrap().unwrap();

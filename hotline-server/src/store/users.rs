@@ -225,12 +225,22 @@ impl Store {
 
     /// Disables or enables log-in; false if there is no such user. Existing sessions are the
     /// caller's business (authentication also refuses the sessions of a disabled user).
-    pub fn set_disabled(&self, name: &str, disabled: bool, now_ms: i64) -> Result<bool, StoreError> {
+    pub fn set_disabled(
+        &self,
+        name: &str,
+        disabled: bool,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
         update_by_name(&self.conn(), "disabled", name, &disabled, now_ms)
     }
 
     /// Replaces the password hash; false if there is no such user.
-    pub fn set_password_hash(&self, name: &str, hash: &str, now_ms: i64) -> Result<bool, StoreError> {
+    pub fn set_password_hash(
+        &self,
+        name: &str,
+        hash: &str,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
         update_by_name(&self.conn(), "password_hash", name, &hash, now_ms)
     }
 
@@ -282,14 +292,22 @@ mod tests {
         assert!(!format!("{li4:?}").contains("argon2"));
 
         let dup = store.add_user(&new_user("LI4", Role::Admin)).unwrap_err();
-        assert!(matches!(dup, AddUserError::Duplicate(ref n) if n == "LI4"), "{dup}");
+        assert!(
+            matches!(dup, AddUserError::Duplicate(ref n) if n == "LI4"),
+            "{dup}"
+        );
         assert_eq!(dup.to_string(), "user \"LI4\" already exists");
 
         store.add_user(&new_user("boss", Role::Supervisor)).unwrap();
         assert_eq!(store.user_by_name("Li4").unwrap().unwrap().id, li4.id);
         assert_eq!(store.user_by_id(li4.id).unwrap().unwrap().name, "li4");
         assert!(store.user_by_name("nobody").unwrap().is_none());
-        let names: Vec<String> = store.list_users().unwrap().into_iter().map(|u| u.name).collect();
+        let names: Vec<String> = store
+            .list_users()
+            .unwrap()
+            .into_iter()
+            .map(|u| u.name)
+            .collect();
         assert_eq!(names, ["boss", "li4"]);
 
         assert!(store.set_disabled("li4", true, 200).unwrap());

@@ -28,11 +28,7 @@ impl Default for Frame {
 }
 
 pub(crate) fn peak(samples: &[i16]) -> f32 {
-    let max = samples
-        .iter()
-        .map(|s| s.unsigned_abs())
-        .max()
-        .unwrap_or(0);
+    let max = samples.iter().map(|s| s.unsigned_abs()).max().unwrap_or(0);
     f32::from(max) / 32768.0
 }
 

@@ -60,16 +60,19 @@ impl WebRtcLeg {
         // 64 kbit/s narrowband voice on a LAN.
         let registry = configure_rtcp_reports(Registry::new());
         let events = Arc::new(Events::new());
-        let pc = PeerConnectionBuilder::new()
-            .with_configuration(RTCConfigurationBuilder::new().build())
-            .with_media_engine(media)
-            .with_setting_engine(engine::host_only_settings(bind_ip))
-            .with_interceptor_registry(registry)
-            .with_handler(Arc::clone(&events) as _)
-            .with_udp_addrs(vec![SocketAddr::new(bind_ip, 0)])
-            .build()
-            .await
-            .map_err(|e| SoftphoneError::webrtc("creating the peer connection", e))?;
+        // The builder's future is large; keep it off our caller's stack.
+        let pc = Box::pin(
+            PeerConnectionBuilder::new()
+                .with_configuration(RTCConfigurationBuilder::new().build())
+                .with_media_engine(media)
+                .with_setting_engine(engine::host_only_settings(bind_ip))
+                .with_interceptor_registry(registry)
+                .with_handler(Arc::clone(&events) as _)
+                .with_udp_addrs(vec![SocketAddr::new(bind_ip, 0)])
+                .build(),
+        )
+        .await
+        .map_err(|e| SoftphoneError::webrtc("creating the peer connection", e))?;
         let ssrc = random_ssrc();
         let track = TrackLocalStaticSample::new(
             Instant::now(),

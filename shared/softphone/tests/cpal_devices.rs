@@ -67,7 +67,8 @@ async fn listed_devices_start_or_fail_cleanly() {
         Ok(mut io) => {
             hotline_softphone::test_tone(&io.speaker, 1000.0, 100);
             // A real (or ALSA null) device delivers frames at its own pace.
-            let frame = tokio::time::timeout(std::time::Duration::from_secs(2), io.mic.recv()).await;
+            let frame =
+                tokio::time::timeout(std::time::Duration::from_secs(2), io.mic.recv()).await;
             println!("listed device started; mic frame: {}", frame.is_ok());
             io.finish().await.unwrap();
         }

@@ -37,7 +37,11 @@ async fn mic_plays_the_file_at_real_time_then_silence() {
     let start = Instant::now();
     let mut got = Vec::new();
     let first = mic.recv().await.unwrap();
-    assert!(levels.snapshot().input_peak > 0.3, "{:?}", levels.snapshot());
+    assert!(
+        levels.snapshot().input_peak > 0.3,
+        "{:?}",
+        levels.snapshot()
+    );
     got.extend_from_slice(&first.0);
     for _ in 1..13 {
         got.extend_from_slice(&mic.recv().await.unwrap().0);

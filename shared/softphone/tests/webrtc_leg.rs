@@ -2,6 +2,9 @@
 //! host candidates on 127.0.0.1. The leg plays a 1 kHz file and records what it hears;
 //! the peer sends 600 Hz and checks what it receives.
 
+// Helpers outside #[test] functions are test code too.
+#![allow(clippy::unwrap_used)]
+
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -75,7 +78,6 @@ async fn answering_peer(offer: &str) -> (Arc<dyn PeerConnection>, String, Arc<Mu
             RTCRtpCodecParameters {
                 rtp_codec: pcmu(),
                 payload_type: 0,
-                ..Default::default()
             },
             RtpCodecKind::Audio,
         )
@@ -90,15 +92,17 @@ async fn answering_peer(offer: &str) -> (Arc<dyn PeerConnection>, String, Arc<Mu
         gathered: watch::Sender::new(false),
         heard: Arc::clone(&heard),
     });
-    let pc = PeerConnectionBuilder::new()
-        .with_configuration(RTCConfigurationBuilder::new().build())
-        .with_media_engine(media)
-        .with_setting_engine(settings)
-        .with_handler(Arc::clone(&events) as _)
-        .with_udp_addrs(vec![SocketAddr::new(LOOPBACK, 0)])
-        .build()
-        .await
-        .unwrap();
+    let pc = Box::pin(
+        PeerConnectionBuilder::new()
+            .with_configuration(RTCConfigurationBuilder::new().build())
+            .with_media_engine(media)
+            .with_setting_engine(settings)
+            .with_handler(Arc::clone(&events) as _)
+            .with_udp_addrs(vec![SocketAddr::new(LOOPBACK, 0)])
+            .build(),
+    )
+    .await
+    .unwrap();
     let pc: Arc<dyn PeerConnection> = Arc::new(pc);
 
     pc.set_remote_description(RTCSessionDescription::offer(offer.to_owned()).unwrap())
@@ -241,10 +245,7 @@ async fn bad_answer_is_an_error() {
 #[tokio::test]
 async fn connected_times_out_without_an_answer() {
     let (leg, _offer) = WebRtcLeg::offer(LOOPBACK).await.unwrap();
-    let err = leg
-        .connected(Duration::from_millis(200))
-        .await
-        .unwrap_err();
+    let err = leg.connected(Duration::from_millis(200)).await.unwrap_err();
     assert!(err.to_string().contains("timed out"), "{err}");
     leg.close().await;
     let err = leg.connected(Duration::from_secs(1)).await.unwrap_err();

@@ -36,7 +36,8 @@ pub(super) fn answer(
     // Generates this leg's DTLS key and certificate (str0m allocates freely here; setup only).
     let mut rtc = rtc_config.build(now);
 
-    let local = Candidate::host(candidate, "udp").map_err(|e| WebRtcError::Candidate(e.to_string()))?;
+    let local =
+        Candidate::host(candidate, "udp").map_err(|e| WebRtcError::Candidate(e.to_string()))?;
     rtc.add_local_candidate(local);
     let answer = rtc
         .sdp_api()
@@ -58,7 +59,10 @@ pub(super) fn answer(
 /// The PCMU payload type of `mid`, if it is live sendrecv audio that negotiated PCMU.
 fn pcmu_audio(rtc: &mut Rtc, mid: Mid) -> Option<(Mid, Pt)> {
     let media = rtc.media(mid)?;
-    if media.kind() != MediaKind::Audio || media.disabled() || media.direction() != Direction::SendRecv {
+    if media.kind() != MediaKind::Audio
+        || media.disabled()
+        || media.direction() != Direction::SendRecv
+    {
         return None;
     }
     let writer = rtc.writer(mid)?;
@@ -137,7 +141,11 @@ mod tests {
         assert_eq!(*n.pt, 0);
         assert!(n.answer.contains("PCMU/8000"), "{}", n.answer);
         assert!(n.answer.contains("a=sendrecv"), "{}", n.answer);
-        assert!(n.answer.contains("127.0.0.1 50000 typ host"), "{}", n.answer);
+        assert!(
+            n.answer.contains("127.0.0.1 50000 typ host"),
+            "{}",
+            n.answer
+        );
         assert!(!n.answer.contains("PCMA"), "{}", n.answer);
     }
 
@@ -147,6 +155,22 @@ mod tests {
         assert!(offer.contains("PCMU/8000/1"));
         let n = answer(&offer, &config(), candidate(), Instant::now()).unwrap();
         assert_eq!(*n.pt, 0);
+    }
+
+    /// Pins why `normalize_pcmu` exists; if str0m learns to match `/1`, this fails and the
+    /// rewrite can go.
+    #[test]
+    fn str0m_alone_does_not_match_mono_pcmu() {
+        let offer = client_offer(true, Direction::SendRecv).replace("PCMU/8000", "PCMU/8000/1");
+        let mids = offered_mids(&offer);
+        let mut rtc = Rtc::builder()
+            .clear_codecs()
+            .enable_pcmu(true, false)
+            .build(Instant::now());
+        rtc.add_local_candidate(Candidate::host(candidate(), "udp").unwrap());
+        let offer = SdpOffer::from_sdp_string(&offer).unwrap();
+        rtc.sdp_api().accept_offer(offer).unwrap();
+        assert!(mids.iter().all(|&mid| pcmu_audio(&mut rtc, mid).is_none()));
     }
 
     #[test]

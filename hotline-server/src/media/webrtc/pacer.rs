@@ -40,7 +40,8 @@ impl Pacer {
 
     /// The slot `now` falls in, or `None` if this slot was already served.
     pub(super) fn slot(&mut self, now: Instant) -> Option<u64> {
-        let slot = (now.saturating_duration_since(self.epoch).as_micros() / SLOT.as_micros()) as u64;
+        let slot =
+            (now.saturating_duration_since(self.epoch).as_micros() / SLOT.as_micros()) as u64;
         if self.last_slot.is_some_and(|last| slot <= last) {
             return None;
         }

@@ -3,7 +3,7 @@
 
 use std::io::ErrorKind;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use hotline_media::Codec;
 use str0m::media::{Frequency, MediaData, MediaTime, Mid, Pt};
@@ -33,7 +33,12 @@ pub(super) struct Peer {
     to_agent: mpsc::Receiver<AudioFrame>,
     state: watch::Sender<LegState>,
     connect_deadline: Instant,
+    silence_limit: Duration,
+    /// Arrival of the last datagram from the agent (STUN, DTLS, RTP or RTCP).
+    last_heard: Instant,
     connected: bool,
+    /// `close` is draining str0m's close output; the end is ours, not the agent's.
+    closing: bool,
     /// When str0m wants `Input::Timeout` next.
     pub next_timeout: Instant,
     /// Set once the leg is finished; the driver then drops the peer.
@@ -52,6 +57,7 @@ impl Peer {
         to_agent: mpsc::Receiver<AudioFrame>,
         state: watch::Sender<LegState>,
         connect_deadline: Instant,
+        silence_limit: Duration,
     ) -> Self {
         Peer {
             id,
@@ -64,7 +70,10 @@ impl Peer {
             to_agent,
             state,
             connect_deadline,
+            silence_limit,
+            last_heard: Instant::now(),
             connected: false,
+            closing: false,
             next_timeout: Instant::now(),
             gone: None,
             encoded: [0; FRAME_SAMPLES],
@@ -84,6 +93,9 @@ impl Peer {
         if self.gone.is_some() {
             return;
         }
+        if let Input::Receive(at, _) = &input {
+            self.last_heard = *at;
+        }
         if let Err(e) = self.rtc.handle_input(input) {
             self.finish(format!("WebRTC error: {e}"));
             return;
@@ -100,6 +112,15 @@ impl Peer {
             if now >= self.connect_deadline {
                 self.close("agent did not connect in time", io);
             }
+            return;
+        }
+        // str0m keeps a pair alive for 15 s after the agent's last STUN request (not tunable),
+        // but a live agent answers our consent checks every `max_stun_rto`: silence means gone.
+        if now.saturating_duration_since(self.last_heard) > self.silence_limit {
+            let silent = self.silence_limit.as_millis();
+            self.finish(format!(
+                "agent silent for {silent} ms (no STUN, RTP or RTCP)"
+            ));
             return;
         }
         let pacer = self
@@ -125,9 +146,12 @@ impl Peer {
         };
         let rtp_time = MediaTime::new(stamp.rtp_time, Frequency::EIGHT_KHZ);
         // str0m takes the payload as `Arc<[u8]>`: one small allocation per packet we cannot avoid.
-        let written = writer
-            .start_of_talkspurt(stamp.talkspurt)
-            .write(self.pt, now, rtp_time, &self.encoded[..]);
+        let written = writer.start_of_talkspurt(stamp.talkspurt).write(
+            self.pt,
+            now,
+            rtp_time,
+            &self.encoded[..],
+        );
         match written {
             Ok(()) => {
                 io.stats.frames_sent.fetch_add(1, Ordering::Relaxed);
@@ -146,6 +170,7 @@ impl Peer {
             return;
         }
         if self.rtc.close().is_ok() {
+            self.closing = true;
             self.drain(io);
         }
         self.rtc.disconnect();
@@ -158,7 +183,8 @@ impl Peer {
         }
         tracing::info!(leg = self.id, %reason, "agent WebRTC leg disconnected");
         self.rtc.disconnect();
-        self.state.send_replace(LegState::Disconnected(reason.clone()));
+        self.state
+            .send_replace(LegState::Disconnected(reason.clone()));
         self.gone = Some(reason);
     }
 
@@ -181,7 +207,7 @@ impl Peer {
                 Output::Event(event) => self.on_event(event, io),
             }
         }
-        if self.gone.is_none() {
+        if self.gone.is_none() && !self.closing {
             self.finish("closed by the agent".to_owned());
         }
     }
@@ -212,14 +238,15 @@ impl Peer {
             self.framer.reset();
         }
         let from_agent = &self.from_agent;
-        self.framer.push(&data.data, |frame| match from_agent.try_send(frame) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                io.stats.frames_dropped_in.fetch_add(1, Ordering::Relaxed);
-            }
-            // Nobody listens at the moment (no call bridged to the receiver, or it was dropped).
-            Err(TrySendError::Closed(_)) => {}
-        });
+        self.framer
+            .push(&data.data, |frame| match from_agent.try_send(frame) {
+                Ok(()) => {}
+                Err(TrySendError::Full(_)) => {
+                    io.stats.frames_dropped_in.fetch_add(1, Ordering::Relaxed);
+                }
+                // Nobody listens at the moment (no call bridged to the receiver, or it was dropped).
+                Err(TrySendError::Closed(_)) => {}
+            });
     }
 }
 
@@ -228,10 +255,14 @@ fn send(io: &Io, contents: &[u8], to: std::net::SocketAddr) {
     match io.socket.try_send_to(contents, to) {
         Ok(_) => {}
         Err(e) if e.kind() == ErrorKind::WouldBlock => {
-            io.stats.datagrams_dropped_out.fetch_add(1, Ordering::Relaxed);
+            io.stats
+                .datagrams_dropped_out
+                .fetch_add(1, Ordering::Relaxed);
         }
         Err(e) => {
-            io.stats.datagrams_dropped_out.fetch_add(1, Ordering::Relaxed);
+            io.stats
+                .datagrams_dropped_out
+                .fetch_add(1, Ordering::Relaxed);
             tracing::debug!(%to, error = %e, "agent WebRTC send failed");
         }
     }

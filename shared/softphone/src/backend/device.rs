@@ -75,9 +75,7 @@ pub(crate) fn start(input: Option<&str>, output: Option<&str>) -> Result<AudioIo
     let (play_prod, play_cons) = HeapRb::<i16>::new(RING_SAMPLES).split();
     let input_stream = open_input(&in_dev, cap_prod, Arc::clone(&levels))?;
     let output_stream = open_output(&out_dev, play_cons, Arc::clone(&levels))?;
-    input_stream
-        .play()
-        .map_err(|e| device_error(&in_dev, &e))?;
+    input_stream.play().map_err(|e| device_error(&in_dev, &e))?;
     output_stream
         .play()
         .map_err(|e| device_error(&out_dev, &e))?;

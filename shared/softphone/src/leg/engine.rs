@@ -34,7 +34,6 @@ pub(crate) fn pcmu_media_engine() -> Result<MediaEngine, SoftphoneError> {
             RTCRtpCodecParameters {
                 rtp_codec: pcmu_codec(),
                 payload_type: PCMU_PAYLOAD_TYPE,
-                ..Default::default()
             },
             RtpCodecKind::Audio,
         )

@@ -58,7 +58,10 @@ pub(crate) async fn send(
 }
 
 /// Waits for the remote track, then forwards its PCMU packets to `playout`.
-pub(crate) async fn read_remote(mut remote: watch::Receiver<RemoteTrack>, tx: mpsc::Sender<Packet>) {
+pub(crate) async fn read_remote(
+    mut remote: watch::Receiver<RemoteTrack>,
+    tx: mpsc::Sender<Packet>,
+) {
     let track = loop {
         if let Some(track) = remote.borrow_and_update().clone() {
             break track;
@@ -103,7 +106,7 @@ pub(crate) async fn playout(mut rx: mpsc::Receiver<Packet>, speaker: mpsc::Sende
             _ = tick.tick() => {
                 let open = match jitter.pop() {
                     Pulled::Audio(payload) => play(payload, &speaker),
-                    Pulled::Lost => deliver(&speaker, Frame::SILENCE),
+                    Pulled::Lost => deliver(&speaker, &Frame::SILENCE),
                     Pulled::Empty => true,
                 };
                 if !open {
@@ -119,7 +122,7 @@ fn play(payload: &[u8], speaker: &mpsc::Sender<Frame>) -> bool {
     for chunk in payload.chunks(FRAME_SAMPLES) {
         let mut frame = Frame::SILENCE;
         Codec::Pcmu.decode(chunk, &mut frame.0);
-        if !deliver(speaker, frame) {
+        if !deliver(speaker, &frame) {
             return false;
         }
     }
@@ -128,9 +131,9 @@ fn play(payload: &[u8], speaker: &mpsc::Sender<Frame>) -> bool {
 
 /// Never waits: a full speaker queue means the device is behind, and dropping a frame
 /// beats building up delay.
-fn deliver(speaker: &mpsc::Sender<Frame>, frame: Frame) -> bool {
+fn deliver(speaker: &mpsc::Sender<Frame>, frame: &Frame) -> bool {
     !matches!(
-        speaker.try_send(frame),
+        speaker.try_send(*frame),
         Err(mpsc::error::TrySendError::Closed(_))
     )
 }

@@ -1,0 +1,7 @@
+//! Agents at work: the task that owns the ACD and connects its decisions to calls, workstation
+//! sessions and agent media legs.
+
+pub mod distributor;
+pub mod queues;
+
+pub use distributor::{AgentAudio, CallControl, Distributor, Input};

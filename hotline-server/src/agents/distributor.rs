@@ -1,0 +1,422 @@
+//! The distributor: one task that owns the ACD, feeds it calls and agent commands, and carries
+//! out its decisions — offers to workstations, bridges of caller and agent audio, announcements.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::{Duration, Instant};
+
+use hotline_protocol::{self as proto, Event};
+use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, info, warn};
+
+use crate::acd::{self, Acd, AcdEffect, AcdSettings, AgentId, AgentLogin, CallId, QueueConfig, QueueId};
+use crate::media::webrtc::AudioFrame;
+
+/// An agent's audio while bridged to a call: what they say, and where to send what they hear.
+#[derive(Debug)]
+pub struct AgentAudio {
+    pub from_agent: mpsc::Receiver<AudioFrame>,
+    pub to_agent: mpsc::Sender<AudioFrame>,
+}
+
+/// What the distributor tells a waiting or connected call.
+#[derive(Debug)]
+pub enum CallControl {
+    /// An agent answered: bridge the caller with them (audio is `None` when the workstation has
+    /// no media leg, e.g. a phone-less supervisor test).
+    Bridge { agent: String, work_number: String, audio: Option<AgentAudio> },
+    Announce { position: usize, wait_secs: u64 },
+    /// No agent will take the call here: voicemail or a polite goodbye.
+    Overflow { voicemail: bool },
+    Rejected,
+    /// The agent (or a supervisor) hung up.
+    Hangup { cause: String },
+}
+
+/// Everything the distributor reacts to.
+#[derive(Debug)]
+pub enum Input {
+    CallQueued {
+        call_id: String,
+        caller: String,
+        queue: String,
+        priority: i32,
+        control: mpsc::Sender<CallControl>,
+    },
+    /// The call ended (either side) or left the queue; gives back the agent's audio if bridged.
+    CallGone { call_id: String, audio: Option<(String, AgentAudio)> },
+    AgentOnline {
+        agent: String,
+        work_number: String,
+        skills: BTreeMap<String, u8>,
+        events: mpsc::Sender<Event>,
+    },
+    AgentMedia { agent: String, audio: AgentAudio },
+    AgentCommand { agent: String, command: proto::Command, reply: oneshot::Sender<Result<(), String>> },
+    AgentOffline { agent: String },
+    /// The ACD's view of an agent (wallboards, tests).
+    AgentStateQuery { agent: String, reply: oneshot::Sender<Option<acd::AgentState>> },
+}
+
+/// Handle to the distributor task.
+#[derive(Clone, Debug)]
+pub struct Distributor {
+    tx: mpsc::UnboundedSender<Input>,
+}
+
+impl Distributor {
+    /// Starts the task with the configured queues.
+    pub fn start(settings: AcdSettings, queues: Vec<QueueConfig>) -> Result<Distributor, acd::AcdError> {
+        let now = Instant::now();
+        let mut acd = Acd::new(settings, rand::random());
+        for q in queues {
+            acd.define_queue(q, now)?;
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(run(acd, rx));
+        Ok(Distributor { tx })
+    }
+
+    /// Never waits: the distributor's inbox is unbounded so a call task is never held up.
+    pub fn send(&self, input: Input) {
+        if self.tx.send(input).is_err() {
+            warn!("distributor gone");
+        }
+    }
+
+    /// The ACD's current state of `agent`, if it knows them.
+    pub async fn agent_state(&self, agent: &str) -> Option<acd::AgentState> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Input::AgentStateQuery { agent: agent.to_owned(), reply });
+        rx.await.ok().flatten()
+    }
+
+    /// Runs an agent command and waits for the ACD's verdict.
+    pub async fn command(&self, agent: &str, command: proto::Command) -> Result<(), String> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Input::AgentCommand { agent: agent.to_owned(), command, reply });
+        rx.await.map_err(|_| "distributor gone".to_owned())?
+    }
+}
+
+struct WaitingCall {
+    control: mpsc::Sender<CallControl>,
+    caller: String,
+    queue: String,
+    arrived_ms: u64,
+}
+
+struct Agent {
+    work_number: String,
+    events: mpsc::Sender<Event>,
+    audio: Option<AgentAudio>,
+    since_ms: u64,
+}
+
+struct State {
+    acd: Acd,
+    next_call: u64,
+    ids: HashMap<String, CallId>,
+    names: HashMap<CallId, String>,
+    calls: HashMap<CallId, WaitingCall>,
+    agents: HashMap<String, Agent>,
+}
+
+fn now_ms() -> u64 {
+    u64::try_from(jiff::Timestamp::now().as_millisecond()).unwrap_or_default()
+}
+
+async fn run(acd: Acd, mut rx: mpsc::UnboundedReceiver<Input>) {
+    let mut st = State { acd, next_call: 1, ids: HashMap::new(), names: HashMap::new(), calls: HashMap::new(), agents: HashMap::new() };
+    loop {
+        let deadline = st.acd.next_deadline().unwrap_or_else(|| Instant::now() + Duration::from_secs(60));
+        tokio::select! {
+            input = rx.recv() => match input {
+                Some(i) => st.on_input(i),
+                None => break,
+            },
+            () = tokio::time::sleep_until(deadline.into()) => {
+                let effects = st.acd.poll(Instant::now());
+                st.apply(effects);
+            }
+        }
+    }
+}
+
+impl State {
+    fn on_input(&mut self, input: Input) {
+        let now = Instant::now();
+        match input {
+            Input::CallQueued { call_id, caller, queue, priority, control } => {
+                let id = CallId(self.next_call);
+                self.next_call += 1;
+                self.ids.insert(call_id.clone(), id);
+                self.names.insert(id, call_id);
+                self.calls.insert(id, WaitingCall { control, caller: caller.clone(), queue: queue.clone(), arrived_ms: now_ms() });
+                let incoming = acd::IncomingCall { call: id, caller, queue: QueueId(queue), priority, vip: false, last_agent: None, arrived_at: now };
+                match self.acd.call_arrived(incoming, now) {
+                    Ok(effects) => self.apply(effects),
+                    Err(e) => {
+                        warn!(error = %e, "call not queued");
+                        if let Some(c) = self.calls.remove(&id) {
+                            let _ = c.control.try_send(CallControl::Rejected);
+                        }
+                    }
+                }
+            }
+            Input::CallGone { call_id, audio } => {
+                if let Some((agent, audio)) = audio {
+                    if let Some(a) = self.agents.get_mut(&agent) {
+                        a.audio = Some(audio);
+                    }
+                }
+                let Some(id) = self.ids.remove(&call_id) else { return };
+                self.names.remove(&id);
+                self.calls.remove(&id);
+                let effects = self.acd.call_abandoned(id, now).unwrap_or_default();
+                // Tell the agent the call is over before the state changes it causes.
+                self.notify_ended(&call_id, &effects);
+                self.apply(effects);
+            }
+            Input::AgentOnline { agent, work_number, skills, events } => {
+                let login = AgentLogin { id: AgentId(agent.clone()), skills, backup_groups: BTreeSet::new() };
+                let reconnect = self.agents.contains_key(&agent);
+                let audio = self.agents.remove(&agent).and_then(|a| a.audio);
+                self.agents.insert(agent.clone(), Agent { work_number, events, audio, since_ms: now_ms() });
+                let result = if reconnect && self.acd.agent_state(&AgentId(agent.clone())).is_some_and(|s| !matches!(s, acd::AgentState::LoggedOut)) {
+                    self.acd.agent_reconnected(&AgentId(agent.clone()), now)
+                } else {
+                    self.acd.log_in(login, now)
+                };
+                match result {
+                    Ok(effects) => self.apply(effects),
+                    Err(e) => warn!(%agent, error = %e, "log-in refused by the ACD"),
+                }
+                self.send_state(&agent);
+            }
+            Input::AgentMedia { agent, audio } => {
+                if let Some(a) = self.agents.get_mut(&agent) {
+                    a.audio = Some(audio);
+                }
+            }
+            Input::AgentCommand { agent, command, reply } => {
+                let result = self.command(&agent, command, now);
+                let _ = reply.send(result);
+            }
+            Input::AgentStateQuery { agent, reply } => {
+                let _ = reply.send(self.acd.agent_state(&AgentId(agent)).cloned());
+            }
+            Input::AgentOffline { agent } => {
+                // The leg goes with the workstation: dropping our ends closes it.
+                if let Some(a) = self.agents.get_mut(&agent) {
+                    a.audio = None;
+                }
+                let effects = self.acd.agent_disconnected(&AgentId(agent.clone()), now).unwrap_or_default();
+                self.apply(effects);
+            }
+        }
+    }
+
+    fn command(&mut self, agent: &str, command: proto::Command, now: Instant) -> Result<(), String> {
+        let id = AgentId(agent.to_owned());
+        let call_of = |st: &Self, c: &proto::CallId| st.ids.get(&c.0).copied().ok_or_else(|| format!("no call {}", c.0));
+        let effects = match command {
+            proto::Command::SetReady => self.acd.set_ready(&id, now),
+            proto::Command::SetNotReady { reason } => self.acd.set_not_ready(&id, &reason.code, now),
+            proto::Command::EndWrapUp => self.acd.end_wrap_up(&id, now),
+            proto::Command::ExtendWrapUp { secs } => self.acd.extend_wrap_up(&id, Duration::from_secs(u64::from(secs)), now),
+            proto::Command::Answer { call_id } => {
+                let call = call_of(self, &call_id)?;
+                self.acd.answer(&id, call, now)
+            }
+            proto::Command::Reject { call_id } => {
+                let call = call_of(self, &call_id)?;
+                self.acd.reject(&id, call, now)
+            }
+            proto::Command::PickUp { call_id } => {
+                let call = call_of(self, &call_id)?;
+                self.acd.pick_up(&id, call, now)
+            }
+            proto::Command::Hangup { call_id } => {
+                let call = call_of(self, &call_id)?;
+                if let Some(c) = self.calls.get(&call) {
+                    let _ = c.control.try_send(CallControl::Hangup { cause: "agent hangup".into() });
+                }
+                return Ok(());
+            }
+            proto::Command::Logout => self.acd.log_out(&id, now),
+            other => return Err(format!("{} is not handled by the distributor yet", other.name())),
+        };
+        let effects = effects.map_err(|e| e.to_string())?;
+        self.apply(effects);
+        Ok(())
+    }
+
+    fn notify_ended(&self, call_id: &str, effects: &[AcdEffect]) {
+        for e in effects {
+            if let AcdEffect::AgentState { agent, .. } = e {
+                if let Some(a) = self.agents.get(&agent.0) {
+                    let _ = a.events.try_send(Event::CallState {
+                        call_id: proto::CallId(call_id.to_owned()),
+                        state: proto::CallState::Ended { cause: proto::EndCause::CallerHangup },
+                        direction: proto::Direction::Inbound,
+                        connected_at_ms: None,
+                        parties: Vec::new(),
+                        monitor: None,
+                    });
+                }
+            }
+        }
+    }
+
+    fn apply(&mut self, effects: Vec<AcdEffect>) {
+        for effect in effects {
+            debug!(?effect, "acd");
+            match effect {
+                AcdEffect::Offer { call, agent, ring_timeout } => {
+                    let Some(c) = self.calls.get(&call) else { continue };
+                    let Some(a) = self.agents.get(&agent.0) else { continue };
+                    let name = self.names.get(&call).cloned().unwrap_or_default();
+                    let _ = a.events.try_send(Event::CallOffered {
+                        call_id: proto::CallId(name),
+                        queue: c.queue.clone(),
+                        waited_ms: now_ms().saturating_sub(c.arrived_ms),
+                        ring_timeout_ms: u64::try_from(ring_timeout.as_millis()).unwrap_or(u64::MAX),
+                        screen_pop: screen_pop(&c.caller),
+                    });
+                }
+                AcdEffect::CancelOffer { call, agent, reason } => {
+                    if let (Some(a), Some(name)) = (self.agents.get(&agent.0), self.names.get(&call)) {
+                        let cause = match reason {
+                            acd::CancelReason::Rejected => proto::EndCause::Rejected,
+                            acd::CancelReason::RingTimeout => proto::EndCause::NoAnswer,
+                            acd::CancelReason::AgentDisconnected => proto::EndCause::Disconnected,
+                            _ => proto::EndCause::Abandoned,
+                        };
+                        let _ = a.events.try_send(ended(name, cause));
+                    }
+                }
+                AcdEffect::Connect { call, agent } => self.connect(call, &agent),
+                AcdEffect::AgentState { agent, state, cause } => {
+                    if let Some(a) = self.agents.get_mut(&agent.0) {
+                        a.since_ms = now_ms();
+                    }
+                    let _ = (state, cause);
+                    self.send_state(&agent.0);
+                }
+                AcdEffect::Announce { call, position, estimated_wait_secs } => {
+                    if let Some(c) = self.calls.get(&call) {
+                        let _ = c.control.try_send(CallControl::Announce { position, wait_secs: estimated_wait_secs });
+                    }
+                }
+                AcdEffect::Overflow { call, to, cause } => {
+                    info!(?call, ?to, ?cause, "overflow");
+                    if let acd::OverflowTarget::Voicemail = to {
+                        if let Some(c) = self.calls.get(&call) {
+                            let _ = c.control.try_send(CallControl::Overflow { voicemail: true });
+                        }
+                    }
+                }
+                AcdEffect::Rejected { call, cause } => {
+                    info!(?call, ?cause, "rejected by the queue");
+                    if let Some(c) = self.calls.remove(&call) {
+                        let _ = c.control.try_send(CallControl::Rejected);
+                    }
+                }
+                AcdEffect::QueueSnapshot(snapshot) => self.broadcast_queue(&snapshot),
+            }
+        }
+    }
+
+    fn connect(&mut self, call: CallId, agent: &AgentId) {
+        let Some(c) = self.calls.get(&call) else { return };
+        let Some(a) = self.agents.get_mut(&agent.0) else { return };
+        let audio = a.audio.take();
+        let _ = c.control.try_send(CallControl::Bridge { agent: agent.0.clone(), work_number: a.work_number.clone(), audio });
+        if let Some(name) = self.names.get(&call) {
+            let _ = a.events.try_send(Event::CallState {
+                call_id: proto::CallId(name.clone()),
+                state: proto::CallState::Connected,
+                direction: proto::Direction::Inbound,
+                connected_at_ms: Some(now_ms()),
+                parties: Vec::new(),
+                monitor: None,
+            });
+        }
+    }
+
+    fn send_state(&self, agent: &str) {
+        let Some(a) = self.agents.get(agent) else { return };
+        let Some(state) = self.acd.agent_state(&AgentId(agent.to_owned())) else { return };
+        let state = match state {
+            acd::AgentState::LoggedOut => proto::AgentState::LoggedOut,
+            acd::AgentState::Ready => proto::AgentState::Ready,
+            acd::AgentState::NotReady { reason } => proto::AgentState::NotReady { reason: proto::NotReadyReason::new(reason.clone(), reason.clone()) },
+            acd::AgentState::Ringing { call } => proto::AgentState::Ringing { call_id: proto::CallId(self.names.get(call).cloned().unwrap_or_default()) },
+            acd::AgentState::OnCall { call } => proto::AgentState::OnCall { call_id: proto::CallId(self.names.get(call).cloned().unwrap_or_default()) },
+            acd::AgentState::WrapUp { until } => {
+                let left = until.saturating_duration_since(Instant::now());
+                proto::AgentState::WrapUp { until_ms: now_ms() + u64::try_from(left.as_millis()).unwrap_or(0) }
+            }
+        };
+        let _ = a.events.try_send(Event::AgentState { agent_id: proto::AgentId(agent.to_owned()), state, since_ms: a.since_ms, cause: proto::StateCause::Request });
+    }
+
+    fn broadcast_queue(&self, s: &acd::QueueSnapshot) {
+        let snapshot = proto::QueueSnapshot {
+            queue: s.queue.0.clone(),
+            waiting: s
+                .waiting
+                .iter()
+                .map(|w| proto::WaitingCaller {
+                    call_id: proto::CallId(self.names.get(&w.call).cloned().unwrap_or_default()),
+                    number: w.caller.clone(),
+                    name: None,
+                    location: None,
+                    vip: false,
+                    waited_ms: w.waited_ms,
+                    priority: u8::try_from(w.priority.clamp(0, 255)).unwrap_or(0),
+                })
+                .collect(),
+            longest_wait_ms: s.longest_wait_ms,
+            agents_ready: u32::try_from(s.agents_ready).unwrap_or(u32::MAX),
+            agents_busy: u32::try_from(s.agents_busy).unwrap_or(u32::MAX),
+            agents_not_ready: 0,
+            answered_today: 0,
+            abandoned_today: 0,
+            service_level_pct: 100.0,
+            avg_wait_ms: 0,
+            avg_talk_ms: 0,
+        };
+        for a in self.agents.values() {
+            let _ = a.events.try_send(Event::QueueSnapshot(snapshot.clone()));
+        }
+    }
+}
+
+fn ended(call_id: &str, cause: proto::EndCause) -> Event {
+    Event::CallState {
+        call_id: proto::CallId(call_id.to_owned()),
+        state: proto::CallState::Ended { cause },
+        direction: proto::Direction::Inbound,
+        connected_at_ms: None,
+        parties: Vec::new(),
+        monitor: None,
+    }
+}
+
+fn screen_pop(caller: &str) -> proto::ScreenPop {
+    proto::ScreenPop {
+        caller: proto::CallerSummary {
+            number: caller.to_owned(),
+            name: None,
+            category: proto::CallerCategory::Resident,
+            location: None,
+            blacklisted: None,
+            tags: Vec::new(),
+        },
+        previous_calls: Vec::new(),
+        tickets: Vec::new(),
+        first_contact_agent: None,
+        repeat_caller: None,
+    }
+}

@@ -1,0 +1,263 @@
+//! The one task that owns the hub's UDP socket and every agent's `Rtc`.
+//!
+//! It waits on four things: a datagram (demultiplexed to the `Rtc` that accepts it), the 20 ms
+//! send tick, the earliest str0m timeout, and control messages (new leg, close). Nothing here
+//! waits on a consumer: channels are used with `try_send`/`try_recv` and the socket with
+//! `try_send_to`.
+
+use std::collections::HashMap;
+use std::io::ErrorKind;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use str0m::Input;
+use str0m::net::{DatagramRecv, Protocol, Receive};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+use tokio::time::{self, MissedTickBehavior};
+use tokio_util::sync::CancellationToken;
+
+use super::Core;
+use super::pacer::SLOT;
+use super::peer::{Io, Peer};
+
+/// Largest datagram we read; WebRTC stays under the path MTU (str0m targets ~1150 bytes).
+const DATAGRAM_MAX: usize = 2048;
+/// Datagrams read per wake before the other branches get a turn.
+const RECV_BATCH: usize = 64;
+/// How long the driver sleeps when no `Rtc` wants a timeout sooner.
+const IDLE_WAKE: Duration = Duration::from_secs(1);
+
+pub(crate) enum Control {
+    Add(Box<Peer>),
+    Close(u64),
+}
+
+pub(super) struct Driver {
+    socket: UdpSocket,
+    /// The address our ICE candidate names: str0m matches `Receive::destination` against it,
+    /// which matters when the socket is bound to a wildcard address.
+    candidate: SocketAddr,
+    core: Arc<Core>,
+    inbox: mpsc::UnboundedReceiver<Control>,
+    peers: HashMap<u64, Peer>,
+    /// Last leg seen at a source address: the fast path of demultiplexing.
+    routes: HashMap<SocketAddr, u64>,
+    /// Legs to drop after the current step.
+    dead: Vec<u64>,
+    /// Earliest str0m timeout we know of; may be early (harmless), never late.
+    next_wake: Instant,
+    buf: Box<[u8; DATAGRAM_MAX]>,
+}
+
+impl Driver {
+    pub(super) fn new(
+        socket: UdpSocket,
+        candidate: SocketAddr,
+        core: Arc<Core>,
+        inbox: mpsc::UnboundedReceiver<Control>,
+    ) -> Self {
+        Driver {
+            socket,
+            candidate,
+            core,
+            inbox,
+            peers: HashMap::new(),
+            routes: HashMap::new(),
+            dead: Vec::new(),
+            next_wake: Instant::now() + IDLE_WAKE,
+            buf: Box::new([0; DATAGRAM_MAX]),
+        }
+    }
+
+    pub(super) async fn run(mut self, shutdown: CancellationToken) {
+        let epoch = Instant::now();
+        // Ticks sit mid-slot so scheduling jitter does not push a tick into the wrong slot.
+        let mut tick = time::interval_at(time::Instant::from_std(epoch + SLOT / 2), SLOT);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        loop {
+            let wake = time::Instant::from_std(self.next_wake);
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                msg = self.inbox.recv() => match msg {
+                    Some(Control::Add(peer)) => self.add(*peer),
+                    Some(Control::Close(id)) => self.close(id, "closed by the server"),
+                    // Every hub handle and every leg is gone: nobody can use us any more.
+                    None => break,
+                },
+                readable = self.socket.readable() => {
+                    if let Err(e) = readable {
+                        tracing::error!(error = %e, "agent WebRTC socket failed");
+                        break;
+                    }
+                    self.receive();
+                }
+                _ = tick.tick() => self.tick(epoch),
+                () = time::sleep_until(wake) => self.timeouts(),
+            }
+            self.reap();
+        }
+        self.stop();
+    }
+
+    fn add(&mut self, mut peer: Peer) {
+        // The first timeout starts ICE (connectivity checks toward the offered candidates).
+        let io = Io {
+            socket: &self.socket,
+            stats: &self.core.stats,
+        };
+        peer.handle(Input::Timeout(Instant::now()), &io);
+        if peer.is_gone() {
+            self.dead.push(peer.id);
+        }
+        self.next_wake = self.next_wake.min(peer.next_timeout);
+        self.peers.insert(peer.id, peer);
+    }
+
+    fn close(&mut self, id: u64, reason: &str) {
+        let io = Io {
+            socket: &self.socket,
+            stats: &self.core.stats,
+        };
+        if let Some(peer) = self.peers.get_mut(&id) {
+            peer.close(reason, &io);
+            self.dead.push(id);
+        }
+    }
+
+    /// Reads what the socket has (up to a batch) and hands each datagram to its leg.
+    fn receive(&mut self) {
+        let Driver {
+            socket,
+            candidate,
+            core,
+            peers,
+            routes,
+            dead,
+            next_wake,
+            buf,
+            ..
+        } = self;
+        let io = Io {
+            socket,
+            stats: &core.stats,
+        };
+        for _ in 0..RECV_BATCH {
+            let (n, source) = match socket.try_recv_from(&mut buf[..]) {
+                Ok(got) => got,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+                Err(e) => {
+                    tracing::debug!(error = %e, "agent WebRTC receive failed");
+                    continue;
+                }
+            };
+            let now = Instant::now();
+            let Ok(contents) = DatagramRecv::try_from(&buf[..n]) else {
+                core.stats
+                    .datagrams_unmatched
+                    .fetch_add(1, Ordering::Relaxed);
+                continue;
+            };
+            let input = Input::Receive(
+                now,
+                Receive {
+                    proto: Protocol::Udp,
+                    source,
+                    destination: *candidate,
+                    contents,
+                },
+            );
+            let known = routes
+                .get(&source)
+                .copied()
+                .filter(|id| peers.get(id).is_some_and(|p| p.accepts(&input)));
+            // Slow path: a new leg's first STUN request (str0m matches it by ICE username).
+            let Some(id) =
+                known.or_else(|| peers.values().find(|p| p.accepts(&input)).map(|p| p.id))
+            else {
+                core.stats
+                    .datagrams_unmatched
+                    .fetch_add(1, Ordering::Relaxed);
+                continue;
+            };
+            if known.is_none() {
+                routes.insert(source, id);
+            }
+            let Some(peer) = peers.get_mut(&id) else {
+                continue;
+            };
+            peer.handle(input, &io);
+            if peer.is_gone() {
+                dead.push(id);
+            }
+            *next_wake = (*next_wake).min(peer.next_timeout);
+        }
+    }
+
+    /// The 20 ms send tick for every leg.
+    fn tick(&mut self, epoch: Instant) {
+        let now = Instant::now();
+        let io = Io {
+            socket: &self.socket,
+            stats: &self.core.stats,
+        };
+        for peer in self.peers.values_mut() {
+            peer.tick(now, epoch, &io);
+            if peer.is_gone() {
+                self.dead.push(peer.id);
+            }
+            self.next_wake = self.next_wake.min(peer.next_timeout);
+        }
+    }
+
+    /// Hands `Input::Timeout` to every leg that asked for it and recomputes the next wake.
+    fn timeouts(&mut self) {
+        let now = Instant::now();
+        let io = Io {
+            socket: &self.socket,
+            stats: &self.core.stats,
+        };
+        let mut next = now + IDLE_WAKE;
+        for peer in self.peers.values_mut() {
+            if peer.next_timeout <= now {
+                peer.handle(Input::Timeout(now), &io);
+            }
+            if peer.is_gone() {
+                self.dead.push(peer.id);
+            } else {
+                next = next.min(peer.next_timeout);
+            }
+        }
+        self.next_wake = next;
+    }
+
+    fn reap(&mut self) {
+        if self.dead.is_empty() {
+            return;
+        }
+        for id in self.dead.drain(..) {
+            if self.peers.remove(&id).is_some() {
+                self.core.legs.fetch_sub(1, Ordering::Relaxed);
+                self.routes.retain(|_, leg| *leg != id);
+            }
+        }
+    }
+
+    fn stop(&mut self) {
+        let ids: Vec<u64> = self.peers.keys().copied().collect();
+        for id in ids {
+            self.close(id, "server shutting down");
+        }
+        self.reap();
+        // Legs answered but not yet taken in: dropping them tells their owners (see `Peer`'s Drop).
+        self.inbox.close();
+        while let Ok(msg) = self.inbox.try_recv() {
+            if let Control::Add(_) = msg {
+                self.core.legs.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        tracing::info!("agent WebRTC hub stopped");
+    }
+}

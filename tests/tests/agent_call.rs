@@ -1,0 +1,114 @@
+//! A caller reaches a real agent: SIP caller → 12345 flow → queue → headless agent-tui (WebSocket
+//! + WebRTC) answers → a 1 kHz tone from the caller is heard by the agent and a 600 Hz tone from
+//! the agent by the caller → the caller hangs up → the recording holds both → CDR and events.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use hotline_e2e::TestServer;
+use hotline_server::auth::{Actor, Auth, AuthPolicy, NewAccount};
+use hotline_server::cli::test_call::{CallArgs, place_call};
+
+fn tone_file(dir: &std::path::Path, name: &str, freq: f32, secs: usize) -> std::path::PathBuf {
+    let mut samples = vec![0i16; 8000 * secs];
+    hotline_media::ToneGenerator::new(&[freq], 8000, 8000).fill(&mut samples);
+    let path = dir.join(name);
+    std::fs::write(&path, hotline_media::wav_bytes(&samples, 8000, 1)).expect("write tone");
+    path
+}
+
+fn add_agent(server: &TestServer, name: &str, password: &str) {
+    let auth = Auth::new(&server.running.db_path, AuthPolicy::default()).expect("auth");
+    let mut account = NewAccount::new(name, hotline_protocol::Role::Agent, password);
+    account.work_number = "1007".into();
+    account.skills = BTreeMap::from([("general".to_owned(), 5u8)]);
+    auth.add_user(&account, &Actor::cli(), 0).expect("add agent");
+}
+
+fn dominant(samples: &[i16]) -> Option<f32> {
+    hotline_media::dominant_frequency(samples, &[600.0, 1000.0], 8000)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn caller_and_agent_hear_each_other_and_the_call_is_recorded() {
+    let server = TestServer::start(|_| {}).await;
+    add_agent(&server, "tester1", "correct horse battery");
+    let dir = server.dir.path().to_owned();
+    let agent_voice = tone_file(&dir, "agent.wav", 600.0, 5);
+    let caller_voice = tone_file(&dir, "caller.wav", 1000.0, 5);
+    let agent_heard = dir.join("agent-heard.wav");
+    let caller_heard = dir.join("caller-heard.wav");
+
+    let agent_args = agent_tui::Args {
+        headless: true,
+        server: format!("ws://{}/ws", server.running.api),
+        user: Some("tester1".into()),
+        password: Some("correct horse battery".into()),
+        play: Some(agent_voice),
+        record: Some(agent_heard.clone()),
+        answer_after: 0.3,
+        hangup_after: 0.0,
+        calls: 1,
+    };
+    let agent = tokio::spawn(async move { agent_tui::headless::run(&agent_args).await });
+    // Let the agent log in, bring up its media leg and go ready.
+    let mut ready = false;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if server.running.context.distributor.agent_state("tester1").await == Some(hotline_server::acd::AgentState::Ready) {
+            ready = true;
+            break;
+        }
+    }
+    assert!(ready, "the headless agent never became ready");
+
+    let call = CallArgs {
+        to: "12345".into(),
+        from: "13800138000".into(),
+        server: server.sip(),
+        dtmf: String::new(),
+        dtmf_delay: 0.0,
+        play: Some(caller_voice),
+        record: Some(caller_heard.clone()),
+        duration: 12.0,
+        codec: None,
+        inband: false,
+    };
+    let report = place_call(&call).await.expect("call");
+    assert!(report.answered, "{report}");
+    let agent_result = tokio::time::timeout(Duration::from_secs(15), agent).await.expect("agent finished").expect("agent task");
+    agent_result.expect("headless agent ran");
+    server.wait_idle(Duration::from_secs(5)).await;
+
+    // The caller heard the agent's 600 Hz at the end of the call.
+    let heard = hotline_media::read_wav_8k_mono(&std::fs::read(&caller_heard).expect("caller recording")).expect("wav");
+    let tail = &heard[heard.len().saturating_sub(16_000)..heard.len().saturating_sub(4000)];
+    assert_eq!(dominant(tail), Some(600.0), "caller did not hear the agent (rms {})", hotline_media::rms(tail));
+    // The agent heard the caller's 1 kHz.
+    let (_, agent_samples) = hotline_media::read_wav(&std::fs::read(&agent_heard).expect("agent recording")).expect("wav");
+    let mid = &agent_samples[agent_samples.len() / 4..agent_samples.len() * 3 / 4];
+    assert!(agent_samples.len() > 8000, "agent heard only {} samples", agent_samples.len());
+    assert_eq!(dominant(mid), Some(1000.0), "agent did not hear the caller");
+
+    // One stereo recording of the call: caller left, agent right.
+    let db = server.db().await;
+    let (path, channels): (String, i64) = db.query_row("SELECT path, channels FROM recordings WHERE kind = 'call'", [], |r| Ok((r.get(0)?, r.get(1)?))).expect("call recording row");
+    assert_eq!(channels, 2);
+    let (info, rec) = hotline_media::read_wav(&std::fs::read(&path).expect("recording file")).expect("wav");
+    assert_eq!(info.channels, 2);
+    let frames = rec.len() / 2;
+    assert!(frames > 8000 * 3, "recording too short: {frames} frames");
+    let left: Vec<i16> = rec.chunks_exact(2).map(|p| p[0]).skip(frames / 4).take(frames / 2).collect();
+    let right: Vec<i16> = rec.chunks_exact(2).map(|p| p[1]).skip(frames / 4).take(frames / 2).collect();
+    assert_eq!(dominant(&left), Some(1000.0), "caller side of the recording");
+    assert_eq!(dominant(&right), Some(600.0), "agent side of the recording");
+
+    let ev = server.events_of_latest_call().await;
+    let kinds: Vec<&str> = ev.iter().map(|(k, _)| k.as_str()).collect();
+    for want in ["received", "answered", "queued", "connected", "recorded", "ended"] {
+        assert!(kinds.contains(&want), "event {want} missing: {kinds:?}");
+    }
+    let (cause, queue): (String, String) = db.query_row("SELECT end_cause, queue FROM cdrs", [], |r| Ok((r.get(0)?, r.get(1)?))).expect("cdr");
+    assert_eq!((cause.as_str(), queue.as_str()), ("caller hangup", "general"));
+    server.running.shutdown().await;
+}
