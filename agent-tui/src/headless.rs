@@ -5,13 +5,17 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
 use futures_util::{SinkExt, StreamExt};
-use hotline_protocol::{self as proto, ClientFrame, Command, Event, PROTOCOL_VERSION, ReplyBody, ReplyResult, ServerFrame};
+use hotline_protocol::{
+    self as proto, ClientFrame, Command, Event, PROTOCOL_VERSION, ReplyBody, ReplyResult,
+    ServerFrame,
+};
 use hotline_softphone::{BackendKind, WebRtcLeg};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::Args;
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 struct Client {
     ws: Ws,
@@ -23,14 +27,24 @@ struct Client {
 impl Client {
     async fn send(&mut self, cmd: Command) -> anyhow::Result<u64> {
         self.next_id += 1;
-        let frame = ClientFrame { v: PROTOCOL_VERSION, id: self.next_id, cmd };
-        self.ws.send(Message::Text(proto::encode_client(&frame).into())).await?;
+        let frame = ClientFrame {
+            v: PROTOCOL_VERSION,
+            id: self.next_id,
+            cmd,
+        };
+        self.ws
+            .send(Message::Text(proto::encode_client(&frame).into()))
+            .await?;
         Ok(self.next_id)
     }
 
     async fn next_frame(&mut self) -> anyhow::Result<ServerFrame> {
         loop {
-            let msg = self.ws.next().await.ok_or_else(|| anyhow!("server closed the connection"))??;
+            let msg = self
+                .ws
+                .next()
+                .await
+                .ok_or_else(|| anyhow!("server closed the connection"))??;
             if let Message::Text(t) = msg {
                 return Ok(proto::decode_server(t.as_str())?);
             }
@@ -43,7 +57,9 @@ impl Client {
         let id = self.send(cmd).await?;
         loop {
             match self.next_frame().await? {
-                ServerFrame::Reply { id: rid, result, .. } if rid == id => {
+                ServerFrame::Reply {
+                    id: rid, result, ..
+                } if rid == id => {
                     return match result {
                         ReplyResult::Ok(body) => Ok(body),
                         ReplyResult::Err(e) => Err(anyhow!("{name}: {:?}: {}", e.code, e.message)),
@@ -69,8 +85,14 @@ impl Client {
 
 fn ws_url(server: &str) -> String {
     let s = server.trim_end_matches('/');
-    let s = s.replacen("http://", "ws://", 1).replacen("https://", "wss://", 1);
-    if s.ends_with("/ws") { s } else { format!("{s}/ws") }
+    let s = s
+        .replacen("http://", "ws://", 1)
+        .replacen("https://", "wss://", 1);
+    if s.ends_with("/ws") {
+        s
+    } else {
+        format!("{s}/ws")
+    }
 }
 
 /// The address to offer media from: the one the server is reached at, when it is a literal.
@@ -78,7 +100,11 @@ fn media_ip(url: &str) -> IpAddr {
     url.split("//")
         .nth(1)
         .and_then(|rest| rest.split('/').next())
-        .and_then(|hostport| hostport.rsplit_once(':').map_or(Some(hostport), |(h, _)| Some(h)))
+        .and_then(|hostport| {
+            hostport
+                .rsplit_once(':')
+                .map_or(Some(hostport), |(h, _)| Some(h))
+        })
         .and_then(|h| h.trim_matches(['[', ']']).parse().ok())
         .unwrap_or(IpAddr::from([127, 0, 0, 1]))
 }
@@ -88,23 +114,49 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
     let user = args.user.clone().context("--user is required")?;
     let password = args.password.clone().context("--password is required")?;
     let url = ws_url(&args.server);
-    let (ws, _) = tokio_tungstenite::connect_async(&url).await.with_context(|| format!("connecting to {url}"))?;
-    let mut c = Client { ws, next_id: 0, backlog: Default::default() };
+    let (ws, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .with_context(|| format!("connecting to {url}"))?;
+    let mut c = Client {
+        ws,
+        next_id: 0,
+        backlog: std::collections::VecDeque::default(),
+    };
     let login = c
-        .call(Command::Login { user: user.clone(), password, client: proto::ClientKind::Headless, resume_token: None })
+        .call(Command::Login {
+            user: user.clone(),
+            password,
+            client: proto::ClientKind::Headless,
+            resume_token: None,
+        })
         .await?;
-    let ReplyBody::LoginOk { agent, .. } = login else { bail!("unexpected reply to login") };
+    let ReplyBody::LoginOk { agent, .. } = login else {
+        bail!("unexpected reply to login")
+    };
 
     // The media leg is set up once and stays up; calls only switch where its audio goes.
-    let audio = hotline_softphone::start_backend(&BackendKind::File { play: args.play.clone(), record: args.record.clone(), loop_play: true })?;
-    let hotline_softphone::AudioIo { mic, speaker, handle, .. } = audio;
+    let audio = hotline_softphone::start_backend(&BackendKind::File {
+        play: args.play.clone(),
+        record: args.record.clone(),
+        loop_play: true,
+    })?;
+    let hotline_softphone::AudioIo {
+        mic,
+        speaker,
+        handle,
+        ..
+    } = audio;
     let (leg, offer) = WebRtcLeg::offer(media_ip(&url)).await?;
-    c.call(Command::WebRtc(proto::WebRtcSignal { kind: proto::SignalKind::Offer, payload: offer })).await?;
+    c.call(Command::WebRtc(proto::WebRtcSignal {
+        kind: proto::SignalKind::Offer,
+        payload: offer,
+    }))
+    .await?;
     let answer = loop {
-        if let Event::WebRtc(s) = c.event().await? {
-            if s.kind == proto::SignalKind::Answer {
-                break s.payload;
-            }
+        if let Event::WebRtc(s) = c.event().await?
+            && s.kind == proto::SignalKind::Answer
+        {
+            break s.payload;
         }
     };
     leg.accept_answer(&answer).await?;
@@ -119,10 +171,15 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
     let mut hangup_at: Option<Instant> = None;
     let mut current: Option<proto::CallId> = None;
     loop {
-        let wait = [offered_at.as_ref().map(|(_, t)| *t + Duration::from_secs_f64(args.answer_after)), hangup_at]
-            .into_iter()
-            .flatten()
-            .min();
+        let wait = [
+            offered_at
+                .as_ref()
+                .map(|(_, t)| *t + Duration::from_secs_f64(args.answer_after)),
+            hangup_at,
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         let event = match wait {
             Some(at) => match tokio::time::timeout_at(at.into(), c.event()).await {
                 Ok(e) => Some(e?),
@@ -147,19 +204,37 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
             continue;
         };
         match event {
-            Event::CallOffered { call_id, queue, screen_pop, .. } => {
-                eprintln!("offered {} from {} in {queue}", call_id.0, screen_pop.caller.number);
+            Event::CallOffered {
+                call_id,
+                queue,
+                screen_pop,
+                ..
+            } => {
+                eprintln!(
+                    "offered {} from {} in {queue}",
+                    call_id.0, screen_pop.caller.number
+                );
                 offered_at = Some((call_id, Instant::now()));
             }
-            Event::CallState { call_id, state: proto::CallState::Connected, .. } => {
+            Event::CallState {
+                call_id,
+                state: proto::CallState::Connected,
+                ..
+            } => {
                 connected_at = Some(Instant::now());
                 current = Some(call_id);
                 if args.hangup_after > 0.0 {
                     hangup_at = Some(Instant::now() + Duration::from_secs_f64(args.hangup_after));
                 }
             }
-            Event::CallState { call_id, state: proto::CallState::Ended { cause }, .. } => {
-                let talked = connected_at.take().map_or(0.0, |t| t.elapsed().as_secs_f64());
+            Event::CallState {
+                call_id,
+                state: proto::CallState::Ended { cause },
+                ..
+            } => {
+                let talked = connected_at
+                    .take()
+                    .map_or(0.0, |t| t.elapsed().as_secs_f64());
                 hangup_at = None;
                 offered_at = None;
                 current = None;
@@ -172,7 +247,10 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
                     let _ = c.call(Command::EndWrapUp).await;
                 }
             }
-            Event::AgentState { state: proto::AgentState::NotReady { reason }, .. } if reason.code == "missed" => {
+            Event::AgentState {
+                state: proto::AgentState::NotReady { reason },
+                ..
+            } if reason.code == "missed" => {
                 // A missed offer sets the seat not-ready; a headless agent goes straight back.
                 let _ = c.call(Command::SetReady).await;
             }
@@ -193,7 +271,13 @@ mod tests {
     fn urls() {
         assert_eq!(ws_url("http://127.0.0.1:8080"), "ws://127.0.0.1:8080/ws");
         assert_eq!(ws_url("ws://127.0.0.1:8080/ws"), "ws://127.0.0.1:8080/ws");
-        assert_eq!(media_ip("ws://10.1.2.3:8080/ws"), IpAddr::from([10, 1, 2, 3]));
-        assert_eq!(media_ip("ws://localhost:8080/ws"), IpAddr::from([127, 0, 0, 1]));
+        assert_eq!(
+            media_ip("ws://10.1.2.3:8080/ws"),
+            IpAddr::from([10, 1, 2, 3])
+        );
+        assert_eq!(
+            media_ip("ws://localhost:8080/ws"),
+            IpAddr::from([127, 0, 0, 1])
+        );
     }
 }

@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use clap::Parser;
 
 #[derive(Debug, Clone, Parser)]
-#[command(name = "agent-tui", version, about = "Hotline agent workstation (坐席工作台)")]
+#[command(
+    name = "agent-tui",
+    version,
+    about = "Hotline agent workstation (坐席工作台)"
+)]
 pub struct Args {
     /// Run without a screen: log in, go ready, answer offered calls, print one line per call.
     #[arg(long)]

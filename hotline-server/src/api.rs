@@ -30,7 +30,11 @@ pub struct ApiDeps {
 }
 
 /// Binds the API and serves it until shutdown; returns the bound address.
-pub async fn serve(listen: SocketAddr, deps: ApiDeps, shutdown: CancellationToken) -> std::io::Result<SocketAddr> {
+pub async fn serve(
+    listen: SocketAddr,
+    deps: ApiDeps,
+    shutdown: CancellationToken,
+) -> std::io::Result<SocketAddr> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     let app = Router::new()
@@ -40,7 +44,9 @@ pub async fn serve(listen: SocketAddr, deps: ApiDeps, shutdown: CancellationToke
         .with_state(deps);
     tokio::spawn(async move {
         let service = app.into_make_service_with_connect_info::<SocketAddr>();
-        let _ = axum::serve(listener, service).with_graceful_shutdown(async move { shutdown.cancelled().await }).await;
+        let _ = axum::serve(listener, service)
+            .with_graceful_shutdown(async move { shutdown.cancelled().await })
+            .await;
     });
     Ok(addr)
 }

@@ -54,7 +54,10 @@ pub struct Calls(pub Arc<Context>);
 
 impl CallFactory for Calls {
     fn trunk_for(&self, source: SocketAddr) -> Option<String> {
-        self.0.config.trunk_for_source(source.ip()).map(|t| t.name.clone())
+        self.0
+            .config
+            .trunk_for_source(source.ip())
+            .map(|t| t.name.clone())
     }
 
     fn precheck(&self, request: &Request) -> Result<(), (u16, &'static str)> {

@@ -9,7 +9,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "hotline-server", version, about = "Hotline: citizen service hotline server (SIP, IVR, queues, tickets)")]
+#[command(
+    name = "hotline-server",
+    version,
+    about = "Hotline: citizen service hotline server (SIP, IVR, queues, tickets)"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,

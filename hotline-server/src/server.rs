@@ -37,7 +37,10 @@ pub enum StartError {
     #[error("queues: {0}")]
     Queues(String),
     #[error("cannot listen on {addr}: {error}")]
-    Listen { addr: SocketAddr, error: std::io::Error },
+    Listen {
+        addr: SocketAddr,
+        error: std::io::Error,
+    },
 }
 
 /// Things tests and embedders can change without a config file.
@@ -125,12 +128,17 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
     let assets = find_assets(&config.server.assets_dir)?;
     let data_dir = config.server.data_dir.clone();
     let db_path = data_dir.join("hotline.db");
-    let clock: Clock = options.clock.unwrap_or_else(|| Arc::new(jiff::Timestamp::now));
+    let clock: Clock = options
+        .clock
+        .unwrap_or_else(|| Arc::new(jiff::Timestamp::now));
 
     let store = Store::open(&db_path)?;
     let closed = store.close_open_calls(clock().as_millisecond())?;
     if closed > 0 {
-        info!(closed, "calls left open by the last run closed with cause \"server restart\"");
+        info!(
+            closed,
+            "calls left open by the last run closed with cause \"server restart\""
+        );
     }
     if let Some(accounts) = crate::auth::ensure_demo_accounts(&store, clock().as_millisecond())? {
         // Printed once, on the first start with an empty database; nowhere else.
@@ -140,17 +148,28 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
     let (writer, writer_handle) = crate::store::spawn_writer(&db_path)?;
 
     let ivr_dir = assets.join("ivr");
-    let flows = crate::ivr::FlowSet::load_dir(&ivr_dir)
-        .map_err(|e| StartError::Flows { dir: ivr_dir.clone(), message: e.to_string() })?;
+    let flows = crate::ivr::FlowSet::load_dir(&ivr_dir).map_err(|e| StartError::Flows {
+        dir: ivr_dir.clone(),
+        message: e.to_string(),
+    })?;
     for p in &config.profiles {
         for f in [&p.flow, &p.after_hours_flow, &p.holiday_flow] {
             if !f.is_empty() && flows.get(f).is_none() {
-                return Err(StartError::Flows { dir: ivr_dir.clone(), message: format!("profile \"{}\" names flow \"{f}\", which is not there", p.name) });
+                return Err(StartError::Flows {
+                    dir: ivr_dir.clone(),
+                    message: format!(
+                        "profile \"{}\" names flow \"{f}\", which is not there",
+                        p.name
+                    ),
+                });
             }
         }
     }
     let prompt_dir = assets.join("prompts");
-    let prompts = Prompts::load(&prompt_dir).map_err(|error| StartError::Prompts { dir: prompt_dir.clone(), error })?;
+    let prompts = Prompts::load(&prompt_dir).map_err(|error| StartError::Prompts {
+        dir: prompt_dir.clone(),
+        error,
+    })?;
     let hold_music = std::fs::read(assets.join("music/hold.wav"))
         .ok()
         .and_then(|b| hotline_media::read_wav_8k_mono(&b).ok())
@@ -162,23 +181,47 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
     let listen = config.server.sip_listen;
     let transports = crate::sip::transport::start(listen, inbound_tx, shutdown.clone())
         .await
-        .map_err(|error| StartError::Listen { addr: listen, error })?;
+        .map_err(|error| StartError::Listen {
+            addr: listen,
+            error,
+        })?;
     let media_ip = if config.server.media_ip.is_empty() {
         transports.udp_addr.ip()
     } else {
-        config.server.media_ip.parse().map_err(|_| crate::config::ConfigError::message(format!("server.media_ip: not an IP address: {}", config.server.media_ip)))?
+        config.server.media_ip.parse().map_err(|_| {
+            crate::config::ConfigError::message(format!(
+                "server.media_ip: not an IP address: {}",
+                config.server.media_ip
+            ))
+        })?
     };
     let queues = crate::agents::queues::queue_configs(&config.acd).map_err(StartError::Queues)?;
     let acd_settings = crate::acd::AcdSettings {
         disconnect_grace: std::time::Duration::from_secs(config.acd.disconnect_grace_secs),
         ..crate::acd::AcdSettings::default()
     };
-    let distributor = crate::agents::Distributor::start(acd_settings, queues).map_err(|e| StartError::Queues(e.to_string()))?;
-    let hub = crate::media::webrtc::WebRtcHub::start(SocketAddr::new(media_ip, 0), media_ip, shutdown.clone())
-        .await
-        .map_err(|error| StartError::Listen { addr: SocketAddr::new(media_ip, 0), error })?;
-    let auth = Arc::new(crate::auth::Auth::new(&db_path, crate::auth::AuthPolicy::default())?);
-    let codecs = config.media.codecs.iter().filter_map(|c| hotline_media::Codec::from_name(c)).collect();
+    let distributor = crate::agents::Distributor::start(acd_settings, queues)
+        .map_err(|e| StartError::Queues(e.to_string()))?;
+    let hub = crate::media::webrtc::WebRtcHub::start(
+        SocketAddr::new(media_ip, 0),
+        media_ip,
+        shutdown.clone(),
+    )
+    .await
+    .map_err(|error| StartError::Listen {
+        addr: SocketAddr::new(media_ip, 0),
+        error,
+    })?;
+    let auth = Arc::new(crate::auth::Auth::new(
+        &db_path,
+        crate::auth::AuthPolicy::default(),
+    )?);
+    let codecs = config
+        .media
+        .codecs
+        .iter()
+        .filter_map(|c| hotline_media::Codec::from_name(c))
+        .collect();
     let context = Arc::new(Context {
         flows,
         prompts,
@@ -217,14 +260,34 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
     ));
     let registrations: StatusBoard = Arc::default();
     for spec in registration_specs(&context.config).await? {
-        let local = if spec.link.reliable() { sip_tcp } else { sip_udp };
-        tokio::spawn(registration::run(spec, local, to_core.clone(), registrations.clone(), shutdown.clone()));
+        let local = if spec.link.reliable() {
+            sip_tcp
+        } else {
+            sip_udp
+        };
+        tokio::spawn(registration::run(
+            spec,
+            local,
+            to_core.clone(),
+            registrations.clone(),
+            shutdown.clone(),
+        ));
     }
     let api_listen = context.config.server.api_listen;
-    let api_state = crate::api::ApiDeps { ctx: context.clone(), active: active.clone(), registrations: registrations.clone(), auth, hub, distributor };
+    let api_state = crate::api::ApiDeps {
+        ctx: context.clone(),
+        active: active.clone(),
+        registrations: registrations.clone(),
+        auth,
+        hub,
+        distributor,
+    };
     let api = crate::api::serve(api_listen, api_state, shutdown.clone())
         .await
-        .map_err(|error| StartError::Listen { addr: api_listen, error })?;
+        .map_err(|error| StartError::Listen {
+            addr: api_listen,
+            error,
+        })?;
     info!(%sip_udp, %sip_tcp, %api, db = %db_path.display(), "hotline-server ready");
     Ok(Running {
         sip_udp,
@@ -242,7 +305,10 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
     })
 }
 
-fn load_holidays(config: &Config, assets: &Path) -> Result<crate::ivr::schedule::HolidaySpec, StartError> {
+fn load_holidays(
+    config: &Config,
+    assets: &Path,
+) -> Result<crate::ivr::schedule::HolidaySpec, StartError> {
     let mut spec = crate::ivr::schedule::HolidaySpec::default();
     for s in &config.schedules {
         if s.holidays_file.is_empty() {
@@ -269,10 +335,19 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Star
 /// The registrations to keep, one per `kind = "register"` trunk, with the registrar resolved.
 async fn registration_specs(config: &Config) -> Result<Vec<RegistrationSpec>, StartError> {
     let mut out = Vec::new();
-    for t in config.trunks.iter().filter(|t| t.kind == crate::config::TrunkKind::Register) {
-        let bad = |why: &str| crate::config::ConfigError::message(format!("trunk \"{}\": {why}", t.name));
-        let registrar = t.registrar.clone().ok_or_else(|| bad("registrar missing"))?;
-        let uri = hotline_sip::Uri::parse(&registrar).map_err(|_| bad("registrar is not a SIP URI"))?;
+    for t in config
+        .trunks
+        .iter()
+        .filter(|t| t.kind == crate::config::TrunkKind::Register)
+    {
+        let bad =
+            |why: &str| crate::config::ConfigError::message(format!("trunk \"{}\": {why}", t.name));
+        let registrar = t
+            .registrar
+            .clone()
+            .ok_or_else(|| bad("registrar missing"))?;
+        let uri =
+            hotline_sip::Uri::parse(&registrar).map_err(|_| bad("registrar is not a SIP URI"))?;
         let port = uri.port.unwrap_or(5060);
         let addr = tokio::net::lookup_host((uri.host.trim_matches(['[', ']']), port))
             .await

@@ -203,12 +203,13 @@ pub async fn listen_rtp(
     let until = tokio::time::Instant::now() + dur;
     while let Ok(Ok((n, src))) = tokio::time::timeout_at(until, sock.recv_from(&mut buf)).await {
         if let Ok((h, payload)) = hotline_media::parse_rtp(&buf[..n])
-            && h.payload_type == codec.payload_type() {
-                let mut pcm = vec![0i16; payload.len()];
-                codec.decode(payload, &mut pcm);
-                heard.extend_from_slice(&pcm);
-                from = Some(src);
-            }
+            && h.payload_type == codec.payload_type()
+        {
+            let mut pcm = vec![0i16; payload.len()];
+            codec.decode(payload, &mut pcm);
+            heard.extend_from_slice(&pcm);
+            from = Some(src);
+        }
     }
     (heard, from)
 }

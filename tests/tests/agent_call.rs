@@ -1,6 +1,6 @@
-//! A caller reaches a real agent: SIP caller → 12345 flow → queue → headless agent-tui (WebSocket
-//! + WebRTC) answers → a 1 kHz tone from the caller is heard by the agent and a 600 Hz tone from
-//! the agent by the caller → the caller hangs up → the recording holds both → CDR and events.
+//! A caller reaches a real agent: SIP caller, 12345 flow, queue, then a headless agent-tui
+//! (WebSocket and WebRTC) answers. A 1 kHz tone from the caller is heard by the agent and a 600 Hz
+//! tone from the agent by the caller; the caller hangs up; the recording holds both; CDR and events.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -22,7 +22,8 @@ fn add_agent(server: &TestServer, name: &str, password: &str) {
     let mut account = NewAccount::new(name, hotline_protocol::Role::Agent, password);
     account.work_number = "1007".into();
     account.skills = BTreeMap::from([("general".to_owned(), 5u8)]);
-    auth.add_user(&account, &Actor::cli(), 0).expect("add agent");
+    auth.add_user(&account, &Actor::cli(), 0)
+        .expect("add agent");
 }
 
 fn dominant(samples: &[i16]) -> Option<f32> {
@@ -55,7 +56,14 @@ async fn caller_and_agent_hear_each_other_and_the_call_is_recorded() {
     let mut ready = false;
     for _ in 0..100 {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        if server.running.context.distributor.agent_state("tester1").await == Some(hotline_server::acd::AgentState::Ready) {
+        if server
+            .running
+            .context
+            .distributor
+            .agent_state("tester1")
+            .await
+            == Some(hotline_server::acd::AgentState::Ready)
+        {
             ready = true;
             break;
         }
@@ -76,39 +84,90 @@ async fn caller_and_agent_hear_each_other_and_the_call_is_recorded() {
     };
     let report = place_call(&call).await.expect("call");
     assert!(report.answered, "{report}");
-    let agent_result = tokio::time::timeout(Duration::from_secs(15), agent).await.expect("agent finished").expect("agent task");
+    let agent_result = tokio::time::timeout(Duration::from_secs(15), agent)
+        .await
+        .expect("agent finished")
+        .expect("agent task");
     agent_result.expect("headless agent ran");
     server.wait_idle(Duration::from_secs(5)).await;
 
     // The caller heard the agent's 600 Hz at the end of the call.
-    let heard = hotline_media::read_wav_8k_mono(&std::fs::read(&caller_heard).expect("caller recording")).expect("wav");
+    let heard =
+        hotline_media::read_wav_8k_mono(&std::fs::read(&caller_heard).expect("caller recording"))
+            .expect("wav");
     let tail = &heard[heard.len().saturating_sub(16_000)..heard.len().saturating_sub(4000)];
-    assert_eq!(dominant(tail), Some(600.0), "caller did not hear the agent (rms {})", hotline_media::rms(tail));
+    assert_eq!(
+        dominant(tail),
+        Some(600.0),
+        "caller did not hear the agent (rms {})",
+        hotline_media::rms(tail)
+    );
     // The agent heard the caller's 1 kHz.
-    let (_, agent_samples) = hotline_media::read_wav(&std::fs::read(&agent_heard).expect("agent recording")).expect("wav");
+    let (_, agent_samples) =
+        hotline_media::read_wav(&std::fs::read(&agent_heard).expect("agent recording"))
+            .expect("wav");
     let mid = &agent_samples[agent_samples.len() / 4..agent_samples.len() * 3 / 4];
-    assert!(agent_samples.len() > 8000, "agent heard only {} samples", agent_samples.len());
+    assert!(
+        agent_samples.len() > 8000,
+        "agent heard only {} samples",
+        agent_samples.len()
+    );
     assert_eq!(dominant(mid), Some(1000.0), "agent did not hear the caller");
 
     // One stereo recording of the call: caller left, agent right.
     let db = server.db().await;
-    let (path, channels): (String, i64) = db.query_row("SELECT path, channels FROM recordings WHERE kind = 'call'", [], |r| Ok((r.get(0)?, r.get(1)?))).expect("call recording row");
+    let (path, channels): (String, i64) = db
+        .query_row(
+            "SELECT path, channels FROM recordings WHERE kind = 'call'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("call recording row");
     assert_eq!(channels, 2);
-    let (info, rec) = hotline_media::read_wav(&std::fs::read(&path).expect("recording file")).expect("wav");
+    let (info, rec) =
+        hotline_media::read_wav(&std::fs::read(&path).expect("recording file")).expect("wav");
     assert_eq!(info.channels, 2);
     let frames = rec.len() / 2;
     assert!(frames > 8000 * 3, "recording too short: {frames} frames");
-    let left: Vec<i16> = rec.chunks_exact(2).map(|p| p[0]).skip(frames / 4).take(frames / 2).collect();
-    let right: Vec<i16> = rec.chunks_exact(2).map(|p| p[1]).skip(frames / 4).take(frames / 2).collect();
-    assert_eq!(dominant(&left), Some(1000.0), "caller side of the recording");
+    let left: Vec<i16> = rec
+        .chunks_exact(2)
+        .map(|p| p[0])
+        .skip(frames / 4)
+        .take(frames / 2)
+        .collect();
+    let right: Vec<i16> = rec
+        .chunks_exact(2)
+        .map(|p| p[1])
+        .skip(frames / 4)
+        .take(frames / 2)
+        .collect();
+    assert_eq!(
+        dominant(&left),
+        Some(1000.0),
+        "caller side of the recording"
+    );
     assert_eq!(dominant(&right), Some(600.0), "agent side of the recording");
 
     let ev = server.events_of_latest_call().await;
     let kinds: Vec<&str> = ev.iter().map(|(k, _)| k.as_str()).collect();
-    for want in ["received", "answered", "queued", "connected", "recorded", "ended"] {
+    for want in [
+        "received",
+        "answered",
+        "queued",
+        "connected",
+        "recorded",
+        "ended",
+    ] {
         assert!(kinds.contains(&want), "event {want} missing: {kinds:?}");
     }
-    let (cause, queue): (String, String) = db.query_row("SELECT end_cause, queue FROM cdrs", [], |r| Ok((r.get(0)?, r.get(1)?))).expect("cdr");
-    assert_eq!((cause.as_str(), queue.as_str()), ("caller hangup", "general"));
+    let (cause, queue): (String, String) = db
+        .query_row("SELECT end_cause, queue FROM cdrs", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("cdr");
+    assert_eq!(
+        (cause.as_str(), queue.as_str()),
+        ("caller hangup", "general")
+    );
     server.running.shutdown().await;
 }

@@ -66,7 +66,6 @@ async fn out_of_hours_calls_take_the_after_hours_flow() {
     // Sunday 2026-11-22 03:00 in Asia/Shanghai.
     let options = ServerOptions {
         clock: Some(fixed_clock("2026-11-21T19:00:00Z")),
-        ..ServerOptions::default()
     };
     let server = TestServer::start_with(|_| {}, options).await;
     let report = place_call(&args(server.sip(), "12315", "", 2.0, None))
@@ -84,7 +83,6 @@ async fn out_of_hours_calls_take_the_after_hours_flow() {
     // The same number on a Monday morning takes the day flow; 12345 is 24x7.
     let options = ServerOptions {
         clock: Some(fixed_clock("2026-11-23T02:00:00Z")),
-        ..ServerOptions::default()
     };
     let server = TestServer::start_with(|_| {}, options).await;
     place_call(&args(server.sip(), "12315", "", 1.0, None))
@@ -155,9 +153,26 @@ async fn in_band_tones_are_detected_when_the_caller_has_no_rfc_4733() {
     assert!(report.answered, "{report}");
     server.wait_idle(Duration::from_secs(5)).await;
     let ev = server.events_of_latest_call().await;
-    let digits: Vec<_> = ev.iter().filter(|(k, _)| k == "digit").map(|(_, d)| (d["digit"].as_str().unwrap_or("").to_owned(), d["source"].as_str().unwrap_or("").to_owned())).collect();
-    assert_eq!(digits, vec![("2".to_owned(), "inband".to_owned())], "{ev:?}");
-    assert!(ev.iter().any(|(k, d)| k == "queued" && d["queue"] == "report"), "{ev:?}");
+    let digits: Vec<_> = ev
+        .iter()
+        .filter(|(k, _)| k == "digit")
+        .map(|(_, d)| {
+            (
+                d["digit"].as_str().unwrap_or("").to_owned(),
+                d["source"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        digits,
+        vec![("2".to_owned(), "inband".to_owned())],
+        "{ev:?}"
+    );
+    assert!(
+        ev.iter()
+            .any(|(k, d)| k == "queued" && d["queue"] == "report"),
+        "{ev:?}"
+    );
     server.running.shutdown().await;
 }
 
@@ -177,13 +192,28 @@ async fn the_directors_mailbox_records_the_message() {
     server.wait_idle(Duration::from_secs(5)).await;
     let ev = server.events_of_latest_call().await;
     assert!(ev.iter().any(|(k, _)| k == "record_start"), "{ev:?}");
-    let done = ev.iter().find(|(k, _)| k == "record_done").expect("record_done event");
-    assert!(done.1["duration_ms"].as_u64().unwrap_or(0) >= 3000, "{done:?}");
+    let done = ev
+        .iter()
+        .find(|(k, _)| k == "record_done")
+        .expect("record_done event");
+    assert!(
+        done.1["duration_ms"].as_u64().unwrap_or(0) >= 3000,
+        "{done:?}"
+    );
     let db = server.db().await;
-    let (path, kind): (String, String) = db.query_row("SELECT path, kind FROM recordings", [], |r| Ok((r.get(0)?, r.get(1)?))).expect("recording row");
+    let (path, kind): (String, String) = db
+        .query_row("SELECT path, kind FROM recordings", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("recording row");
     assert_eq!(kind, "message");
-    let samples = hotline_media::read_wav_8k_mono(&std::fs::read(&path).expect("recording file")).expect("wav");
-    assert!(samples.len() >= 8000 * 3, "recording too short: {}", samples.len());
+    let samples = hotline_media::read_wav_8k_mono(&std::fs::read(&path).expect("recording file"))
+        .expect("wav");
+    assert!(
+        samples.len() >= 8000 * 3,
+        "recording too short: {}",
+        samples.len()
+    );
     let f = hotline_media::dominant_frequency(&samples[8000..16000], &[440.0, 1000.0, 600.0], 8000);
     assert_eq!(f, Some(440.0), "the recording holds the caller's voice");
     server.running.shutdown().await;

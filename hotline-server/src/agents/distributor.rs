@@ -8,7 +8,9 @@ use hotline_protocol::{self as proto, Event};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
 
-use crate::acd::{self, Acd, AcdEffect, AcdSettings, AgentId, AgentLogin, CallId, QueueConfig, QueueId};
+use crate::acd::{
+    self, Acd, AcdEffect, AcdSettings, AgentId, AgentLogin, CallId, QueueConfig, QueueId,
+};
 use crate::media::webrtc::AudioFrame;
 
 /// An agent's audio while bridged to a call: what they say, and where to send what they hear.
@@ -23,13 +25,24 @@ pub struct AgentAudio {
 pub enum CallControl {
     /// An agent answered: bridge the caller with them (audio is `None` when the workstation has
     /// no media leg, e.g. a phone-less supervisor test).
-    Bridge { agent: String, work_number: String, audio: Option<AgentAudio> },
-    Announce { position: usize, wait_secs: u64 },
+    Bridge {
+        agent: String,
+        work_number: String,
+        audio: Option<AgentAudio>,
+    },
+    Announce {
+        position: usize,
+        wait_secs: u64,
+    },
     /// No agent will take the call here: voicemail or a polite goodbye.
-    Overflow { voicemail: bool },
+    Overflow {
+        voicemail: bool,
+    },
     Rejected,
     /// The agent (or a supervisor) hung up.
-    Hangup { cause: String },
+    Hangup {
+        cause: String,
+    },
 }
 
 /// Everything the distributor reacts to.
@@ -43,18 +56,33 @@ pub enum Input {
         control: mpsc::Sender<CallControl>,
     },
     /// The call ended (either side) or left the queue; gives back the agent's audio if bridged.
-    CallGone { call_id: String, audio: Option<(String, AgentAudio)> },
+    CallGone {
+        call_id: String,
+        audio: Option<(String, AgentAudio)>,
+    },
     AgentOnline {
         agent: String,
         work_number: String,
         skills: BTreeMap<String, u8>,
         events: mpsc::Sender<Event>,
     },
-    AgentMedia { agent: String, audio: AgentAudio },
-    AgentCommand { agent: String, command: proto::Command, reply: oneshot::Sender<Result<(), String>> },
-    AgentOffline { agent: String },
+    AgentMedia {
+        agent: String,
+        audio: AgentAudio,
+    },
+    AgentCommand {
+        agent: String,
+        command: proto::Command,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
+    AgentOffline {
+        agent: String,
+    },
     /// The ACD's view of an agent (wallboards, tests).
-    AgentStateQuery { agent: String, reply: oneshot::Sender<Option<acd::AgentState>> },
+    AgentStateQuery {
+        agent: String,
+        reply: oneshot::Sender<Option<acd::AgentState>>,
+    },
 }
 
 /// Handle to the distributor task.
@@ -65,7 +93,10 @@ pub struct Distributor {
 
 impl Distributor {
     /// Starts the task with the configured queues.
-    pub fn start(settings: AcdSettings, queues: Vec<QueueConfig>) -> Result<Distributor, acd::AcdError> {
+    pub fn start(
+        settings: AcdSettings,
+        queues: Vec<QueueConfig>,
+    ) -> Result<Distributor, acd::AcdError> {
         let now = Instant::now();
         let mut acd = Acd::new(settings, rand::random());
         for q in queues {
@@ -86,14 +117,21 @@ impl Distributor {
     /// The ACD's current state of `agent`, if it knows them.
     pub async fn agent_state(&self, agent: &str) -> Option<acd::AgentState> {
         let (reply, rx) = oneshot::channel();
-        self.send(Input::AgentStateQuery { agent: agent.to_owned(), reply });
+        self.send(Input::AgentStateQuery {
+            agent: agent.to_owned(),
+            reply,
+        });
         rx.await.ok().flatten()
     }
 
     /// Runs an agent command and waits for the ACD's verdict.
     pub async fn command(&self, agent: &str, command: proto::Command) -> Result<(), String> {
         let (reply, rx) = oneshot::channel();
-        self.send(Input::AgentCommand { agent: agent.to_owned(), command, reply });
+        self.send(Input::AgentCommand {
+            agent: agent.to_owned(),
+            command,
+            reply,
+        });
         rx.await.map_err(|_| "distributor gone".to_owned())?
     }
 }
@@ -126,9 +164,19 @@ fn now_ms() -> u64 {
 }
 
 async fn run(acd: Acd, mut rx: mpsc::UnboundedReceiver<Input>) {
-    let mut st = State { acd, next_call: 1, ids: HashMap::new(), names: HashMap::new(), calls: HashMap::new(), agents: HashMap::new() };
+    let mut st = State {
+        acd,
+        next_call: 1,
+        ids: HashMap::new(),
+        names: HashMap::new(),
+        calls: HashMap::new(),
+        agents: HashMap::new(),
+    };
     loop {
-        let deadline = st.acd.next_deadline().unwrap_or_else(|| Instant::now() + Duration::from_secs(60));
+        let deadline = st
+            .acd
+            .next_deadline()
+            .unwrap_or_else(|| Instant::now() + Duration::from_mins(1));
         tokio::select! {
             input = rx.recv() => match input {
                 Some(i) => st.on_input(i),
@@ -146,13 +194,35 @@ impl State {
     fn on_input(&mut self, input: Input) {
         let now = Instant::now();
         match input {
-            Input::CallQueued { call_id, caller, queue, priority, control } => {
+            Input::CallQueued {
+                call_id,
+                caller,
+                queue,
+                priority,
+                control,
+            } => {
                 let id = CallId(self.next_call);
                 self.next_call += 1;
                 self.ids.insert(call_id.clone(), id);
                 self.names.insert(id, call_id);
-                self.calls.insert(id, WaitingCall { control, caller: caller.clone(), queue: queue.clone(), arrived_ms: now_ms() });
-                let incoming = acd::IncomingCall { call: id, caller, queue: QueueId(queue), priority, vip: false, last_agent: None, arrived_at: now };
+                self.calls.insert(
+                    id,
+                    WaitingCall {
+                        control,
+                        caller: caller.clone(),
+                        queue: queue.clone(),
+                        arrived_ms: now_ms(),
+                    },
+                );
+                let incoming = acd::IncomingCall {
+                    call: id,
+                    caller,
+                    queue: QueueId(queue),
+                    priority,
+                    vip: false,
+                    last_agent: None,
+                    arrived_at: now,
+                };
                 match self.acd.call_arrived(incoming, now) {
                     Ok(effects) => self.apply(effects),
                     Err(e) => {
@@ -164,12 +234,14 @@ impl State {
                 }
             }
             Input::CallGone { call_id, audio } => {
-                if let Some((agent, audio)) = audio {
-                    if let Some(a) = self.agents.get_mut(&agent) {
-                        a.audio = Some(audio);
-                    }
+                if let Some((agent, audio)) = audio
+                    && let Some(a) = self.agents.get_mut(&agent)
+                {
+                    a.audio = Some(audio);
                 }
-                let Some(id) = self.ids.remove(&call_id) else { return };
+                let Some(id) = self.ids.remove(&call_id) else {
+                    return;
+                };
                 self.names.remove(&id);
                 self.calls.remove(&id);
                 let effects = self.acd.call_abandoned(id, now).unwrap_or_default();
@@ -177,12 +249,34 @@ impl State {
                 self.notify_ended(&call_id, &effects);
                 self.apply(effects);
             }
-            Input::AgentOnline { agent, work_number, skills, events } => {
-                let login = AgentLogin { id: AgentId(agent.clone()), skills, backup_groups: BTreeSet::new() };
+            Input::AgentOnline {
+                agent,
+                work_number,
+                skills,
+                events,
+            } => {
+                let login = AgentLogin {
+                    id: AgentId(agent.clone()),
+                    skills,
+                    backup_groups: BTreeSet::new(),
+                };
                 let reconnect = self.agents.contains_key(&agent);
                 let audio = self.agents.remove(&agent).and_then(|a| a.audio);
-                self.agents.insert(agent.clone(), Agent { work_number, events, audio, since_ms: now_ms() });
-                let result = if reconnect && self.acd.agent_state(&AgentId(agent.clone())).is_some_and(|s| !matches!(s, acd::AgentState::LoggedOut)) {
+                self.agents.insert(
+                    agent.clone(),
+                    Agent {
+                        work_number,
+                        events,
+                        audio,
+                        since_ms: now_ms(),
+                    },
+                );
+                let result = if reconnect
+                    && self
+                        .acd
+                        .agent_state(&AgentId(agent.clone()))
+                        .is_some_and(|s| !matches!(s, acd::AgentState::LoggedOut))
+                {
                     self.acd.agent_reconnected(&AgentId(agent.clone()), now)
                 } else {
                     self.acd.log_in(login, now)
@@ -198,7 +292,11 @@ impl State {
                     a.audio = Some(audio);
                 }
             }
-            Input::AgentCommand { agent, command, reply } => {
+            Input::AgentCommand {
+                agent,
+                command,
+                reply,
+            } => {
                 let result = self.command(&agent, command, now);
                 let _ = reply.send(result);
             }
@@ -210,20 +308,38 @@ impl State {
                 if let Some(a) = self.agents.get_mut(&agent) {
                     a.audio = None;
                 }
-                let effects = self.acd.agent_disconnected(&AgentId(agent.clone()), now).unwrap_or_default();
+                let effects = self
+                    .acd
+                    .agent_disconnected(&AgentId(agent.clone()), now)
+                    .unwrap_or_default();
                 self.apply(effects);
             }
         }
     }
 
-    fn command(&mut self, agent: &str, command: proto::Command, now: Instant) -> Result<(), String> {
+    fn command(
+        &mut self,
+        agent: &str,
+        command: proto::Command,
+        now: Instant,
+    ) -> Result<(), String> {
         let id = AgentId(agent.to_owned());
-        let call_of = |st: &Self, c: &proto::CallId| st.ids.get(&c.0).copied().ok_or_else(|| format!("no call {}", c.0));
+        let call_of = |st: &Self, c: &proto::CallId| {
+            st.ids
+                .get(&c.0)
+                .copied()
+                .ok_or_else(|| format!("no call {}", c.0))
+        };
         let effects = match command {
             proto::Command::SetReady => self.acd.set_ready(&id, now),
-            proto::Command::SetNotReady { reason } => self.acd.set_not_ready(&id, &reason.code, now),
+            proto::Command::SetNotReady { reason } => {
+                self.acd.set_not_ready(&id, &reason.code, now)
+            }
             proto::Command::EndWrapUp => self.acd.end_wrap_up(&id, now),
-            proto::Command::ExtendWrapUp { secs } => self.acd.extend_wrap_up(&id, Duration::from_secs(u64::from(secs)), now),
+            proto::Command::ExtendWrapUp { secs } => {
+                self.acd
+                    .extend_wrap_up(&id, Duration::from_secs(u64::from(secs)), now)
+            }
             proto::Command::Answer { call_id } => {
                 let call = call_of(self, &call_id)?;
                 self.acd.answer(&id, call, now)
@@ -239,12 +355,19 @@ impl State {
             proto::Command::Hangup { call_id } => {
                 let call = call_of(self, &call_id)?;
                 if let Some(c) = self.calls.get(&call) {
-                    let _ = c.control.try_send(CallControl::Hangup { cause: "agent hangup".into() });
+                    let _ = c.control.try_send(CallControl::Hangup {
+                        cause: "agent hangup".into(),
+                    });
                 }
                 return Ok(());
             }
             proto::Command::Logout => self.acd.log_out(&id, now),
-            other => return Err(format!("{} is not handled by the distributor yet", other.name())),
+            other => {
+                return Err(format!(
+                    "{} is not handled by the distributor yet",
+                    other.name()
+                ));
+            }
         };
         let effects = effects.map_err(|e| e.to_string())?;
         self.apply(effects);
@@ -253,17 +376,19 @@ impl State {
 
     fn notify_ended(&self, call_id: &str, effects: &[AcdEffect]) {
         for e in effects {
-            if let AcdEffect::AgentState { agent, .. } = e {
-                if let Some(a) = self.agents.get(&agent.0) {
-                    let _ = a.events.try_send(Event::CallState {
-                        call_id: proto::CallId(call_id.to_owned()),
-                        state: proto::CallState::Ended { cause: proto::EndCause::CallerHangup },
-                        direction: proto::Direction::Inbound,
-                        connected_at_ms: None,
-                        parties: Vec::new(),
-                        monitor: None,
-                    });
-                }
+            if let AcdEffect::AgentState { agent, .. } = e
+                && let Some(a) = self.agents.get(&agent.0)
+            {
+                let _ = a.events.try_send(Event::CallState {
+                    call_id: proto::CallId(call_id.to_owned()),
+                    state: proto::CallState::Ended {
+                        cause: proto::EndCause::CallerHangup,
+                    },
+                    direction: proto::Direction::Inbound,
+                    connected_at_ms: None,
+                    parties: Vec::new(),
+                    monitor: None,
+                });
             }
         }
     }
@@ -272,20 +397,35 @@ impl State {
         for effect in effects {
             debug!(?effect, "acd");
             match effect {
-                AcdEffect::Offer { call, agent, ring_timeout } => {
-                    let Some(c) = self.calls.get(&call) else { continue };
-                    let Some(a) = self.agents.get(&agent.0) else { continue };
+                AcdEffect::Offer {
+                    call,
+                    agent,
+                    ring_timeout,
+                } => {
+                    let Some(c) = self.calls.get(&call) else {
+                        continue;
+                    };
+                    let Some(a) = self.agents.get(&agent.0) else {
+                        continue;
+                    };
                     let name = self.names.get(&call).cloned().unwrap_or_default();
                     let _ = a.events.try_send(Event::CallOffered {
                         call_id: proto::CallId(name),
                         queue: c.queue.clone(),
                         waited_ms: now_ms().saturating_sub(c.arrived_ms),
-                        ring_timeout_ms: u64::try_from(ring_timeout.as_millis()).unwrap_or(u64::MAX),
+                        ring_timeout_ms: u64::try_from(ring_timeout.as_millis())
+                            .unwrap_or(u64::MAX),
                         screen_pop: screen_pop(&c.caller),
                     });
                 }
-                AcdEffect::CancelOffer { call, agent, reason } => {
-                    if let (Some(a), Some(name)) = (self.agents.get(&agent.0), self.names.get(&call)) {
+                AcdEffect::CancelOffer {
+                    call,
+                    agent,
+                    reason,
+                } => {
+                    if let (Some(a), Some(name)) =
+                        (self.agents.get(&agent.0), self.names.get(&call))
+                    {
                         let cause = match reason {
                             acd::CancelReason::Rejected => proto::EndCause::Rejected,
                             acd::CancelReason::RingTimeout => proto::EndCause::NoAnswer,
@@ -296,24 +436,37 @@ impl State {
                     }
                 }
                 AcdEffect::Connect { call, agent } => self.connect(call, &agent),
-                AcdEffect::AgentState { agent, state, cause } => {
+                AcdEffect::AgentState {
+                    agent,
+                    state,
+                    cause,
+                } => {
                     if let Some(a) = self.agents.get_mut(&agent.0) {
                         a.since_ms = now_ms();
                     }
                     let _ = (state, cause);
                     self.send_state(&agent.0);
                 }
-                AcdEffect::Announce { call, position, estimated_wait_secs } => {
+                AcdEffect::Announce {
+                    call,
+                    position,
+                    estimated_wait_secs,
+                } => {
                     if let Some(c) = self.calls.get(&call) {
-                        let _ = c.control.try_send(CallControl::Announce { position, wait_secs: estimated_wait_secs });
+                        let _ = c.control.try_send(CallControl::Announce {
+                            position,
+                            wait_secs: estimated_wait_secs,
+                        });
                     }
                 }
                 AcdEffect::Overflow { call, to, cause } => {
                     info!(?call, ?to, ?cause, "overflow");
-                    if let acd::OverflowTarget::Voicemail = to {
-                        if let Some(c) = self.calls.get(&call) {
-                            let _ = c.control.try_send(CallControl::Overflow { voicemail: true });
-                        }
+                    if let acd::OverflowTarget::Voicemail = to
+                        && let Some(c) = self.calls.get(&call)
+                    {
+                        let _ = c
+                            .control
+                            .try_send(CallControl::Overflow { voicemail: true });
                     }
                 }
                 AcdEffect::Rejected { call, cause } => {
@@ -328,10 +481,18 @@ impl State {
     }
 
     fn connect(&mut self, call: CallId, agent: &AgentId) {
-        let Some(c) = self.calls.get(&call) else { return };
-        let Some(a) = self.agents.get_mut(&agent.0) else { return };
+        let Some(c) = self.calls.get(&call) else {
+            return;
+        };
+        let Some(a) = self.agents.get_mut(&agent.0) else {
+            return;
+        };
         let audio = a.audio.take();
-        let _ = c.control.try_send(CallControl::Bridge { agent: agent.0.clone(), work_number: a.work_number.clone(), audio });
+        let _ = c.control.try_send(CallControl::Bridge {
+            agent: agent.0.clone(),
+            work_number: a.work_number.clone(),
+            audio,
+        });
         if let Some(name) = self.names.get(&call) {
             let _ = a.events.try_send(Event::CallState {
                 call_id: proto::CallId(name.clone()),
@@ -345,20 +506,37 @@ impl State {
     }
 
     fn send_state(&self, agent: &str) {
-        let Some(a) = self.agents.get(agent) else { return };
-        let Some(state) = self.acd.agent_state(&AgentId(agent.to_owned())) else { return };
+        let Some(a) = self.agents.get(agent) else {
+            return;
+        };
+        let Some(state) = self.acd.agent_state(&AgentId(agent.to_owned())) else {
+            return;
+        };
         let state = match state {
             acd::AgentState::LoggedOut => proto::AgentState::LoggedOut,
             acd::AgentState::Ready => proto::AgentState::Ready,
-            acd::AgentState::NotReady { reason } => proto::AgentState::NotReady { reason: proto::NotReadyReason::new(reason.clone(), reason.clone()) },
-            acd::AgentState::Ringing { call } => proto::AgentState::Ringing { call_id: proto::CallId(self.names.get(call).cloned().unwrap_or_default()) },
-            acd::AgentState::OnCall { call } => proto::AgentState::OnCall { call_id: proto::CallId(self.names.get(call).cloned().unwrap_or_default()) },
+            acd::AgentState::NotReady { reason } => proto::AgentState::NotReady {
+                reason: proto::NotReadyReason::new(reason.clone(), reason.clone()),
+            },
+            acd::AgentState::Ringing { call } => proto::AgentState::Ringing {
+                call_id: proto::CallId(self.names.get(call).cloned().unwrap_or_default()),
+            },
+            acd::AgentState::OnCall { call } => proto::AgentState::OnCall {
+                call_id: proto::CallId(self.names.get(call).cloned().unwrap_or_default()),
+            },
             acd::AgentState::WrapUp { until } => {
                 let left = until.saturating_duration_since(Instant::now());
-                proto::AgentState::WrapUp { until_ms: now_ms() + u64::try_from(left.as_millis()).unwrap_or(0) }
+                proto::AgentState::WrapUp {
+                    until_ms: now_ms() + u64::try_from(left.as_millis()).unwrap_or(0),
+                }
             }
         };
-        let _ = a.events.try_send(Event::AgentState { agent_id: proto::AgentId(agent.to_owned()), state, since_ms: a.since_ms, cause: proto::StateCause::Request });
+        let _ = a.events.try_send(Event::AgentState {
+            agent_id: proto::AgentId(agent.to_owned()),
+            state,
+            since_ms: a.since_ms,
+            cause: proto::StateCause::Request,
+        });
     }
 
     fn broadcast_queue(&self, s: &acd::QueueSnapshot) {

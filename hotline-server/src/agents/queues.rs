@@ -28,9 +28,15 @@ fn overflow(text: &str) -> Result<OverflowTarget, String> {
     match text.split_once(':') {
         _ if text.is_empty() || text == "none" => Ok(OverflowTarget::None),
         _ if text == "voicemail" => Ok(OverflowTarget::Voicemail),
-        Some(("queue", name)) if !name.is_empty() => Ok(OverflowTarget::Queue(QueueId(name.to_owned()))),
-        Some(("backup", group)) if !group.is_empty() => Ok(OverflowTarget::BackupGroup(group.to_owned())),
-        _ => Err(format!("overflow \"{text}\" is not none, voicemail, queue:NAME or backup:GROUP")),
+        Some(("queue", name)) if !name.is_empty() => {
+            Ok(OverflowTarget::Queue(QueueId(name.to_owned())))
+        }
+        Some(("backup", group)) if !group.is_empty() => {
+            Ok(OverflowTarget::BackupGroup(group.to_owned()))
+        }
+        _ => Err(format!(
+            "overflow \"{text}\" is not none, voicemail, queue:NAME or backup:GROUP"
+        )),
     }
 }
 
@@ -44,14 +50,20 @@ mod tests {
         let queues = queue_configs(&config.acd).expect("queues");
         let names: Vec<_> = queues.iter().map(|q| q.name.0.as_str()).collect();
         assert_eq!(names, ["general", "complaint", "report", "consult"]);
-        assert_eq!(queues[1].overflow, OverflowTarget::Queue(QueueId("general".into())));
+        assert_eq!(
+            queues[1].overflow,
+            OverflowTarget::Queue(QueueId("general".into()))
+        );
     }
 
     #[test]
     fn overflow_forms() {
         assert_eq!(overflow(""), Ok(OverflowTarget::None));
         assert_eq!(overflow("voicemail"), Ok(OverflowTarget::Voicemail));
-        assert_eq!(overflow("backup:night"), Ok(OverflowTarget::BackupGroup("night".into())));
+        assert_eq!(
+            overflow("backup:night"),
+            Ok(OverflowTarget::BackupGroup("night".into()))
+        );
         assert!(overflow("queue:").is_err());
         assert!(overflow("elsewhere").is_err());
     }

@@ -7,7 +7,8 @@ use axum::extract::{ConnectInfo, State};
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use hotline_protocol::{
-    self as proto, AgentInfo, ClientFrame, Command, ErrorBody, ErrorCode, Event, PROTOCOL_VERSION, ReplyBody, ServerFrame,
+    self as proto, AgentInfo, ClientFrame, Command, ErrorBody, ErrorCode, Event, PROTOCOL_VERSION,
+    ReplyBody, ServerFrame,
 };
 use tokio::sync::mpsc;
 use tracing::{debug, info};
@@ -17,7 +18,11 @@ use crate::agents::{AgentAudio, Input};
 use crate::auth::AuthError;
 use crate::store::UserRow;
 
-pub async fn upgrade(ws: WebSocketUpgrade, State(deps): State<ApiDeps>, ConnectInfo(addr): ConnectInfo<SocketAddr>) -> Response {
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(deps): State<ApiDeps>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+) -> Response {
     ws.on_upgrade(move |socket| session(socket, deps, addr))
 }
 
@@ -34,7 +39,13 @@ async fn session(socket: WebSocket, deps: ApiDeps, addr: SocketAddr) {
     // Bounded: a workstation that stops reading loses events (and sees a gap in `seq`), it
     // never makes the distributor wait.
     let (ev_tx, mut ev_rx) = mpsc::channel::<Event>(512);
-    let mut s = Session { deps, addr, user: None, events: ev_tx, online: false };
+    let mut s = Session {
+        deps,
+        addr,
+        user: None,
+        events: ev_tx,
+        online: false,
+    };
     let mut seq = 0u64;
     loop {
         let out = tokio::select! {
@@ -49,7 +60,11 @@ async fn session(socket: WebSocket, deps: ApiDeps, addr: SocketAddr) {
             }
         };
         for frame in out {
-            if sink.send(Message::Text(proto::encode(&frame).into())).await.is_err() {
+            if sink
+                .send(Message::Text(proto::encode(&frame).into()))
+                .await
+                .is_err()
+            {
                 break;
             }
         }
@@ -57,7 +72,9 @@ async fn session(socket: WebSocket, deps: ApiDeps, addr: SocketAddr) {
     if let Some(user) = &s.user {
         info!(user = %user.name, "workstation disconnected");
         if s.online {
-            s.deps.distributor.send(Input::AgentOffline { agent: user.name.clone() });
+            s.deps.distributor.send(Input::AgentOffline {
+                agent: user.name.clone(),
+            });
         }
     }
 }
@@ -74,21 +91,42 @@ impl Session {
         };
         let ClientFrame { id, cmd, .. } = frame;
         debug!(cmd = cmd.name(), "ws command");
-        if let Command::Login { user, password, client, .. } = cmd {
+        if let Command::Login {
+            user,
+            password,
+            client,
+            ..
+        } = cmd
+        {
             return vec![self.login(id, user, password, client).await];
         }
         let Some(user) = self.user.clone() else {
             return vec![err(id, ErrorCode::Unauthorized, "log in first")];
         };
         if !user.role.may(&cmd) {
-            return vec![err(id, ErrorCode::Forbidden, format!("a {:?} may not {}", user.role, cmd.name()))];
+            return vec![err(
+                id,
+                ErrorCode::Forbidden,
+                format!("a {:?} may not {}", user.role, cmd.name()),
+            )];
         }
         match cmd {
-            Command::Ping => vec![ServerFrame::ok(id, ReplyBody::Pong { server_time_ms: now_ms() })],
-            Command::WebRtc(signal) if signal.kind == proto::SignalKind::Offer => self.media(id, &user, &signal.payload).await,
+            Command::Ping => vec![ServerFrame::ok(
+                id,
+                ReplyBody::Pong {
+                    server_time_ms: now_ms(),
+                },
+            )],
+            Command::WebRtc(signal) if signal.kind == proto::SignalKind::Offer => {
+                self.media(id, &user, &signal.payload).await
+            }
             Command::Subscribe { .. } => vec![ServerFrame::ok(id, ReplyBody::Ack)],
             Command::Logout => {
-                let _ = self.deps.distributor.command(&user.name, Command::Logout).await;
+                let _ = self
+                    .deps
+                    .distributor
+                    .command(&user.name, Command::Logout)
+                    .await;
                 self.online = false;
                 self.user = None;
                 vec![ServerFrame::ok(id, ReplyBody::Ack)]
@@ -100,16 +138,35 @@ impl Session {
         }
     }
 
-    async fn login(&mut self, id: u64, name: String, password: String, client: proto::ClientKind) -> ServerFrame {
+    async fn login(
+        &mut self,
+        id: u64,
+        name: String,
+        password: String,
+        client: proto::ClientKind,
+    ) -> ServerFrame {
         let auth = self.deps.auth.clone();
         let ip = self.addr.ip();
         let client_name = format!("{client:?}");
         // Argon2 takes tens of milliseconds on purpose: off the async workers.
-        let result = tokio::task::spawn_blocking(move || auth.login(&name, &password, ip, &client_name, jiff::Timestamp::now().as_millisecond())).await;
+        let result = tokio::task::spawn_blocking(move || {
+            auth.login(
+                &name,
+                &password,
+                ip,
+                &client_name,
+                jiff::Timestamp::now().as_millisecond(),
+            )
+        })
+        .await;
         let session = match result {
             Ok(Ok(s)) => s,
             Ok(Err(AuthError::RateLimited { retry_after_secs })) => {
-                return err(id, ErrorCode::RateLimited, format!("too many failed log-ins; try again in {retry_after_secs} s"));
+                return err(
+                    id,
+                    ErrorCode::RateLimited,
+                    format!("too many failed log-ins; try again in {retry_after_secs} s"),
+                );
             }
             Ok(Err(e)) => return err(id, ErrorCode::Unauthorized, e.to_string()),
             Err(_) => return err(id, ErrorCode::Internal, "log-in failed"),
@@ -119,7 +176,14 @@ impl Session {
             id: proto::AgentId(user.name.clone()),
             name: user.display_name.clone(),
             work_number: user.work_number.clone(),
-            skills: user.skills.iter().map(|(skill, level)| proto::SkillLevel { skill: skill.clone(), level: *level }).collect(),
+            skills: user
+                .skills
+                .iter()
+                .map(|(skill, level)| proto::SkillLevel {
+                    skill: skill.clone(),
+                    level: *level,
+                })
+                .collect(),
             queues: Vec::new(),
         };
         if user.role == proto::Role::Agent {
@@ -147,9 +211,22 @@ impl Session {
     async fn media(&mut self, id: u64, user: &UserRow, offer: &str) -> Vec<ServerFrame> {
         match self.deps.hub.accept_offer(offer).await {
             Ok((answer, leg)) => {
-                let crate::media::webrtc::AgentLeg { from_agent, to_agent, .. } = leg;
-                self.deps.distributor.send(Input::AgentMedia { agent: user.name.clone(), audio: AgentAudio { from_agent, to_agent } });
-                let _ = self.events.try_send(Event::WebRtc(proto::WebRtcSignal { kind: proto::SignalKind::Answer, payload: answer }));
+                let crate::media::webrtc::AgentLeg {
+                    from_agent,
+                    to_agent,
+                    ..
+                } = leg;
+                self.deps.distributor.send(Input::AgentMedia {
+                    agent: user.name.clone(),
+                    audio: AgentAudio {
+                        from_agent,
+                        to_agent,
+                    },
+                });
+                let _ = self.events.try_send(Event::WebRtc(proto::WebRtcSignal {
+                    kind: proto::SignalKind::Answer,
+                    payload: answer,
+                }));
                 vec![ServerFrame::ok(id, ReplyBody::Ack)]
             }
             Err(e) => vec![err(id, ErrorCode::BadRequest, format!("media: {e}"))],

@@ -12,13 +12,13 @@ use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
 use tracing::{debug, warn};
 
-use super::dialog::{Dialog, info_digit};
 use super::Context;
+use super::dialog::{Dialog, info_digit};
 use crate::agents::{AgentAudio, CallControl, Input};
-use crate::media::webrtc::AudioFrame;
 use crate::ivr::{Action, Event, Interpreter};
 use crate::media::recorder::Recorder;
 use crate::media::rtp_leg::{Heard, RtpLeg};
+use crate::media::webrtc::AudioFrame;
 use crate::sip::core::{FromCall, IncomingCall, ToCall};
 use crate::sip::number;
 use crate::store::{CallEnd, NewCall, NewRecording};
@@ -76,12 +76,34 @@ struct Bridge {
 }
 
 /// Runs one call to its end. Never panics on peer input; every path ends with a CDR.
-pub async fn run(ctx: Arc<Context>, inc: IncomingCall, to_core: mpsc::Sender<FromCall>, mut inbox: mpsc::Receiver<ToCall>) {
-    let IncomingCall { request: invite, key, link, source, trunk, permit } = inc;
+pub async fn run(
+    ctx: Arc<Context>,
+    inc: IncomingCall,
+    to_core: mpsc::Sender<FromCall>,
+    mut inbox: mpsc::Receiver<ToCall>,
+) {
+    let IncomingCall {
+        request: invite,
+        key,
+        link,
+        source,
+        trunk,
+        permit,
+    } = inc;
     let _permit = permit;
     ctx.calls_total.fetch_add(1, Ordering::Relaxed);
-    let local_sip = if link.reliable() { ctx.local_sip_tcp } else { ctx.local_sip };
-    let dialog = Dialog::from_invite(&invite, link, source, local_sip, &ctx.config.server.user_agent);
+    let local_sip = if link.reliable() {
+        ctx.local_sip_tcp
+    } else {
+        ctx.local_sip
+    };
+    let dialog = Dialog::from_invite(
+        &invite,
+        link,
+        source,
+        local_sip,
+        &ctx.config.server.user_agent,
+    );
     let call_id = dialog.call_id.clone();
     let caller = number::caller_of(&invite);
     let dnis = number::dnis_of(&invite);
@@ -102,18 +124,40 @@ pub async fn run(ctx: Arc<Context>, inc: IncomingCall, to_core: mpsc::Sender<Fro
     });
 
     let Some(neg) = negotiate(&ctx, &invite) else {
-        refuse(&ctx, &to_core, &dialog, &invite, &key, (488, "no common codec")).await;
+        refuse(
+            &ctx,
+            &to_core,
+            &dialog,
+            &invite,
+            &key,
+            (488, "no common codec"),
+        )
+        .await;
         return;
     };
     let leg = match ctx.ports.bind(ctx.media_ip).await {
-        Ok((rtp, rtcp)) => RtpLeg::new(rtp, rtcp, &neg, ctx.config.media.jitter_depth_packets, ctx.media_stats.clone()),
+        Ok((rtp, rtcp)) => RtpLeg::new(
+            rtp,
+            rtcp,
+            &neg,
+            ctx.config.media.jitter_depth_packets,
+            ctx.media_stats.clone(),
+        ),
         Err(e) => Err(e),
     };
     let leg = match leg {
         Ok(l) => l,
         Err(e) => {
             warn!(error = %e, "no RTP port");
-            refuse(&ctx, &to_core, &dialog, &invite, &key, (503, "no media port")).await;
+            refuse(
+                &ctx,
+                &to_core,
+                &dialog,
+                &invite,
+                &key,
+                (503, "no media port"),
+            )
+            .await;
             return;
         }
     };
@@ -122,7 +166,10 @@ pub async fn run(ctx: Arc<Context>, inc: IncomingCall, to_core: mpsc::Sender<Fro
     vars.insert("dnis".to_owned(), dnis.national.clone());
     vars.insert("profile".to_owned(), profile.name.clone());
     vars.insert("call_id".to_owned(), call_id.clone());
-    let interp = ctx.flows.get(&flow_name).map(|flow| Interpreter::new(flow, &profile.language, vars));
+    let interp = ctx
+        .flows
+        .get(&flow_name)
+        .map(|flow| Interpreter::new(flow, &profile.language, vars));
     let mut call = Call {
         ctx: ctx.clone(),
         to_core,
@@ -152,7 +199,8 @@ pub async fn run(ctx: Arc<Context>, inc: IncomingCall, to_core: mpsc::Sender<Fro
         call.finish(started_ms).await;
         return;
     }
-    call.ring(profile.ring_ms, profile.early_media, &mut inbox).await;
+    call.ring(profile.ring_ms, profile.early_media, &mut inbox)
+        .await;
     if call.end.is_none() {
         call.answer().await;
         call.drive(&mut inbox).await;
@@ -162,16 +210,28 @@ pub async fn run(ctx: Arc<Context>, inc: IncomingCall, to_core: mpsc::Sender<Fro
 
 fn choose_flow(ctx: &Context, profile: &crate::config::ProfileConfig) -> String {
     use crate::ivr::schedule::{Period, ScheduleSpec, choose_flow, period_at};
-    let Some(sched) = ctx.config.schedules.iter().find(|s| s.name == profile.schedule) else {
+    let Some(sched) = ctx
+        .config
+        .schedules
+        .iter()
+        .find(|s| s.name == profile.schedule)
+    else {
         return profile.flow.clone();
     };
     let Ok(spec) = ScheduleSpec::parse(&sched.weekdays, &sched.hours) else {
         return profile.flow.clone();
     };
-    let tz = jiff::tz::TimeZone::get(&ctx.config.server.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let tz =
+        jiff::tz::TimeZone::get(&ctx.config.server.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let period = period_at(&spec, &ctx.holidays, &tz, (ctx.clock)());
     let _ = Period::Working;
-    choose_flow(&profile.flow, &profile.after_hours_flow, &profile.holiday_flow, period).to_owned()
+    choose_flow(
+        &profile.flow,
+        &profile.after_hours_flow,
+        &profile.holiday_flow,
+        period,
+    )
+    .to_owned()
 }
 
 fn negotiate(ctx: &Context, req: &Request) -> Option<Negotiated> {
@@ -181,22 +241,56 @@ fn negotiate(ctx: &Context, req: &Request) -> Option<Negotiated> {
 }
 
 /// Refuses the INVITE with `code` and closes the call record with `cause`.
-async fn refuse(ctx: &Context, to_core: &mpsc::Sender<FromCall>, dialog: &Dialog, invite: &Request, key: &TransactionKey, (code, cause): (u16, &str)) {
+async fn refuse(
+    ctx: &Context,
+    to_core: &mpsc::Sender<FromCall>,
+    dialog: &Dialog,
+    invite: &Request,
+    key: &TransactionKey,
+    (code, cause): (u16, &str),
+) {
     let call_id = dialog.call_id.as_str();
     let response = dialog.response(invite, code);
-    let _ = to_core.send(FromCall::Respond { key: key.clone(), link: dialog.link, dest: dialog.dest, response }).await;
+    let _ = to_core
+        .send(FromCall::Respond {
+            key: key.clone(),
+            link: dialog.link,
+            dest: dialog.dest,
+            response,
+        })
+        .await;
     let now = ctx.now_ms();
-    ctx.store.call_ended(CallEnd { call_id: call_id.to_owned(), at_ms: now, cause: cause.to_owned(), digits: String::new(), queue: None });
-    let _ = to_core.send(FromCall::Gone { call_id: call_id.to_owned() }).await;
+    ctx.store.call_ended(CallEnd {
+        call_id: call_id.to_owned(),
+        at_ms: now,
+        cause: cause.to_owned(),
+        digits: String::new(),
+        queue: None,
+    });
+    let _ = to_core
+        .send(FromCall::Gone {
+            call_id: call_id.to_owned(),
+        })
+        .await;
 }
 
 impl Call {
     fn event(&self, kind: &str, detail: serde_json::Value) {
-        self.ctx.store.call_event(&self.dialog.call_id, self.ctx.now_ms(), kind, detail);
+        self.ctx
+            .store
+            .call_event(&self.dialog.call_id, self.ctx.now_ms(), kind, detail);
     }
 
     async fn respond(&self, response: hotline_sip::Response, key: &TransactionKey) {
-        let _ = self.to_core.send(FromCall::Respond { key: key.clone(), link: self.dialog.link, dest: self.dialog.dest, response }).await;
+        let _ = self
+            .to_core
+            .send(FromCall::Respond {
+                key: key.clone(),
+                link: self.dialog.link,
+                dest: self.dialog.dest,
+                response,
+            })
+            .await;
     }
 
     fn local_sdp(&mut self, direction: Direction) -> String {
@@ -228,11 +322,15 @@ impl Call {
         let key = self.invite_key.clone();
         if early_media {
             let sdp = self.local_sdp(Direction::SendRecv);
-            self.respond(self.dialog.response_with_sdp(&invite, 183, &sdp), &key).await;
+            self.respond(self.dialog.response_with_sdp(&invite, 183, &sdp), &key)
+                .await;
         } else {
             self.respond(self.dialog.response(&invite, 180), &key).await;
         }
-        self.event("ringing", json!({"early_media": early_media, "ring_ms": ring_ms}));
+        self.event(
+            "ringing",
+            json!({"early_media": early_media, "ring_ms": ring_ms}),
+        );
         if ring_ms == 0 {
             return;
         }
@@ -277,15 +375,28 @@ impl Call {
             self.ok_retx = Some(InviteOkRetransmitter::new(bytes, Instant::now()));
         }
         self.answered = true;
-        self.ctx.store.call_answered(&self.dialog.call_id, self.ctx.now_ms());
-        self.event("answered", json!({"codec": self.leg.codec.name(), "ptime": self.leg.ptime_ms}));
-        let actions = self.interp.as_mut().map(|i| i.start(Instant::now())).unwrap_or_default();
+        self.ctx
+            .store
+            .call_answered(&self.dialog.call_id, self.ctx.now_ms());
+        self.event(
+            "answered",
+            json!({"codec": self.leg.codec.name(), "ptime": self.leg.ptime_ms}),
+        );
+        let actions = self
+            .interp
+            .as_mut()
+            .map(|i| i.start(Instant::now()))
+            .unwrap_or_default();
         self.apply(actions).await;
     }
 
     async fn final_refusal(&mut self, code: u16, cause: &str) {
         let invite = self.invite.clone();
-        self.respond(self.dialog.response(&invite, code), &self.invite_key.clone()).await;
+        self.respond(
+            self.dialog.response(&invite, code),
+            &self.invite_key.clone(),
+        )
+        .await;
         self.end = Some(cause.to_owned());
     }
 
@@ -305,7 +416,9 @@ impl Call {
         while self.end.is_none() {
             let deadline = [
                 self.interp.as_ref().and_then(Interpreter::next_deadline),
-                self.ok_retx.as_ref().and_then(InviteOkRetransmitter::next_deadline),
+                self.ok_retx
+                    .as_ref()
+                    .and_then(InviteOkRetransmitter::next_deadline),
                 self.record.as_ref().map(|r| r.until),
             ]
             .into_iter()
@@ -358,7 +471,14 @@ impl Call {
         if let Some(retx) = self.ok_retx.as_mut() {
             match retx.poll(now) {
                 Some(hotline_sip::OkRetransmit::Resend(bytes)) => {
-                    let _ = self.to_core.send(FromCall::Raw { link: self.dialog.link, dest: self.dialog.dest, bytes }).await;
+                    let _ = self
+                        .to_core
+                        .send(FromCall::Raw {
+                            link: self.dialog.link,
+                            dest: self.dialog.dest,
+                            bytes,
+                        })
+                        .await;
                 }
                 Some(hotline_sip::OkRetransmit::GiveUp) => {
                     self.ok_retx = None;
@@ -372,7 +492,11 @@ impl Call {
         if self.record.as_ref().is_some_and(|r| now >= r.until) {
             self.stop_recording().await;
         }
-        let actions = self.interp.as_mut().map(|i| i.poll(now)).unwrap_or_default();
+        let actions = self
+            .interp
+            .as_mut()
+            .map(|i| i.poll(now))
+            .unwrap_or_default();
         self.apply(actions).await;
     }
 
@@ -409,7 +533,11 @@ impl Call {
             Method::Info => {
                 let digit = info_digit(&req);
                 if let Some(key) = key {
-                    let code = if digit.is_some() || req.body.is_empty() { 200 } else { 415 };
+                    let code = if digit.is_some() || req.body.is_empty() {
+                        200
+                    } else {
+                        415
+                    };
                     self.respond(self.dialog.response(&req, code), &key).await;
                 }
                 if let Some(d) = digit {
@@ -421,7 +549,11 @@ impl Call {
                 if req.body.is_empty() {
                     // No offer: answer with the current session unchanged.
                     let sdp = self.local_sdp(Direction::SendRecv);
-                    let resp = if req.method == Method::Invite { self.dialog.response_with_sdp(&req, 200, &sdp) } else { self.dialog.response(&req, 200) };
+                    let resp = if req.method == Method::Invite {
+                        self.dialog.response_with_sdp(&req, 200, &sdp)
+                    } else {
+                        self.dialog.response(&req, 200)
+                    };
                     self.respond(resp, &key).await;
                     return;
                 }
@@ -430,8 +562,12 @@ impl Call {
                         self.leg.apply(&neg);
                         self.invite = req.clone();
                         let sdp = self.local_sdp(neg.direction);
-                        self.respond(self.dialog.response_with_sdp(&req, 200, &sdp), &key).await;
-                        self.event(if neg.on_hold { "hold" } else { "resume" }, json!({"codec": neg.codec.name(), "method": req.method.as_str()}));
+                        self.respond(self.dialog.response_with_sdp(&req, 200, &sdp), &key)
+                            .await;
+                        self.event(
+                            if neg.on_hold { "hold" } else { "resume" },
+                            json!({"codec": neg.codec.name(), "method": req.method.as_str()}),
+                        );
                     }
                     None => self.respond(self.dialog.response(&req, 488), &key).await,
                 }
@@ -445,13 +581,21 @@ impl Call {
     }
 
     async fn on_digit(&mut self, digit: char, source: &str) {
-        self.event("digit", json!({"digit": digit.to_string(), "source": source}));
+        self.event(
+            "digit",
+            json!({"digit": digit.to_string(), "source": source}),
+        );
         if let Some(rec) = &self.record
-            && rec.finish_on == Some(digit) {
-                self.stop_recording().await;
-                return;
-            }
-        let actions = self.interp.as_mut().map(|i| i.on_event(Event::Digit(digit), Instant::now())).unwrap_or_default();
+            && rec.finish_on == Some(digit)
+        {
+            self.stop_recording().await;
+            return;
+        }
+        let actions = self
+            .interp
+            .as_mut()
+            .map(|i| i.on_event(Event::Digit(digit), Instant::now()))
+            .unwrap_or_default();
         self.apply(actions).await;
     }
 
@@ -477,13 +621,38 @@ impl Call {
     }
 
     fn start_recording(&mut self, p: PendingRecord) {
-        let date = (self.ctx.clock)().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
-        let safe: String = p.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
-        let call_safe: String = self.dialog.call_id.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
-        let path = self.ctx.recordings_dir.join(format!("{:04}/{:02}/{:02}/{call_safe}-{safe}.wav", date.year(), date.month(), date.day()));
+        let date = (self.ctx.clock)()
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .date();
+        let safe: String = p
+            .name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let call_safe: String = self
+            .dialog
+            .call_id
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let path = self.ctx.recordings_dir.join(format!(
+            "{:04}/{:02}/{:02}/{call_safe}-{safe}.wav",
+            date.year(),
+            date.month(),
+            date.day()
+        ));
         match Recorder::create(&path, 1) {
             Ok(recorder) => {
-                self.event("record_start", json!({"name": p.name, "path": path.display().to_string()}));
+                self.event(
+                    "record_start",
+                    json!({"name": p.name, "path": path.display().to_string()}),
+                );
                 self.record = Some(ActiveRecord {
                     recorder,
                     name: p.name,
@@ -500,7 +669,9 @@ impl Call {
     }
 
     async fn stop_recording(&mut self) {
-        let Some(rec) = self.record.take() else { return };
+        let Some(rec) = self.record.take() else {
+            return;
+        };
         let duration_ms = rec.recorder.duration_ms(1);
         let path = rec.recorder.path.clone();
         // The writer thread finishes the file; the CDR does not wait for it.
@@ -513,9 +684,16 @@ impl Call {
             channels: 1,
             kind: "message".into(),
         });
-        self.event("record_done", json!({"name": rec.name, "duration_ms": duration_ms}));
+        self.event(
+            "record_done",
+            json!({"name": rec.name, "duration_ms": duration_ms}),
+        );
         let file = path.display().to_string();
-        let actions = self.interp.as_mut().map(|i| i.on_event(Event::RecordDone { file, duration_ms }, Instant::now())).unwrap_or_default();
+        let actions = self
+            .interp
+            .as_mut()
+            .map(|i| i.on_event(Event::RecordDone { file, duration_ms }, Instant::now()))
+            .unwrap_or_default();
         self.apply(actions).await;
     }
 
@@ -532,7 +710,9 @@ impl Call {
                             if let Some(clip) = self.ctx.prompts.get(&p.language, &p.name) {
                                 self.player.enqueue(clip);
                                 any = true;
-                            } else { warn!(prompt = %p.name, lang = %p.language, "prompt missing") }
+                            } else {
+                                warn!(prompt = %p.name, lang = %p.language, "prompt missing");
+                            }
                         }
                         if !any {
                             // Nothing to play still completes, so the flow does not stall.
@@ -543,10 +723,19 @@ impl Call {
                         self.player.stop();
                         queue.extend(self.answer_plays());
                     }
-                    Action::Record { name_hint, max_secs, beep, finish_on } => {
+                    Action::Record {
+                        name_hint,
+                        max_secs,
+                        beep,
+                        finish_on,
+                    } => {
                         self.player.stop();
                         queue.extend(self.answer_plays());
-                        let pending = PendingRecord { name: name_hint, max_secs, finish_on };
+                        let pending = PendingRecord {
+                            name: name_hint,
+                            max_secs,
+                            finish_on,
+                        };
                         match beep.then(|| self.ctx.prompts.get("zh", "beep")).flatten() {
                             Some(clip) => {
                                 self.player.enqueue(clip);
@@ -555,9 +744,20 @@ impl Call {
                             None => self.start_recording(pending),
                         }
                     }
-                    Action::Queue { queue, skills, priority } => {
-                        self.event("queued", json!({"queue": queue, "skills": skills, "priority": priority}));
-                        let hold = self.ctx.hold_music.clone().or_else(|| self.ctx.prompts.get("zh", "please_hold"));
+                    Action::Queue {
+                        queue,
+                        skills,
+                        priority,
+                    } => {
+                        self.event(
+                            "queued",
+                            json!({"queue": queue, "skills": skills, "priority": priority}),
+                        );
+                        let hold = self
+                            .ctx
+                            .hold_music
+                            .clone()
+                            .or_else(|| self.ctx.prompts.get("zh", "please_hold"));
                         if let Some(clip) = hold {
                             self.player.loop_clip(clip);
                         }
@@ -574,7 +774,10 @@ impl Call {
                     }
                     Action::Hangup { cause } => self.hangup(&cause).await,
                     Action::Log { node, step, detail } => {
-                        self.event(&format!("ivr.{step}"), json!({"node": node, "detail": detail}));
+                        self.event(
+                            &format!("ivr.{step}"),
+                            json!({"node": node, "detail": detail}),
+                        );
                     }
                 }
             }
@@ -583,20 +786,43 @@ impl Call {
 
     async fn on_control(&mut self, ctl: CallControl) {
         match ctl {
-            CallControl::Bridge { agent, work_number, mut audio } => {
+            CallControl::Bridge {
+                agent,
+                work_number,
+                mut audio,
+            } => {
                 self.player.stop();
                 // What the agent said while idle is stale: start the conversation from now.
                 if let Some(a) = audio.as_mut() {
                     while a.from_agent.try_recv().is_ok() {}
                 }
                 let recorder = self.start_call_recording();
-                self.event("connected", json!({"agent": agent, "work_number": work_number, "audio": audio.is_some()}));
-                self.bridge = Some(Bridge { agent, audio, recorder, started_ms: self.ctx.now_ms(), last: AudioFrame::SILENCE });
+                self.event(
+                    "connected",
+                    json!({"agent": agent, "work_number": work_number, "audio": audio.is_some()}),
+                );
+                self.bridge = Some(Bridge {
+                    agent,
+                    audio,
+                    recorder,
+                    started_ms: self.ctx.now_ms(),
+                    last: AudioFrame::SILENCE,
+                });
             }
-            CallControl::Announce { position, wait_secs } => {
-                self.event("announce", json!({"position": position, "wait_secs": wait_secs}));
+            CallControl::Announce {
+                position,
+                wait_secs,
+            } => {
+                self.event(
+                    "announce",
+                    json!({"position": position, "wait_secs": wait_secs}),
+                );
                 if self.bridge.is_none() {
-                    let lang = self.interp.as_ref().map_or("zh", Interpreter::language).to_owned();
+                    let lang = self
+                        .interp
+                        .as_ref()
+                        .map_or("zh", Interpreter::language)
+                        .to_owned();
                     let mut clips: Vec<Arc<[i16]>> = Vec::new();
                     clips.extend(self.ctx.prompts.get(&lang, "queue_position"));
                     for p in crate::ivr::say::say_number(&lang, position as u64) {
@@ -628,7 +854,11 @@ impl Call {
 
     /// Tells the caller nobody can take the call now, then hangs up once the prompt has played.
     async fn goodbye(&mut self, cause: &str) {
-        let lang = self.interp.as_ref().map_or("zh", Interpreter::language).to_owned();
+        let lang = self
+            .interp
+            .as_ref()
+            .map_or("zh", Interpreter::language)
+            .to_owned();
         self.player.stop();
         let mut ms = 0u64;
         if let Some(clip) = self.ctx.prompts.get(&lang, "all_agents_busy") {
@@ -645,9 +875,21 @@ impl Call {
         if self.ctx.config.recording.policy != crate::config::RecordingPolicy::All {
             return None;
         }
-        let date = (self.ctx.clock)().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
-        let call_safe: String = self.dialog.call_id.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
-        let path = self.ctx.recordings_dir.join(format!("{:04}/{:02}/{:02}/{call_safe}-call.wav", date.year(), date.month(), date.day()));
+        let date = (self.ctx.clock)()
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .date();
+        let call_safe: String = self
+            .dialog
+            .call_id
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let path = self.ctx.recordings_dir.join(format!(
+            "{:04}/{:02}/{:02}/{call_safe}-call.wav",
+            date.year(),
+            date.month(),
+            date.day()
+        ));
         match Recorder::create(&path, 2) {
             Ok(r) => Some(r),
             Err(e) => {
@@ -683,7 +925,15 @@ impl Call {
         }
         if self.answered {
             let bye = self.dialog.request(&Method::Bye);
-            let _ = self.to_core.send(FromCall::Request { call_id: self.dialog.call_id.clone(), link: self.dialog.link, dest: self.dialog.dest, request: bye }).await;
+            let _ = self
+                .to_core
+                .send(FromCall::Request {
+                    call_id: self.dialog.call_id.clone(),
+                    link: self.dialog.link,
+                    dest: self.dialog.dest,
+                    request: bye,
+                })
+                .await;
             self.event("bye", json!({"from": "hotline", "cause": cause}));
         }
         self.end = Some(cause.to_owned());
@@ -694,13 +944,20 @@ impl Call {
             self.stop_recording().await;
         }
         let cause = self.end.clone().unwrap_or_else(|| "ended".into());
-        let digits = self.interp.as_ref().map(|i| i.digits().to_owned()).unwrap_or_default();
+        let digits = self
+            .interp
+            .as_ref()
+            .map(|i| i.digits().to_owned())
+            .unwrap_or_default();
         if let Some(interp) = self.interp.as_mut() {
             let _ = interp.on_event(Event::Hangup, Instant::now());
         }
         let audio = self.end_bridge();
         if self.queue.is_some() {
-            self.ctx.distributor.send(Input::CallGone { call_id: self.dialog.call_id.clone(), audio });
+            self.ctx.distributor.send(Input::CallGone {
+                call_id: self.dialog.call_id.clone(),
+                audio,
+            });
         }
         self.event("ended", json!({"cause": cause}));
         self.ctx.store.call_ended(CallEnd {
@@ -710,7 +967,12 @@ impl Call {
             digits,
             queue: self.queue.clone(),
         });
-        let _ = self.to_core.send(FromCall::Gone { call_id: self.dialog.call_id.clone() }).await;
+        let _ = self
+            .to_core
+            .send(FromCall::Gone {
+                call_id: self.dialog.call_id.clone(),
+            })
+            .await;
     }
 }
 
@@ -733,15 +995,12 @@ impl Bridge {
                 f.0.copy_from_slice(from_caller);
                 let _ = audio.to_agent.try_send(f);
             }
-            match audio.from_agent.try_recv() {
-                Ok(f) => {
-                    agent_frame = f;
-                    self.last = f;
-                }
-                Err(_) => {
-                    agent_frame = self.last;
-                    self.last = AudioFrame::SILENCE;
-                }
+            if let Ok(f) = audio.from_agent.try_recv() {
+                agent_frame = f;
+                self.last = f;
+            } else {
+                agent_frame = self.last;
+                self.last = AudioFrame::SILENCE;
             }
         }
         let n = to_caller.len().min(agent_frame.0.len());
@@ -749,7 +1008,11 @@ impl Bridge {
         to_caller[n..].fill(0);
         if let Some(rec) = self.recorder.as_mut() {
             let mut stereo = [0i16; 2 * crate::media::webrtc::FRAME_SAMPLES];
-            for (i, pair) in stereo.chunks_exact_mut(2).enumerate().take(from_caller.len().min(crate::media::webrtc::FRAME_SAMPLES)) {
+            for (i, pair) in stereo
+                .chunks_exact_mut(2)
+                .enumerate()
+                .take(from_caller.len().min(crate::media::webrtc::FRAME_SAMPLES))
+            {
                 pair[0] = from_caller[i];
                 pair[1] = agent_frame.0[i];
             }

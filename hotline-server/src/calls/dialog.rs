@@ -26,16 +26,27 @@ pub struct Dialog {
 }
 
 impl Dialog {
-    pub fn from_invite(req: &Request, link: Link, source: SocketAddr, local_sip: SocketAddr, user_agent: &str) -> Self {
+    pub fn from_invite(
+        req: &Request,
+        link: Link,
+        source: SocketAddr,
+        local_sip: SocketAddr,
+        user_agent: &str,
+    ) -> Self {
         let remote_uri = req.headers.get("From").unwrap_or_default().to_owned();
         let to = req.headers.get("To").unwrap_or_default();
-        let local_uri = NameAddr::parse(to).map_or_else(|_| to.to_owned(), |na| format!("<{}>", na.uri));
+        let local_uri =
+            NameAddr::parse(to).map_or_else(|_| to.to_owned(), |na| format!("<{}>", na.uri));
         let remote_target = req
             .headers
             .get("Contact")
             .and_then(|c| NameAddr::parse(c).ok())
             .map_or_else(|| format!("sip:{source}"), |na| na.uri);
-        let transport = if link.reliable() { ";transport=tcp" } else { "" };
+        let transport = if link.reliable() {
+            ";transport=tcp"
+        } else {
+            ""
+        };
         Self {
             call_id: req.call_id().unwrap_or_default().to_owned(),
             local_tag: hotline_sip::new_tag(),
@@ -53,7 +64,12 @@ impl Dialog {
 
     /// An answer to a request of this dialog, with our tag, Contact on dialog-forming answers.
     pub fn response(&self, req: &Request, code: u16) -> Response {
-        let mut resp = hotline_sip::response_to(req, code, hotline_sip::reason_phrase(code), Some(&self.local_tag));
+        let mut resp = hotline_sip::response_to(
+            req,
+            code,
+            hotline_sip::reason_phrase(code),
+            Some(&self.local_tag),
+        );
         if req.method == Method::Invite && (101..300).contains(&code) {
             resp.headers.push("Contact", self.local_contact.clone());
         }
@@ -77,12 +93,21 @@ impl Dialog {
         self.local_cseq += 1;
         let mut req = Request::new(method.clone(), self.remote_target.clone());
         let proto = if self.link.reliable() { "TCP" } else { "UDP" };
-        req.headers.push("Via", format!("SIP/2.0/{proto} {};branch={};rport", self.local_sip, hotline_sip::new_branch()));
+        req.headers.push(
+            "Via",
+            format!(
+                "SIP/2.0/{proto} {};branch={};rport",
+                self.local_sip,
+                hotline_sip::new_branch()
+            ),
+        );
         req.headers.push("Max-Forwards", "70");
-        req.headers.push("From", format!("{};tag={}", self.local_uri, self.local_tag));
+        req.headers
+            .push("From", format!("{};tag={}", self.local_uri, self.local_tag));
         req.headers.push("To", self.remote_uri.clone());
         req.headers.push("Call-ID", self.call_id.clone());
-        req.headers.push("CSeq", format!("{} {}", self.local_cseq, method.as_str()));
+        req.headers
+            .push("CSeq", format!("{} {}", self.local_cseq, method.as_str()));
         req.headers.push("User-Agent", self.user_agent.clone());
         req
     }
@@ -90,7 +115,11 @@ impl Dialog {
 
 /// A digit from a SIP INFO body (application/dtmf-relay `Signal=5` or application/dtmf `5`).
 pub fn info_digit(req: &Request) -> Option<char> {
-    let ctype = req.headers.get("Content-Type").unwrap_or_default().to_ascii_lowercase();
+    let ctype = req
+        .headers
+        .get("Content-Type")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let body = std::str::from_utf8(&req.body).ok()?;
     let value = if ctype.starts_with("application/dtmf-relay") {
         body.lines().find_map(|l| {
@@ -106,7 +135,9 @@ pub fn info_digit(req: &Request) -> Option<char> {
     match value {
         "10" => Some('*'),
         "11" => Some('#'),
-        _ if value.len() == 1 && (c.is_ascii_digit() || "*#ABCDabcd".contains(c)) => Some(c.to_ascii_uppercase()),
+        _ if value.len() == 1 && (c.is_ascii_digit() || "*#ABCDabcd".contains(c)) => {
+            Some(c.to_ascii_uppercase())
+        }
         _ => None,
     }
 }
@@ -124,11 +155,26 @@ mod tests {
 
     #[test]
     fn info_bodies() {
-        assert_eq!(info_digit(&info("application/dtmf-relay", "Signal=5\r\nDuration=160\r\n")), Some('5'));
-        assert_eq!(info_digit(&info("application/dtmf-relay", "Signal= #\r\n")), Some('#'));
+        assert_eq!(
+            info_digit(&info(
+                "application/dtmf-relay",
+                "Signal=5\r\nDuration=160\r\n"
+            )),
+            Some('5')
+        );
+        assert_eq!(
+            info_digit(&info("application/dtmf-relay", "Signal= #\r\n")),
+            Some('#')
+        );
         assert_eq!(info_digit(&info("application/dtmf", "9")), Some('9'));
-        assert_eq!(info_digit(&info("application/dtmf-relay", "Signal=11")), Some('#'));
+        assert_eq!(
+            info_digit(&info("application/dtmf-relay", "Signal=11")),
+            Some('#')
+        );
         assert_eq!(info_digit(&info("text/plain", "5")), None);
-        assert_eq!(info_digit(&info("application/dtmf-relay", "Signal=xyz")), None);
+        assert_eq!(
+            info_digit(&info("application/dtmf-relay", "Signal=xyz")),
+            None
+        );
     }
 }

@@ -60,7 +60,12 @@ impl fmt::Display for CallReport {
         write!(
             f,
             "call {} final={} answered={} heard={}ms rms={:.0} ended_by={}",
-            self.call_id, self.final_code, self.answered, self.heard_ms, self.heard_rms, self.ended_by
+            self.call_id,
+            self.final_code,
+            self.answered,
+            self.heard_ms,
+            self.heard_rms,
+            self.ended_by
         )
     }
 }
@@ -91,13 +96,30 @@ impl Ua {
             self.cseq += 1;
         }
         let mut r = Request::new(method.clone(), uri.to_owned());
-        r.headers.push("Via", format!("SIP/2.0/UDP {};branch={};rport", self.local, hotline_sip::new_branch()));
+        r.headers.push(
+            "Via",
+            format!(
+                "SIP/2.0/UDP {};branch={};rport",
+                self.local,
+                hotline_sip::new_branch()
+            ),
+        );
         r.headers.push("Max-Forwards", "70");
-        r.headers.push("From", format!("<sip:{}@{}>;tag={}", self.to_from_user(), self.local.ip(), self.from_tag));
+        r.headers.push(
+            "From",
+            format!(
+                "<sip:{}@{}>;tag={}",
+                self.to_from_user(),
+                self.local.ip(),
+                self.from_tag
+            ),
+        );
         r.headers.push("To", to_header.to_owned());
         r.headers.push("Call-ID", self.call_id.clone());
-        r.headers.push("CSeq", format!("{} {}", self.cseq, method.as_str()));
-        r.headers.push("Contact", format!("<sip:caller@{}>", self.local));
+        r.headers
+            .push("CSeq", format!("{} {}", self.cseq, method.as_str()));
+        r.headers
+            .push("Contact", format!("<sip:caller@{}>", self.local));
         r.headers.push("User-Agent", "hotline-test-call");
         r
     }
@@ -111,23 +133,46 @@ impl Ua {
 pub async fn place_call(args: &CallArgs) -> Result<CallReport, CallError> {
     let voice = match &args.play {
         Some(p) => {
-            let bytes = std::fs::read(p).map_err(|e| CallError::Audio(format!("{}: {e}", p.display())))?;
-            hotline_media::read_wav_8k_mono(&bytes).map_err(|e| CallError::Audio(format!("{}: {e}", p.display())))?
+            let bytes =
+                std::fs::read(p).map_err(|e| CallError::Audio(format!("{}: {e}", p.display())))?;
+            hotline_media::read_wav_8k_mono(&bytes)
+                .map_err(|e| CallError::Audio(format!("{}: {e}", p.display())))?
         }
         None => vec![0; 160],
     };
-    let bind_ip = if args.server.ip().is_loopback() { args.server.ip() } else { std::net::Ipv4Addr::UNSPECIFIED.into() };
+    let bind_ip = if args.server.ip().is_loopback() {
+        args.server.ip()
+    } else {
+        std::net::Ipv4Addr::UNSPECIFIED.into()
+    };
     let sip = UdpSocket::bind(SocketAddr::new(bind_ip, 0)).await?;
     let rtp = UdpSocket::bind(SocketAddr::new(bind_ip, 0)).await?;
     let local = sip.local_addr()?;
     let rtp_port = rtp.local_addr()?.port();
-    let mut ua = Ua { sip, server: args.server, call_id: hotline_sip::new_call_id(&local.ip().to_string()), from_tag: hotline_sip::new_tag(), to: args.from.clone(), local, cseq: 0 };
+    let mut ua = Ua {
+        sip,
+        server: args.server,
+        call_id: hotline_sip::new_call_id(&local.ip().to_string()),
+        from_tag: hotline_sip::new_tag(),
+        to: args.from.clone(),
+        local,
+        cseq: 0,
+    };
     let codecs: Vec<(Codec, u8)> = match args.codec.as_deref().and_then(Codec::from_name) {
         Some(c) => vec![(c, c.payload_type())],
         None => vec![(Codec::Pcmu, 0), (Codec::Pcma, 8)],
     };
     let dtmf_pt = (!args.inband).then_some(101);
-    let sdp = hotline_media::build_sdp(1, 1, local.ip(), rtp_port, &codecs, dtmf_pt, 20, Direction::SendRecv);
+    let sdp = hotline_media::build_sdp(
+        1,
+        1,
+        local.ip(),
+        rtp_port,
+        &codecs,
+        dtmf_pt,
+        20,
+        Direction::SendRecv,
+    );
     let uri = format!("sip:{}@{}", args.to, args.server);
     let to_header = format!("<sip:{}@{}>", args.to, args.server);
     let mut invite = ua.request(&Method::Invite, &to_header, &uri);
@@ -150,8 +195,14 @@ pub async fn place_call(args: &CallArgs) -> Result<CallReport, CallError> {
         if started.elapsed() > Duration::from_secs(32) {
             return Err(CallError::NoResponse(ua.server));
         }
-        let Ok(Ok((n, _))) = tokio::time::timeout(Duration::from_millis(100), ua.sip.recv_from(&mut buf)).await else { continue };
-        let Ok(Message::Response(resp)) = hotline_sip::parse_datagram(&buf[..n]) else { continue };
+        let Ok(Ok((n, _))) =
+            tokio::time::timeout(Duration::from_millis(100), ua.sip.recv_from(&mut buf)).await
+        else {
+            continue;
+        };
+        let Ok(Message::Response(resp)) = hotline_sip::parse_datagram(&buf[..n]) else {
+            continue;
+        };
         if resp.code < 200 {
             provisional = true;
             continue;
@@ -164,19 +215,36 @@ pub async fn place_call(args: &CallArgs) -> Result<CallReport, CallError> {
                 ack.headers.set("Via", via.to_owned());
             }
             ua.sip.send_to(&ack.to_bytes(), ua.server).await?;
-            return Ok(CallReport { call_id: ua.call_id, final_code: resp.code, answered: false, heard_ms: 0, heard_rms: 0.0, ended_by: "refused" });
+            return Ok(CallReport {
+                call_id: ua.call_id,
+                final_code: resp.code,
+                answered: false,
+                heard_ms: 0,
+                heard_rms: 0.0,
+                ended_by: "refused",
+            });
         }
         break resp;
     };
     let to_with_tag = ok.headers.get("To").unwrap_or_default().to_owned();
-    let target = ok.headers.get("Contact").and_then(|c| NameAddr::parse(c).ok()).map_or_else(|| uri.clone(), |na| na.uri);
-    let answer = std::str::from_utf8(&ok.body).ok().and_then(|t| hotline_media::parse_sdp(t).ok());
-    let neg = answer.as_ref().and_then(|a| hotline_media::negotiate(a, &[Codec::Pcmu, Codec::Pcma]).ok());
+    let target = ok
+        .headers
+        .get("Contact")
+        .and_then(|c| NameAddr::parse(c).ok())
+        .map_or_else(|| uri.clone(), |na| na.uri);
+    let answer = std::str::from_utf8(&ok.body)
+        .ok()
+        .and_then(|t| hotline_media::parse_sdp(t).ok());
+    let neg = answer
+        .as_ref()
+        .and_then(|a| hotline_media::negotiate(a, &[Codec::Pcmu, Codec::Pcma]).ok());
     let mut ack = ua.request(&Method::Ack, &to_with_tag, &target);
     ack.headers.set("CSeq", format!("{} ACK", ua.cseq));
     ua.sip.send_to(&ack.to_bytes(), ua.server).await?;
     let Some(neg) = neg else {
-        return Err(CallError::Audio("the server's answer has no usable SDP".into()));
+        return Err(CallError::Audio(
+            "the server's answer has no usable SDP".into(),
+        ));
     };
 
     // Media until the duration is up or the server hangs up.
@@ -285,5 +353,12 @@ pub async fn place_call(args: &CallArgs) -> Result<CallReport, CallError> {
     if let Some(path) = &args.record {
         std::fs::write(path, hotline_media::wav_bytes(&heard, 8000, 1))?;
     }
-    Ok(CallReport { call_id: ua.call_id, final_code: ok.code, answered: true, heard_ms: heard.len() as u64 / 8, heard_rms: rms, ended_by })
+    Ok(CallReport {
+        call_id: ua.call_id,
+        final_code: ok.code,
+        answered: true,
+        heard_ms: heard.len() as u64 / 8,
+        heard_rms: rms,
+        ended_by,
+    })
 }

@@ -16,7 +16,10 @@ pub struct AcdConfig {
 
 impl Default for AcdConfig {
     fn default() -> Self {
-        Self { disconnect_grace_secs: 60, queues: Vec::new() }
+        Self {
+            disconnect_grace_secs: 60,
+            queues: Vec::new(),
+        }
     }
 }
 

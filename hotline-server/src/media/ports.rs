@@ -15,7 +15,11 @@ pub struct PortPool {
 impl PortPool {
     pub fn new(min: u16, max: u16) -> Self {
         let min = min + (min % 2);
-        Self { min, max, next: AtomicU32::new(0) }
+        Self {
+            min,
+            max,
+            next: AtomicU32::new(0),
+        }
     }
 
     /// Binds an RTP/RTCP socket pair on the next free even port; ports in use by anything else are skipped.
@@ -24,11 +28,16 @@ impl PortPool {
         for _ in 0..slots.min(4096) {
             let n = self.next.fetch_add(1, Ordering::Relaxed) % slots;
             let port = self.min + (n as u16) * 2;
-            let Ok(rtp) = UdpSocket::bind(SocketAddr::new(ip, port)).await else { continue };
+            let Ok(rtp) = UdpSocket::bind(SocketAddr::new(ip, port)).await else {
+                continue;
+            };
             if let Ok(rtcp) = UdpSocket::bind(SocketAddr::new(ip, port + 1)).await {
                 return Ok((rtp, rtcp));
             }
         }
-        Err(std::io::Error::new(std::io::ErrorKind::AddrInUse, "no free RTP port in the configured range"))
+        Err(std::io::Error::new(
+            std::io::ErrorKind::AddrInUse,
+            "no free RTP port in the configured range",
+        ))
     }
 }

@@ -22,13 +22,21 @@ impl Prompts {
             if !lang_dir.is_dir() {
                 continue;
             }
-            let lang = lang_dir.file_name().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
+            let lang = lang_dir
+                .file_name()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_owned();
             for entry in std::fs::read_dir(&lang_dir)? {
                 let path = entry?.path();
                 if path.extension().and_then(|e| e.to_str()) != Some("wav") {
                     continue;
                 }
-                let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
+                let name = path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or_default()
+                    .to_owned();
                 let bytes = std::fs::read(&path)?;
                 match hotline_media::read_wav_8k_mono(&bytes) {
                     Ok(samples) => {
@@ -38,7 +46,10 @@ impl Prompts {
                 }
             }
         }
-        Ok(Self { clips, dir: dir.to_owned() })
+        Ok(Self {
+            clips,
+            dir: dir.to_owned(),
+        })
     }
 
     /// The clip in the wanted language, falling back to Mandarin, then English.

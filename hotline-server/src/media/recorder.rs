@@ -41,30 +41,37 @@ impl Recorder {
         let mut writer = WavWriter::new(file, 8000, channels)?;
         let (tx, rx) = std_mpsc::channel::<Chunk>();
         let shown = path.display().to_string();
-        std::thread::Builder::new().name("recorder".into()).spawn(move || {
-            let mut done = None;
-            while let Ok(chunk) = rx.recv() {
-                match chunk {
-                    Chunk::Samples(s) => {
-                        if let Err(e) = writer.write_samples(&s) {
-                            warn!(path = %shown, error = %e, "recording write failed");
+        std::thread::Builder::new()
+            .name("recorder".into())
+            .spawn(move || {
+                let mut done = None;
+                while let Ok(chunk) = rx.recv() {
+                    match chunk {
+                        Chunk::Samples(s) => {
+                            if let Err(e) = writer.write_samples(&s) {
+                                warn!(path = %shown, error = %e, "recording write failed");
+                            }
+                        }
+                        Chunk::Finish(ack) => {
+                            done = Some(ack);
+                            break;
                         }
                     }
-                    Chunk::Finish(ack) => {
-                        done = Some(ack);
-                        break;
-                    }
                 }
-            }
-            let n = writer.samples_written();
-            if let Err(e) = writer.finish() {
-                warn!(path = %shown, error = %e, "recording close failed");
-            }
-            if let Some(ack) = done {
-                let _ = ack.send(n);
-            }
-        })?;
-        Ok(Self { buf: Vec::with_capacity(CHUNK), tx, path: path.to_owned(), samples: 0 })
+                let n = writer.samples_written();
+                if let Err(e) = writer.finish() {
+                    warn!(path = %shown, error = %e, "recording close failed");
+                }
+                if let Some(ack) = done {
+                    let _ = ack.send(n);
+                }
+            })?;
+        Ok(Self {
+            buf: Vec::with_capacity(CHUNK),
+            tx,
+            path: path.to_owned(),
+            samples: 0,
+        })
     }
 
     /// Appends interleaved samples; allocates only when a full chunk is handed over.

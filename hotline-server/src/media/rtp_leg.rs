@@ -139,15 +139,17 @@ impl RtpLeg {
         self.reception.on_packet(h.sequence, h.timestamp, arrival);
         if Some(h.payload_type) == self.dtmf_pt {
             if let Ok(ev) = hotline_media::parse_event(payload)
-                && let Some(d) = self.events.on_packet(h.timestamp, &ev) {
-                    return Heard::Digit(d);
-                }
+                && let Some(d) = self.events.on_packet(h.timestamp, &ev)
+            {
+                return Heard::Digit(d);
+            }
             return Heard::Nothing;
         }
         if h.payload_type == self.payload_type
-            && let Insert::TooLarge = self.jitter.insert(h.sequence, h.timestamp, payload) {
-                self.stats.packets_dropped.fetch_add(1, Ordering::Relaxed);
-            }
+            && let Insert::TooLarge = self.jitter.insert(h.sequence, h.timestamp, payload)
+        {
+            self.stats.packets_dropped.fetch_add(1, Ordering::Relaxed);
+        }
         Heard::Nothing
     }
 
@@ -166,7 +168,11 @@ impl RtpLeg {
                 n
             }
         };
-        let digit = if self.dtmf_pt.is_none() { self.inband.process(&pcm[..n]) } else { None };
+        let digit = if self.dtmf_pt.is_none() {
+            self.inband.process(&pcm[..n])
+        } else {
+            None
+        };
         (n, digit)
     }
 
@@ -202,7 +208,13 @@ impl RtpLeg {
         let Some(pt) = self.dtmf_pt else { return };
         let mut payload = [0u8; 4];
         let n = hotline_media::write_event(ev, &mut payload);
-        let header = RtpHeader { payload_type: pt, marker, sequence: self.seq, timestamp, ssrc: self.ssrc };
+        let header = RtpHeader {
+            payload_type: pt,
+            marker,
+            sequence: self.seq,
+            timestamp,
+            ssrc: self.ssrc,
+        };
         if let Ok(len) = hotline_media::write_rtp(&header, &payload[..n], &mut self.out) {
             let _ = self.rtp.try_send_to(&self.out[..len], self.remote);
             self.seq = self.seq.wrapping_add(1);
@@ -219,9 +231,10 @@ impl RtpLeg {
 
     pub fn on_rtcp(&mut self, packet: &[u8]) {
         if let Ok(summary) = hotline_media::parse_rtcp(packet)
-            && summary.sender_report {
-                self.last_sr = Some((summary.ntp_middle, Instant::now()));
-            }
+            && summary.sender_report
+        {
+            self.last_sr = Some((summary.ntp_middle, Instant::now()));
+        }
     }
 
     /// A sender (or receiver) report with our reception block, every few seconds.
@@ -260,7 +273,9 @@ impl RtpLeg {
 
 /// The wall clock as a 64-bit NTP timestamp, for sender reports.
 fn ntp_now() -> u64 {
-    let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     let secs = d.as_secs() + 2_208_988_800;
     let frac = (u64::from(d.subsec_nanos()) << 32) / 1_000_000_000;
     (secs << 32) | frac

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use hotline_sip::{
-    ClientAction, ClientEvent, ClientTransactions, Message, Method, Request, Response, ServerAction,
-    ServerEvent, ServerTransactions, TransactionKey, UasPolicy,
+    ClientAction, ClientEvent, ClientTransactions, Message, Method, Request, Response,
+    ServerAction, ServerEvent, ServerTransactions, TransactionKey, UasPolicy,
 };
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -22,7 +22,10 @@ use super::transport::{Inbound, Link, Transports};
 pub enum ToCall {
     /// A request inside the call's dialog (ACK, BYE, re-INVITE, INFO, UPDATE), with its server
     /// transaction key when it expects an answer.
-    Request { request: Request, key: Option<TransactionKey> },
+    Request {
+        request: Request,
+        key: Option<TransactionKey>,
+    },
     /// The caller cancelled the INVITE.
     Cancelled,
     /// A response to a request the call sent.
@@ -36,13 +39,32 @@ pub enum ToCall {
 /// What a call task asks of the core.
 #[derive(Debug)]
 pub enum FromCall {
-    Respond { key: TransactionKey, link: Link, dest: SocketAddr, response: Response },
-    Request { call_id: String, link: Link, dest: SocketAddr, request: Request },
+    Respond {
+        key: TransactionKey,
+        link: Link,
+        dest: SocketAddr,
+        response: Response,
+    },
+    Request {
+        call_id: String,
+        link: Link,
+        dest: SocketAddr,
+        request: Request,
+    },
     /// Bytes outside any transaction: 2xx retransmissions and ACKs for 2xx.
-    Raw { link: Link, dest: SocketAddr, bytes: Vec<u8> },
-    Gone { call_id: String },
+    Raw {
+        link: Link,
+        dest: SocketAddr,
+        bytes: Vec<u8>,
+    },
+    Gone {
+        call_id: String,
+    },
     /// Routes responses for this Call-ID to `inbox` (registrations, outbound calls).
-    Attach { call_id: String, inbox: mpsc::Sender<ToCall> },
+    Attach {
+        call_id: String,
+        inbox: mpsc::Sender<ToCall>,
+    },
 }
 
 /// A new INVITE that passed the trunk, load and SDP checks.
@@ -94,7 +116,11 @@ pub const ALLOWED: &[Method] = &[
 ];
 
 pub fn allow_header() -> String {
-    ALLOWED.iter().map(Method::as_str).collect::<Vec<_>>().join(", ")
+    ALLOWED
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub fn uas_policy() -> UasPolicy {
@@ -171,28 +197,54 @@ pub async fn run<F: CallFactory>(
 
 impl<F: CallFactory> Core<F> {
     async fn on_inbound(&mut self, inbound: Inbound) {
-        let Inbound { message, source, link } = inbound;
+        let Inbound {
+            message,
+            source,
+            link,
+        } = inbound;
         match message {
             Message::Request(req) => self.on_request(req, source, link).await,
             Message::Response(resp) => self.on_response(resp),
         }
     }
 
-    async fn respond(&mut self, req: &Request, key: Option<&TransactionKey>, link: Link, dest: SocketAddr, code: u16, extra: &[(&str, String)]) {
-        let mut resp = hotline_sip::response_to(req, code, hotline_sip::reason_phrase(code), (code > 100).then(hotline_sip::new_tag).as_deref());
+    async fn respond(
+        &mut self,
+        req: &Request,
+        key: Option<&TransactionKey>,
+        link: Link,
+        dest: SocketAddr,
+        code: u16,
+        extra: &[(&str, String)],
+    ) {
+        let mut resp = hotline_sip::response_to(
+            req,
+            code,
+            hotline_sip::reason_phrase(code),
+            (code > 100).then(hotline_sip::new_tag).as_deref(),
+        );
         for (name, value) in extra {
             resp.headers.push(*name, value.clone());
         }
-        resp.headers.push("Server", self.settings.user_agent.clone());
+        resp.headers
+            .push("Server", self.settings.user_agent.clone());
         self.send_response(key, link, dest, &resp, code).await;
     }
 
-    async fn send_response(&mut self, key: Option<&TransactionKey>, link: Link, dest: SocketAddr, resp: &Response, code: u16) {
+    async fn send_response(
+        &mut self,
+        key: Option<&TransactionKey>,
+        link: Link,
+        dest: SocketAddr,
+        resp: &Response,
+        code: u16,
+    ) {
         let bytes = resp.to_bytes();
         self.transports.send(link, dest, &bytes).await;
         if let Some(key) = key {
             self.remember(key, link, dest);
-            self.server.on_send_response(key, code, bytes, Instant::now());
+            self.server
+                .on_send_response(key, code, bytes, Instant::now());
         }
     }
 
@@ -212,15 +264,18 @@ impl<F: CallFactory> Core<F> {
             }
             ServerEvent::Retransmission(None) | ServerEvent::AckToFinal => return,
             ServerEvent::CancelTarget(invite_key) => {
-                self.respond(&req, key.as_ref(), link, source, 200, &[]).await;
+                self.respond(&req, key.as_ref(), link, source, 200, &[])
+                    .await;
                 if let Some(call_id) = self.invite_owner.get(&invite_key)
-                    && let Some(tx) = self.calls.get(call_id) {
-                        let _ = tx.try_send(ToCall::Cancelled);
-                    }
+                    && let Some(tx) = self.calls.get(call_id)
+                {
+                    let _ = tx.try_send(ToCall::Cancelled);
+                }
                 return;
             }
             ServerEvent::CancelNoMatch => {
-                self.respond(&req, key.as_ref(), link, source, 481, &[]).await;
+                self.respond(&req, key.as_ref(), link, source, 481, &[])
+                    .await;
                 return;
             }
         }
@@ -231,7 +286,8 @@ impl<F: CallFactory> Core<F> {
         if let Err(rej) = hotline_sip::check_request(&req, &self.policy) {
             debug!(code = rej.code, reason = rej.reason, "request refused");
             let resp = rej.response_to(&req, &hotline_sip::new_tag());
-            self.send_response(key.as_ref(), link, source, &resp, rej.code).await;
+            self.send_response(key.as_ref(), link, source, &resp, rej.code)
+                .await;
             return;
         }
         let in_dialog = req.to_tag().is_some();
@@ -242,30 +298,71 @@ impl<F: CallFactory> Core<F> {
                     ("Accept", "application/sdp".to_owned()),
                     ("Supported", String::new()),
                 ];
-                self.respond(&req, key.as_ref(), link, source, 200, &extra).await;
+                self.respond(&req, key.as_ref(), link, source, 200, &extra)
+                    .await;
             }
             Method::Invite if !in_dialog => self.on_new_invite(req, key, source, link).await,
             Method::Invite | Method::Bye | Method::Info | Method::Update => {
                 let call = req.call_id().and_then(|id| self.calls.get(id)).cloned();
                 match call {
-                    Some(tx) if tx.try_send(ToCall::Request { request: req.clone(), key: key.clone() }).is_ok() => {}
-                    Some(_) => self.respond(&req, key.as_ref(), link, source, 500, &[("Retry-After", "1".into())]).await,
-                    None => self.respond(&req, key.as_ref(), link, source, 481, &[]).await,
+                    Some(tx)
+                        if tx
+                            .try_send(ToCall::Request {
+                                request: req.clone(),
+                                key: key.clone(),
+                            })
+                            .is_ok() => {}
+                    Some(_) => {
+                        self.respond(
+                            &req,
+                            key.as_ref(),
+                            link,
+                            source,
+                            500,
+                            &[("Retry-After", "1".into())],
+                        )
+                        .await;
+                    }
+                    None => {
+                        self.respond(&req, key.as_ref(), link, source, 481, &[])
+                            .await;
+                    }
                 }
             }
-            _ => self.respond(&req, key.as_ref(), link, source, 405, &[("Allow", allow_header())]).await,
+            _ => {
+                self.respond(
+                    &req,
+                    key.as_ref(),
+                    link,
+                    source,
+                    405,
+                    &[("Allow", allow_header())],
+                )
+                .await;
+            }
         }
     }
 
     fn route_ack(&mut self, req: Request) {
         if let Some(tx) = req.call_id().and_then(|id| self.calls.get(id)) {
-            let _ = tx.try_send(ToCall::Request { request: req, key: None });
+            let _ = tx.try_send(ToCall::Request {
+                request: req,
+                key: None,
+            });
         }
     }
 
-    async fn on_new_invite(&mut self, req: Request, key: Option<TransactionKey>, source: SocketAddr, link: Link) {
+    async fn on_new_invite(
+        &mut self,
+        req: Request,
+        key: Option<TransactionKey>,
+        source: SocketAddr,
+        link: Link,
+    ) {
         let Some(key) = key else { return };
-        let Some(call_id) = req.call_id().map(str::to_owned) else { return };
+        let Some(call_id) = req.call_id().map(str::to_owned) else {
+            return;
+        };
         if self.calls.contains_key(&call_id) {
             // A second INVITE for a live call without a To tag: a glare or a looped request.
             self.respond(&req, Some(&key), link, source, 482, &[]).await;
@@ -278,7 +375,8 @@ impl<F: CallFactory> Core<F> {
             return;
         };
         if let Err((code, _)) = self.factory.precheck(&req) {
-            self.respond(&req, Some(&key), link, source, code, &[]).await;
+            self.respond(&req, Some(&key), link, source, code, &[])
+                .await;
             return;
         }
         let taken = self.active.fetch_add(1, Ordering::AcqRel);
@@ -286,13 +384,21 @@ impl<F: CallFactory> Core<F> {
         if taken >= self.settings.max_calls {
             drop(permit);
             let ra = self.settings.retry_after_secs.to_string();
-            self.respond(&req, Some(&key), link, source, 503, &[("Retry-After", ra)]).await;
+            self.respond(&req, Some(&key), link, source, 503, &[("Retry-After", ra)])
+                .await;
             return;
         }
         // 100 Trying at once, so the carrier stops retransmitting while the call starts.
         self.respond(&req, Some(&key), link, source, 100, &[]).await;
         self.invite_owner.insert(key.clone(), call_id.clone());
-        let call = IncomingCall { request: req, key, link, source, trunk, permit };
+        let call = IncomingCall {
+            request: req,
+            key,
+            link,
+            source,
+            trunk,
+            permit,
+        };
         let tx = self.factory.start(call, self.from_calls_tx.clone());
         self.calls.insert(call_id, tx);
     }
@@ -311,17 +417,30 @@ impl<F: CallFactory> Core<F> {
 
     async fn on_call_command(&mut self, cmd: FromCall) {
         match cmd {
-            FromCall::Respond { key, link, dest, response } => {
+            FromCall::Respond {
+                key,
+                link,
+                dest,
+                response,
+            } => {
                 let code = response.code;
-                self.send_response(Some(&key), link, dest, &response, code).await;
+                self.send_response(Some(&key), link, dest, &response, code)
+                    .await;
                 if code >= 200 {
                     self.invite_owner.remove(&key);
                 }
             }
-            FromCall::Request { call_id, link, dest, request } => {
+            FromCall::Request {
+                call_id,
+                link,
+                dest,
+                request,
+            } => {
                 let bytes = request.to_bytes();
                 self.transports.send(link, dest, &bytes).await;
-                let key = self.client.send(&request, bytes, link.reliable(), Instant::now());
+                let key = self
+                    .client
+                    .send(&request, bytes, link.reliable(), Instant::now());
                 self.remember(&key, link, dest);
                 self.client_owner.insert(key, call_id);
             }
@@ -343,7 +462,11 @@ impl<F: CallFactory> Core<F> {
             match action {
                 ServerAction::Resend { key, bytes } => self.resend(&key, &bytes).await,
                 ServerAction::Timeout { key } => {
-                    if let Some(tx) = self.invite_owner.remove(&key).and_then(|id| self.calls.get(&id)) {
+                    if let Some(tx) = self
+                        .invite_owner
+                        .remove(&key)
+                        .and_then(|id| self.calls.get(&id))
+                    {
                         let _ = tx.try_send(ToCall::Abort("no ACK"));
                     }
                 }
@@ -355,7 +478,11 @@ impl<F: CallFactory> Core<F> {
                     self.resend(&key, &bytes).await;
                 }
                 ClientAction::Timeout { key } => {
-                    if let Some(tx) = self.client_owner.remove(&key).and_then(|id| self.calls.get(&id)) {
+                    if let Some(tx) = self
+                        .client_owner
+                        .remove(&key)
+                        .and_then(|id| self.calls.get(&id))
+                    {
                         let _ = tx.try_send(ToCall::RequestTimeout);
                     }
                 }
@@ -375,7 +502,8 @@ impl<F: CallFactory> Core<F> {
         // Transactions live at most 64*T1 plus their wait timers; forget destinations well after.
         if now.duration_since(self.last_prune) > Duration::from_secs(10) {
             self.last_prune = now;
-            self.destinations.retain(|_, (_, _, at)| now.duration_since(*at) < Duration::from_secs(80));
+            self.destinations
+                .retain(|_, (_, _, at)| now.duration_since(*at) < Duration::from_secs(80));
         }
     }
 }

@@ -19,7 +19,10 @@ pub fn normalise(raw: &str) -> Number {
     let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
     if digits.is_empty() {
         // "anonymous", "restricted" and the like: keep the word, it is all there is.
-        return Number { national: raw.trim().to_owned(), e164: None };
+        return Number {
+            national: raw.trim().to_owned(),
+            e164: None,
+        };
     }
     let rest = if plus {
         digits.strip_prefix("86").map(str::to_owned)
@@ -40,7 +43,10 @@ pub fn normalise(raw: &str) -> Number {
     };
     if plus && !digits.starts_with("86") {
         // A foreign number: keep it as E.164 only.
-        return Number { national: format!("+{digits}"), e164: Some(format!("+{digits}")) };
+        return Number {
+            national: format!("+{digits}"),
+            e164: Some(format!("+{digits}")),
+        };
     }
     let e164 = if national_digits.len() == 11 && national_digits.starts_with('1') {
         Some(format!("+86{national_digits}"))
@@ -49,7 +55,10 @@ pub fn normalise(raw: &str) -> Number {
     } else {
         None
     };
-    Number { national: national_digits, e164 }
+    Number {
+        national: national_digits,
+        e164,
+    }
 }
 
 fn user_of(uri: &str) -> Option<String> {
@@ -57,7 +66,8 @@ fn user_of(uri: &str) -> Option<String> {
     if uri.scheme.eq_ignore_ascii_case("tel") {
         return Some(uri.host);
     }
-    uri.user_unescaped().map(|u| u.split(';').next().unwrap_or_default().to_owned())
+    uri.user_unescaped()
+        .map(|u| u.split(';').next().unwrap_or_default().to_owned())
 }
 
 /// The caller: P-Asserted-Identity first (the carrier's word), then From.
@@ -80,7 +90,10 @@ pub fn dnis_of(req: &Request) -> Number {
     let raw = user_of(&req.uri)
         .filter(|u| !u.is_empty())
         .or_else(|| {
-            req.headers.get("To").and_then(|v| NameAddr::parse(v).ok()).and_then(|na| user_of(&na.uri))
+            req.headers
+                .get("To")
+                .and_then(|v| NameAddr::parse(v).ok())
+                .and_then(|na| user_of(&na.uri))
         })
         .unwrap_or_default();
     normalise(&raw)
@@ -92,7 +105,13 @@ mod tests {
 
     #[test]
     fn mobile_numbers_in_every_shape() {
-        for raw in ["13800138000", "+8613800138000", "008613800138000", "8613800138000", "+86 138-0013-8000"] {
+        for raw in [
+            "13800138000",
+            "+8613800138000",
+            "008613800138000",
+            "8613800138000",
+            "+86 138-0013-8000",
+        ] {
             let n = normalise(raw);
             assert_eq!(n.national, "13800138000", "{raw}");
             assert_eq!(n.e164.as_deref(), Some("+8613800138000"), "{raw}");
@@ -117,8 +136,12 @@ mod tests {
     #[test]
     fn caller_prefers_p_asserted_identity() {
         let mut req = Request::new(hotline_sip::Method::Invite, "sip:12315@10.0.0.1");
-        req.headers.push("From", "\"anon\" <sip:anonymous@carrier.example>;tag=1");
-        req.headers.push("P-Asserted-Identity", "<sip:+8613912345678@carrier.example>");
+        req.headers
+            .push("From", "\"anon\" <sip:anonymous@carrier.example>;tag=1");
+        req.headers.push(
+            "P-Asserted-Identity",
+            "<sip:+8613912345678@carrier.example>",
+        );
         req.headers.push("To", "<sip:12315@10.0.0.1>");
         assert_eq!(caller_of(&req).national, "13912345678");
         assert_eq!(dnis_of(&req).national, "12315");

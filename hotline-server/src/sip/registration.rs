@@ -52,12 +52,23 @@ pub fn refresh_after(expires: u32) -> Duration {
 
 /// The expiry the registrar granted: our Contact's `expires` param, else the Expires header.
 pub fn granted_expires(resp: &Response, asked: u32) -> u32 {
-    let from_contact = resp.headers.get_all("Contact").flat_map(hotline_sip::split_list).find_map(|c| {
-        let na = hotline_sip::NameAddr::parse(c).ok()?;
-        na.params.iter().find(|(k, _)| k.eq_ignore_ascii_case("expires")).and_then(|(_, v)| v.as_deref()?.parse().ok())
-    });
+    let from_contact = resp
+        .headers
+        .get_all("Contact")
+        .flat_map(hotline_sip::split_list)
+        .find_map(|c| {
+            let na = hotline_sip::NameAddr::parse(c).ok()?;
+            na.params
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("expires"))
+                .and_then(|(_, v)| v.as_deref()?.parse().ok())
+        });
     from_contact
-        .or_else(|| resp.headers.get("Expires").and_then(|v| v.trim().parse().ok()))
+        .or_else(|| {
+            resp.headers
+                .get("Expires")
+                .and_then(|v| v.trim().parse().ok())
+        })
         .unwrap_or(asked)
 }
 
@@ -75,45 +86,104 @@ impl Registrar {
         self.cseq += 1;
         let uri = self.spec.registrar.clone();
         let mut r = Request::new(Method::Register, uri.clone());
-        let proto = if self.spec.link.reliable() { "TCP" } else { "UDP" };
-        r.headers.push("Via", format!("SIP/2.0/{proto} {};branch={};rport", self.local, hotline_sip::new_branch()));
+        let proto = if self.spec.link.reliable() {
+            "TCP"
+        } else {
+            "UDP"
+        };
+        r.headers.push(
+            "Via",
+            format!(
+                "SIP/2.0/{proto} {};branch={};rport",
+                self.local,
+                hotline_sip::new_branch()
+            ),
+        );
         r.headers.push("Max-Forwards", "70");
         let aor = format!("<sip:{}@{}>", self.spec.username, self.spec.domain);
-        r.headers.push("From", format!("{aor};tag={}", self.from_tag));
+        r.headers
+            .push("From", format!("{aor};tag={}", self.from_tag));
         r.headers.push("To", aor);
         r.headers.push("Call-ID", self.call_id.clone());
         r.headers.push("CSeq", format!("{} REGISTER", self.cseq));
-        r.headers.push("Contact", format!("<sip:{}@{}>", self.spec.contact_user, self.local));
+        r.headers.push(
+            "Contact",
+            format!("<sip:{}@{}>", self.spec.contact_user, self.local),
+        );
         r.headers.push("Expires", expires.to_string());
         r.headers.push("User-Agent", "Hotline");
         if let Some((ch, proxy)) = auth {
             self.nc += 1;
             let cnonce = hotline_sip::new_tag();
-            let value = hotline_sip::authorization(ch, &self.spec.username, &self.spec.password, "REGISTER", &uri, &cnonce, self.nc);
-            r.headers.push(if proxy { "Proxy-Authorization" } else { "Authorization" }, value);
+            let value = hotline_sip::authorization(
+                ch,
+                &self.spec.username,
+                &self.spec.password,
+                "REGISTER",
+                &uri,
+                &cnonce,
+                self.nc,
+            );
+            r.headers.push(
+                if proxy {
+                    "Proxy-Authorization"
+                } else {
+                    "Authorization"
+                },
+                value,
+            );
         }
         r
     }
 }
 
 /// Keeps one trunk registered until shutdown, then unregisters.
-pub async fn run(spec: RegistrationSpec, local: SocketAddr, to_core: mpsc::Sender<FromCall>, board: StatusBoard, shutdown: CancellationToken) {
+pub async fn run(
+    spec: RegistrationSpec,
+    local: SocketAddr,
+    to_core: mpsc::Sender<FromCall>,
+    board: StatusBoard,
+    shutdown: CancellationToken,
+) {
     let (tx, mut rx) = mpsc::channel::<ToCall>(16);
     let call_id = hotline_sip::new_call_id(&local.ip().to_string());
-    if to_core.send(FromCall::Attach { call_id: call_id.clone(), inbox: tx }).await.is_err() {
+    if to_core
+        .send(FromCall::Attach {
+            call_id: call_id.clone(),
+            inbox: tx,
+        })
+        .await
+        .is_err()
+    {
         return;
     }
     let slot = {
-        let mut b = board.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        b.push(RegistrationStatus { trunk: spec.trunk.clone(), ..RegistrationStatus::default() });
+        let mut b = board
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        b.push(RegistrationStatus {
+            trunk: spec.trunk.clone(),
+            ..RegistrationStatus::default()
+        });
         b.len() - 1
     };
     let set = |f: &dyn Fn(&mut RegistrationStatus)| {
-        if let Some(s) = board.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get_mut(slot) {
+        if let Some(s) = board
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get_mut(slot)
+        {
             f(s);
         }
     };
-    let mut reg = Registrar { spec: spec.clone(), local, call_id: call_id.clone(), from_tag: hotline_sip::new_tag(), cseq: 0, nc: 0 };
+    let mut reg = Registrar {
+        spec: spec.clone(),
+        local,
+        call_id: call_id.clone(),
+        from_tag: hotline_sip::new_tag(),
+        cseq: 0,
+        nc: 0,
+    };
     let mut failures = 0u32;
     loop {
         let outcome = attempt(&mut reg, spec.expires_secs, &to_core, &mut rx, &call_id).await;
@@ -146,17 +216,35 @@ pub async fn run(spec: RegistrationSpec, local: SocketAddr, to_core: mpsc::Sende
     }
     // Unregister on the way out, without waiting long for the answer.
     let req = reg.register(0, None);
-    let _ = to_core.send(FromCall::Request { call_id: call_id.clone(), link: spec.link, dest: spec.registrar_addr, request: req }).await;
+    let _ = to_core
+        .send(FromCall::Request {
+            call_id: call_id.clone(),
+            link: spec.link,
+            dest: spec.registrar_addr,
+            request: req,
+        })
+        .await;
     let _ = to_core.send(FromCall::Gone { call_id }).await;
 }
 
 /// One REGISTER exchange, answering at most one challenge per nonce. Ok = granted expiry.
-async fn attempt(reg: &mut Registrar, expires: u32, to_core: &mpsc::Sender<FromCall>, rx: &mut mpsc::Receiver<ToCall>, call_id: &str) -> Result<u32, Option<u16>> {
+async fn attempt(
+    reg: &mut Registrar,
+    expires: u32,
+    to_core: &mpsc::Sender<FromCall>,
+    rx: &mut mpsc::Receiver<ToCall>,
+    call_id: &str,
+) -> Result<u32, Option<u16>> {
     let mut auth: Option<(Challenge, bool)> = None;
     for _ in 0..3 {
         let req = reg.register(expires, auth.as_ref().map(|(c, p)| (c, *p)));
         to_core
-            .send(FromCall::Request { call_id: call_id.to_owned(), link: reg.spec.link, dest: reg.spec.registrar_addr, request: req })
+            .send(FromCall::Request {
+                call_id: call_id.to_owned(),
+                link: reg.spec.link,
+                dest: reg.spec.registrar_addr,
+                request: req,
+            })
             .await
             .map_err(|_| None)?;
         let resp = loop {
@@ -171,15 +259,25 @@ async fn attempt(reg: &mut Registrar, expires: u32, to_core: &mpsc::Sender<FromC
             200..=299 => return Ok(granted_expires(&resp, expires)),
             401 | 407 => {
                 let proxy = resp.code == 407;
-                let header = if proxy { "Proxy-Authenticate" } else { "WWW-Authenticate" };
-                let Some(ch) = resp.headers.get(header).and_then(|v| Challenge::parse(v).ok()) else {
+                let header = if proxy {
+                    "Proxy-Authenticate"
+                } else {
+                    "WWW-Authenticate"
+                };
+                let Some(ch) = resp
+                    .headers
+                    .get(header)
+                    .and_then(|v| Challenge::parse(v).ok())
+                else {
                     return Err(Some(resp.code));
                 };
                 // The same nonce rejected twice means the password is wrong, unless it went stale.
                 if let Some((prev, _)) = &auth
-                    && prev.nonce == ch.nonce && !ch.stale {
-                        return Err(Some(resp.code));
-                    }
+                    && prev.nonce == ch.nonce
+                    && !ch.stale
+                {
+                    return Err(Some(resp.code));
+                }
                 auth = Some((ch, proxy));
             }
             423 => {
@@ -212,10 +310,17 @@ mod tests {
 
     #[test]
     fn expiry_from_contact_then_header() {
-        let mut r = hotline_sip::Response { code: 200, reason: "OK".into(), version: "SIP/2.0".into(), headers: hotline_sip::Headers::default(), body: Vec::new() };
+        let mut r = hotline_sip::Response {
+            code: 200,
+            reason: "OK".into(),
+            version: "SIP/2.0".into(),
+            headers: hotline_sip::Headers::default(),
+            body: Vec::new(),
+        };
         r.headers.push("Expires", "120");
         assert_eq!(granted_expires(&r, 300), 120);
-        r.headers.push("Contact", "<sip:hotline@10.0.0.1:5060>;expires=60");
+        r.headers
+            .push("Contact", "<sip:hotline@10.0.0.1:5060>;expires=60");
         assert_eq!(granted_expires(&r, 300), 60);
     }
 }

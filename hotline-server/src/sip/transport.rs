@@ -67,7 +67,9 @@ impl Transports {
                     if tx.try_send(bytes.to_vec()).is_err() {
                         debug!(conn = id, "tcp connection gone or congested");
                     }
-                } else { debug!(conn = id, "tcp connection closed before send") }
+                } else {
+                    debug!(conn = id, "tcp connection closed before send");
+                }
             }
         }
     }
@@ -84,7 +86,12 @@ pub async fn start(
     let udp_addr = udp.local_addr()?;
     let tcp_addr = tcp.local_addr()?;
     let tcp_conns: Arc<Mutex<HashMap<u64, mpsc::Sender<Vec<u8>>>>> = Arc::default();
-    let transports = Transports { udp: udp.clone(), tcp_conns: tcp_conns.clone(), udp_addr, tcp_addr };
+    let transports = Transports {
+        udp: udp.clone(),
+        tcp_conns: tcp_conns.clone(),
+        udp_addr,
+        tcp_addr,
+    };
     tokio::spawn(udp_reader(udp, inbound.clone(), shutdown.clone()));
     tokio::spawn(tcp_acceptor(tcp, tcp_conns, inbound, shutdown));
     Ok(transports)
@@ -101,11 +108,18 @@ async fn bind_pair(listen: SocketAddr) -> std::io::Result<(UdpSocket, TcpListene
             Err(_) => {}
         }
     }
-    Err(std::io::Error::new(std::io::ErrorKind::AddrInUse, "no port free for both UDP and TCP"))
+    Err(std::io::Error::new(
+        std::io::ErrorKind::AddrInUse,
+        "no port free for both UDP and TCP",
+    ))
 }
 
 fn bind_udp(addr: SocketAddr) -> std::io::Result<UdpSocket> {
-    let domain = if addr.is_ipv4() { socket2::Domain::IPV4 } else { socket2::Domain::IPV6 };
+    let domain = if addr.is_ipv4() {
+        socket2::Domain::IPV4
+    } else {
+        socket2::Domain::IPV6
+    };
     let sock = socket2::Socket::new(domain, socket2::Type::DGRAM, Some(socket2::Protocol::UDP))?;
     // Large buffers ride out bursts of hundreds of INVITEs per second.
     let _ = sock.set_recv_buffer_size(8 << 20);
@@ -115,7 +129,11 @@ fn bind_udp(addr: SocketAddr) -> std::io::Result<UdpSocket> {
     UdpSocket::from_std(sock.into())
 }
 
-async fn udp_reader(sock: Arc<UdpSocket>, inbound: mpsc::Sender<Inbound>, shutdown: CancellationToken) {
+async fn udp_reader(
+    sock: Arc<UdpSocket>,
+    inbound: mpsc::Sender<Inbound>,
+    shutdown: CancellationToken,
+) {
     let mut buf = vec![0u8; 65_536];
     loop {
         let (len, source) = tokio::select! {
@@ -129,7 +147,15 @@ async fn udp_reader(sock: Arc<UdpSocket>, inbound: mpsc::Sender<Inbound>, shutdo
         let data = &buf[..len];
         match hotline_sip::parse_datagram(data) {
             Ok(message) => {
-                if inbound.send(Inbound { message, source, link: Link::Udp }).await.is_err() {
+                if inbound
+                    .send(Inbound {
+                        message,
+                        source,
+                        link: Link::Udp,
+                    })
+                    .await
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -165,7 +191,15 @@ async fn tcp_acceptor(
         if let Ok(mut m) = conns.lock() {
             m.insert(id, tx);
         }
-        tokio::spawn(tcp_connection(stream, peer, id, rx, conns.clone(), inbound.clone(), shutdown.clone()));
+        tokio::spawn(tcp_connection(
+            stream,
+            peer,
+            id,
+            rx,
+            conns.clone(),
+            inbound.clone(),
+            shutdown.clone(),
+        ));
     }
 }
 
@@ -205,16 +239,25 @@ async fn tcp_connection(
                 }
                 Ok(Some((message, used))) => {
                     buf.drain(..used);
-                    if inbound.send(Inbound { message, source: peer, link: Link::Tcp(id) }).await.is_err() {
+                    if inbound
+                        .send(Inbound {
+                            message,
+                            source: peer,
+                            link: Link::Tcp(id),
+                        })
+                        .await
+                        .is_err()
+                    {
                         break 'conn;
                     }
                 }
                 Err(e) => {
                     debug!(%peer, reason = %e.reason, "bad message on tcp; closing");
                     if let Some(resp) = hotline_sip::bad_request_for(&buf, &e)
-                        && let Some(tx) = conns.lock().ok().and_then(|m| m.get(&id).cloned()) {
-                            let _ = tx.try_send(resp);
-                        }
+                        && let Some(tx) = conns.lock().ok().and_then(|m| m.get(&id).cloned())
+                    {
+                        let _ = tx.try_send(resp);
+                    }
                     // Framing is lost after a bad message: the peer must reconnect.
                     break 'conn;
                 }

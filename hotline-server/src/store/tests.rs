@@ -88,7 +88,18 @@ fn open_creates_dirs_and_migrations_are_idempotent() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(tables, ["audit_log", "call_events", "calls", "cdrs", "recordings", "sessions", "users"]);
+    assert_eq!(
+        tables,
+        [
+            "audit_log",
+            "call_events",
+            "calls",
+            "cdrs",
+            "recordings",
+            "sessions",
+            "users"
+        ]
+    );
 }
 
 #[tokio::test]
