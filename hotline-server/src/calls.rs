@@ -40,6 +40,8 @@ pub struct Context {
     pub media_stats: Arc<MediaStats>,
     pub codecs: Vec<Codec>,
     pub distributor: crate::agents::Distributor,
+    /// A read connection for look-ups made off the media path (first-contact agent).
+    pub lookup: Arc<std::sync::Mutex<crate::store::Store>>,
     pub calls_total: AtomicU64,
 }
 

@@ -237,6 +237,7 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
         media_stats: Arc::new(MediaStats::default()),
         codecs,
         distributor: distributor.clone(),
+        lookup: Arc::new(std::sync::Mutex::new(Store::open(&db_path)?)),
         calls_total: AtomicU64::new(0),
         config,
     });

@@ -83,6 +83,15 @@ impl Store {
         calls::cdr(&self.conn(), call_id)
     }
 
+    /// The agent who last talked with `caller` since `since_ms`, for first-contact routing.
+    pub fn last_agent_for_caller(
+        &self,
+        caller: &str,
+        since_ms: i64,
+    ) -> Result<Option<String>, StoreError> {
+        calls::last_agent_for_caller(&self.conn(), caller, since_ms)
+    }
+
     /// CDRs of calls started in `[from_ms, to_ms)`, oldest first.
     pub fn cdrs_between(&self, from_ms: i64, to_ms: i64) -> Result<Vec<CdrRow>, StoreError> {
         calls::cdrs_between(&self.conn(), from_ms, to_ms)

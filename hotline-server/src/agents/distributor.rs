@@ -53,6 +53,8 @@ pub enum Input {
         caller: String,
         queue: String,
         priority: i32,
+        /// The agent who served this caller recently (首问负责制), if any.
+        last_agent: Option<String>,
         control: mpsc::Sender<CallControl>,
     },
     /// The call ended (either side) or left the queue; gives back the agent's audio if bridged.
@@ -199,6 +201,7 @@ impl State {
                 caller,
                 queue,
                 priority,
+                last_agent,
                 control,
             } => {
                 let id = CallId(self.next_call);
@@ -220,7 +223,7 @@ impl State {
                     queue: QueueId(queue),
                     priority,
                     vip: false,
-                    last_agent: None,
+                    last_agent: last_agent.map(AgentId),
                     arrived_at: now,
                 };
                 match self.acd.call_arrived(incoming, now) {

@@ -64,6 +64,8 @@ struct Call {
     control: Option<mpsc::Receiver<CallControl>>,
     /// The agent the caller talks to, with their audio and the call's recording.
     bridge: Option<Bridge>,
+    /// The first-contact agent, looked up off the media path while the IVR runs.
+    last_agent: Option<tokio::sync::oneshot::Receiver<Option<String>>>,
 }
 
 struct Bridge {
@@ -191,6 +193,7 @@ pub async fn run(
         outstanding_plays: 0,
         control: None,
         bridge: None,
+        last_agent: lookup_last_agent(&ctx, &caller.national),
     };
     call.event("received", json!({"caller": caller.national, "dnis": dnis.national, "profile": profile.name, "flow": flow_name, "trunk": trunk, "remote": source.to_string(), "codec": neg.codec.name()}));
     if call.interp.is_none() {
@@ -763,11 +766,18 @@ impl Call {
                         }
                         let (tx, rx) = mpsc::channel(16);
                         self.control = Some(rx);
+                        // Never waits: a look-up that has not finished by now is skipped.
+                        let last_agent = self
+                            .last_agent
+                            .take()
+                            .and_then(|mut r| r.try_recv().ok())
+                            .flatten();
                         self.ctx.distributor.send(Input::CallQueued {
                             call_id: self.dialog.call_id.clone(),
                             caller: self.caller.clone(),
                             queue: queue.clone(),
                             priority,
+                            last_agent,
                             control: tx,
                         });
                         self.queue = Some(queue);
@@ -974,6 +984,31 @@ impl Call {
             })
             .await;
     }
+}
+
+/// Starts the first-contact look-up on a blocking thread; the call picks the answer up when it
+/// reaches a queue.
+fn lookup_last_agent(
+    ctx: &Arc<Context>,
+    caller: &str,
+) -> Option<tokio::sync::oneshot::Receiver<Option<String>>> {
+    let days = ctx.config.acd.first_contact_days;
+    if days == 0 || caller.is_empty() {
+        return None;
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let since = ctx.now_ms() - i64::from(days) * 86_400_000;
+    let lookup = ctx.lookup.clone();
+    let caller = caller.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let found = lookup
+            .lock()
+            .ok()
+            .and_then(|s| s.last_agent_for_caller(&caller, since).ok())
+            .flatten();
+        let _ = tx.send(found);
+    });
+    Some(rx)
 }
 
 /// Waits for the distributor's next order, or forever while the call is not queued.

@@ -9,6 +9,9 @@ use crate::acd::Strategy;
 pub struct AcdConfig {
     /// How long a disconnected agent keeps their seat before being logged out.
     pub disconnect_grace_secs: u64,
+    /// 首问负责制: a caller who calls again within this many days is offered first to the agent
+    /// who served them (0 turns it off).
+    pub first_contact_days: u32,
     /// Every queue a flow may name.
     #[serde(rename = "queue")]
     pub queues: Vec<QueueEntry>,
@@ -18,6 +21,7 @@ impl Default for AcdConfig {
     fn default() -> Self {
         Self {
             disconnect_grace_secs: 60,
+            first_contact_days: 3,
             queues: Vec::new(),
         }
     }
@@ -42,6 +46,9 @@ pub struct QueueEntry {
     pub max_wait_secs: Option<u64>,
     #[serde(default)]
     pub overflow: String,
+    /// How long a returning caller waits for their first-contact agent before anyone may answer.
+    #[serde(default = "default_first_contact_wait")]
+    pub first_contact_wait_secs: u64,
     /// Position and estimated-wait announcements every this many seconds.
     #[serde(default)]
     pub announce_secs: Option<u64>,
@@ -53,6 +60,10 @@ fn default_strategy() -> Strategy {
 
 fn default_ring() -> u64 {
     20
+}
+
+fn default_first_contact_wait() -> u64 {
+    15
 }
 
 fn default_wrap_up() -> u64 {

@@ -9,6 +9,15 @@
 //! - `driver`: the task that owns the socket and every `Rtc`.
 //! - `peer`: one agent's `Rtc` plus its channels.
 //! - `framer` / `pacer`: sans-IO audio framing in and send timing out.
+//!
+//! Idle legs send no RTP: a slot with no frame queued is skipped (the RTP clock still advances and
+//! the next packet carries the marker bit), so hundreds of logged-in agents cost nothing between
+//! calls. str0m's own STUN consent checks keep ICE and NAT bindings alive, and they are also how
+//! a vanished agent is noticed (`HubConfig::silence_timeout`).
+//!
+//! Allocation: our side decodes into the frame being filled and encodes into a per-leg buffer.
+//! str0m allocates per packet internally (the `Arc<[u8]>` a written frame becomes, the `Vec` of
+//! each transmit and of each received `MediaData`); that is outside our reach.
 
 mod driver;
 mod error;

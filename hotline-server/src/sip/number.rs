@@ -64,7 +64,8 @@ pub fn normalise(raw: &str) -> Number {
 fn user_of(uri: &str) -> Option<String> {
     let uri = Uri::parse(uri).ok()?;
     if uri.scheme.eq_ignore_ascii_case("tel") {
-        return Some(uri.host);
+        // tel:12365;phone-context=… keeps the number in the user part.
+        return uri.user.or(Some(uri.host)).filter(|u| !u.is_empty());
     }
     uri.user_unescaped()
         .map(|u| u.split(';').next().unwrap_or_default().to_owned())

@@ -198,3 +198,22 @@ pub(crate) fn cdrs_between(
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
+
+/// The agent who last talked with `caller` since `since_ms` (first-contact responsibility).
+pub(crate) fn last_agent_for_caller(
+    conn: &Connection,
+    caller: &str,
+    since_ms: i64,
+) -> Result<Option<String>, StoreError> {
+    let detail: Option<String> = conn
+        .query_row(
+            "SELECT e.detail FROM call_events e JOIN calls c ON c.id = e.call_id \
+             WHERE c.caller = ?1 AND e.kind = 'connected' AND e.at >= ?2 ORDER BY e.id DESC LIMIT 1",
+            rusqlite::params![caller, since_ms],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(detail
+        .and_then(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
+        .and_then(|v| v["agent"].as_str().map(str::to_owned)))
+}

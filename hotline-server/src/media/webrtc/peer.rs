@@ -118,9 +118,10 @@ impl Peer {
         // but a live agent answers our consent checks every `max_stun_rto`: silence means gone.
         if now.saturating_duration_since(self.last_heard) > self.silence_limit {
             let silent = self.silence_limit.as_millis();
-            self.finish(format!(
-                "agent silent for {silent} ms (no STUN, RTP or RTCP)"
-            ));
+            self.close(
+                &format!("agent silent for {silent} ms (no STUN, RTP or RTCP)"),
+                io,
+            );
             return;
         }
         let pacer = self

@@ -1,0 +1,238 @@
+//! Real calls to real agent sessions: a workstation that dies while its call rings gives the call
+//! back to the queue for the next agent; ring-all rings both and the first answer wins;
+//! round-robin alternates. Agents are headless agent-tui sessions (WebSocket + WebRTC) or, for
+//! the one that dies, a bare WebSocket client.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use hotline_e2e::TestServer;
+use hotline_protocol::{self as proto, ClientFrame, Command, PROTOCOL_VERSION};
+use hotline_server::acd::{AgentState, Strategy};
+use hotline_server::auth::{Actor, Auth, AuthPolicy, NewAccount};
+use hotline_server::cli::test_call::{CallArgs, place_call};
+use tokio_tungstenite::tungstenite::Message;
+
+fn add_agent(server: &TestServer, name: &str) {
+    let auth = Auth::new(&server.running.db_path, AuthPolicy::default()).expect("auth");
+    let mut account = NewAccount::new(name, proto::Role::Agent, "agent password 1");
+    account.skills = BTreeMap::from([("general".to_owned(), 5u8)]);
+    auth.add_user(&account, &Actor::cli(), 0)
+        .expect("add agent");
+}
+
+fn headless(server: &TestServer, name: &str, answer_after: f64, calls: u32) -> agent_tui::Args {
+    agent_tui::Args {
+        headless: true,
+        server: format!("ws://{}/ws", server.running.api),
+        user: Some(name.into()),
+        password: Some("agent password 1".into()),
+        play: None,
+        record: None,
+        answer_after,
+        hangup_after: 1.0,
+        calls,
+    }
+}
+
+async fn wait_ready(server: &TestServer, name: &str) {
+    for _ in 0..150 {
+        if server.running.context.distributor.agent_state(name).await == Some(AgentState::Ready) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{name} never became ready");
+}
+
+fn caller(server: &TestServer, from: &str, secs: f64) -> CallArgs {
+    CallArgs {
+        to: "12345".into(),
+        from: from.into(),
+        server: server.sip(),
+        dtmf: String::new(),
+        dtmf_delay: 0.0,
+        play: None,
+        record: None,
+        duration: secs,
+        codec: None,
+        inband: false,
+    }
+}
+
+/// The agents the call with this caller number was connected to, in order.
+async fn connected_agents(server: &TestServer, caller: &str) -> Vec<String> {
+    let db = server.db().await;
+    let mut st = db
+        .prepare("SELECT e.detail FROM call_events e JOIN calls c ON c.id = e.call_id WHERE c.caller = ?1 AND e.kind = 'connected' ORDER BY e.id")
+        .expect("prepare");
+    st.query_map([caller], |r| r.get::<_, String>(0))
+        .expect("query")
+        .map(|d| {
+            serde_json::from_str::<serde_json::Value>(&d.expect("row")).expect("json")["agent"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workstation_killed_while_ringing_hands_the_call_to_the_next_agent() {
+    let server = TestServer::start(|_| {}).await;
+    add_agent(&server, "doomed");
+    add_agent(&server, "steady");
+    // The doomed agent: a bare session that goes ready and vanishes when the call rings.
+    let url = format!("ws://{}/ws", server.running.api);
+    let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.expect("ws");
+    for (id, cmd) in [
+        (
+            1,
+            Command::Login {
+                user: "doomed".into(),
+                password: "agent password 1".into(),
+                client: proto::ClientKind::Other,
+                resume_token: None,
+            },
+        ),
+        (2, Command::SetReady),
+    ] {
+        ws.send(Message::Text(
+            proto::encode_client(&ClientFrame {
+                v: PROTOCOL_VERSION,
+                id,
+                cmd,
+            })
+            .into(),
+        ))
+        .await
+        .expect("send");
+    }
+    wait_ready(&server, "doomed").await;
+    let call = tokio::spawn({
+        let args = caller(&server, "13900000001", 14.0);
+        async move { place_call(&args).await }
+    });
+    // Wait for the offer, then die without a word.
+    let offered = tokio::time::timeout(Duration::from_secs(15), async {
+        while let Some(Ok(Message::Text(t))) = ws.next().await {
+            if t.contains("\"call_offered\"") {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .unwrap_or(false);
+    assert!(offered, "the call was never offered to the first agent");
+    drop(ws);
+    // The steady agent comes in and gets the call.
+    let steady = tokio::spawn({
+        let args = headless(&server, "steady", 0.2, 1);
+        async move { agent_tui::headless::run(&args).await }
+    });
+    tokio::time::timeout(Duration::from_secs(20), steady)
+        .await
+        .expect("steady finished")
+        .expect("task")
+        .expect("headless agent");
+    let report = call.await.expect("task").expect("call");
+    assert!(report.answered);
+    server.wait_idle(Duration::from_secs(5)).await;
+    assert_eq!(
+        connected_agents(&server, "13900000001").await,
+        vec!["steady".to_owned()]
+    );
+    let state = server
+        .running
+        .context
+        .distributor
+        .agent_state("doomed")
+        .await;
+    assert!(
+        matches!(state, Some(AgentState::NotReady { .. })),
+        "the vanished seat must not get calls: {state:?}"
+    );
+    server.running.shutdown().await;
+}
+
+async fn two_agents(strategy: Strategy, calls: &[&str]) -> (TestServer, Vec<String>) {
+    let server = TestServer::start(|c| {
+        for q in &mut c.acd.queues {
+            q.strategy = strategy;
+        }
+    })
+    .await;
+    add_agent(&server, "fast");
+    add_agent(&server, "slow");
+    let fast = tokio::spawn({
+        let args = headless(&server, "fast", 0.2, 0);
+        async move { agent_tui::headless::run(&args).await }
+    });
+    let slow = tokio::spawn({
+        let args = headless(&server, "slow", 1.5, 0);
+        async move { agent_tui::headless::run(&args).await }
+    });
+    wait_ready(&server, "fast").await;
+    wait_ready(&server, "slow").await;
+    let mut agents = Vec::new();
+    for from in calls {
+        let report = place_call(&caller(&server, from, 9.0)).await.expect("call");
+        assert!(report.answered);
+        server.wait_idle(Duration::from_secs(5)).await;
+        // The latest connection of this caller is this call's.
+        agents.extend(connected_agents(&server, from).await.pop());
+        // Both seats back to ready before the next call.
+        wait_ready(&server, "fast").await;
+        wait_ready(&server, "slow").await;
+    }
+    fast.abort();
+    slow.abort();
+    (server, agents)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ring_all_rings_both_and_the_first_answer_wins() {
+    let (server, agents) = two_agents(Strategy::RingAll, &["13900000011", "13900000012"]).await;
+    assert_eq!(agents, vec!["fast".to_owned(), "fast".to_owned()]);
+    server.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn round_robin_alternates_between_agents() {
+    let (server, agents) = two_agents(Strategy::RoundRobin, &["13900000021", "13900000022"]).await;
+    assert_eq!(agents.len(), 2);
+    assert_ne!(
+        agents[0], agents[1],
+        "round-robin gave both calls to {}",
+        agents[0]
+    );
+    server.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_who_calls_again_gets_the_agent_who_served_them() {
+    // Longest-idle alone would give the second call to the other agent: the one who just talked
+    // is the least idle. First-contact responsibility sends it back to them.
+    let (server, agents) = two_agents(Strategy::LongestIdle, &["13900000031", "13900000031"]).await;
+    assert_eq!(agents.len(), 2);
+    assert_eq!(
+        agents[0], agents[1],
+        "the returning caller went to another agent"
+    );
+    server.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn longest_idle_gives_a_new_caller_to_the_other_agent() {
+    // The control for the test above: different callers, so no first-contact preference.
+    let (server, agents) = two_agents(Strategy::LongestIdle, &["13900000041", "13900000042"]).await;
+    assert_eq!(agents.len(), 2);
+    assert_ne!(
+        agents[0], agents[1],
+        "longest-idle gave both calls to {}",
+        agents[0]
+    );
+    server.running.shutdown().await;
+}
