@@ -1,5 +1,6 @@
 //! Calls: one task per call that owns its RTP leg, its dialog and its IVR interpreter.
 
+pub mod blacklist;
 pub mod call;
 pub mod dialog;
 
@@ -40,6 +41,8 @@ pub struct Context {
     pub media_stats: Arc<MediaStats>,
     pub codecs: Vec<Codec>,
     pub distributor: crate::agents::Distributor,
+    /// Blocked numbers, refreshed in the background.
+    pub blacklist: Arc<std::sync::RwLock<blacklist::Blacklist>>,
     /// A read connection for look-ups made off the media path (first-contact agent).
     pub lookup: Arc<std::sync::Mutex<crate::store::Store>>,
     pub calls_total: AtomicU64,

@@ -1,5 +1,6 @@
 //! The admin command line: `serve` (the default), `ivr check`, `call`, `user`.
 
+pub mod blacklist;
 pub mod test_call;
 pub mod user;
 
@@ -48,6 +49,11 @@ pub enum Command {
     },
     /// Place a test call into a running server with a real SIP user agent.
     Call(test_call::CallArgs),
+    /// Blocked caller numbers: add, remove, list.
+    Blacklist {
+        #[command(subcommand)]
+        command: blacklist::BlacklistCommand,
+    },
     /// User accounts: add, list, disable, enable, passwd.
     User {
         #[command(subcommand)]

@@ -65,6 +65,16 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
+        Command::Blacklist { command } => {
+            let config = load_config(&cli.global)?;
+            hotline_server::cli::blacklist::run_blacklist_command(
+                &command,
+                &config,
+                &mut std::io::stdout(),
+                jiff::Timestamp::now().as_millisecond(),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::User { command } => {
             let config = load_config(&cli.global)?;
             let stdin = std::io::stdin();

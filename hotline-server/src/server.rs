@@ -216,6 +216,20 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
         &db_path,
         crate::auth::AuthPolicy::default(),
     )?);
+    let lookup = Arc::new(std::sync::Mutex::new(Store::open(&db_path)?));
+    let blocks = lookup
+        .lock()
+        .map_err(|_| StartError::Queues("look-up connection poisoned".into()))?
+        .active_blocks(clock().as_millisecond())?;
+    let blacklist = Arc::new(std::sync::RwLock::new(
+        crate::calls::blacklist::Blacklist::from_rows(blocks),
+    ));
+    crate::calls::blacklist::spawn_refresher(
+        blacklist.clone(),
+        lookup.clone(),
+        clock.clone(),
+        std::time::Duration::from_secs(10),
+    );
     let codecs = config
         .media
         .codecs
@@ -237,7 +251,8 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
         media_stats: Arc::new(MediaStats::default()),
         codecs,
         distributor: distributor.clone(),
-        lookup: Arc::new(std::sync::Mutex::new(Store::open(&db_path)?)),
+        lookup: lookup.clone(),
+        blacklist: blacklist.clone(),
         calls_total: AtomicU64::new(0),
         config,
     });

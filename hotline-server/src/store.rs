@@ -2,13 +2,18 @@
 //! writes from call tasks through the batching [`StoreWriter`].
 
 mod audit;
+mod blacklist;
+mod callers;
 mod calls;
 mod connection;
+mod departments;
 mod error;
+mod knowledge;
 mod migrate;
 mod recordings;
 mod rows;
 mod sessions;
+mod tickets;
 mod users;
 mod writer;
 
@@ -19,13 +24,21 @@ use std::time::Duration;
 use rusqlite::{Connection, TransactionBehavior};
 
 pub use audit::{AuditEntry, AuditRow};
+pub use blacklist::BlockRow;
+pub use callers::{CallerCategory, CallerQuery, CallerRow, NewCaller};
+pub use departments::{DepartmentNode, DepartmentRow, MAX_LEVEL, NewDepartment};
 pub use error::StoreError;
+pub use knowledge::{KnowledgeHit, KnowledgeKind, KnowledgeRow, NewKnowledge};
 pub use migrate::SCHEMA_VERSION;
 pub use rows::{
     CallEnd, CallEventRow, CallRow, CallState, CdrRow, NewCall, NewRecording, RECORDING_KINDS,
     RecordingRow,
 };
 pub use sessions::{NewSession, SessionRow};
+pub use tickets::{
+    AppliedTransition, DueFn, FiledTicket, HistoryRow, RecordError, TicketDraft, TicketFilter,
+    TicketHit, TicketRow, TicketStateDoc, dept_id, dept_row_id,
+};
 pub use users::{AddUserError, NewUser, UserRow};
 pub use writer::{BATCH_LIMIT, StoreWriter, WriteCommand, WriterHandle, spawn_writer};
 
@@ -81,6 +94,21 @@ impl Store {
 
     pub fn cdr(&self, call_id: &str) -> Result<Option<CdrRow>, StoreError> {
         calls::cdr(&self.conn(), call_id)
+    }
+
+    /// Blocks a number (or changes its block).
+    pub fn put_block(&self, block: &BlockRow) -> Result<(), StoreError> {
+        blacklist::put(&self.conn(), block)
+    }
+
+    /// Lifts the block on a number; false when there was none.
+    pub fn remove_block(&self, number: &str) -> Result<bool, StoreError> {
+        blacklist::remove(&self.conn(), number)
+    }
+
+    /// Blocks in force at `now_ms`.
+    pub fn active_blocks(&self, now_ms: i64) -> Result<Vec<BlockRow>, StoreError> {
+        blacklist::active(&self.conn(), now_ms)
     }
 
     /// The agent who last talked with `caller` since `since_ms`, for first-contact routing.

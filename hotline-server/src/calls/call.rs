@@ -13,6 +13,7 @@ use tokio::time::MissedTickBehavior;
 use tracing::{debug, warn};
 
 use super::Context;
+use super::blacklist::BlockMode;
 use super::dialog::{Dialog, info_digit};
 use crate::agents::{AgentAudio, CallControl, Input};
 use crate::ivr::{Action, Event, Interpreter};
@@ -64,6 +65,8 @@ struct Call {
     control: Option<mpsc::Receiver<CallControl>>,
     /// The agent the caller talks to, with their audio and the call's recording.
     bridge: Option<Bridge>,
+    /// A blocked caller's warning or refusal is playing; what follows it.
+    after_block: Option<BlockMode>,
     /// The first-contact agent, looked up off the media path while the IVR runs.
     last_agent: Option<tokio::sync::oneshot::Receiver<Option<String>>>,
 }
@@ -194,6 +197,7 @@ pub async fn run(
         control: None,
         bridge: None,
         last_agent: lookup_last_agent(&ctx, &caller.national),
+        after_block: None,
     };
     call.event("received", json!({"caller": caller.national, "dnis": dnis.national, "profile": profile.name, "flow": flow_name, "trunk": trunk, "remote": source.to_string(), "codec": neg.codec.name()}));
     if call.interp.is_none() {
@@ -385,6 +389,40 @@ impl Call {
             "answered",
             json!({"codec": self.leg.codec.name(), "ptime": self.leg.ptime_ms}),
         );
+        let block = self
+            .ctx
+            .blacklist
+            .read()
+            .ok()
+            .and_then(|b| b.check(&self.caller, self.ctx.now_ms()).cloned());
+        if let Some(block) = block {
+            // The warning or refusal plays before anything else; the flow (or the goodbye)
+            // follows when it has played.
+            let refuse = block.mode == BlockMode::Refuse;
+            self.event("blacklisted", json!({"reason": block.reason, "mode": if refuse { "refuse" } else { "warn" }, "until_ms": block.until_ms}));
+            let lang = self
+                .interp
+                .as_ref()
+                .map_or("zh", Interpreter::language)
+                .to_owned();
+            let prompt = if refuse {
+                "blacklist_refused"
+            } else {
+                "blacklist_warning"
+            };
+            self.player.enqueue(
+                self.ctx
+                    .prompts
+                    .get(&lang, prompt)
+                    .unwrap_or_else(|| Arc::from(vec![0i16; 160])),
+            );
+            self.after_block = Some(block.mode);
+            return;
+        }
+        self.start_flow().await;
+    }
+
+    async fn start_flow(&mut self) {
         let actions = self
             .interp
             .as_mut()
@@ -603,6 +641,11 @@ impl Call {
     }
 
     async fn on_playback_done(&mut self) {
+        match self.after_block.take() {
+            Some(BlockMode::Warn) => return self.start_flow().await,
+            Some(BlockMode::Refuse) => return self.hangup("blacklisted").await,
+            None => {}
+        }
         if let Some(p) = self.pending_record.take() {
             self.start_recording(p);
             return;

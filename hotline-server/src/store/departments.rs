@@ -85,17 +85,24 @@ fn forest(rows: &[DepartmentRow]) -> Vec<DepartmentNode> {
 impl Store {
     /// Adds a department under `parent_id` (or at the top). Its level is the parent's plus
     /// one; a fifth level is refused.
-    pub fn add_department(&self, new: &NewDepartment, now_ms: i64) -> Result<DepartmentRow, RecordError> {
+    pub fn add_department(
+        &self,
+        new: &NewDepartment,
+        now_ms: i64,
+    ) -> Result<DepartmentRow, RecordError> {
         let name = new.name.trim();
         if name.is_empty() {
-            return Err(RecordError::Invalid("the department name is empty".to_owned()));
+            return Err(RecordError::Invalid(
+                "the department name is empty".to_owned(),
+            ));
         }
         let conn = self.conn();
         let level = match new.parent_id {
             None => 1,
             Some(p) => {
-                let parent = department_by_id(&conn, p)?
-                    .ok_or_else(|| RecordError::Invalid(format!("unknown parent department {p}")))?;
+                let parent = department_by_id(&conn, p)?.ok_or_else(|| {
+                    RecordError::Invalid(format!("unknown parent department {p}"))
+                })?;
                 if parent.level >= MAX_LEVEL {
                     return Err(RecordError::Invalid(format!(
                         "department {p} is at level {MAX_LEVEL}; no level lies below it"
@@ -171,12 +178,21 @@ mod tests {
             [city.level, district.level, street.level, office.level],
             [1, 2, 3, 4]
         );
-        assert!(matches!(add(Some(office.id), "太深"), Err(RecordError::Invalid(_))));
-        assert!(matches!(add(Some(999), "孤儿"), Err(RecordError::Invalid(_))));
+        assert!(matches!(
+            add(Some(office.id), "太深"),
+            Err(RecordError::Invalid(_))
+        ));
+        assert!(matches!(
+            add(Some(999), "孤儿"),
+            Err(RecordError::Invalid(_))
+        ));
         assert!(matches!(add(None, "  "), Err(RecordError::Invalid(_))));
         let tree = store.department_tree().unwrap();
         assert_eq!(tree.len(), 1);
-        assert_eq!(tree[0].children[0].children[0].children[0].department.name, "东华社区");
+        assert_eq!(
+            tree[0].children[0].children[0].children[0].department.name,
+            "东华社区"
+        );
         let directory = store.department_directory().unwrap();
         assert_eq!(directory.len(), 4);
         assert_eq!(directory.ancestors(&dept_id(office.id)).len(), 3);

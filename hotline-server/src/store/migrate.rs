@@ -11,6 +11,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_calls", include_str!("migrations/0001_calls.sql")),
     ("0002_users", include_str!("migrations/0002_users.sql")),
     ("0003_tickets", include_str!("migrations/0003_tickets.sql")),
+    (
+        "0004_blacklist",
+        include_str!("migrations/0004_blacklist.sql"),
+    ),
 ];
 
 /// The schema version this binary creates and understands.

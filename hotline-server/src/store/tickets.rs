@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 pub use error::RecordError;
 pub(crate) use search::{FtsPlan, like_pattern};
 pub use search::{TicketFilter, TicketHit};
-pub use state_doc::{ExtensionDoc, InstructionDoc, ReplyDoc, TicketStateDoc};
+pub use state_doc::TicketStateDoc;
 
 use super::Store;
 use crate::tickets::{
@@ -132,8 +132,8 @@ pub(crate) fn ticket_row(row: &Row<'_>) -> rusqlite::Result<TicketRow> {
         rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(err))
     };
     let co: String = row.get(9)?;
-    let co_handlers =
-        serde_json::from_str(&co).map_err(|_| conversion(9, RecordError::bad_value("co_handlers", co)))?;
+    let co_handlers = serde_json::from_str(&co)
+        .map_err(|_| conversion(9, RecordError::bad_value("co_handlers", co)))?;
     let state: String = row.get(17)?;
     let state = serde_json::from_str::<TicketStateDoc>(&state)
         .map_err(|e| e.to_string())
@@ -184,7 +184,9 @@ fn department_exists(conn: &Connection, id: &DeptId) -> Result<bool, RecordError
         return Ok(false);
     };
     Ok(conn
-        .query_row("SELECT 1 FROM departments WHERE id = ?1", [row_id], |_| Ok(()))
+        .query_row("SELECT 1 FROM departments WHERE id = ?1", [row_id], |_| {
+            Ok(())
+        })
         .optional()?
         .is_some())
 }
@@ -193,7 +195,11 @@ fn history_note(entry: &HistoryEntry) -> String {
     serde_json::json!({ "text": entry.note, "step": entry.action }).to_string()
 }
 
-fn insert_history(conn: &Connection, ticket_id: i64, entry: &HistoryEntry) -> Result<(), RecordError> {
+fn insert_history(
+    conn: &Connection,
+    ticket_id: i64,
+    entry: &HistoryEntry,
+) -> Result<(), RecordError> {
     conn.execute(
         "INSERT INTO ticket_history
              (ticket_id, at, actor, role, department, action, from_status, to_status, note)
@@ -226,7 +232,12 @@ fn co_handlers_json(state: &TicketState) -> String {
     serde_json::Value::from(co_handler_ids(state)).to_string()
 }
 
-fn link_call_in(conn: &Connection, ticket_id: i64, call_id: &str, now_ms: i64) -> Result<bool, RecordError> {
+fn link_call_in(
+    conn: &Connection,
+    ticket_id: i64,
+    call_id: &str,
+    now_ms: i64,
+) -> Result<bool, RecordError> {
     let n = conn.execute(
         "INSERT OR IGNORE INTO ticket_calls (ticket_id, call_id, linked_at) VALUES (?1, ?2, ?3)",
         params![ticket_id, call_id, now_ms],
@@ -259,7 +270,7 @@ impl Store {
                 return Err(RecordError::Invalid(format!("unknown caller {caller}")));
             }
         }
-        let date = now.to_zoned(tz.clone()).date();
+        let date = now.to_zoned_datetime(tz.clone()).date();
         let day = date.strftime("%Y%m%d").to_string();
         let sequence = next_sequence(&tx, &draft.profile, &day)?;
         let number = TicketNumber::new(&draft.profile, date, sequence)?.to_string();
@@ -316,12 +327,19 @@ impl Store {
 
     pub fn ticket_by_number(&self, number: &str) -> Result<Option<TicketRow>, RecordError> {
         let sql = format!("SELECT {COLUMNS} FROM tickets t WHERE t.number = ?1");
-        Ok(self.conn().query_row(&sql, [number], ticket_row).optional()?)
+        Ok(self
+            .conn()
+            .query_row(&sql, [number], ticket_row)
+            .optional()?)
     }
 
     /// The citizen's status query: the ticket if the PIN matches, `None` otherwise (an unknown
     /// number and a wrong PIN look the same).
-    pub fn ticket_for_citizen(&self, number: &str, pin: &str) -> Result<Option<TicketRow>, RecordError> {
+    pub fn ticket_for_citizen(
+        &self,
+        number: &str,
+        pin: &str,
+    ) -> Result<Option<TicketRow>, RecordError> {
         let Ok(pin) = pin.parse::<Pin>() else {
             return Ok(None);
         };
@@ -378,7 +396,11 @@ impl Store {
         }
         let step = workflow::apply(&before.state, actor, action, now)?;
         let next = &step.state;
-        let instruction = next.instructions.last().map(|i| i.text.as_str()).unwrap_or("");
+        let instruction = next
+            .instructions
+            .last()
+            .map(|i| i.text.as_str())
+            .unwrap_or("");
         let due_at = due(next).map(Timestamp::as_millisecond);
         let changed = tx.execute(
             "UPDATE tickets SET status = ?1, lead_department_id = ?2, co_handlers = ?3,
@@ -438,7 +460,12 @@ impl Store {
     }
 
     /// Links a call to a ticket; false if it already was.
-    pub fn link_call(&self, ticket_id: i64, call_id: &str, now_ms: i64) -> Result<bool, RecordError> {
+    pub fn link_call(
+        &self,
+        ticket_id: i64,
+        call_id: &str,
+        now_ms: i64,
+    ) -> Result<bool, RecordError> {
         let conn = self.conn();
         if ticket_by_id(&conn, ticket_id)?.is_none() {
             return Err(RecordError::not_found("ticket", ticket_id));
