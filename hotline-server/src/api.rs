@@ -1,5 +1,6 @@
 //! The HTTP API: health, metrics and the workstations' WebSocket (`/ws`, see docs/protocol.md).
 
+pub mod rest;
 pub mod ws;
 
 use std::net::SocketAddr;
@@ -41,6 +42,7 @@ pub async fn serve(
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
         .route("/metrics", get(metrics))
         .route("/ws", get(ws::upgrade))
+        .merge(rest::router())
         .with_state(deps);
     tokio::spawn(async move {
         let service = app.into_make_service_with_connect_info::<SocketAddr>();

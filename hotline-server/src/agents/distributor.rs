@@ -43,6 +43,10 @@ pub enum CallControl {
     Hangup {
         cause: String,
     },
+    /// The caller hears music and the agent nothing, or the conversation resumes.
+    Hold(bool),
+    /// The agent's microphone is cut (the caller hears silence), or restored.
+    Mute(bool),
 }
 
 /// Everything the distributor reacts to.
@@ -360,6 +364,37 @@ impl State {
                 if let Some(c) = self.calls.get(&call) {
                     let _ = c.control.try_send(CallControl::Hangup {
                         cause: "agent hangup".into(),
+                    });
+                }
+                return Ok(());
+            }
+            proto::Command::Hold | proto::Command::Resume | proto::Command::Mute { .. } => {
+                let Some(acd::AgentState::OnCall { call }) = self.acd.agent_state(&id).cloned()
+                else {
+                    return Err("not on a call".into());
+                };
+                let Some(c) = self.calls.get(&call) else {
+                    return Err("the call is gone".into());
+                };
+                let (order, state) = match command {
+                    proto::Command::Hold => (CallControl::Hold(true), proto::CallState::Held),
+                    proto::Command::Resume => {
+                        (CallControl::Hold(false), proto::CallState::Connected)
+                    }
+                    proto::Command::Mute { on } => {
+                        (CallControl::Mute(on), proto::CallState::Connected)
+                    }
+                    _ => return Ok(()),
+                };
+                let _ = c.control.try_send(order);
+                if let (Some(a), Some(name)) = (self.agents.get(agent), self.names.get(&call)) {
+                    let _ = a.events.try_send(Event::CallState {
+                        call_id: proto::CallId(name.clone()),
+                        state,
+                        direction: proto::Direction::Inbound,
+                        connected_at_ms: None,
+                        parties: Vec::new(),
+                        monitor: None,
                     });
                 }
                 return Ok(());

@@ -41,11 +41,17 @@ pub fn router() -> Router<ApiDeps> {
         .route("/tickets/{id}", get(tickets::get))
         .route("/tickets/{id}/transitions", post(tickets::transition))
         .route("/tickets/{id}/history", get(tickets::history))
-        .route("/departments", post(departments::add).get(departments::list))
+        .route(
+            "/departments",
+            post(departments::add).get(departments::list),
+        )
         .route("/callers", post(callers::add).get(callers::search))
         .route("/callers/{id}", get(callers::get))
         .route("/knowledge", post(knowledge::add).get(knowledge::search))
-        .route("/knowledge/{id}", put(knowledge::update).get(knowledge::get))
+        .route(
+            "/knowledge/{id}",
+            put(knowledge::update).get(knowledge::get),
+        )
         .route("/knowledge/{id}/versions", get(knowledge::versions))
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .layer(Extension(Arc::new(Rules::default())));

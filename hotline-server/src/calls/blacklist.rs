@@ -104,11 +104,10 @@ pub fn spawn_refresher(
                 lookup.lock().ok().and_then(|s| s.active_blocks(now).ok())
             })
             .await;
-            if let Ok(Some(rows)) = rows {
-                if let Ok(mut b) = shared.write() {
+            if let Ok(Some(rows)) = rows
+                && let Ok(mut b) = shared.write() {
                     *b = Blacklist::from_rows(rows);
                 }
-            }
             tokio::time::sleep(every).await;
         }
     });
@@ -149,9 +148,9 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(parse_duration("5m"), Ok(Some(Duration::from_secs(300))));
-        assert_eq!(parse_duration("30m"), Ok(Some(Duration::from_secs(1800))));
-        assert_eq!(parse_duration("2h"), Ok(Some(Duration::from_secs(7200))));
+        assert_eq!(parse_duration("5m"), Ok(Some(Duration::from_mins(5))));
+        assert_eq!(parse_duration("30m"), Ok(Some(Duration::from_mins(30))));
+        assert_eq!(parse_duration("2h"), Ok(Some(Duration::from_hours(2))));
         assert_eq!(parse_duration("permanent"), Ok(None));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("5y").is_err());

@@ -78,6 +78,10 @@ struct Bridge {
     started_ms: i64,
     /// The last frame the agent sent, replayed once if the next is late (hides one lost frame).
     last: AudioFrame,
+    /// On hold the caller hears music (from the call's player) and the agent hears nothing.
+    held: bool,
+    /// Muted, the agent's microphone does not reach the caller (or the recording).
+    muted: bool,
 }
 
 /// Runs one call to its end. Never panics on peer input; every path ends with a CDR.
@@ -483,7 +487,7 @@ impl Call {
                     let (got, digit) = self.leg.pull(&mut heard[..n]);
                     if let Some(rec) = self.record.as_mut() { rec.recorder.write(&heard[..got]); }
                     if let Some(d) = digit { self.on_digit(d, "inband").await; }
-                    let finished = if let Some(bridge) = self.bridge.as_mut() {
+                    let finished = if let Some(bridge) = self.bridge.as_mut().filter(|b| !b.held) {
                         bridge.exchange(&heard[..n], &mut frame[..n]);
                         false
                     } else {
@@ -860,6 +864,8 @@ impl Call {
                     recorder,
                     started_ms: self.ctx.now_ms(),
                     last: AudioFrame::SILENCE,
+                    held: false,
+                    muted: false,
                 });
             }
             CallControl::Announce {
@@ -897,6 +903,22 @@ impl Call {
             CallControl::Rejected => {
                 self.event("queue_rejected", json!({}));
                 self.goodbye("queue full").await;
+            }
+            CallControl::Hold(on) => {
+                self.event(if on { "agent_hold" } else { "agent_resume" }, json!({}));
+                if let Some(b) = self.bridge.as_mut() {
+                    b.held = on;
+                }
+                self.player.stop();
+                if on && let Some(music) = self.ctx.hold_music.clone() {
+                    self.player.loop_clip(music);
+                }
+            }
+            CallControl::Mute(on) => {
+                self.event(if on { "agent_mute" } else { "agent_unmute" }, json!({}));
+                if let Some(b) = self.bridge.as_mut() {
+                    b.muted = on;
+                }
             }
             CallControl::Hangup { cause } => {
                 self.event("bye", json!({"from": "agent", "cause": cause}));
@@ -1074,8 +1096,10 @@ impl Bridge {
                 let _ = audio.to_agent.try_send(f);
             }
             if let Ok(f) = audio.from_agent.try_recv() {
-                agent_frame = f;
-                self.last = f;
+                if !self.muted {
+                    agent_frame = f;
+                    self.last = f;
+                }
             } else {
                 agent_frame = self.last;
                 self.last = AudioFrame::SILENCE;

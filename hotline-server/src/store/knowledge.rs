@@ -234,8 +234,8 @@ impl Store {
         let mut order = "k.updated_at DESC, k.id DESC".to_owned();
         if let Some(plan) = &plan {
             if let Some(expr) = &plan.match_expr {
-                from =
-                    "knowledge_fts JOIN knowledge_items k ON k.id = knowledge_fts.rowid".to_owned();
+                "knowledge_fts JOIN knowledge_items k ON k.id = knowledge_fts.rowid"
+                    .clone_into(&mut from);
                 wheres.push(format!("knowledge_fts MATCH {}", arg(expr.clone())));
                 order = format!("bm25(knowledge_fts, 10.0, 1.0, 1.0), {order}");
             }

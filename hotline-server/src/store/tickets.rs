@@ -9,6 +9,8 @@ mod error;
 mod search;
 mod state_doc;
 
+use std::fmt::Write as _;
+
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
@@ -22,8 +24,8 @@ pub use state_doc::TicketStateDoc;
 
 use super::Store;
 use crate::tickets::{
-    Actor, Channel, DeptId, Effect, HistoryEntry, NewTicket, Pin, TicketNumber, TicketState,
-    TicketType, TimeLimit, Urgency, WorkflowAction, can_see, workflow,
+    Actor, Channel, DeptId, Effect, HistoryEntry, NewTicket, Pin, Status, TicketNumber,
+    TicketState, TicketType, TimeLimit, Urgency, WorkflowAction, can_see, workflow,
 };
 
 /// What an agent enters when filing (受理). The time limit comes from
@@ -119,7 +121,10 @@ pub fn dept_row_id(id: &DeptId) -> Option<i64> {
 /// SHA-256 of number and PIN, hex. The number is salt enough: PINs are per ticket.
 fn pin_hash(number: &str, pin: &Pin) -> String {
     let digest = Sha256::digest(format!("{number}:{pin}").as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    digest.iter().fold(String::with_capacity(64), |mut hex, b| {
+        let _ = write!(hex, "{b:02x}");
+        hex
+    })
 }
 
 const COLUMNS: &str = "t.id, t.number, t.subject, t.description, t.address, t.region, \
@@ -211,7 +216,7 @@ fn insert_history(
             entry.role.as_str(),
             entry.department.as_ref().map(DeptId::as_str),
             entry.kind.as_str(),
-            entry.from.map(|s| s.as_str()),
+            entry.from.map(Status::as_str),
             entry.to.as_str(),
             history_note(entry),
         ],
@@ -396,11 +401,7 @@ impl Store {
         }
         let step = workflow::apply(&before.state, actor, action, now)?;
         let next = &step.state;
-        let instruction = next
-            .instructions
-            .last()
-            .map(|i| i.text.as_str())
-            .unwrap_or("");
+        let instruction = next.instructions.last().map_or("", |i| i.text.as_str());
         let due_at = due(next).map(Timestamp::as_millisecond);
         let changed = tx.execute(
             "UPDATE tickets SET status = ?1, lead_department_id = ?2, co_handlers = ?3,

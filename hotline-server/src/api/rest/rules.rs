@@ -33,5 +33,10 @@ fn load(config: &Config) -> Result<Deadlines, String> {
     let categories = CategoryTree::parse(&read("categories.toml")?).map_err(|e| e.to_string())?;
     let calendar =
         WorkCalendar::from_holidays_toml(&read("holidays.toml")?).map_err(|e| e.to_string())?;
-    Ok(Deadlines::new(rules, categories, calendar, config.server.tz()))
+    Ok(Deadlines::new(
+        rules,
+        categories,
+        calendar,
+        config.server.tz(),
+    ))
 }

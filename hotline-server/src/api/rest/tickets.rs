@@ -223,11 +223,7 @@ pub struct ListParams {
 
 /// A time bound: milliseconds, an RFC 3339 instant, or a local date (`to` then means the end
 /// of that day).
-fn parse_bound(
-    text: &str,
-    tz: &jiff::tz::TimeZone,
-    end_of_day: bool,
-) -> Result<i64, ApiError> {
+fn parse_bound(text: &str, tz: &jiff::tz::TimeZone, end_of_day: bool) -> Result<i64, ApiError> {
     if let Ok(ms) = text.parse::<i64>() {
         return Ok(ms);
     }
@@ -261,13 +257,19 @@ pub async fn list(
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<Status>().map_err(|e| ApiError::bad_request(e.to_string())))
+        .map(|s| {
+            s.parse::<Status>()
+                .map_err(|e| ApiError::bad_request(e.to_string()))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let ticket_type = p
         .ticket_type
         .as_deref()
         .filter(|t| !t.is_empty())
-        .map(|t| t.parse::<TicketType>().map_err(|e| ApiError::bad_request(e.to_string())))
+        .map(|t| {
+            t.parse::<TicketType>()
+                .map_err(|e| ApiError::bad_request(e.to_string()))
+        })
         .transpose()?;
     let department = match me.own_department()? {
         Some(own) if p.department.is_some_and(|d| d != own) => {
@@ -284,8 +286,16 @@ pub async fn list(
         ticket_type,
         category: p.category,
         department,
-        from_ms: p.from.as_deref().map(|f| parse_bound(f, &tz, false)).transpose()?,
-        to_ms: p.to.as_deref().map(|t| parse_bound(t, &tz, true)).transpose()?,
+        from_ms: p
+            .from
+            .as_deref()
+            .map(|f| parse_bound(f, &tz, false))
+            .transpose()?,
+        to_ms: p
+            .to
+            .as_deref()
+            .map(|t| parse_bound(t, &tz, true))
+            .transpose()?,
         overdue_at_ms: p.overdue.filter(|o| *o).map(|_| now),
         caller_number: p.caller_number,
         limit: p.limit,
@@ -295,8 +305,8 @@ pub async fn list(
     let tickets: Vec<Value> = hits
         .iter()
         .map(|h| {
-            let mut v = serde_json::to_value(TicketView::new(&h.ticket, now))
-                .unwrap_or(Value::Null);
+            let mut v =
+                serde_json::to_value(TicketView::new(&h.ticket, now)).unwrap_or(Value::Null);
             v["exact"] = json!(h.exact);
             v
         })
@@ -315,7 +325,10 @@ pub async fn transition(
 ) -> Result<Json<Value>, ApiError> {
     me.require(Capability::ViewTickets)?;
     me.own_department()?;
-    let expected_version = match body.as_object_mut().and_then(|o| o.remove("expected_version")) {
+    let expected_version = match body
+        .as_object_mut()
+        .and_then(|o| o.remove("expected_version"))
+    {
         None | Some(Value::Null) => None,
         Some(v) => Some(
             v.as_i64()

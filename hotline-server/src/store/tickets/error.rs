@@ -32,7 +32,7 @@ impl From<rusqlite::Error> for RecordError {
 }
 
 impl RecordError {
-    pub(crate) fn not_found(what: &'static str, id: impl ToString) -> Self {
+    pub(crate) fn not_found(what: &'static str, id: impl std::fmt::Display) -> Self {
         Self::NotFound {
             what,
             id: id.to_string(),

@@ -145,7 +145,7 @@ impl Store {
         let mut order = "t.created_at DESC, t.id DESC".to_owned();
         if let Some(plan) = &plan {
             if let Some(expr) = &plan.match_expr {
-                from = "tickets_fts JOIN tickets t ON t.id = tickets_fts.rowid".to_owned();
+                "tickets_fts JOIN tickets t ON t.id = tickets_fts.rowid".clone_into(&mut from);
                 wheres.push(format!("tickets_fts MATCH {}", q.arg(expr.clone())));
                 order = format!("bm25(tickets_fts, 10.0, 1.0, 2.0), {order}");
             }
