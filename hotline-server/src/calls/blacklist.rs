@@ -105,9 +105,10 @@ pub fn spawn_refresher(
             })
             .await;
             if let Ok(Some(rows)) = rows
-                && let Ok(mut b) = shared.write() {
-                    *b = Blacklist::from_rows(rows);
-                }
+                && let Ok(mut b) = shared.write()
+            {
+                *b = Blacklist::from_rows(rows);
+            }
             tokio::time::sleep(every).await;
         }
     });

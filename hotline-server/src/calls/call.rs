@@ -80,8 +80,9 @@ struct Bridge {
     last: AudioFrame,
     /// On hold the caller hears music (from the call's player) and the agent hears nothing.
     held: bool,
-    /// Muted, the agent's microphone does not reach the caller (or the recording).
-    muted: bool,
+    /// Who hears whom; muting the agent is a change here, as listen and whisper will be.
+    matrix: hotline_media::MixMatrix,
+    scratch: [i32; crate::media::webrtc::FRAME_SAMPLES],
 }
 
 /// Runs one call to its end. Never panics on peer input; every path ends with a CDR.
@@ -865,7 +866,8 @@ impl Call {
                     started_ms: self.ctx.now_ms(),
                     last: AudioFrame::SILENCE,
                     held: false,
-                    muted: false,
+                    matrix: hotline_media::MixMatrix::new(2),
+                    scratch: [0; crate::media::webrtc::FRAME_SAMPLES],
                 });
             }
             CallControl::Announce {
@@ -917,7 +919,7 @@ impl Call {
             CallControl::Mute(on) => {
                 self.event(if on { "agent_mute" } else { "agent_unmute" }, json!({}));
                 if let Some(b) = self.bridge.as_mut() {
-                    b.muted = on;
+                    b.mute(on);
                 }
             }
             CallControl::Hangup { cause } => {
@@ -1084,42 +1086,51 @@ async fn recv_control(control: &mut Option<mpsc::Receiver<CallControl>>) -> Opti
     }
 }
 
+/// Bridge participants in the mix matrix. Supervisors (listen, whisper, barge-in) join as more.
+const CALLER: usize = 0;
+const AGENT: usize = 1;
+
 impl Bridge {
-    /// One 20 ms turn: the caller's audio goes to the agent, the agent's to the caller, both
-    /// to the recording. Never waits: a missing agent frame is covered once, then silence.
+    /// One 20 ms turn through the mix matrix (who hears whom): the caller's audio to the agent,
+    /// the agent's to the caller, both sides to the recording. Never waits: a missing agent
+    /// frame is covered once, then silence.
     fn exchange(&mut self, from_caller: &[i16], to_caller: &mut [i16]) {
+        const N: usize = crate::media::webrtc::FRAME_SAMPLES;
+        let n = from_caller.len().min(N).min(to_caller.len());
         let mut agent_frame = AudioFrame::SILENCE;
         if let Some(audio) = self.audio.as_mut() {
-            if from_caller.len() == crate::media::webrtc::FRAME_SAMPLES {
-                let mut f = AudioFrame::SILENCE;
-                f.0.copy_from_slice(from_caller);
-                let _ = audio.to_agent.try_send(f);
-            }
             if let Ok(f) = audio.from_agent.try_recv() {
-                if !self.muted {
-                    agent_frame = f;
-                    self.last = f;
-                }
+                agent_frame = f;
+                self.last = f;
             } else {
                 agent_frame = self.last;
                 self.last = AudioFrame::SILENCE;
             }
         }
-        let n = to_caller.len().min(agent_frame.0.len());
-        to_caller[..n].copy_from_slice(&agent_frame.0[..n]);
+        let mut to_agent = AudioFrame::SILENCE;
+        {
+            let inputs: [&[i16]; 2] = [&from_caller[..n], &agent_frame.0[..n]];
+            let (caller_out, _) = to_caller.split_at_mut(n);
+            let mut outputs: [&mut [i16]; 2] = [caller_out, &mut to_agent.0[..n]];
+            self.matrix
+                .mix(&inputs, &mut outputs, &mut self.scratch[..n]);
+        }
         to_caller[n..].fill(0);
+        if let Some(audio) = self.audio.as_mut() {
+            let _ = audio.to_agent.try_send(to_agent);
+        }
         if let Some(rec) = self.recorder.as_mut() {
-            let mut stereo = [0i16; 2 * crate::media::webrtc::FRAME_SAMPLES];
-            for (i, pair) in stereo
-                .chunks_exact_mut(2)
-                .enumerate()
-                .take(from_caller.len().min(crate::media::webrtc::FRAME_SAMPLES))
-            {
+            let mut stereo = [0i16; 2 * N];
+            for (i, pair) in stereo.chunks_exact_mut(2).enumerate().take(n) {
                 pair[0] = from_caller[i];
                 pair[1] = agent_frame.0[i];
             }
-            rec.write(&stereo[..2 * from_caller.len().min(crate::media::webrtc::FRAME_SAMPLES)]);
+            rec.write(&stereo[..2 * n]);
         }
+    }
+
+    fn mute(&mut self, on: bool) {
+        self.matrix.set(CALLER, AGENT, !on);
     }
 }
 
