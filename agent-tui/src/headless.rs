@@ -169,6 +169,8 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
     let mut offered_at: Option<(proto::CallId, Instant)> = None;
     let mut connected_at: Option<Instant> = None;
     let mut hangup_at: Option<Instant> = None;
+    let mut hold_at: Option<Instant> = None;
+    let mut resume_at: Option<Instant> = None;
     let mut current: Option<proto::CallId> = None;
     loop {
         let wait = [
@@ -176,6 +178,8 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
                 .as_ref()
                 .map(|(_, t)| *t + Duration::from_secs_f64(args.answer_after)),
             hangup_at,
+            hold_at,
+            resume_at,
         ]
         .into_iter()
         .flatten()
@@ -200,6 +204,13 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
                 if let Some(id) = current.clone() {
                     c.send(Command::Hangup { call_id: id }).await?;
                 }
+            } else if hold_at.is_some_and(|h| Instant::now() >= h) {
+                hold_at = None;
+                c.send(Command::Hold).await?;
+                resume_at = Some(Instant::now() + Duration::from_secs_f64(args.hold_for));
+            } else if resume_at.is_some_and(|h| Instant::now() >= h) {
+                resume_at = None;
+                c.send(Command::Resume).await?;
             }
             continue;
         };
@@ -220,11 +231,15 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
                 call_id,
                 state: proto::CallState::Connected,
                 ..
-            } => {
+            } if current.as_ref() != Some(&call_id) => {
+                // A new call (resume and unmute report `connected` again for the same call).
                 connected_at = Some(Instant::now());
                 current = Some(call_id);
                 if args.hangup_after > 0.0 {
                     hangup_at = Some(Instant::now() + Duration::from_secs_f64(args.hangup_after));
+                }
+                if args.hold_after > 0.0 {
+                    hold_at = Some(Instant::now() + Duration::from_secs_f64(args.hold_after));
                 }
             }
             Event::CallState {
@@ -236,6 +251,8 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
                     .take()
                     .map_or(0.0, |t| t.elapsed().as_secs_f64());
                 hangup_at = None;
+                hold_at = None;
+                resume_at = None;
                 offered_at = None;
                 current = None;
                 if talked > 0.0 {

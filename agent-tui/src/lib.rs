@@ -35,6 +35,12 @@ pub struct Args {
     /// Seconds after answering to hang up; 0 waits for the caller to hang up.
     #[arg(long, default_value_t = 0.0)]
     pub hangup_after: f64,
+    /// Seconds after answering to put the caller on hold (0: never).
+    #[arg(long, default_value_t = 0.0)]
+    pub hold_after: f64,
+    /// Seconds on hold before resuming.
+    #[arg(long, default_value_t = 0.0)]
+    pub hold_for: f64,
     /// Stop after this many calls; 0 runs until interrupted.
     #[arg(long, default_value_t = 1)]
     pub calls: u32,

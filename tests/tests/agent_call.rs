@@ -50,6 +50,8 @@ async fn caller_and_agent_hear_each_other_and_the_call_is_recorded() {
         answer_after: 0.3,
         hangup_after: 0.0,
         calls: 1,
+        hold_after: 0.0,
+        hold_for: 0.0,
     };
     let agent = tokio::spawn(async move { agent_tui::headless::run(&agent_args).await });
     // Let the agent log in, bring up its media leg and go ready.
@@ -168,6 +170,92 @@ async fn caller_and_agent_hear_each_other_and_the_call_is_recorded() {
     assert_eq!(
         (cause.as_str(), queue.as_str()),
         ("caller hangup", "general")
+    );
+    server.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_puts_the_caller_on_hold_with_music_and_resumes() {
+    let server = TestServer::start(|_| {}).await;
+    add_agent(&server, "tester2", "correct horse battery");
+    let dir = server.dir.path().to_owned();
+    let agent_voice = tone_file(&dir, "agent.wav", 600.0, 5);
+    let caller_heard = dir.join("caller-heard.wav");
+    // Talk 2 s, hold 3 s, talk again until the agent hangs up at 8 s.
+    let agent_args = agent_tui::Args {
+        headless: true,
+        server: format!("ws://{}/ws", server.running.api),
+        user: Some("tester2".into()),
+        password: Some("correct horse battery".into()),
+        play: Some(agent_voice),
+        record: None,
+        answer_after: 0.2,
+        hangup_after: 8.0,
+        calls: 1,
+        hold_after: 2.0,
+        hold_for: 3.0,
+    };
+    let agent = tokio::spawn(async move { agent_tui::headless::run(&agent_args).await });
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if server
+            .running
+            .context
+            .distributor
+            .agent_state("tester2")
+            .await
+            == Some(hotline_server::acd::AgentState::Ready)
+        {
+            break;
+        }
+    }
+    let call = CallArgs {
+        to: "12345".into(),
+        from: "13800138001".into(),
+        server: server.sip(),
+        dtmf: String::new(),
+        dtmf_delay: 0.0,
+        play: None,
+        record: Some(caller_heard.clone()),
+        duration: 30.0,
+        codec: None,
+        inband: false,
+    };
+    let report = place_call(&call).await.expect("call");
+    assert_eq!(report.ended_by, "server", "the agent hangs up: {report}");
+    tokio::time::timeout(Duration::from_secs(15), agent)
+        .await
+        .expect("agent done")
+        .expect("task")
+        .expect("agent ran");
+    server.wait_idle(Duration::from_secs(5)).await;
+    let ev = server.events_of_latest_call().await;
+    let kinds: Vec<&str> = ev.iter().map(|(k, _)| k.as_str()).collect();
+    let c = kinds
+        .iter()
+        .position(|k| *k == "connected")
+        .expect("connected");
+    let h = kinds.iter().position(|k| *k == "agent_hold").expect("held");
+    let r = kinds
+        .iter()
+        .position(|k| *k == "agent_resume")
+        .expect("resumed");
+    assert!(c < h && h < r, "{kinds:?}");
+    // The last 8 s the caller heard: 600 Hz, then hold music (no 600 Hz), then 600 Hz again.
+    let heard =
+        hotline_media::read_wav_8k_mono(&std::fs::read(&caller_heard).expect("rec")).expect("wav");
+    let tail = &heard[heard.len().saturating_sub(8 * 8000)..];
+    let p600 = |s: &[i16]| hotline_media::goertzel_power(s, 600.0, 8000) / (s.len() as f32);
+    let talk1 = p600(&tail[4000..12_000]);
+    let held = p600(&tail[24_000..36_000]);
+    let talk2 = p600(&tail[48_000..60_000]);
+    assert!(
+        held * 20.0 < talk1 && held * 20.0 < talk2,
+        "600 Hz power talk {talk1} / hold {held} / talk {talk2}"
+    );
+    assert!(
+        hotline_media::rms(&tail[24_000..36_000]) > 200.0,
+        "hold should have music, not silence"
     );
     server.running.shutdown().await;
 }

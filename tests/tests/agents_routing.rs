@@ -33,6 +33,8 @@ fn headless(server: &TestServer, name: &str, answer_after: f64, calls: u32) -> a
         answer_after,
         hangup_after: 1.0,
         calls,
+        hold_after: 0.0,
+        hold_for: 0.0,
     }
 }
 
