@@ -31,7 +31,7 @@ peak_cpu=0; peak_rss=0; peak_calls=0
 ) > "$work/samples" &
 sampler=$!
 start=$(date +%s.%N)
-sipp 127.0.0.1:15060 -sf bench/uac_load.xml -s 12345 -set caller 13800138000 -i 127.0.0.1 -p 0 \
+${SIPP_NICE:+nice -n "$SIPP_NICE"} sipp 127.0.0.1:15060 -sf bench/uac_load.xml -s 12345 -set caller 13800138000 -i 127.0.0.1 -p 0 \
   -r "$rate" -m "$calls" -l "$limit" -d "$hold" -nostdin -trace_stat -stf "$work/stat.csv" \
   -timeout 600s -max_socket 20000 >"$work/sipp.out" 2>&1 || true
 end=$(date +%s.%N)
