@@ -1,6 +1,7 @@
 //! Calls: one task per call that owns its RTP leg, its dialog and its IVR interpreter.
 
 pub mod blacklist;
+pub mod bridge;
 pub mod call;
 pub mod dialog;
 

@@ -14,32 +14,23 @@ use tracing::{debug, warn};
 
 use super::Context;
 use super::blacklist::BlockMode;
-use super::dialog::{Dialog, info_digit};
-use crate::agents::{AgentAudio, CallControl, Input};
+use super::dialog::Dialog;
+use crate::agents::{CallControl, Input};
 use crate::ivr::{Action, Event, Interpreter};
-use crate::media::recorder::Recorder;
 use crate::media::rtp_leg::{Heard, RtpLeg};
-use crate::media::webrtc::AudioFrame;
 use crate::sip::core::{FromCall, IncomingCall, ToCall};
 use crate::sip::number;
-use crate::store::{CallEnd, NewCall, NewRecording};
+use crate::store::{CallEnd, NewCall};
+
+mod in_dialog;
+mod queue;
+mod recording;
+
+use self::recording::{ActiveRecord, PendingRecord};
+use super::bridge::Bridge;
 
 const RTCP_INTERVAL: Duration = Duration::from_secs(5);
 const MAX_SAMPLES: usize = 480;
-
-struct PendingRecord {
-    name: String,
-    max_secs: u32,
-    finish_on: Option<char>,
-}
-
-struct ActiveRecord {
-    recorder: Recorder,
-    name: String,
-    until: Instant,
-    finish_on: Option<char>,
-    started_ms: i64,
-}
 
 struct Call {
     ctx: Arc<Context>,
@@ -69,20 +60,6 @@ struct Call {
     after_block: Option<BlockMode>,
     /// The first-contact agent, looked up off the media path while the IVR runs.
     last_agent: Option<tokio::sync::oneshot::Receiver<Option<String>>>,
-}
-
-struct Bridge {
-    agent: String,
-    audio: Option<AgentAudio>,
-    recorder: Option<Recorder>,
-    started_ms: i64,
-    /// The last frame the agent sent, replayed once if the next is late (hides one lost frame).
-    last: AudioFrame,
-    /// On hold the caller hears music (from the call's player) and the agent hears nothing.
-    held: bool,
-    /// Who hears whom; muting the agent is a change here, as listen and whisper will be.
-    matrix: hotline_media::MixMatrix,
-    scratch: [i32; crate::media::webrtc::FRAME_SAMPLES],
 }
 
 /// Runs one call to its end. Never panics on peer input; every path ends with a CDR.
@@ -561,71 +538,6 @@ impl Call {
         }
     }
 
-    async fn on_request(&mut self, req: Request, key: Option<TransactionKey>) {
-        match req.method {
-            Method::Ack => {
-                if let Some(r) = self.ok_retx.as_mut() {
-                    r.on_ack();
-                }
-                self.ok_retx = None;
-            }
-            Method::Bye => {
-                if let Some(key) = key {
-                    self.respond(self.dialog.response(&req, 200), &key).await;
-                }
-                self.event("bye", json!({"from": "caller"}));
-                self.end = Some("caller hangup".into());
-            }
-            Method::Info => {
-                let digit = info_digit(&req);
-                if let Some(key) = key {
-                    let code = if digit.is_some() || req.body.is_empty() {
-                        200
-                    } else {
-                        415
-                    };
-                    self.respond(self.dialog.response(&req, code), &key).await;
-                }
-                if let Some(d) = digit {
-                    self.on_digit(d, "info").await;
-                }
-            }
-            Method::Invite | Method::Update => {
-                let Some(key) = key else { return };
-                if req.body.is_empty() {
-                    // No offer: answer with the current session unchanged.
-                    let sdp = self.local_sdp(Direction::SendRecv);
-                    let resp = if req.method == Method::Invite {
-                        self.dialog.response_with_sdp(&req, 200, &sdp)
-                    } else {
-                        self.dialog.response(&req, 200)
-                    };
-                    self.respond(resp, &key).await;
-                    return;
-                }
-                match negotiate(&self.ctx, &req) {
-                    Some(neg) => {
-                        self.leg.apply(&neg);
-                        self.invite = req.clone();
-                        let sdp = self.local_sdp(neg.direction);
-                        self.respond(self.dialog.response_with_sdp(&req, 200, &sdp), &key)
-                            .await;
-                        self.event(
-                            if neg.on_hold { "hold" } else { "resume" },
-                            json!({"codec": neg.codec.name(), "method": req.method.as_str()}),
-                        );
-                    }
-                    None => self.respond(self.dialog.response(&req, 488), &key).await,
-                }
-            }
-            _ => {
-                if let Some(key) = key {
-                    self.respond(self.dialog.response(&req, 405), &key).await;
-                }
-            }
-        }
-    }
-
     async fn on_digit(&mut self, digit: char, source: &str) {
         self.event(
             "digit",
@@ -669,83 +581,6 @@ impl Call {
             }
         }
         out
-    }
-
-    fn start_recording(&mut self, p: PendingRecord) {
-        let date = (self.ctx.clock)()
-            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-            .date();
-        let safe: String = p
-            .name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let call_safe: String = self
-            .dialog
-            .call_id
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect();
-        let path = self.ctx.recordings_dir.join(format!(
-            "{:04}/{:02}/{:02}/{call_safe}-{safe}.wav",
-            date.year(),
-            date.month(),
-            date.day()
-        ));
-        match Recorder::create(&path, 1) {
-            Ok(recorder) => {
-                self.event(
-                    "record_start",
-                    json!({"name": p.name, "path": path.display().to_string()}),
-                );
-                self.record = Some(ActiveRecord {
-                    recorder,
-                    name: p.name,
-                    until: Instant::now() + Duration::from_secs(u64::from(p.max_secs.max(1))),
-                    finish_on: p.finish_on,
-                    started_ms: self.ctx.now_ms(),
-                });
-            }
-            Err(e) => {
-                warn!(error = %e, path = %path.display(), "cannot record");
-                self.event("record_failed", json!({"error": e.to_string()}));
-            }
-        }
-    }
-
-    async fn stop_recording(&mut self) {
-        let Some(rec) = self.record.take() else {
-            return;
-        };
-        let duration_ms = rec.recorder.duration_ms(1);
-        let path = rec.recorder.path.clone();
-        // The writer thread finishes the file; the CDR does not wait for it.
-        drop(rec.recorder.finish());
-        self.ctx.store.recording(NewRecording {
-            call_id: self.dialog.call_id.clone(),
-            path: path.display().to_string(),
-            started_at_ms: rec.started_ms,
-            ended_at_ms: self.ctx.now_ms(),
-            channels: 1,
-            kind: "message".into(),
-        });
-        self.event(
-            "record_done",
-            json!({"name": rec.name, "duration_ms": duration_ms}),
-        );
-        let file = path.display().to_string();
-        let actions = self
-            .interp
-            .as_mut()
-            .map(|i| i.on_event(Event::RecordDone { file, duration_ms }, Instant::now()))
-            .unwrap_or_default();
-        self.apply(actions).await;
     }
 
     /// Carries out what the IVR asks for.
@@ -842,159 +677,6 @@ impl Call {
         }
     }
 
-    async fn on_control(&mut self, ctl: CallControl) {
-        match ctl {
-            CallControl::Bridge {
-                agent,
-                work_number,
-                mut audio,
-            } => {
-                self.player.stop();
-                // What the agent said while idle is stale: start the conversation from now.
-                if let Some(a) = audio.as_mut() {
-                    while a.from_agent.try_recv().is_ok() {}
-                }
-                let recorder = self.start_call_recording();
-                self.event(
-                    "connected",
-                    json!({"agent": agent, "work_number": work_number, "audio": audio.is_some()}),
-                );
-                self.bridge = Some(Bridge {
-                    agent,
-                    audio,
-                    recorder,
-                    started_ms: self.ctx.now_ms(),
-                    last: AudioFrame::SILENCE,
-                    held: false,
-                    matrix: hotline_media::MixMatrix::new(2),
-                    scratch: [0; crate::media::webrtc::FRAME_SAMPLES],
-                });
-            }
-            CallControl::Announce {
-                position,
-                wait_secs,
-            } => {
-                self.event(
-                    "announce",
-                    json!({"position": position, "wait_secs": wait_secs}),
-                );
-                if self.bridge.is_none() {
-                    let lang = self
-                        .interp
-                        .as_ref()
-                        .map_or("zh", Interpreter::language)
-                        .to_owned();
-                    let mut clips: Vec<Arc<[i16]>> = Vec::new();
-                    clips.extend(self.ctx.prompts.get(&lang, "queue_position"));
-                    for p in crate::ivr::say::say_number(&lang, position as u64) {
-                        clips.extend(self.ctx.prompts.get(&p.language, &p.name));
-                    }
-                    self.player.stop();
-                    for c in clips {
-                        self.player.enqueue(c);
-                    }
-                    if let Some(hold) = self.ctx.hold_music.clone() {
-                        self.player.loop_clip(hold);
-                    }
-                }
-            }
-            CallControl::Overflow { voicemail } => {
-                self.event("overflow", json!({"voicemail": voicemail}));
-                self.goodbye("overflow").await;
-            }
-            CallControl::Rejected => {
-                self.event("queue_rejected", json!({}));
-                self.goodbye("queue full").await;
-            }
-            CallControl::Hold(on) => {
-                self.event(if on { "agent_hold" } else { "agent_resume" }, json!({}));
-                if let Some(b) = self.bridge.as_mut() {
-                    b.held = on;
-                }
-                self.player.stop();
-                if on && let Some(music) = self.ctx.hold_music.clone() {
-                    self.player.loop_clip(music);
-                }
-            }
-            CallControl::Mute(on) => {
-                self.event(if on { "agent_mute" } else { "agent_unmute" }, json!({}));
-                if let Some(b) = self.bridge.as_mut() {
-                    b.mute(on);
-                }
-            }
-            CallControl::Hangup { cause } => {
-                self.event("bye", json!({"from": "agent", "cause": cause}));
-                self.hangup(&cause).await;
-            }
-        }
-    }
-
-    /// Tells the caller nobody can take the call now, then hangs up once the prompt has played.
-    async fn goodbye(&mut self, cause: &str) {
-        let lang = self
-            .interp
-            .as_ref()
-            .map_or("zh", Interpreter::language)
-            .to_owned();
-        self.player.stop();
-        let mut ms = 0u64;
-        if let Some(clip) = self.ctx.prompts.get(&lang, "all_agents_busy") {
-            ms = clip.len() as u64 / 8;
-            self.player.enqueue(clip);
-        }
-        // The prompt plays out before the BYE; the caller may hang up first.
-        tokio::time::sleep(Duration::from_millis(ms.min(15_000))).await;
-        self.hangup(cause).await;
-    }
-
-    /// The recording of a bridged call: stereo, caller left and agent right, by policy.
-    fn start_call_recording(&mut self) -> Option<Recorder> {
-        if self.ctx.config.recording.policy != crate::config::RecordingPolicy::All {
-            return None;
-        }
-        let date = (self.ctx.clock)()
-            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-            .date();
-        let call_safe: String = self
-            .dialog
-            .call_id
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect();
-        let path = self.ctx.recordings_dir.join(format!(
-            "{:04}/{:02}/{:02}/{call_safe}-call.wav",
-            date.year(),
-            date.month(),
-            date.day()
-        ));
-        match Recorder::create(&path, 2) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                warn!(error = %e, "call recording failed to start");
-                None
-            }
-        }
-    }
-
-    fn end_bridge(&mut self) -> Option<(String, AgentAudio)> {
-        let bridge = self.bridge.take()?;
-        if let Some(rec) = bridge.recorder {
-            let path = rec.path.display().to_string();
-            let ms = rec.duration_ms(2);
-            drop(rec.finish());
-            self.ctx.store.recording(NewRecording {
-                call_id: self.dialog.call_id.clone(),
-                path,
-                started_at_ms: bridge.started_ms,
-                ended_at_ms: self.ctx.now_ms(),
-                channels: 2,
-                kind: "call".into(),
-            });
-            self.event("recorded", json!({"duration_ms": ms}));
-        }
-        bridge.audio.map(|a| (bridge.agent, a))
-    }
-
     /// Ends the call from our side with a BYE.
     async fn hangup(&mut self, cause: &str) {
         if self.end.is_some() {
@@ -1083,54 +765,6 @@ async fn recv_control(control: &mut Option<mpsc::Receiver<CallControl>>) -> Opti
     match control {
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,
-    }
-}
-
-/// Bridge participants in the mix matrix. Supervisors (listen, whisper, barge-in) join as more.
-const CALLER: usize = 0;
-const AGENT: usize = 1;
-
-impl Bridge {
-    /// One 20 ms turn through the mix matrix (who hears whom): the caller's audio to the agent,
-    /// the agent's to the caller, both sides to the recording. Never waits: a missing agent
-    /// frame is covered once, then silence.
-    fn exchange(&mut self, from_caller: &[i16], to_caller: &mut [i16]) {
-        const N: usize = crate::media::webrtc::FRAME_SAMPLES;
-        let n = from_caller.len().min(N).min(to_caller.len());
-        let mut agent_frame = AudioFrame::SILENCE;
-        if let Some(audio) = self.audio.as_mut() {
-            if let Ok(f) = audio.from_agent.try_recv() {
-                agent_frame = f;
-                self.last = f;
-            } else {
-                agent_frame = self.last;
-                self.last = AudioFrame::SILENCE;
-            }
-        }
-        let mut to_agent = AudioFrame::SILENCE;
-        {
-            let inputs: [&[i16]; 2] = [&from_caller[..n], &agent_frame.0[..n]];
-            let (caller_out, _) = to_caller.split_at_mut(n);
-            let mut outputs: [&mut [i16]; 2] = [caller_out, &mut to_agent.0[..n]];
-            self.matrix
-                .mix(&inputs, &mut outputs, &mut self.scratch[..n]);
-        }
-        to_caller[n..].fill(0);
-        if let Some(audio) = self.audio.as_mut() {
-            let _ = audio.to_agent.try_send(to_agent);
-        }
-        if let Some(rec) = self.recorder.as_mut() {
-            let mut stereo = [0i16; 2 * N];
-            for (i, pair) in stereo.chunks_exact_mut(2).enumerate().take(n) {
-                pair[0] = from_caller[i];
-                pair[1] = agent_frame.0[i];
-            }
-            rec.write(&stereo[..2 * n]);
-        }
-    }
-
-    fn mute(&mut self, on: bool) {
-        self.matrix.set(CALLER, AGENT, !on);
     }
 }
 

@@ -1,0 +1,120 @@
+//! What the distributor tells a queued or bridged call: connect to an agent, announce the
+//! position, overflow, hold, mute, hang up.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::Call;
+use crate::agents::CallControl;
+use crate::calls::bridge::Bridge;
+use crate::ivr::Interpreter;
+use crate::media::webrtc::AudioFrame;
+
+impl Call {
+    pub(super) async fn on_control(&mut self, ctl: CallControl) {
+        match ctl {
+            CallControl::Bridge {
+                agent,
+                work_number,
+                mut audio,
+            } => {
+                self.player.stop();
+                // What the agent said while idle is stale: start the conversation from now.
+                if let Some(a) = audio.as_mut() {
+                    while a.from_agent.try_recv().is_ok() {}
+                }
+                let recorder = self.start_call_recording();
+                self.event(
+                    "connected",
+                    json!({"agent": agent, "work_number": work_number, "audio": audio.is_some()}),
+                );
+                self.bridge = Some(Bridge {
+                    agent,
+                    audio,
+                    recorder,
+                    started_ms: self.ctx.now_ms(),
+                    last: AudioFrame::SILENCE,
+                    held: false,
+                    matrix: hotline_media::MixMatrix::new(2),
+                    scratch: [0; crate::media::webrtc::FRAME_SAMPLES],
+                });
+            }
+            CallControl::Announce {
+                position,
+                wait_secs,
+            } => {
+                self.event(
+                    "announce",
+                    json!({"position": position, "wait_secs": wait_secs}),
+                );
+                if self.bridge.is_none() {
+                    let lang = self
+                        .interp
+                        .as_ref()
+                        .map_or("zh", Interpreter::language)
+                        .to_owned();
+                    let mut clips: Vec<Arc<[i16]>> = Vec::new();
+                    clips.extend(self.ctx.prompts.get(&lang, "queue_position"));
+                    for p in crate::ivr::say::say_number(&lang, position as u64) {
+                        clips.extend(self.ctx.prompts.get(&p.language, &p.name));
+                    }
+                    self.player.stop();
+                    for c in clips {
+                        self.player.enqueue(c);
+                    }
+                    if let Some(hold) = self.ctx.hold_music.clone() {
+                        self.player.loop_clip(hold);
+                    }
+                }
+            }
+            CallControl::Overflow { voicemail } => {
+                self.event("overflow", json!({"voicemail": voicemail}));
+                self.goodbye("overflow").await;
+            }
+            CallControl::Rejected => {
+                self.event("queue_rejected", json!({}));
+                self.goodbye("queue full").await;
+            }
+            CallControl::Hold(on) => {
+                self.event(if on { "agent_hold" } else { "agent_resume" }, json!({}));
+                if let Some(b) = self.bridge.as_mut() {
+                    b.held = on;
+                }
+                self.player.stop();
+                if on && let Some(music) = self.ctx.hold_music.clone() {
+                    self.player.loop_clip(music);
+                }
+            }
+            CallControl::Mute(on) => {
+                self.event(if on { "agent_mute" } else { "agent_unmute" }, json!({}));
+                if let Some(b) = self.bridge.as_mut() {
+                    b.mute(on);
+                }
+            }
+            CallControl::Hangup { cause } => {
+                self.event("bye", json!({"from": "agent", "cause": cause}));
+                self.hangup(&cause).await;
+            }
+        }
+    }
+
+    /// Tells the caller nobody can take the call now, then hangs up once the prompt has played.
+    pub(super) async fn goodbye(&mut self, cause: &str) {
+        let lang = self
+            .interp
+            .as_ref()
+            .map_or("zh", Interpreter::language)
+            .to_owned();
+        self.player.stop();
+        let mut ms = 0u64;
+        if let Some(clip) = self.ctx.prompts.get(&lang, "all_agents_busy") {
+            ms = clip.len() as u64 / 8;
+            self.player.enqueue(clip);
+        }
+        // The prompt plays out before the BYE; the caller may hang up first.
+        tokio::time::sleep(Duration::from_millis(ms.min(15_000))).await;
+        self.hangup(cause).await;
+    }
+}

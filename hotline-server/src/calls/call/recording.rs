@@ -1,0 +1,153 @@
+//! Recordings a call makes: messages the IVR asks for, and the stereo recording of a bridged call.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tracing::warn;
+
+use super::Call;
+use crate::agents::AgentAudio;
+use crate::ivr::Event;
+use crate::media::recorder::Recorder;
+use crate::store::NewRecording;
+
+pub(super) struct PendingRecord {
+    pub(super) name: String,
+    pub(super) max_secs: u32,
+    pub(super) finish_on: Option<char>,
+}
+
+pub(super) struct ActiveRecord {
+    pub(super) recorder: Recorder,
+    pub(super) name: String,
+    pub(super) until: Instant,
+    pub(super) finish_on: Option<char>,
+    pub(super) started_ms: i64,
+}
+
+impl Call {
+    pub(super) fn start_recording(&mut self, p: PendingRecord) {
+        let date = (self.ctx.clock)()
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .date();
+        let safe: String = p
+            .name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let call_safe: String = self
+            .dialog
+            .call_id
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let path = self.ctx.recordings_dir.join(format!(
+            "{:04}/{:02}/{:02}/{call_safe}-{safe}.wav",
+            date.year(),
+            date.month(),
+            date.day()
+        ));
+        match Recorder::create(&path, 1) {
+            Ok(recorder) => {
+                self.event(
+                    "record_start",
+                    json!({"name": p.name, "path": path.display().to_string()}),
+                );
+                self.record = Some(ActiveRecord {
+                    recorder,
+                    name: p.name,
+                    until: Instant::now() + Duration::from_secs(u64::from(p.max_secs.max(1))),
+                    finish_on: p.finish_on,
+                    started_ms: self.ctx.now_ms(),
+                });
+            }
+            Err(e) => {
+                warn!(error = %e, path = %path.display(), "cannot record");
+                self.event("record_failed", json!({"error": e.to_string()}));
+            }
+        }
+    }
+
+    pub(super) async fn stop_recording(&mut self) {
+        let Some(rec) = self.record.take() else {
+            return;
+        };
+        let duration_ms = rec.recorder.duration_ms(1);
+        let path = rec.recorder.path.clone();
+        // The writer thread finishes the file; the CDR does not wait for it.
+        drop(rec.recorder.finish());
+        self.ctx.store.recording(NewRecording {
+            call_id: self.dialog.call_id.clone(),
+            path: path.display().to_string(),
+            started_at_ms: rec.started_ms,
+            ended_at_ms: self.ctx.now_ms(),
+            channels: 1,
+            kind: "message".into(),
+        });
+        self.event(
+            "record_done",
+            json!({"name": rec.name, "duration_ms": duration_ms}),
+        );
+        let file = path.display().to_string();
+        let actions = self
+            .interp
+            .as_mut()
+            .map(|i| i.on_event(Event::RecordDone { file, duration_ms }, Instant::now()))
+            .unwrap_or_default();
+        self.apply(actions).await;
+    }
+
+    /// The recording of a bridged call: stereo, caller left and agent right, by policy.
+    pub(super) fn start_call_recording(&mut self) -> Option<Recorder> {
+        if self.ctx.config.recording.policy != crate::config::RecordingPolicy::All {
+            return None;
+        }
+        let date = (self.ctx.clock)()
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .date();
+        let call_safe: String = self
+            .dialog
+            .call_id
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let path = self.ctx.recordings_dir.join(format!(
+            "{:04}/{:02}/{:02}/{call_safe}-call.wav",
+            date.year(),
+            date.month(),
+            date.day()
+        ));
+        match Recorder::create(&path, 2) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                warn!(error = %e, "call recording failed to start");
+                None
+            }
+        }
+    }
+
+    pub(super) fn end_bridge(&mut self) -> Option<(String, AgentAudio)> {
+        let bridge = self.bridge.take()?;
+        if let Some(rec) = bridge.recorder {
+            let path = rec.path.display().to_string();
+            let ms = rec.duration_ms(2);
+            drop(rec.finish());
+            self.ctx.store.recording(NewRecording {
+                call_id: self.dialog.call_id.clone(),
+                path,
+                started_at_ms: bridge.started_ms,
+                ended_at_ms: self.ctx.now_ms(),
+                channels: 2,
+                kind: "call".into(),
+            });
+            self.event("recorded", json!({"duration_ms": ms}));
+        }
+        bridge.audio.map(|a| (bridge.agent, a))
+    }
+}
