@@ -30,20 +30,21 @@ pub struct ApiDeps {
     pub distributor: Distributor,
 }
 
-/// Binds the API and serves it until shutdown; returns the bound address.
+/// Binds the API and serves it until shutdown; returns the bound address. With a certificate
+/// and key configured it speaks HTTPS (and WSS) only.
 pub async fn serve(
     listen: SocketAddr,
     deps: ApiDeps,
     shutdown: CancellationToken,
 ) -> std::io::Result<SocketAddr> {
+    let tls = &deps.ctx.config.server;
+    if !tls.tls_cert.is_empty() || !tls.tls_key.is_empty() {
+        let (cert, key) = (tls.tls_cert.clone(), tls.tls_key.clone());
+        return serve_tls(listen, deps, shutdown, &cert, &key).await;
+    }
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
-    let app = Router::new()
-        .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
-        .route("/metrics", get(metrics))
-        .route("/ws", get(ws::upgrade))
-        .merge(rest::router())
-        .with_state(deps);
+    let app = router(deps);
     tokio::spawn(async move {
         let service = app.into_make_service_with_connect_info::<SocketAddr>();
         let _ = axum::serve(listener, service)
@@ -51,6 +52,49 @@ pub async fn serve(
             .await;
     });
     Ok(addr)
+}
+
+fn router(deps: ApiDeps) -> Router {
+    Router::new()
+        .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
+        .route("/metrics", get(metrics))
+        .route("/ws", get(ws::upgrade))
+        .merge(rest::router())
+        .with_state(deps)
+}
+
+async fn serve_tls(
+    listen: SocketAddr,
+    deps: ApiDeps,
+    shutdown: CancellationToken,
+    cert: &str,
+    key: &str,
+) -> std::io::Result<SocketAddr> {
+    // Several crypto back-ends are linked (the WebRTC stacks bring their own); name ours so
+    // rustls does not have to guess. An earlier call already installed it: fine.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+        .await
+        .map_err(|e| {
+            std::io::Error::new(e.kind(), format!("TLS certificate {cert} / key {key}: {e}"))
+        })?;
+    let handle = axum_server::Handle::new();
+    let app = router(deps).into_make_service_with_connect_info::<SocketAddr>();
+    let server = axum_server::bind_rustls(listen, tls).handle(handle.clone());
+    tokio::spawn(async move {
+        let _ = server.serve(app).await;
+    });
+    let stop = handle.clone();
+    tokio::spawn(async move {
+        shutdown.cancelled().await;
+        stop.graceful_shutdown(Some(std::time::Duration::from_secs(2)));
+    });
+    handle.listening().await.ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::AddrNotAvailable,
+            format!("cannot listen on {listen}"),
+        )
+    })
 }
 
 async fn metrics(State(s): State<ApiDeps>) -> Json<Value> {

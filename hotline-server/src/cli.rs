@@ -1,6 +1,11 @@
-//! The admin command line: `serve` (the default), `ivr check`, `call`, `user`.
+//! The admin command line: `serve` (the default), `ivr check`, `call`, `user`, `dept`,
+//! `import`, `export`, `backup`, `restore`.
 
+pub mod backup;
 pub mod blacklist;
+pub mod dept;
+pub mod export;
+pub mod import;
 pub mod test_call;
 pub mod user;
 
@@ -59,6 +64,25 @@ pub enum Command {
         #[command(subcommand)]
         command: user::UserCommand,
     },
+    /// Departments: add, list.
+    Dept {
+        #[command(subcommand)]
+        command: dept::DeptCommand,
+    },
+    /// Import callers or knowledge-base items from CSV (all or nothing; --dry-run checks only).
+    Import {
+        #[command(subcommand)]
+        command: import::ImportCommand,
+    },
+    /// Export tickets (CSV or JSON lines) or callers (CSV).
+    Export {
+        #[command(subcommand)]
+        command: export::ExportCommand,
+    },
+    /// Consistent online backup of the database and recordings into a folder.
+    Backup(backup::BackupArgs),
+    /// Restore a backup folder into the data directory (stop the server first).
+    Restore(backup::RestoreArgs),
 }
 
 #[derive(Debug, Subcommand)]

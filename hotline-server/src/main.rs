@@ -86,6 +86,51 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             )?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Dept { command } => {
+            let config = load_config(&cli.global)?;
+            hotline_server::cli::dept::run_dept_command(
+                &command,
+                &config,
+                &mut std::io::stdout(),
+                jiff::Timestamp::now().as_millisecond(),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { command } => {
+            let config = load_config(&cli.global)?;
+            hotline_server::cli::import::run_import_command(
+                &command,
+                &config,
+                &mut std::io::stdout(),
+                jiff::Timestamp::now().as_millisecond(),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { command } => {
+            let config = load_config(&cli.global)?;
+            let n = hotline_server::cli::export::run_export_command(
+                &command,
+                &config,
+                &mut std::io::stdout(),
+            )?;
+            eprintln!("exported {n} record(s)");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup(args) => {
+            let config = load_config(&cli.global)?;
+            hotline_server::cli::backup::run_backup(
+                &args,
+                &config,
+                &mut std::io::stdout(),
+                jiff::Timestamp::now(),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore(args) => {
+            let config = load_config(&cli.global)?;
+            hotline_server::cli::backup::run_restore(&args, &config, &mut std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Call(args) => {
             let report = hotline_server::cli::test_call::place_call(&args).await?;
             println!("{report}");

@@ -2,7 +2,9 @@
 //! writes from call tasks through the batching [`StoreWriter`].
 
 mod audit;
+mod backup;
 mod blacklist;
+mod bulk;
 mod callers;
 mod calls;
 mod connection;
@@ -24,7 +26,9 @@ use std::time::Duration;
 use rusqlite::{Connection, TransactionBehavior};
 
 pub use audit::{AuditEntry, AuditRow};
+pub use backup::TableDigest;
 pub use blacklist::BlockRow;
+pub use bulk::RowProblem;
 pub use callers::{CallerCategory, CallerQuery, CallerRow, NewCaller};
 pub use departments::{DepartmentNode, DepartmentRow, MAX_LEVEL, NewDepartment};
 pub use error::StoreError;

@@ -28,6 +28,12 @@ pub struct ServerConfig {
     pub max_calls: usize,
     pub retry_after_secs: u32,
     pub user_agent: String,
+    /// PEM certificate chain for HTTPS/WSS on `api_listen`; `""` = plain HTTP.
+    #[serde(default)]
+    pub tls_cert: String,
+    /// PEM private key for `tls_cert`.
+    #[serde(default)]
+    pub tls_key: String,
 }
 
 impl ServerConfig {
