@@ -238,3 +238,80 @@ async fn longest_idle_gives_a_new_caller_to_the_other_agent() {
     );
     server.running.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_sees_the_live_queue_and_picks_up_a_waiting_caller() {
+    let server = TestServer::start(|_| {}).await;
+    add_agent(&server, "picker");
+    let url = format!("ws://{}/ws", server.running.api);
+    let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.expect("ws");
+    let login = Command::Login {
+        user: "picker".into(),
+        password: "agent password 1".into(),
+        client: proto::ClientKind::Other,
+        resume_token: None,
+    };
+    ws.send(Message::Text(
+        proto::encode_client(&ClientFrame {
+            v: PROTOCOL_VERSION,
+            id: 1,
+            cmd: login,
+        })
+        .into(),
+    ))
+    .await
+    .expect("send");
+    // Not ready: the ACD offers nothing, the caller waits in the queue.
+    let call = tokio::spawn({
+        let args = caller(&server, "13900000051", 14.0);
+        async move { place_call(&args).await }
+    });
+    let mut picked = false;
+    let mut connected = false;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while let Ok(Some(Ok(Message::Text(t)))) = tokio::time::timeout_at(deadline, ws.next()).await {
+        let Ok(proto::ServerFrame::Event { event, .. }) = proto::decode_server(t.as_str()) else {
+            continue;
+        };
+        match event {
+            // The live queue shows the waiting caller; pick them up (抢接).
+            proto::Event::QueueSnapshot(q) if !picked => {
+                if let Some(w) = q.waiting.iter().find(|w| w.number == "13900000051") {
+                    let cmd = Command::PickUp {
+                        call_id: w.call_id.clone(),
+                    };
+                    ws.send(Message::Text(
+                        proto::encode_client(&ClientFrame {
+                            v: PROTOCOL_VERSION,
+                            id: 2,
+                            cmd,
+                        })
+                        .into(),
+                    ))
+                    .await
+                    .expect("send");
+                    picked = true;
+                }
+            }
+            proto::Event::CallState {
+                state: proto::CallState::Connected,
+                ..
+            } => {
+                connected = true;
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert!(picked, "the waiting caller never showed in the live queue");
+    assert!(connected, "the pick-up did not connect the call");
+    drop(ws);
+    let report = call.await.expect("task").expect("call");
+    assert!(report.answered);
+    server.wait_idle(Duration::from_secs(5)).await;
+    assert_eq!(
+        connected_agents(&server, "13900000051").await,
+        vec!["picker".to_owned()]
+    );
+    server.running.shutdown().await;
+}
