@@ -315,3 +315,54 @@ async fn an_agent_sees_the_live_queue_and_picks_up_a_waiting_caller() {
     );
     server.running.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_waiting_caller_hears_position_announcements() {
+    let server = TestServer::start(|c| {
+        for q in &mut c.acd.queues {
+            q.announce_secs = Some(2);
+        }
+    })
+    .await;
+    // An agent is logged in but not ready, so the caller waits and hears where they stand.
+    add_agent(&server, "busy1");
+    let url = format!("ws://{}/ws", server.running.api);
+    let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.expect("ws");
+    let login = Command::Login {
+        user: "busy1".into(),
+        password: "agent password 1".into(),
+        client: proto::ClientKind::Other,
+        resume_token: None,
+    };
+    ws.send(Message::Text(
+        proto::encode_client(&ClientFrame {
+            v: PROTOCOL_VERSION,
+            id: 1,
+            cmd: login,
+        })
+        .into(),
+    ))
+    .await
+    .expect("send");
+    let report = place_call(&caller(&server, "13900000061", 14.0))
+        .await
+        .expect("call");
+    assert!(report.answered);
+    server.wait_idle(Duration::from_secs(5)).await;
+    let ev = server.events_of_latest_call().await;
+    let announced: Vec<_> = ev
+        .iter()
+        .filter(|(k, _)| k == "announce")
+        .map(|(_, d)| d["position"].as_u64().unwrap_or(0))
+        .collect();
+    assert!(
+        announced.len() >= 2,
+        "expected repeated announcements: {ev:?}"
+    );
+    assert!(
+        announced.iter().all(|p| *p == 1),
+        "alone in the queue is position 1: {announced:?}"
+    );
+    drop(ws);
+    server.running.shutdown().await;
+}
