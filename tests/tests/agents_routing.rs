@@ -22,6 +22,35 @@ fn add_agent(server: &TestServer, name: &str) {
         .expect("add agent");
 }
 
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A bare workstation session: the protocol only, no media leg.
+async fn bare_session(server: &TestServer) -> Ws {
+    let url = format!("ws://{}/ws", server.running.api);
+    tokio_tungstenite::connect_async(&url).await.expect("ws").0
+}
+
+async fn send(ws: &mut Ws, id: u64, cmd: Command) {
+    let frame = ClientFrame {
+        v: PROTOCOL_VERSION,
+        id,
+        cmd,
+    };
+    ws.send(Message::Text(proto::encode_client(&frame).into()))
+        .await
+        .expect("send");
+}
+
+fn login(name: &str) -> Command {
+    Command::Login {
+        user: name.into(),
+        password: "agent password 1".into(),
+        client: proto::ClientKind::Other,
+        resume_token: None,
+    }
+}
+
 fn headless(server: &TestServer, name: &str, answer_after: f64, calls: u32) -> agent_tui::Args {
     agent_tui::Args {
         headless: true,
@@ -86,31 +115,9 @@ async fn a_workstation_killed_while_ringing_hands_the_call_to_the_next_agent() {
     add_agent(&server, "doomed");
     add_agent(&server, "steady");
     // The doomed agent: a bare session that goes ready and vanishes when the call rings.
-    let url = format!("ws://{}/ws", server.running.api);
-    let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.expect("ws");
-    for (id, cmd) in [
-        (
-            1,
-            Command::Login {
-                user: "doomed".into(),
-                password: "agent password 1".into(),
-                client: proto::ClientKind::Other,
-                resume_token: None,
-            },
-        ),
-        (2, Command::SetReady),
-    ] {
-        ws.send(Message::Text(
-            proto::encode_client(&ClientFrame {
-                v: PROTOCOL_VERSION,
-                id,
-                cmd,
-            })
-            .into(),
-        ))
-        .await
-        .expect("send");
-    }
+    let mut ws = bare_session(&server).await;
+    send(&mut ws, 1, login("doomed")).await;
+    send(&mut ws, 2, Command::SetReady).await;
     wait_ready(&server, "doomed").await;
     let call = tokio::spawn({
         let args = caller(&server, "13900000001", 14.0);
@@ -243,24 +250,8 @@ async fn longest_idle_gives_a_new_caller_to_the_other_agent() {
 async fn an_agent_sees_the_live_queue_and_picks_up_a_waiting_caller() {
     let server = TestServer::start(|_| {}).await;
     add_agent(&server, "picker");
-    let url = format!("ws://{}/ws", server.running.api);
-    let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.expect("ws");
-    let login = Command::Login {
-        user: "picker".into(),
-        password: "agent password 1".into(),
-        client: proto::ClientKind::Other,
-        resume_token: None,
-    };
-    ws.send(Message::Text(
-        proto::encode_client(&ClientFrame {
-            v: PROTOCOL_VERSION,
-            id: 1,
-            cmd: login,
-        })
-        .into(),
-    ))
-    .await
-    .expect("send");
+    let mut ws = bare_session(&server).await;
+    send(&mut ws, 1, login("picker")).await;
     // Not ready: the ACD offers nothing, the caller waits in the queue.
     let call = tokio::spawn({
         let args = caller(&server, "13900000051", 14.0);
@@ -280,16 +271,7 @@ async fn an_agent_sees_the_live_queue_and_picks_up_a_waiting_caller() {
                     let cmd = Command::PickUp {
                         call_id: w.call_id.clone(),
                     };
-                    ws.send(Message::Text(
-                        proto::encode_client(&ClientFrame {
-                            v: PROTOCOL_VERSION,
-                            id: 2,
-                            cmd,
-                        })
-                        .into(),
-                    ))
-                    .await
-                    .expect("send");
+                    send(&mut ws, 2, cmd).await;
                     picked = true;
                 }
             }
@@ -326,24 +308,8 @@ async fn a_waiting_caller_hears_position_announcements() {
     .await;
     // An agent is logged in but not ready, so the caller waits and hears where they stand.
     add_agent(&server, "busy1");
-    let url = format!("ws://{}/ws", server.running.api);
-    let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.expect("ws");
-    let login = Command::Login {
-        user: "busy1".into(),
-        password: "agent password 1".into(),
-        client: proto::ClientKind::Other,
-        resume_token: None,
-    };
-    ws.send(Message::Text(
-        proto::encode_client(&ClientFrame {
-            v: PROTOCOL_VERSION,
-            id: 1,
-            cmd: login,
-        })
-        .into(),
-    ))
-    .await
-    .expect("send");
+    let mut ws = bare_session(&server).await;
+    send(&mut ws, 1, login("busy1")).await;
     let report = place_call(&caller(&server, "13900000061", 14.0))
         .await
         .expect("call");
