@@ -332,3 +332,63 @@ async fn a_waiting_caller_hears_position_announcements() {
     drop(ws);
     server.running.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vip_caller_from_the_caller_records_is_served_first() {
+    let server = TestServer::start(|_| {}).await;
+    add_agent(&server, "vipdesk");
+    {
+        let store = hotline_server::store::Store::open(&server.running.db_path).expect("store");
+        let vip = hotline_server::store::NewCaller {
+            name: "张先生".into(),
+            numbers: vec!["13900000072".into()],
+            id_number: String::new(),
+            address: String::new(),
+            company: String::new(),
+            category: hotline_server::store::CallerCategory::Vip,
+            custom: BTreeMap::new(),
+        };
+        store.add_caller(&vip, 0).expect("vip caller");
+    }
+    let mut ws = bare_session(&server).await;
+    send(&mut ws, 1, login("vipdesk")).await;
+    // An ordinary caller queues first, the VIP a moment later; then the agent turns ready.
+    let first = tokio::spawn({
+        let args = caller(&server, "13900000071", 12.0);
+        async move { place_call(&args).await }
+    });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let second = tokio::spawn({
+        let args = caller(&server, "13900000072", 12.0);
+        async move { place_call(&args).await }
+    });
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut ready_sent = false;
+    let mut offered_to = None;
+    while let Ok(Some(Ok(Message::Text(t)))) = tokio::time::timeout_at(deadline, ws.next()).await {
+        let Ok(proto::ServerFrame::Event { event, .. }) = proto::decode_server(t.as_str()) else {
+            continue;
+        };
+        match event {
+            proto::Event::QueueSnapshot(q) if !ready_sent && q.waiting.len() == 2 => {
+                send(&mut ws, 2, Command::SetReady).await;
+                ready_sent = true;
+            }
+            proto::Event::CallOffered { screen_pop, .. } => {
+                offered_to = Some(screen_pop.caller.number);
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert!(ready_sent, "both callers never waited together");
+    assert_eq!(
+        offered_to.as_deref(),
+        Some("13900000072"),
+        "the VIP should be offered first"
+    );
+    drop(ws);
+    let _ = first.await;
+    let _ = second.await;
+    server.running.shutdown().await;
+}

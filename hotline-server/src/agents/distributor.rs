@@ -59,6 +59,8 @@ pub enum Input {
         priority: i32,
         /// The agent who served this caller recently (首问负责制), if any.
         last_agent: Option<String>,
+        /// The caller record marks them VIP: the queue's VIP boost applies.
+        vip: bool,
         control: mpsc::Sender<CallControl>,
     },
     /// The call ended (either side) or left the queue; gives back the agent's audio if bridged.
@@ -223,6 +225,7 @@ impl State {
                 queue,
                 priority,
                 last_agent,
+                vip,
                 control,
             } => {
                 let id = CallId(self.next_call);
@@ -243,7 +246,7 @@ impl State {
                     caller,
                     queue: QueueId(queue),
                     priority,
-                    vip: false,
+                    vip,
                     last_agent: last_agent.map(AgentId),
                     arrived_at: now,
                 };

@@ -18,6 +18,7 @@ pub fn queue_configs(config: &AcdConfig) -> Result<Vec<QueueConfig>, String> {
             c.max_length = q.max_length;
             c.max_wait = q.max_wait_secs.map(Duration::from_secs);
             c.first_contact_wait = Duration::from_secs(q.first_contact_wait_secs);
+            c.vip_priority_boost = q.vip_priority_boost;
             c.announce_interval = q.announce_secs.filter(|s| *s > 0).map(Duration::from_secs);
             c.overflow = overflow(&q.overflow).map_err(|e| format!("queue \"{}\": {e}", q.name))?;
             Ok(c)

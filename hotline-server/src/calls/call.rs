@@ -58,8 +58,8 @@ struct Call {
     bridge: Option<Bridge>,
     /// A blocked caller's warning or refusal is playing; what follows it.
     after_block: Option<BlockMode>,
-    /// The first-contact agent, looked up off the media path while the IVR runs.
-    last_agent: Option<tokio::sync::oneshot::Receiver<Option<String>>>,
+    /// The first-contact agent and the VIP mark, looked up off the media path while the IVR runs.
+    last_agent: Option<tokio::sync::oneshot::Receiver<CallerFacts>>,
 }
 
 /// Runs one call to its end. Never panics on peer input; every path ends with a CDR.
@@ -178,7 +178,7 @@ pub async fn run(
         outstanding_plays: 0,
         control: None,
         bridge: None,
-        last_agent: lookup_last_agent(&ctx, &caller.national),
+        last_agent: lookup_caller(&ctx, &caller.national),
         after_block: None,
     };
     call.event("received", json!({"caller": caller.national, "dnis": dnis.national, "profile": profile.name, "flow": flow_name, "trunk": trunk, "remote": source.to_string(), "codec": neg.codec.name()}));
@@ -650,17 +650,18 @@ impl Call {
                         let (tx, rx) = mpsc::channel(16);
                         self.control = Some(rx);
                         // Never waits: a look-up that has not finished by now is skipped.
-                        let last_agent = self
+                        let facts = self
                             .last_agent
                             .take()
                             .and_then(|mut r| r.try_recv().ok())
-                            .flatten();
+                            .unwrap_or_default();
                         self.ctx.distributor.send(Input::CallQueued {
                             call_id: self.dialog.call_id.clone(),
                             caller: self.caller.clone(),
                             queue: queue.clone(),
                             priority,
-                            last_agent,
+                            last_agent: facts.last_agent,
+                            vip: facts.vip,
                             control: tx,
                         });
                         self.queue = Some(queue);
@@ -735,27 +736,41 @@ impl Call {
     }
 }
 
-/// Starts the first-contact look-up on a blocking thread; the call picks the answer up when it
-/// reaches a queue.
-fn lookup_last_agent(
+/// What the records say about a caller, for routing: the agent who served them recently
+/// (首问负责制) and whether their caller record marks them VIP.
+#[derive(Debug, Default)]
+struct CallerFacts {
+    last_agent: Option<String>,
+    vip: bool,
+}
+
+/// Starts the caller look-up on a blocking thread; the call picks the answer up when it reaches
+/// a queue.
+fn lookup_caller(
     ctx: &Arc<Context>,
     caller: &str,
-) -> Option<tokio::sync::oneshot::Receiver<Option<String>>> {
-    let days = ctx.config.acd.first_contact_days;
-    if days == 0 || caller.is_empty() {
+) -> Option<tokio::sync::oneshot::Receiver<CallerFacts>> {
+    if caller.is_empty() {
         return None;
     }
     let (tx, rx) = tokio::sync::oneshot::channel();
+    let days = ctx.config.acd.first_contact_days;
     let since = ctx.now_ms() - i64::from(days) * 86_400_000;
     let lookup = ctx.lookup.clone();
     let caller = caller.to_owned();
     tokio::task::spawn_blocking(move || {
-        let found = lookup
-            .lock()
+        let Ok(store) = lookup.lock() else { return };
+        let last_agent = if days == 0 {
+            None
+        } else {
+            store.last_agent_for_caller(&caller, since).ok().flatten()
+        };
+        let vip = store
+            .caller_by_number(&caller)
             .ok()
-            .and_then(|s| s.last_agent_for_caller(&caller, since).ok())
-            .flatten();
-        let _ = tx.send(found);
+            .flatten()
+            .is_some_and(|c| c.category == crate::store::CallerCategory::Vip);
+        let _ = tx.send(CallerFacts { last_agent, vip });
     });
     Some(rx)
 }

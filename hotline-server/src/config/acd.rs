@@ -46,6 +46,9 @@ pub struct QueueEntry {
     pub max_wait_secs: Option<u64>,
     #[serde(default)]
     pub overflow: String,
+    /// Added to a VIP caller's priority (VIP from the caller record), so they are served first.
+    #[serde(default = "default_vip_boost")]
+    pub vip_priority_boost: i32,
     /// How long a returning caller waits for their first-contact agent before anyone may answer.
     #[serde(default = "default_first_contact_wait")]
     pub first_contact_wait_secs: u64,
@@ -60,6 +63,10 @@ fn default_strategy() -> Strategy {
 
 fn default_ring() -> u64 {
     20
+}
+
+fn default_vip_boost() -> i32 {
+    10
 }
 
 fn default_first_contact_wait() -> u64 {
