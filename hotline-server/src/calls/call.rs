@@ -37,6 +37,8 @@ struct Call {
     to_core: mpsc::Sender<FromCall>,
     dialog: Dialog,
     invite: Request,
+    /// The session as last negotiated (the INVITE, then each re-INVITE/UPDATE offer).
+    neg: Negotiated,
     invite_key: TransactionKey,
     leg: RtpLeg,
     interp: Option<Interpreter>,
@@ -162,6 +164,7 @@ pub async fn run(
         to_core,
         dialog,
         invite,
+        neg,
         invite_key: key,
         leg,
         interp,
@@ -284,25 +287,17 @@ impl Call {
 
     fn local_sdp(&mut self, direction: Direction) -> String {
         self.sdp_version += 1;
-        let dtmf = self.leg.has_rfc4733().then_some(self.dtmf_pt());
+        let dtmf = self.leg.has_rfc4733().then_some(self.neg.dtmf_payload_type);
         hotline_media::build_sdp(
             self.session_id,
             self.sdp_version,
             self.ctx.media_ip,
             self.leg.local_port,
-            &[(self.leg.codec, self.current_pt())],
+            &[(self.leg.codec, self.neg.payload_type)],
             dtmf.flatten(),
             self.leg.ptime_ms,
             direction,
         )
-    }
-
-    fn current_pt(&self) -> u8 {
-        negotiate(&self.ctx, &self.invite).map_or(self.leg.codec.payload_type(), |n| n.payload_type)
-    }
-
-    fn dtmf_pt(&self) -> Option<u8> {
-        negotiate(&self.ctx, &self.invite).and_then(|n| n.dtmf_payload_type)
     }
 
     /// 180 (or 183 with ringback as early media) for the profile's ring time; a CANCEL ends it.
@@ -355,7 +350,7 @@ impl Call {
 
     async fn answer(&mut self) {
         let invite = self.invite.clone();
-        let offer_dir = negotiate(&self.ctx, &invite).map_or(Direction::SendRecv, |n| n.direction);
+        let offer_dir = self.neg.direction;
         let sdp = self.local_sdp(offer_dir);
         let response = self.dialog.response_with_sdp(&invite, 200, &sdp);
         let bytes = response.to_bytes();

@@ -53,7 +53,7 @@ impl Call {
                 match negotiate(&self.ctx, &req) {
                     Some(neg) => {
                         self.leg.apply(&neg);
-                        self.invite = req.clone();
+                        self.neg = neg;
                         let sdp = self.local_sdp(neg.direction);
                         self.respond(self.dialog.response_with_sdp(&req, 200, &sdp), &key)
                             .await;
