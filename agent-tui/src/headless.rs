@@ -1,127 +1,20 @@
 //! The headless agent: a real workstation session (WebSocket + WebRTC leg) driven by flags.
 
-use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, anyhow, bail};
-use futures_util::{SinkExt, StreamExt};
-use hotline_protocol::{
-    self as proto, ClientFrame, Command, Event, PROTOCOL_VERSION, ReplyBody, ReplyResult,
-    ServerFrame,
-};
+use anyhow::{Context as _, bail};
+use hotline_protocol::{self as proto, Command, Event, ReplyBody};
 use hotline_softphone::{BackendKind, WebRtcLeg};
-use tokio_tungstenite::tungstenite::Message;
 
 use crate::Args;
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-struct Client {
-    ws: Ws,
-    next_id: u64,
-    /// Events that arrived while waiting for a reply, handled next.
-    backlog: std::collections::VecDeque<Event>,
-}
-
-impl Client {
-    async fn send(&mut self, cmd: Command) -> anyhow::Result<u64> {
-        self.next_id += 1;
-        let frame = ClientFrame {
-            v: PROTOCOL_VERSION,
-            id: self.next_id,
-            cmd,
-        };
-        self.ws
-            .send(Message::Text(proto::encode_client(&frame).into()))
-            .await?;
-        Ok(self.next_id)
-    }
-
-    async fn next_frame(&mut self) -> anyhow::Result<ServerFrame> {
-        loop {
-            let msg = self
-                .ws
-                .next()
-                .await
-                .ok_or_else(|| anyhow!("server closed the connection"))??;
-            if let Message::Text(t) = msg {
-                return Ok(proto::decode_server(t.as_str())?);
-            }
-        }
-    }
-
-    /// Sends a command and waits for its reply, keeping events that arrive meanwhile.
-    async fn call(&mut self, cmd: Command) -> anyhow::Result<ReplyBody> {
-        let name = cmd.name();
-        let id = self.send(cmd).await?;
-        loop {
-            match self.next_frame().await? {
-                ServerFrame::Reply {
-                    id: rid, result, ..
-                } if rid == id => {
-                    return match result {
-                        ReplyResult::Ok(body) => Ok(body),
-                        ReplyResult::Err(e) => Err(anyhow!("{name}: {:?}: {}", e.code, e.message)),
-                    };
-                }
-                ServerFrame::Reply { .. } => {}
-                ServerFrame::Event { event, .. } => self.backlog.push_back(event),
-            }
-        }
-    }
-
-    async fn event(&mut self) -> anyhow::Result<Event> {
-        if let Some(e) = self.backlog.pop_front() {
-            return Ok(e);
-        }
-        loop {
-            if let ServerFrame::Event { event, .. } = self.next_frame().await? {
-                return Ok(event);
-            }
-        }
-    }
-}
-
-fn ws_url(server: &str) -> String {
-    let s = server.trim_end_matches('/');
-    let s = s
-        .replacen("http://", "ws://", 1)
-        .replacen("https://", "wss://", 1);
-    if s.ends_with("/ws") {
-        s
-    } else {
-        format!("{s}/ws")
-    }
-}
-
-/// The address to offer media from: the one the server is reached at, when it is a literal.
-fn media_ip(url: &str) -> IpAddr {
-    url.split("//")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .and_then(|hostport| {
-            hostport
-                .rsplit_once(':')
-                .map_or(Some(hostport), |(h, _)| Some(h))
-        })
-        .and_then(|h| h.trim_matches(['[', ']']).parse().ok())
-        .unwrap_or(IpAddr::from([127, 0, 0, 1]))
-}
+use crate::net::{Client, media_ip, ws_url};
 
 /// Runs the headless agent until `args.calls` calls are done.
 pub async fn run(args: &Args) -> anyhow::Result<()> {
     let user = args.user.clone().context("--user is required")?;
     let password = args.password.clone().context("--password is required")?;
     let url = ws_url(&args.server);
-    let (ws, _) = tokio_tungstenite::connect_async(&url)
-        .await
-        .with_context(|| format!("connecting to {url}"))?;
-    let mut c = Client {
-        ws,
-        next_id: 0,
-        backlog: std::collections::VecDeque::default(),
-    };
+    let mut c = Client::connect(&url).await?;
     let login = c
         .call(Command::Login {
             user: user.clone(),
@@ -278,23 +171,4 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
     leg.close().await;
     handle.finish().await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls() {
-        assert_eq!(ws_url("http://127.0.0.1:8080"), "ws://127.0.0.1:8080/ws");
-        assert_eq!(ws_url("ws://127.0.0.1:8080/ws"), "ws://127.0.0.1:8080/ws");
-        assert_eq!(
-            media_ip("ws://10.1.2.3:8080/ws"),
-            IpAddr::from([10, 1, 2, 3])
-        );
-        assert_eq!(
-            media_ip("ws://localhost:8080/ws"),
-            IpAddr::from([127, 0, 0, 1])
-        );
-    }
 }

@@ -1,10 +1,38 @@
-//! The agent workstation as a library, so whole-system tests can run a headless agent in-process.
+//! The agent workstation as a library, so whole-system tests can run a headless agent
+//! in-process and the interactive screens can be tested without a terminal.
+//!
+//! Interactive data flow (house rule 5): terminal keys → [`keys`] → [`app::Action`] →
+//! [`app::update`] (pure) → [`app::State`] → [`view::render`]; effects are run by [`runtime`].
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod app;
+pub mod config;
 pub mod headless;
+pub mod keys;
+pub mod net;
+pub mod rest;
+pub mod runtime;
+pub mod session;
+pub mod view;
 
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
+
+/// The `--server` default.
+pub const DEFAULT_SERVER: &str = "ws://127.0.0.1:8080/ws";
+
+/// Where the interactive workstation's audio comes from and goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AudioChoice {
+    /// The sound card (headset).
+    Cpal,
+    /// `--play` as the microphone, everything heard written to `--record`.
+    File,
+    /// Silence; nothing is played.
+    Null,
+}
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -17,7 +45,7 @@ pub struct Args {
     #[arg(long)]
     pub headless: bool,
     /// The server: ws://host:port/ws (http://host:port is accepted too).
-    #[arg(long, default_value = "ws://127.0.0.1:8080/ws")]
+    #[arg(long, default_value = DEFAULT_SERVER)]
     pub server: String,
     #[arg(long)]
     pub user: Option<String>,
@@ -44,4 +72,13 @@ pub struct Args {
     /// Stop after this many calls; 0 runs until interrupted.
     #[arg(long, default_value_t = 1)]
     pub calls: u32,
+    /// Interface language: zh or en (default from LANG / LC_ALL).
+    #[arg(long)]
+    pub lang: Option<String>,
+    /// Audio of the interactive workstation (the headless agent always uses files).
+    #[arg(long, value_enum, default_value_t = AudioChoice::Cpal)]
+    pub audio: AudioChoice,
+    /// Colour theme: default or light (laid under $XDG_CONFIG_HOME/hotline/theme.toml).
+    #[arg(long, default_value = "default")]
+    pub theme: String,
 }

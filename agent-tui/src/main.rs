@@ -3,23 +3,24 @@
 
 use std::process::ExitCode;
 
-use agent_tui::{Args, headless};
+use agent_tui::{Args, headless, runtime};
 use clap::Parser;
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    if !args.headless {
-        eprintln!("agent-tui: the interactive workstation is not built yet; run with --headless");
-        return ExitCode::from(2);
-    }
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime_rt = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("agent-tui: {e}");
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(headless::run(&args)) {
+    let result = if args.headless {
+        runtime_rt.block_on(headless::run(&args))
+    } else {
+        runtime_rt.block_on(runtime::run(&args))
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("agent-tui: {e:#}");

@@ -57,6 +57,11 @@
 //!   (ready again if it was available); otherwise it is logged out.
 //! - **Pick-up** (抢接): an eligible agent who is not ringing or on a call takes a specific
 //!   queued call at once; offers of that call to others are cancelled.
+//! - **Transfer** (blind, to a queue or an agent): the transferring agent's part ends as if the
+//!   call ended (wrap-up, talk time counted); the call waits again at the head of the target
+//!   queue (its own queue for an agent target), the transferring agent tried last. An agent
+//!   target must be ready; the call is offered to that agent alone first (skills aside) and,
+//!   if it rings out or is rejected, routed as usual.
 //! - **Log-out during a call**: the ACD forgets the call (it is the server's to end).
 //! - "Today" figures (fewest calls, least talk time) reset with [`Acd::reset_daily_stats`].
 //!
@@ -69,6 +74,7 @@ mod call;
 mod dispatch;
 mod effect;
 mod error;
+mod force;
 mod ids;
 mod invariants;
 mod overflow;
@@ -77,6 +83,7 @@ mod settings;
 mod snapshot;
 mod strategy;
 mod timers;
+mod transfer;
 
 #[cfg(test)]
 mod tests;
@@ -96,6 +103,7 @@ pub use effect::{
 pub use error::AcdError;
 pub use ids::{AgentId, CallId, QueueId};
 pub use settings::{AcdSettings, OverflowTarget, QueueConfig, Strategy};
+pub use transfer::TransferTo;
 
 use agent::Agent;
 use call::{CallEntry, Phase, SortKey};
@@ -233,25 +241,7 @@ impl Acd {
     /// Not ready with a reason code (临时闭席). While ringing it gives the offer back; while on
     /// a call it takes effect when the call (and wrap-up) ends.
     pub fn set_not_ready(&mut self, agent: &AgentId, reason: &str, now: Instant) -> Effects {
-        let a = self.logged_in(agent)?;
-        let mut fx = Vec::new();
-        let not_ready = AgentState::NotReady {
-            reason: reason.to_owned(),
-        };
-        match a.state.clone() {
-            AgentState::OnCall { .. } => a.pending_not_ready = Some(reason.to_owned()),
-            state if state == not_ready => {}
-            AgentState::Ringing { call } => {
-                self.decline(call, agent, CancelReason::AgentNotReady, &mut fx);
-                self.set_agent(agent, not_ready, StateCause::AgentRequest, &mut fx);
-            }
-            _ => {
-                a.resume_ready = false;
-                a.pending_not_ready = None;
-                transition(a, not_ready, StateCause::AgentRequest, &mut fx);
-            }
-        }
-        Ok(self.finish(now, fx))
+        self.not_ready_because(agent, reason, StateCause::AgentRequest, now)
     }
 
     /// Ends wrap-up early (to ready, or a pending not-ready).
@@ -327,6 +317,7 @@ impl Acd {
             next_announce: None,
             max_wait_at: None,
             declined: BTreeSet::new(),
+            directed: None,
         };
         self.ledger.arrived += 1;
         let mut fx = Vec::new();
@@ -379,27 +370,7 @@ impl Acd {
         let mut fx = Vec::new();
         self.calls.remove(&call);
         self.ledger.completed += 1;
-        let talk = now.saturating_duration_since(since);
-        let window = self.settings.handle_time_window;
-        let wrap = match self.queues.get_mut(&queue) {
-            Some(q) => {
-                q.record_handle_time(talk + q.config.wrap_up, window);
-                q.config.wrap_up
-            }
-            None => Duration::ZERO,
-        };
-        if let Some(a) = self.agents.get_mut(&agent) {
-            a.talk_today += talk;
-            a.idle_since = now;
-            if a.state == (AgentState::OnCall { call }) {
-                let next = if wrap.is_zero() {
-                    a.state_after_work()
-                } else {
-                    AgentState::WrapUp { until: now + wrap }
-                };
-                transition(a, next, StateCause::CallEnded, &mut fx);
-            }
-        }
+        self.end_agent_part(&agent, call, &queue, since, StateCause::CallEnded, now, &mut fx);
         Ok(self.finish(now, fx))
     }
 

@@ -3,5 +3,6 @@
 
 pub mod distributor;
 pub mod queues;
+pub mod screen_pop;
 
 pub use distributor::{AgentAudio, CallControl, Distributor, Input};

@@ -4,6 +4,8 @@ pub mod blacklist;
 pub mod bridge;
 pub mod call;
 pub mod dialog;
+pub mod outbound;
+pub mod region;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -46,7 +48,11 @@ pub struct Context {
     pub blacklist: Arc<std::sync::RwLock<blacklist::Blacklist>>,
     /// A read connection for look-ups made off the media path (first-contact agent).
     pub lookup: Arc<std::sync::Mutex<crate::store::Store>>,
+    /// Where numbers belong (归属地), for call records and the screen-pop.
+    pub regions: Arc<region::RegionTable>,
     pub calls_total: AtomicU64,
+    /// The SIP core's inbox, for calls we place and their requests.
+    pub to_core: mpsc::Sender<FromCall>,
 }
 
 impl Context {

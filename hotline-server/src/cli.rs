@@ -4,6 +4,7 @@
 pub mod backup;
 pub mod blacklist;
 pub mod dept;
+pub mod digest;
 pub mod export;
 pub mod import;
 pub mod test_call;
@@ -83,6 +84,8 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Restore a backup folder into the data directory (stop the server first).
     Restore(backup::RestoreArgs),
+    /// The daily key-issues digest (每日要情): important tickets, counts by category and region.
+    Digest(digest::DigestArgs),
 }
 
 #[derive(Debug, Subcommand)]

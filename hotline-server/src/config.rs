@@ -16,6 +16,7 @@ mod profile;
 mod recording;
 mod schedule;
 mod server;
+mod tickets;
 mod trunk;
 mod validate;
 
@@ -34,6 +35,7 @@ pub use profile::{LANGUAGES, ProfileConfig};
 pub use recording::{RecordingConfig, RecordingPolicy};
 pub use schedule::{ScheduleConfig, WEEKDAYS};
 pub use server::ServerConfig;
+pub use tickets::TicketsConfig;
 pub use trunk::{TRANSPORTS, TrunkConfig, TrunkKind};
 
 use locate::Source;
@@ -61,6 +63,9 @@ pub struct Config {
     pub schedules: Vec<ScheduleConfig>,
     pub acd: AcdConfig,
     pub recording: RecordingConfig,
+    /// `[tickets]`; every key has a default.
+    #[serde(default)]
+    pub tickets: TicketsConfig,
 }
 
 static DEFAULTS: LazyLock<Config> = LazyLock::new(|| {

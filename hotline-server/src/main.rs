@@ -133,6 +133,16 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             hotline_server::cli::backup::run_restore(&args, &config, &mut std::io::stdout())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Digest(args) => {
+            let config = load_config(&cli.global)?;
+            hotline_server::cli::digest::run_digest(
+                &args,
+                &config,
+                &mut std::io::stdout(),
+                jiff::Timestamp::now(),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Call(args) => {
             let report = hotline_server::cli::test_call::place_call(&args).await?;
             println!("{report}");

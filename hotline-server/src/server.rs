@@ -1,5 +1,7 @@
 //! Starting and stopping the whole server: store, flows, prompts, SIP, media and the API.
 
+pub mod deadlines;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -175,6 +177,7 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
         .and_then(|b| hotline_media::read_wav_8k_mono(&b).ok())
         .map(Arc::from);
     let holidays = load_holidays(&config, &assets)?;
+    let regions = load_regions(&data_dir, &assets);
 
     let shutdown = CancellationToken::new();
     let (inbound_tx, inbound_rx) = mpsc::channel(8192);
@@ -236,6 +239,7 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
         .iter()
         .filter_map(|c| hotline_media::Codec::from_name(c))
         .collect();
+    let (to_core, from_calls) = mpsc::channel(8192);
     let context = Arc::new(Context {
         flows,
         prompts,
@@ -253,7 +257,9 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
         distributor: distributor.clone(),
         lookup: lookup.clone(),
         blacklist: blacklist.clone(),
+        regions,
         calls_total: AtomicU64::new(0),
+        to_core: to_core.clone(),
         config,
     });
     let active = Arc::new(AtomicUsize::new(0));
@@ -264,7 +270,6 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
     };
     let sip_udp = transports.udp_addr;
     let sip_tcp = transports.tcp_addr;
-    let (to_core, from_calls) = mpsc::channel(8192);
     let core_task = tokio::spawn(core::run(
         Arc::new(Calls(context.clone())),
         transports,
@@ -289,6 +294,13 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
             shutdown.clone(),
         ));
     }
+    crate::calls::outbound::start_dialer(context.clone(), shutdown.clone());
+    deadlines::spawn(
+        &context.config,
+        db_path.clone(),
+        context.clock.clone(),
+        shutdown.clone(),
+    );
     let api_listen = context.config.server.api_listen;
     let api_state = crate::api::ApiDeps {
         ctx: context.clone(),
@@ -338,6 +350,17 @@ fn load_holidays(
         spec.workdays.extend(h.workdays);
     }
     Ok(spec)
+}
+
+/// The number-location table; without one, calls simply carry no location.
+fn load_regions(data_dir: &Path, assets: &Path) -> Arc<crate::calls::region::RegionTable> {
+    match crate::calls::region::RegionTable::load_preferred(data_dir, assets) {
+        Ok(table) => Arc::new(table),
+        Err(e) => {
+            tracing::warn!(error = %e, "no caller-location table; calls carry no location");
+            Arc::default()
+        }
+    }
 }
 
 /// Runs until `shutdown` is cancelled (Ctrl-C in the binary).

@@ -9,11 +9,15 @@ mod callers;
 mod calls;
 mod connection;
 mod departments;
+mod digest;
 mod error;
 mod knowledge;
 mod migrate;
 mod recordings;
+mod related;
+mod reports;
 mod rows;
+mod screen_pop;
 mod sessions;
 mod tickets;
 mod users;
@@ -38,6 +42,8 @@ pub use rows::{
     CallEnd, CallEventRow, CallRow, CallState, CdrRow, NewCall, NewRecording, RECORDING_KINDS,
     RecordingRow,
 };
+pub use related::{RelatedQuery, RelatedRow};
+pub use screen_pop::{CallerHistory, CallerHistoryQuery, CallerTicket, PastCall};
 pub use sessions::{NewSession, SessionRow};
 pub use tickets::{
     AppliedTransition, DueFn, FiledTicket, HistoryRow, RecordError, TicketDraft, TicketFilter,

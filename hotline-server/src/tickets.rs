@@ -22,6 +22,7 @@ pub mod calendar;
 pub mod category;
 pub mod deadline;
 pub mod department;
+pub mod digest;
 pub mod effect;
 pub mod error;
 pub mod identity;

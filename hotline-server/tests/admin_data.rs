@@ -266,6 +266,7 @@ fn populate(data: &Path) {
         trunk: "carrier".to_owned(),
         transport: "udp".to_owned(),
         remote: "10.0.0.1:5060".to_owned(),
+        caller_location: String::new(),
     });
     writer.call_event(
         "call-1",

@@ -10,6 +10,8 @@ use std::time::Duration;
 use hotline_server::config::Config;
 use hotline_server::{Running, ServerOptions};
 
+pub mod console;
+
 /// A running server with its own temporary data folder.
 pub struct TestServer {
     pub running: Running,
@@ -218,4 +220,21 @@ pub async fn listen_rtp(
 pub fn fixed_clock(at: &str) -> hotline_server::calls::Clock {
     let ts: jiff::Timestamp = at.parse().expect("timestamp");
     Arc::new(move || ts)
+}
+
+/// A headless agent's flags for `user` on this server, parsed as from its command line so flags
+/// added later keep their defaults; tests set the fields they care about on top.
+pub fn headless_agent(server: &TestServer, user: &str, password: &str) -> agent_tui::Args {
+    use clap::Parser as _;
+    let url = format!("ws://{}/ws", server.running.api);
+    agent_tui::Args::parse_from([
+        "agent-tui",
+        "--headless",
+        "--server",
+        &url,
+        "--user",
+        user,
+        "--password",
+        password,
+    ])
 }

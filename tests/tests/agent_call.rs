@@ -41,10 +41,6 @@ async fn caller_and_agent_hear_each_other_and_the_call_is_recorded() {
     let caller_heard = dir.join("caller-heard.wav");
 
     let agent_args = agent_tui::Args {
-        headless: true,
-        server: format!("ws://{}/ws", server.running.api),
-        user: Some("tester1".into()),
-        password: Some("correct horse battery".into()),
         play: Some(agent_voice),
         record: Some(agent_heard.clone()),
         answer_after: 0.3,
@@ -52,6 +48,7 @@ async fn caller_and_agent_hear_each_other_and_the_call_is_recorded() {
         calls: 1,
         hold_after: 0.0,
         hold_for: 0.0,
+        ..hotline_e2e::headless_agent(&server, "tester1", "correct horse battery")
     };
     let agent = tokio::spawn(async move { agent_tui::headless::run(&agent_args).await });
     // Let the agent log in, bring up its media leg and go ready.
@@ -183,10 +180,6 @@ async fn the_agent_puts_the_caller_on_hold_with_music_and_resumes() {
     let caller_heard = dir.join("caller-heard.wav");
     // Talk 2 s, hold 3 s, talk again until the agent hangs up at 8 s.
     let agent_args = agent_tui::Args {
-        headless: true,
-        server: format!("ws://{}/ws", server.running.api),
-        user: Some("tester2".into()),
-        password: Some("correct horse battery".into()),
         play: Some(agent_voice),
         record: None,
         answer_after: 0.2,
@@ -194,6 +187,7 @@ async fn the_agent_puts_the_caller_on_hold_with_music_and_resumes() {
         calls: 1,
         hold_after: 2.0,
         hold_for: 3.0,
+        ..hotline_e2e::headless_agent(&server, "tester2", "correct horse battery")
     };
     let agent = tokio::spawn(async move { agent_tui::headless::run(&agent_args).await });
     for _ in 0..100 {

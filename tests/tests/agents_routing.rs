@@ -53,10 +53,6 @@ fn login(name: &str) -> Command {
 
 fn headless(server: &TestServer, name: &str, answer_after: f64, calls: u32) -> agent_tui::Args {
     agent_tui::Args {
-        headless: true,
-        server: format!("ws://{}/ws", server.running.api),
-        user: Some(name.into()),
-        password: Some("agent password 1".into()),
         play: None,
         record: None,
         answer_after,
@@ -64,6 +60,7 @@ fn headless(server: &TestServer, name: &str, answer_after: f64, calls: u32) -> a
         calls,
         hold_after: 0.0,
         hold_for: 0.0,
+        ..hotline_e2e::headless_agent(server, name, "agent password 1")
     }
 }
 

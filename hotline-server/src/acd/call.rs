@@ -79,6 +79,9 @@ pub(super) struct CallEntry {
     pub max_wait_at: Option<Instant>,
     /// Agents that rejected or missed this call: tried last.
     pub declined: BTreeSet<AgentId>,
+    /// Transferred to this agent: offered to them only (skills aside) until they take it or
+    /// let it go, then routed as usual.
+    pub directed: Option<AgentId>,
 }
 
 impl CallEntry {

@@ -48,6 +48,12 @@ impl Acd {
             return Vec::new();
         };
         let skills = &queue.config.skills;
+        if let Some(target) = entry.directed.clone() {
+            match self.agents.get(&target) {
+                Some(a) if a.available() => return vec![target],
+                _ => entry.directed = None,
+            }
+        }
         if let Some((agent, until)) = entry.first_contact.clone() {
             match self.agents.get(&agent) {
                 Some(a) if a.available() && a.has_skills(skills) => return vec![agent],
@@ -145,6 +151,9 @@ impl Acd {
         self.release_offer(call, agent, reason, fx);
         if let Some(entry) = self.calls.get_mut(&call) {
             entry.declined.insert(agent.clone());
+            if entry.directed.as_ref() == Some(agent) {
+                entry.directed = None;
+            }
             if entry
                 .first_contact
                 .as_ref()

@@ -50,8 +50,10 @@ impl AgentState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StateCause {
     LoggedIn,
-    /// The agent (or a supervisor on its behalf) asked for it.
+    /// The agent asked for it.
     AgentRequest,
+    /// A supervisor forced it (force not-ready, force log-out).
+    Forced,
     Offered,
     Answered,
     PickedUp,
@@ -62,6 +64,8 @@ pub enum StateCause {
     /// Another agent answered or picked up the call, or the caller hung up.
     OfferWithdrawn,
     CallEnded,
+    /// The agent transferred its call elsewhere.
+    Transferred,
     WrapUpEnded,
     WrapUpExpired,
     WrapUpExtended,

@@ -3,6 +3,7 @@
 mod props;
 mod routing;
 mod scenarios;
+mod transfer;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};

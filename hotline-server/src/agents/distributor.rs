@@ -13,6 +13,10 @@ use crate::acd::{
 };
 use crate::media::webrtc::AudioFrame;
 
+mod dial;
+mod monitor;
+mod transfer;
+
 /// An agent's audio while bridged to a call: what they say, and where to send what they hear.
 #[derive(Debug)]
 pub struct AgentAudio {
@@ -47,6 +51,18 @@ pub enum CallControl {
     Hold(bool),
     /// The agent's microphone is cut (the caller hears silence), or restored.
     Mute(bool),
+    /// The agent transferred the call: give their audio back, keep the caller (with music)
+    /// and the recording until the next `Bridge`. `detail` goes into the call's event log.
+    Transfer { detail: serde_json::Value },
+    /// A supervisor joins the bridge or switches mode in it (`audio` comes with the join).
+    /// `Takeover` swaps them in for the agent, whose audio goes back as `Input::AgentMedia`.
+    Monitor {
+        supervisor: String,
+        mode: proto::MonitorMode,
+        audio: Option<AgentAudio>,
+    },
+    /// The supervisor leaves the bridge; their audio goes back as `Input::AgentMedia`.
+    StopMonitor,
 }
 
 /// Everything the distributor reacts to.
@@ -61,6 +77,8 @@ pub enum Input {
         last_agent: Option<String>,
         /// The caller record marks them VIP: the queue's VIP boost applies.
         vip: bool,
+        /// What the records say about the caller (`None`: the look-up was not done in time).
+        screen_pop: Option<Box<proto::ScreenPop>>,
         control: mpsc::Sender<CallControl>,
     },
     /// The call ended (either side) or left the queue; gives back the agent's audio if bridged.
@@ -87,9 +105,30 @@ pub enum Input {
         agent: String,
     },
     /// The ACD's view of an agent (wallboards, tests).
+    /// A supervisor's (or director's) workstation: the live feed and supervision, but no calls
+    /// from the ACD. Their media leg arrives as `AgentMedia` and leaves with `AgentOffline`.
+    SupervisorOnline {
+        name: String,
+        events: mpsc::Sender<Event>,
+    },
     AgentStateQuery {
         agent: String,
         reply: oneshot::Sender<Option<acd::AgentState>>,
+    },
+    /// Click-to-dial or callback: answered with the new call's id.
+    Dial {
+        agent: String,
+        number: String,
+        caller_id: Option<String>,
+        ticket_id: Option<String>,
+        reply: oneshot::Sender<Result<String, String>>,
+    },
+    /// The dialer task is up: where outbound calls are ordered.
+    DialerReady(crate::calls::outbound::DialerLink),
+    /// News of an outbound call the distributor ordered.
+    Outbound {
+        call_id: String,
+        progress: crate::calls::outbound::Progress,
     },
 }
 
@@ -149,6 +188,10 @@ struct WaitingCall {
     caller: String,
     queue: String,
     arrived_ms: u64,
+    /// From the caller look-up; offers and the live queue show it.
+    screen_pop: Option<Box<proto::ScreenPop>>,
+    /// Set once an agent transferred the call: shown to the next agent with the offer.
+    transfer: Option<proto::TransferInfo>,
 }
 
 struct Agent {
@@ -180,6 +223,9 @@ struct State {
     names: HashMap<CallId, String>,
     calls: HashMap<CallId, WaitingCall>,
     agents: HashMap<String, Agent>,
+    sup: monitor::Supervision,
+    /// Outbound calls placed for agents and transfers.
+    out: dial::Outbound,
 }
 
 fn now_ms() -> u64 {
@@ -196,6 +242,8 @@ async fn run(acd: Acd, mut rx: mpsc::UnboundedReceiver<Input>) {
         names: HashMap::new(),
         calls: HashMap::new(),
         agents: HashMap::new(),
+        sup: monitor::Supervision::default(),
+        out: dial::Outbound::default(),
     };
     loop {
         let deadline = st
@@ -226,6 +274,7 @@ impl State {
                 priority,
                 last_agent,
                 vip,
+                screen_pop,
                 control,
             } => {
                 let id = CallId(self.next_call);
@@ -239,6 +288,8 @@ impl State {
                         caller: caller.clone(),
                         queue: queue.clone(),
                         arrived_ms: now_ms(),
+                        screen_pop,
+                        transfer: None,
                     },
                 );
                 let incoming = acd::IncomingCall {
@@ -261,10 +312,8 @@ impl State {
                 }
             }
             Input::CallGone { call_id, audio } => {
-                if let Some((agent, audio)) = audio
-                    && let Some(a) = self.agents.get_mut(&agent)
-                {
-                    a.audio = Some(audio);
+                if let Some((agent, audio)) = audio {
+                    self.audio_back(&agent, audio);
                 }
                 let Some(id) = self.ids.remove(&call_id) else {
                     return;
@@ -279,7 +328,10 @@ impl State {
                 // Tell the agent the call is over before the state changes it causes.
                 self.notify_ended(&call_id, &effects);
                 self.apply(effects);
+                self.supervised_call_gone(&call_id);
+                self.transferred_caller_gone(&call_id);
             }
+            Input::SupervisorOnline { name, events } => self.supervisor_online(name, events),
             Input::AgentOnline {
                 agent,
                 work_number,
@@ -318,11 +370,7 @@ impl State {
                 }
                 self.send_state(&agent);
             }
-            Input::AgentMedia { agent, audio } => {
-                if let Some(a) = self.agents.get_mut(&agent) {
-                    a.audio = Some(audio);
-                }
-            }
+            Input::AgentMedia { agent, audio } => self.audio_back(&agent, audio),
             Input::AgentCommand {
                 agent,
                 command,
@@ -334,7 +382,21 @@ impl State {
             Input::AgentStateQuery { agent, reply } => {
                 let _ = reply.send(self.acd.agent_state(&AgentId(agent)).cloned());
             }
+            Input::Dial {
+                agent,
+                number,
+                caller_id,
+                ticket_id,
+                reply,
+            } => {
+                let _ = reply.send(self.dial(&agent, &number, caller_id, ticket_id, now));
+            }
+            Input::DialerReady(link) => self.out.dialer = Some(link),
+            Input::Outbound { call_id, progress } => self.on_outbound(&call_id, progress, now),
             Input::AgentOffline { agent } => {
+                if self.supervisor_offline(&agent) {
+                    return;
+                }
                 // The leg goes with the workstation: dropping our ends closes it.
                 if let Some(a) = self.agents.get_mut(&agent) {
                     a.audio = None;
@@ -354,6 +416,12 @@ impl State {
         command: proto::Command,
         now: Instant,
     ) -> Result<(), String> {
+        if let Some(result) = self.supervise(agent, &command, now) {
+            return result;
+        }
+        if let Some(result) = self.outbound_command(agent, &command, now) {
+            return result;
+        }
         let id = AgentId(agent.to_owned());
         let call_of = |st: &Self, c: &proto::CallId| {
             st.ids
@@ -424,6 +492,22 @@ impl State {
                 return Ok(());
             }
             proto::Command::Logout => self.acd.log_out(&id, now),
+            proto::Command::Transfer {
+                call_id,
+                target,
+                mode,
+                note,
+                ticket_id,
+            } => {
+                let req = transfer::TransferRequest {
+                    call_id,
+                    target,
+                    mode,
+                    note,
+                    ticket_id,
+                };
+                return self.transfer(agent, req, now);
+            }
             other => {
                 return Err(format!(
                     "{} is not handled by the distributor yet",
@@ -444,7 +528,7 @@ impl State {
                 let _ = a.events.try_send(Event::CallState {
                     call_id: proto::CallId(call_id.to_owned()),
                     state: proto::CallState::Ended {
-                        cause: proto::EndCause::CallerHangup,
+                        cause: self.sup.end_cause(call_id),
                     },
                     direction: proto::Direction::Inbound,
                     connected_at_ms: None,
@@ -477,7 +561,8 @@ impl State {
                         waited_ms: now_ms().saturating_sub(c.arrived_ms),
                         ring_timeout_ms: u64::try_from(ring_timeout.as_millis())
                             .unwrap_or(u64::MAX),
-                        screen_pop: screen_pop(&c.caller),
+                        screen_pop: screen_pop(c),
+                        transfer: c.transfer.clone(),
                     });
                 }
                 AcdEffect::CancelOffer {
@@ -506,7 +591,7 @@ impl State {
                     if let Some(a) = self.agents.get_mut(&agent.0) {
                         a.since_ms = now_ms();
                     }
-                    let _ = (state, cause);
+                    self.sup.note_cause(&agent.0, &state, cause);
                     self.send_state(&agent.0);
                 }
                 AcdEffect::Announce {
@@ -550,12 +635,15 @@ impl State {
             return;
         };
         let audio = a.audio.take();
-        let waited = now_ms().saturating_sub(c.arrived_ms);
-        let day = self.day.entry(c.queue.clone()).or_default();
-        day.answered += 1;
-        day.wait_ms_total += waited;
-        if waited <= SERVICE_LEVEL_MS {
-            day.answered_in_time += 1;
+        // A transferred call was answered once already; it counts once.
+        if c.transfer.is_none() {
+            let waited = now_ms().saturating_sub(c.arrived_ms);
+            let day = self.day.entry(c.queue.clone()).or_default();
+            day.answered += 1;
+            day.wait_ms_total += waited;
+            if waited <= SERVICE_LEVEL_MS {
+                day.answered_in_time += 1;
+            }
         }
         self.connected.insert(call);
         let _ = c.control.try_send(CallControl::Bridge {
@@ -601,12 +689,29 @@ impl State {
                 }
             }
         };
-        let _ = a.events.try_send(Event::AgentState {
+        let caller = self
+            .acd
+            .agent_state(&AgentId(agent.to_owned()))
+            .and_then(|s| match s {
+                acd::AgentState::Ringing { call } | acd::AgentState::OnCall { call } => {
+                    self.calls.get(call).map(|c| c.caller.clone())
+                }
+                _ => None,
+            });
+        let event = Event::AgentState {
             agent_id: proto::AgentId(agent.to_owned()),
             state,
             since_ms: a.since_ms,
-            cause: proto::StateCause::Request,
-        });
+            cause: self.sup.cause_of(agent),
+            caller,
+        };
+        self.sup.publish(proto::Topic::Agents, &event);
+        let _ = a.events.try_send(event);
+    }
+
+    /// The screen-pop of a waiting call, if its look-up came back in time.
+    fn waiting_pop(&self, call: CallId) -> Option<&proto::ScreenPop> {
+        self.calls.get(&call).and_then(|c| c.screen_pop.as_deref())
     }
 
     fn broadcast_queue(&self, s: &acd::QueueSnapshot) {
@@ -619,9 +724,11 @@ impl State {
                 .map(|w| proto::WaitingCaller {
                     call_id: proto::CallId(self.names.get(&w.call).cloned().unwrap_or_default()),
                     number: w.caller.clone(),
-                    name: None,
-                    location: None,
-                    vip: false,
+                    name: self.waiting_pop(w.call).and_then(|p| p.caller.name.clone()),
+                    location: self.waiting_pop(w.call).and_then(|p| p.caller.location.clone()),
+                    vip: self
+                        .waiting_pop(w.call)
+                        .is_some_and(|p| p.caller.category == proto::CallerCategory::Vip),
                     waited_ms: w.waited_ms,
                     priority: u8::try_from(w.priority.clamp(0, 255)).unwrap_or(0),
                 })
@@ -644,6 +751,8 @@ impl State {
         for a in self.agents.values() {
             let _ = a.events.try_send(Event::QueueSnapshot(snapshot.clone()));
         }
+        self.sup
+            .publish(proto::Topic::Queues, &Event::QueueSnapshot(snapshot));
     }
 }
 
@@ -658,19 +767,10 @@ fn ended(call_id: &str, cause: proto::EndCause) -> Event {
     }
 }
 
-fn screen_pop(caller: &str) -> proto::ScreenPop {
-    proto::ScreenPop {
-        caller: proto::CallerSummary {
-            number: caller.to_owned(),
-            name: None,
-            category: proto::CallerCategory::Resident,
-            location: None,
-            blacklisted: None,
-            tags: Vec::new(),
-        },
-        previous_calls: Vec::new(),
-        tickets: Vec::new(),
-        first_contact_agent: None,
-        repeat_caller: None,
+/// The call's screen-pop from the caller look-up, else the number alone.
+fn screen_pop(call: &WaitingCall) -> proto::ScreenPop {
+    match &call.screen_pop {
+        Some(pop) => (**pop).clone(),
+        None => super::screen_pop::number_only(&call.caller, None),
     }
 }

@@ -9,9 +9,13 @@
 
 mod callers;
 mod departments;
+mod digest;
 mod error;
 mod knowledge;
+mod related;
+mod reports;
 mod rules;
+mod screen_pop;
 mod session;
 mod tickets;
 
@@ -27,6 +31,7 @@ use serde::de::DeserializeOwned;
 pub use error::ApiError;
 pub use rules::Rules;
 pub use session::Authed;
+pub(crate) use screen_pop::screen_pop_for;
 
 use super::ApiDeps;
 use crate::store::Store;
@@ -38,6 +43,7 @@ pub fn router() -> Router<ApiDeps> {
         .route("/logout", post(session::logout))
         .route("/me", get(session::me))
         .route("/tickets", post(tickets::file).get(tickets::list))
+        .route("/tickets/related", get(related::related))
         .route("/tickets/{id}", get(tickets::get))
         .route("/tickets/{id}/transitions", post(tickets::transition))
         .route("/tickets/{id}/history", get(tickets::history))
@@ -53,6 +59,9 @@ pub fn router() -> Router<ApiDeps> {
             put(knowledge::update).get(knowledge::get),
         )
         .route("/knowledge/{id}/versions", get(knowledge::versions))
+        .route("/digest", get(digest::digest))
+        .route("/screen-pop", get(screen_pop::screen_pop))
+        .merge(reports::routes())
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .layer(Extension(Arc::new(Rules::default())));
     Router::new().nest("/api/v1", v1)

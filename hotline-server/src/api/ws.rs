@@ -18,6 +18,8 @@ use crate::agents::{AgentAudio, Input};
 use crate::auth::AuthError;
 use crate::store::UserRow;
 
+mod audit;
+
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     State(deps): State<ApiDeps>,
@@ -120,7 +122,33 @@ impl Session {
             Command::WebRtc(signal) if signal.kind == proto::SignalKind::Offer => {
                 self.media(id, &user, &signal.payload).await
             }
-            Command::Subscribe { .. } => vec![ServerFrame::ok(id, ReplyBody::Ack)],
+            Command::Dial {
+                number,
+                caller_id,
+                ticket_id,
+            } => {
+                let ticket = ticket_id.map(|t| t.0);
+                match self
+                    .deps
+                    .distributor
+                    .dial(&user.name, &number, caller_id, ticket)
+                    .await
+                {
+                    Ok(call_id) => vec![ServerFrame::ok(
+                        id,
+                        ReplyBody::Dialed {
+                            call_id: proto::CallId(call_id),
+                        },
+                    )],
+                    Err(e) => vec![err(id, ErrorCode::Conflict, e)],
+                }
+            }
+            Command::CallerLookup { number } => {
+                match crate::api::rest::screen_pop_for(&self.deps, number).await {
+                    Ok(pop) => vec![ServerFrame::ok(id, ReplyBody::CallerInfo(pop))],
+                    Err(e) => vec![err(id, ErrorCode::BadRequest, e.message)],
+                }
+            }
             Command::Logout => {
                 let _ = self
                     .deps
@@ -131,10 +159,17 @@ impl Session {
                 self.user = None;
                 vec![ServerFrame::ok(id, ReplyBody::Ack)]
             }
-            other => match self.deps.distributor.command(&user.name, other).await {
-                Ok(()) => vec![ServerFrame::ok(id, ReplyBody::Ack)],
-                Err(e) => vec![err(id, ErrorCode::Conflict, e)],
-            },
+            other => {
+                let audited = audit::wanted(&other).then(|| other.clone());
+                let result = self.deps.distributor.command(&user.name, other).await;
+                if let Some(cmd) = audited {
+                    audit::record(&self.deps, &user, self.addr, &cmd, &result).await;
+                }
+                match result {
+                    Ok(()) => vec![ServerFrame::ok(id, ReplyBody::Ack)],
+                    Err(e) => vec![err(id, ErrorCode::Conflict, e)],
+                }
+            }
         }
     }
 
@@ -191,6 +226,13 @@ impl Session {
                 agent: user.name.clone(),
                 work_number: user.work_number.clone(),
                 skills: user.skills.clone(),
+                events: self.events.clone(),
+            });
+            self.online = true;
+        } else if user.role != proto::Role::Department {
+            // Supervisors, directors, admins: the live feed and supervision, no ACD calls.
+            self.deps.distributor.send(Input::SupervisorOnline {
+                name: user.name.clone(),
                 events: self.events.clone(),
             });
             self.online = true;

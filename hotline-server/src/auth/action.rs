@@ -19,6 +19,8 @@ pub const MONITOR: &str = "monitor";
 pub const EXPORT: &str = "export";
 /// Force not-ready, force log-out, force release.
 pub const FORCE: &str = "force";
+/// The emergency button (and other audited help requests).
+pub const EMERGENCY: &str = "emergency";
 
 /// The actor name of the admin command line.
 pub const CLI_ACTOR: &str = "cli";

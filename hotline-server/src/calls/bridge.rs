@@ -1,8 +1,12 @@
 //! A caller bridged with an agent: audio both ways through the mix matrix, and the recording.
+//! A supervisor joins as a third participant; the mode decides who hears them.
+
+use hotline_media::MixMatrix;
+use hotline_protocol::MonitorMode;
 
 use crate::agents::AgentAudio;
 use crate::media::recorder::Recorder;
-use crate::media::webrtc::AudioFrame;
+use crate::media::webrtc::{AudioFrame, FRAME_SAMPLES};
 
 pub struct Bridge {
     pub agent: String,
@@ -13,55 +17,212 @@ pub struct Bridge {
     pub last: AudioFrame,
     /// On hold the caller hears music (from the call's player) and the agent hears nothing.
     pub held: bool,
-    /// Who hears whom; muting the agent is a change here, as listen and whisper will be.
-    pub matrix: hotline_media::MixMatrix,
-    pub scratch: [i32; crate::media::webrtc::FRAME_SAMPLES],
+    /// Who hears whom between caller and agent (mute is a change here); a supervisor's row and
+    /// column come from their mode, see [`Bridge::exchange_with`].
+    pub matrix: MixMatrix,
+    pub scratch: [i32; FRAME_SAMPLES],
 }
 
-/// Bridge participants in the mix matrix. Supervisors (listen, whisper, barge-in) join as more.
+/// A supervisor in a call's bridge: listening, whispering to the agent, or barging in.
+pub struct Monitor {
+    pub supervisor: String,
+    pub mode: MonitorMode,
+    /// `None` for a workstation without a media leg (it still sees the call's state).
+    pub audio: Option<AgentAudio>,
+    last: AudioFrame,
+}
+
+impl Monitor {
+    pub fn new(supervisor: String, mode: MonitorMode, audio: Option<AgentAudio>) -> Monitor {
+        Monitor {
+            supervisor,
+            mode,
+            audio,
+            last: AudioFrame::SILENCE,
+        }
+    }
+}
+
+/// Bridge participants in the mix matrix.
 const CALLER: usize = 0;
 const AGENT: usize = 1;
+const SUPERVISOR: usize = 2;
+
+/// The next frame a workstation sent: a late frame is covered once by the last one, then it is
+/// silence. Never waits.
+fn next_frame(audio: Option<&mut AgentAudio>, last: &mut AudioFrame) -> AudioFrame {
+    let Some(audio) = audio else {
+        return AudioFrame::SILENCE;
+    };
+    if let Ok(f) = audio.from_agent.try_recv() {
+        *last = f;
+        f
+    } else {
+        std::mem::replace(last, AudioFrame::SILENCE)
+    }
+}
 
 impl Bridge {
-    /// One 20 ms turn through the mix matrix (who hears whom): the caller's audio to the agent,
-    /// the agent's to the caller, both sides to the recording. Never waits: a missing agent
-    /// frame is covered once, then silence.
+    /// One 20 ms turn with caller and agent only.
     pub fn exchange(&mut self, from_caller: &[i16], to_caller: &mut [i16]) {
-        const N: usize = crate::media::webrtc::FRAME_SAMPLES;
-        let n = from_caller.len().min(N).min(to_caller.len());
-        let mut agent_frame = AudioFrame::SILENCE;
-        if let Some(audio) = self.audio.as_mut() {
-            if let Ok(f) = audio.from_agent.try_recv() {
-                agent_frame = f;
-                self.last = f;
-            } else {
-                agent_frame = self.last;
-                self.last = AudioFrame::SILENCE;
-            }
-        }
+        self.exchange_with(from_caller, to_caller, None);
+    }
+
+    /// One 20 ms turn through the mix matrix (who hears whom): caller, agent and, when one is
+    /// in the bridge, the supervisor. The recording keeps the caller left and the hotline right:
+    /// the agent, plus the supervisor when the caller hears them (barge-in), never a whisper.
+    /// Never waits, never allocates.
+    pub fn exchange_with(
+        &mut self,
+        from_caller: &[i16],
+        to_caller: &mut [i16],
+        mut monitor: Option<&mut Monitor>,
+    ) {
+        let n = from_caller.len().min(FRAME_SAMPLES).min(to_caller.len());
+        let agent_frame = next_frame(self.audio.as_mut(), &mut self.last);
+        let supervisor_frame = match monitor.as_deref_mut() {
+            Some(m) => next_frame(m.audio.as_mut(), &mut m.last),
+            None => AudioFrame::SILENCE,
+        };
+        let mode = monitor.as_deref().map(|m| m.mode);
+        let matrix = self.matrix_for(mode);
         let mut to_agent = AudioFrame::SILENCE;
+        let mut to_supervisor = AudioFrame::SILENCE;
         {
-            let inputs: [&[i16]; 2] = [&from_caller[..n], &agent_frame.0[..n]];
+            let inputs: [&[i16]; 3] = [
+                &from_caller[..n],
+                &agent_frame.0[..n],
+                &supervisor_frame.0[..n],
+            ];
             let (caller_out, _) = to_caller.split_at_mut(n);
-            let mut outputs: [&mut [i16]; 2] = [caller_out, &mut to_agent.0[..n]];
-            self.matrix
-                .mix(&inputs, &mut outputs, &mut self.scratch[..n]);
+            let mut outputs: [&mut [i16]; 3] =
+                [caller_out, &mut to_agent.0[..n], &mut to_supervisor.0[..n]];
+            matrix.mix(&inputs, &mut outputs, &mut self.scratch[..n]);
         }
         to_caller[n..].fill(0);
         if let Some(audio) = self.audio.as_mut() {
             let _ = audio.to_agent.try_send(to_agent);
         }
+        if let Some(audio) = monitor.and_then(|m| m.audio.as_mut()) {
+            let _ = audio.to_agent.try_send(to_supervisor);
+        }
         if let Some(rec) = self.recorder.as_mut() {
-            let mut stereo = [0i16; 2 * N];
+            let barge = mode.is_some_and(MonitorMode::caller_hears_supervisor);
+            let mut stereo = [0i16; 2 * FRAME_SAMPLES];
             for (i, pair) in stereo.chunks_exact_mut(2).enumerate().take(n) {
                 pair[0] = from_caller[i];
-                pair[1] = agent_frame.0[i];
+                pair[1] = if barge {
+                    agent_frame.0[i].saturating_add(supervisor_frame.0[i])
+                } else {
+                    agent_frame.0[i]
+                };
             }
             rec.write(&stereo[..2 * n]);
         }
     }
 
+    /// The three-party matrix for this turn: caller and agent as the bridge's own matrix says
+    /// (mute), the supervisor hearing both and heard as `mode` allows. Without a supervisor
+    /// their column is cut, so the empty seat adds nothing.
+    fn matrix_for(&self, mode: Option<MonitorMode>) -> MixMatrix {
+        let mut m = MixMatrix::new(3);
+        m.set(CALLER, AGENT, self.matrix.hears(CALLER, AGENT));
+        m.set(AGENT, CALLER, self.matrix.hears(AGENT, CALLER));
+        m.set(
+            AGENT,
+            SUPERVISOR,
+            mode.is_some_and(MonitorMode::agent_hears_supervisor),
+        );
+        m.set(
+            CALLER,
+            SUPERVISOR,
+            mode.is_some_and(MonitorMode::caller_hears_supervisor),
+        );
+        m
+    }
+
     pub fn mute(&mut self, on: bool) {
         self.matrix.set(CALLER, AGENT, !on);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::sync::mpsc;
+
+    use super::*;
+
+    /// A workstation's leg as the bridge sees it, with the test's ends.
+    fn leg() -> (
+        AgentAudio,
+        mpsc::Sender<AudioFrame>,
+        mpsc::Receiver<AudioFrame>,
+    ) {
+        let (say_tx, say_rx) = mpsc::channel(4);
+        let (hear_tx, hear_rx) = mpsc::channel(4);
+        let audio = AgentAudio {
+            from_agent: say_rx,
+            to_agent: hear_tx,
+        };
+        (audio, say_tx, hear_rx)
+    }
+
+    fn frame(v: i16) -> AudioFrame {
+        AudioFrame([v; FRAME_SAMPLES])
+    }
+
+    fn bridge(audio: AgentAudio) -> Bridge {
+        Bridge {
+            agent: "a1".into(),
+            audio: Some(audio),
+            recorder: None,
+            started_ms: 0,
+            last: AudioFrame::SILENCE,
+            held: false,
+            matrix: MixMatrix::new(2),
+            scratch: [0; FRAME_SAMPLES],
+        }
+    }
+
+    /// One turn where the caller says 1, the agent 10 and the supervisor 100: returns what
+    /// the caller, the agent and the supervisor heard.
+    fn turn(mode: MonitorMode, muted: bool) -> (i16, i16, i16) {
+        let (agent, agent_says, mut agent_hears) = leg();
+        let (sup, sup_says, mut sup_hears) = leg();
+        let mut b = bridge(agent);
+        b.mute(muted);
+        let mut m = Monitor::new("s1".into(), mode, Some(sup));
+        agent_says.try_send(frame(10)).expect("agent frame");
+        sup_says.try_send(frame(100)).expect("supervisor frame");
+        let mut to_caller = [0i16; FRAME_SAMPLES];
+        b.exchange_with(&[1; FRAME_SAMPLES], &mut to_caller, Some(&mut m));
+        let a = agent_hears.try_recv().expect("agent heard").0[0];
+        let s = sup_hears.try_recv().expect("supervisor heard").0[0];
+        (to_caller[0], a, s)
+    }
+
+    #[test]
+    fn who_hears_whom_in_each_mode() {
+        assert_eq!(turn(MonitorMode::Listen, false), (10, 1, 11));
+        assert_eq!(turn(MonitorMode::Whisper, false), (10, 101, 11));
+        assert_eq!(turn(MonitorMode::Barge, false), (110, 101, 11));
+        // A muted agent stays muted for the caller; the supervisor still hears them.
+        assert_eq!(turn(MonitorMode::Whisper, true), (0, 101, 11));
+    }
+
+    #[test]
+    fn without_a_supervisor_it_is_the_two_party_bridge() {
+        let (agent, agent_says, mut agent_hears) = leg();
+        let mut b = bridge(agent);
+        agent_says.try_send(frame(10)).expect("agent frame");
+        let mut to_caller = [0i16; FRAME_SAMPLES];
+        b.exchange(&[1; FRAME_SAMPLES], &mut to_caller);
+        assert_eq!(to_caller[0], 10);
+        assert_eq!(agent_hears.try_recv().expect("heard").0[0], 1);
+        // A late frame is covered once by the last one, then silence.
+        b.exchange(&[1; FRAME_SAMPLES], &mut to_caller);
+        assert_eq!(to_caller[0], 10);
+        b.exchange(&[1; FRAME_SAMPLES], &mut to_caller);
+        assert_eq!(to_caller[0], 0);
     }
 }

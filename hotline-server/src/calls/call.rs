@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use hotline_media::{Direction, Negotiated};
+use hotline_protocol::Location;
 use hotline_sip::{InviteOkRetransmitter, Method, Request, TransactionKey};
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -23,8 +24,11 @@ use crate::sip::number;
 use crate::store::{CallEnd, NewCall};
 
 mod in_dialog;
+mod monitor;
+pub(crate) mod outbound;
 mod queue;
 mod recording;
+mod transfer;
 
 use self::recording::{ActiveRecord, PendingRecord};
 use super::bridge::Bridge;
@@ -58,10 +62,14 @@ struct Call {
     control: Option<mpsc::Receiver<CallControl>>,
     /// The agent the caller talks to, with their audio and the call's recording.
     bridge: Option<Bridge>,
+    /// A supervisor in the bridge (listen, whisper, barge-in).
+    monitor: Option<super::bridge::Monitor>,
     /// A blocked caller's warning or refusal is playing; what follows it.
     after_block: Option<BlockMode>,
     /// The first-contact agent and the VIP mark, looked up off the media path while the IVR runs.
     last_agent: Option<tokio::sync::oneshot::Receiver<CallerFacts>>,
+    /// Set on a call we placed: who to report its end to (see `call/outbound.rs`).
+    outbound: Option<outbound::OutboundLeg>,
 }
 
 /// Runs one call to its end. Never panics on peer input; every path ends with a CDR.
@@ -99,6 +107,7 @@ pub async fn run(
     let profile = ctx.config.profile_for_dnis(&dnis.national).clone();
     let flow_name = choose_flow(&ctx, &profile);
     let started_ms = ctx.now_ms();
+    let location = ctx.regions.locate(&caller.national).cloned();
     ctx.store.call_started(NewCall {
         id: call_id.clone(),
         started_at_ms: started_ms,
@@ -110,6 +119,7 @@ pub async fn run(
         trunk: trunk.clone(),
         transport: link.name().to_owned(),
         remote: source.to_string(),
+        caller_location: location.as_ref().map(Location::display).unwrap_or_default(),
     });
 
     let Some(neg) = negotiate(&ctx, &invite) else {
@@ -181,10 +191,12 @@ pub async fn run(
         outstanding_plays: 0,
         control: None,
         bridge: None,
-        last_agent: lookup_caller(&ctx, &caller.national),
+        monitor: None,
+        last_agent: lookup_caller(&ctx, &caller.national, &call_id),
         after_block: None,
+        outbound: None,
     };
-    call.event("received", json!({"caller": caller.national, "dnis": dnis.national, "profile": profile.name, "flow": flow_name, "trunk": trunk, "remote": source.to_string(), "codec": neg.codec.name()}));
+    call.event("received", json!({"caller": caller.national, "dnis": dnis.national, "profile": profile.name, "flow": flow_name, "trunk": trunk, "remote": source.to_string(), "codec": neg.codec.name(), "location": location}));
     if call.interp.is_none() {
         warn!(flow = %flow_name, "flow not found; refusing call");
         call.final_refusal(500, "flow missing").await;
@@ -461,9 +473,10 @@ impl Call {
                     if let Some(rec) = self.record.as_mut() { rec.recorder.write(&heard[..got]); }
                     if let Some(d) = digit { self.on_digit(d, "inband").await; }
                     let finished = if let Some(bridge) = self.bridge.as_mut().filter(|b| !b.held) {
-                        bridge.exchange(&heard[..n], &mut frame[..n]);
+                        bridge.exchange_with(&heard[..n], &mut frame[..n], self.monitor.as_mut());
                         false
                     } else {
+                        if let Some(b) = self.bridge.as_mut() { b.record_caller_only(&heard[..n]); }
                         self.player.next_frame(&mut frame[..n])
                     };
                     self.leg.send(&frame[..n], due);
@@ -522,7 +535,8 @@ impl Call {
         match msg {
             ToCall::Request { request, key } => self.on_request(request, key).await,
             ToCall::Cancelled => {}
-            ToCall::Response(_) | ToCall::RequestTimeout => {}
+            ToCall::Response(r) => self.on_outbound_response(&r).await,
+            ToCall::RequestTimeout => {}
             ToCall::Abort(why) => {
                 if why == "server shutdown" {
                     self.hangup(why).await;
@@ -657,6 +671,7 @@ impl Call {
                             priority,
                             last_agent: facts.last_agent,
                             vip: facts.vip,
+                            screen_pop: facts.screen_pop,
                             control: tx,
                         });
                         self.queue = Some(queue);
@@ -707,7 +722,9 @@ impl Call {
         if let Some(interp) = self.interp.as_mut() {
             let _ = interp.on_event(Event::Hangup, Instant::now());
         }
+        self.release_monitor();
         let audio = self.end_bridge();
+        let audio = self.keep_outbound_peer(audio);
         if self.queue.is_some() {
             self.ctx.distributor.send(Input::CallGone {
                 call_id: self.dialog.call_id.clone(),
@@ -718,10 +735,11 @@ impl Call {
         self.ctx.store.call_ended(CallEnd {
             call_id: self.dialog.call_id.clone(),
             at_ms: self.ctx.now_ms(),
-            cause,
+            cause: cause.clone(),
             digits,
             queue: self.queue.clone(),
         });
+        self.report_outbound_end(&cause).await;
         let _ = self
             .to_core
             .send(FromCall::Gone {
@@ -732,11 +750,12 @@ impl Call {
 }
 
 /// What the records say about a caller, for routing: the agent who served them recently
-/// (首问负责制) and whether their caller record marks them VIP.
+/// (首问负责制) and whether their caller record marks them VIP; and the agent's screen-pop.
 #[derive(Debug, Default)]
 struct CallerFacts {
     last_agent: Option<String>,
     vip: bool,
+    screen_pop: Option<Box<hotline_protocol::ScreenPop>>,
 }
 
 /// Starts the caller look-up on a blocking thread; the call picks the answer up when it reaches
@@ -744,28 +763,32 @@ struct CallerFacts {
 fn lookup_caller(
     ctx: &Arc<Context>,
     caller: &str,
+    call_id: &str,
 ) -> Option<tokio::sync::oneshot::Receiver<CallerFacts>> {
     if caller.is_empty() {
         return None;
     }
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let days = ctx.config.acd.first_contact_days;
-    let since = ctx.now_ms() - i64::from(days) * 86_400_000;
-    let lookup = ctx.lookup.clone();
+    let ctx = ctx.clone();
     let caller = caller.to_owned();
+    let call_id = call_id.to_owned();
     tokio::task::spawn_blocking(move || {
-        let Ok(store) = lookup.lock() else { return };
-        let last_agent = if days == 0 {
-            None
-        } else {
-            store.last_agent_for_caller(&caller, since).ok().flatten()
+        let Ok(store) = ctx.lookup.lock() else { return };
+        let blacklist = ctx.blacklist.read().ok();
+        let input = crate::agents::screen_pop::LookupInput {
+            number: &caller,
+            call_id: &call_id,
+            now_ms: ctx.now_ms(),
+            first_contact_days: ctx.config.acd.first_contact_days,
+            regions: &ctx.regions,
+            blacklist: blacklist.as_deref(),
         };
-        let vip = store
-            .caller_by_number(&caller)
-            .ok()
-            .flatten()
-            .is_some_and(|c| c.category == crate::store::CallerCategory::Vip);
-        let _ = tx.send(CallerFacts { last_agent, vip });
+        let found = crate::agents::screen_pop::look_up(&store, &input);
+        let _ = tx.send(CallerFacts {
+            last_agent: found.last_agent,
+            vip: found.vip,
+            screen_pop: Some(Box::new(found.screen_pop)),
+        });
     });
     Some(rx)
 }

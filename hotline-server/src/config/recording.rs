@@ -1,4 +1,4 @@
-//! `[recording]`: which calls are recorded.
+//! `[recording]`: which calls are recorded (C4).
 
 use serde::Deserialize;
 
@@ -6,12 +6,57 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct RecordingConfig {
     pub policy: RecordingPolicy,
+    /// With `policy = "selected"`: calls waiting in these queues are recorded.
+    #[serde(default)]
+    pub queues: Vec<String>,
+    /// With `policy = "selected"`: calls these agents answer are recorded.
+    #[serde(default)]
+    pub agents: Vec<String>,
 }
 
-/// Global policy; per queue and per agent policies come later (C4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RecordingPolicy {
     All,
     None,
+    /// Only the queues and agents listed.
+    Selected,
+}
+
+impl RecordingConfig {
+    /// Whether a call bridged to `agent` from `queue` is recorded. A call that is already being
+    /// recorded stays recorded (one recording per call, whoever takes it next).
+    pub fn records(&self, queue: Option<&str>, agent: &str) -> bool {
+        match self.policy {
+            RecordingPolicy::All => true,
+            RecordingPolicy::None => false,
+            RecordingPolicy::Selected => {
+                queue.is_some_and(|q| self.queues.iter().any(|x| x == q))
+                    || self.agents.iter().any(|a| a == agent)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selected_records_listed_queues_and_agents_only() {
+        let mut c = RecordingConfig {
+            policy: RecordingPolicy::Selected,
+            queues: vec!["12315".into()],
+            agents: vec!["agent7".into()],
+        };
+        assert!(c.records(Some("12315"), "agent1"));
+        assert!(c.records(Some("general"), "agent7"));
+        assert!(c.records(None, "agent7"));
+        assert!(!c.records(Some("general"), "agent1"));
+        assert!(!c.records(None, "agent1"));
+        c.policy = RecordingPolicy::All;
+        assert!(c.records(None, "agent1"));
+        c.policy = RecordingPolicy::None;
+        assert!(!c.records(Some("12315"), "agent7"));
+    }
 }

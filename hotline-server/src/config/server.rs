@@ -34,6 +34,10 @@ pub struct ServerConfig {
     /// PEM private key for `tls_cert`.
     #[serde(default)]
     pub tls_key: String,
+    /// The `[[trunk]]` that carries outbound calls; `""` = the first one with an outbound
+    /// destination (`outbound`, or a register trunk's registrar).
+    #[serde(default)]
+    pub outbound_trunk: String,
 }
 
 impl ServerConfig {

@@ -303,3 +303,31 @@ fn trunk_for_source_with_cidr_and_v6() {
     );
     assert!(defaults.trunk_for_source(ip("10.0.0.1")).is_none());
 }
+
+#[test]
+fn outbound_keys_name_line_and_key() {
+    let peer = "[[trunk]]\nname = \"gw\"\nkind = \"peer\"\naddresses = [\"10.0.0.1\"]\n";
+    assert_eq!(
+        err(&format!("{peer}outbound = \"gw:port\"\n")),
+        "hotline.toml:5: key \"outbound\": invalid destination \"gw:port\" (expected \"host:port\")"
+    );
+    let message = err(&format!("{peer}dial_prefix = \"9#\"\n"));
+    assert!(
+        message.starts_with("hotline.toml:5: key \"dial_prefix\": "),
+        "{message}"
+    );
+    let message = err(&format!("{peer}dial_min_digits = 30\n"));
+    assert!(
+        message.starts_with("hotline.toml:5: key \"dial_min_digits\": "),
+        "{message}"
+    );
+    let message = err("[server]\noutbound_trunk = \"nowhere\"\n");
+    assert!(
+        message.starts_with("hotline.toml:2: key \"outbound_trunk\": no [[trunk]] named"),
+        "{message}"
+    );
+    let ok = format!("{peer}outbound = \"10.0.0.9:5080\"\ncaller_id = \"12345\"\n");
+    let config = parse(&ok, "hotline.toml").expect("valid outbound trunk");
+    let trunk = crate::calls::outbound::OutboundTrunk::from_config(&config).expect("trunk");
+    assert_eq!((trunk.name.as_str(), trunk.target.as_str()), ("gw", "10.0.0.9:5080"));
+}

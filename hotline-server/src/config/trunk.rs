@@ -32,6 +32,24 @@ pub struct TrunkConfig {
     /// "udp" | "tcp".
     #[serde(default = "default_transport")]
     pub transport: String,
+    /// Where outbound calls go, `host:port` (port 5060 when left out); a register trunk sends
+    /// them to its registrar unless this says otherwise. Like registration, they go over UDP.
+    #[serde(default)]
+    pub outbound: Option<String>,
+    /// The number presented to the callee when the agent does not choose one.
+    #[serde(default)]
+    pub caller_id: Option<String>,
+    /// Put before every dialled number that does not start with `+` (an outside-line digit).
+    #[serde(default)]
+    pub dial_prefix: String,
+    /// Dial plan: digits a number must have (after the prefix).
+    #[serde(default = "default_dial_min_digits")]
+    pub dial_min_digits: usize,
+    #[serde(default = "default_dial_max_digits")]
+    pub dial_max_digits: usize,
+    /// An outbound call rings this long before it is cancelled as unanswered.
+    #[serde(default = "default_ring_timeout_secs")]
+    pub ring_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -52,6 +70,18 @@ fn default_expires_secs() -> u32 {
 
 fn default_transport() -> String {
     "udp".to_owned()
+}
+
+fn default_dial_min_digits() -> usize {
+    3
+}
+
+fn default_dial_max_digits() -> usize {
+    20
+}
+
+fn default_ring_timeout_secs() -> u64 {
+    40
 }
 
 impl TrunkConfig {
@@ -85,6 +115,23 @@ impl TrunkConfig {
     pub fn effective_contact_user(&self) -> Option<&str> {
         self.contact_user.as_deref().or(self.username.as_deref())
     }
+
+    /// Where this trunk's outbound calls go (`host:port`): `outbound`, else a register
+    /// trunk's registrar. `None`: the trunk carries no outbound calls.
+    pub fn outbound_target(&self) -> Option<String> {
+        if let Some(target) = &self.outbound {
+            return Some(target.clone());
+        }
+        if self.kind != TrunkKind::Register {
+            return None;
+        }
+        let uri = self.registrar.as_deref()?;
+        let rest = uri
+            .strip_prefix("sips:")
+            .or_else(|| uri.strip_prefix("sip:"))?;
+        let hostport = rest.split(';').next().unwrap_or(rest);
+        (!hostport.is_empty()).then(|| hostport.to_owned())
+    }
 }
 
 #[cfg(test)]
@@ -103,6 +150,12 @@ mod tests {
             expires_secs: 300,
             contact_user: None,
             transport: "udp".into(),
+            outbound: None,
+            caller_id: None,
+            dial_prefix: String::new(),
+            dial_min_digits: 3,
+            dial_max_digits: 20,
+            ring_timeout_secs: 40,
         }
     }
 
@@ -117,5 +170,16 @@ mod tests {
             Some("2001:db8::1")
         );
         assert_eq!(register("gw.example.cn").registrar_host(), None);
+    }
+
+    #[test]
+    fn outbound_goes_to_the_registrar_unless_told_otherwise() {
+        let mut trunk = register("sip:gw.example.cn:5060;transport=udp");
+        assert_eq!(trunk.outbound_target().as_deref(), Some("gw.example.cn:5060"));
+        trunk.outbound = Some("10.1.1.1:5080".into());
+        assert_eq!(trunk.outbound_target().as_deref(), Some("10.1.1.1:5080"));
+        trunk.kind = TrunkKind::Peer;
+        trunk.outbound = None;
+        assert_eq!(trunk.outbound_target(), None);
     }
 }

@@ -130,6 +130,59 @@ fn check_trunks(config: &Config) -> Result<(), Problem> {
             }
             TrunkKind::Peer => {}
         }
+        check_outbound(trunk).map_err(|(key, message)| Problem::new("trunk", Some(i), key, message))?;
+    }
+    let chosen = &config.server.outbound_trunk;
+    if !chosen.is_empty()
+        && !config
+            .trunks
+            .iter()
+            .any(|t| &t.name == chosen && t.outbound_target().is_some())
+    {
+        let message = format!(
+            "no [[trunk]] named \"{chosen}\" has an outbound destination (set its `outbound`)"
+        );
+        return Err(Problem::new("server", None, "outbound_trunk", message));
+    }
+    Ok(())
+}
+
+/// The outbound keys of one trunk: a `host:port` destination, a dial plan that can be met.
+fn check_outbound(trunk: &super::TrunkConfig) -> Result<(), (&'static str, String)> {
+    if let Some(target) = &trunk.outbound
+        && crate::calls::outbound::split_host_port(target).is_none()
+    {
+        return Err((
+            "outbound",
+            format!("invalid destination \"{target}\" (expected \"host:port\")"),
+        ));
+    }
+    if !trunk.dial_prefix.chars().all(|c| c.is_ascii_digit()) {
+        let message = format!("\"{}\" is not digits only", trunk.dial_prefix);
+        return Err(("dial_prefix", message));
+    }
+    if let Some(id) = &trunk.caller_id
+        && crate::calls::outbound::DialPlan::lenient().check(id).is_err()
+    {
+        return Err(("caller_id", format!("\"{id}\" is not a phone number")));
+    }
+    if trunk.dial_min_digits == 0 || trunk.dial_min_digits > trunk.dial_max_digits {
+        let message = format!(
+            "dial_min_digits ({}) must be at least 1 and at most dial_max_digits ({})",
+            trunk.dial_min_digits, trunk.dial_max_digits
+        );
+        return Err(("dial_min_digits", message));
+    }
+    if trunk.dial_max_digits > crate::calls::outbound::MAX_DIGITS {
+        let message = format!(
+            "{} is above the limit of {} digits",
+            trunk.dial_max_digits,
+            crate::calls::outbound::MAX_DIGITS
+        );
+        return Err(("dial_max_digits", message));
+    }
+    if trunk.ring_timeout_secs == 0 || trunk.ring_timeout_secs > 300 {
+        return Err(("ring_timeout_secs", "must be between 1 and 300".into()));
     }
     Ok(())
 }

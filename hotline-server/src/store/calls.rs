@@ -13,8 +13,8 @@ use super::rows::{CallEnd, CallEventRow, CallRow, CdrRow, NewCall};
 pub(crate) fn insert_call(conn: &Connection, call: &NewCall) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO calls (id, started_at, caller, caller_e164, dnis, profile, flow, trunk,
-                            transport, remote, state)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'ringing')",
+                            transport, remote, state, caller_location)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'ringing', ?11)",
     )?
     .execute(params![
         call.id,
@@ -27,6 +27,7 @@ pub(crate) fn insert_call(conn: &Connection, call: &NewCall) -> rusqlite::Result
         call.trunk,
         call.transport,
         call.remote,
+        call.caller_location,
     ])?;
     Ok(())
 }
@@ -70,11 +71,11 @@ pub(crate) fn end_call(conn: &Connection, end: &CallEnd) -> rusqlite::Result<boo
     // Clamped at 0: a clock step back must not give negative durations in reports.
     conn.prepare_cached(
         "INSERT INTO cdrs (call_id, caller, dnis, profile, started_at, answered_at, ended_at,
-                           duration_ms, talk_ms, end_cause, digits, queue)
+                           duration_ms, talk_ms, end_cause, digits, queue, caller_location)
          SELECT id, caller, dnis, profile, started_at, answered_at, ended_at,
                 max(ended_at - started_at, 0),
                 CASE WHEN answered_at IS NULL THEN 0 ELSE max(ended_at - answered_at, 0) END,
-                end_cause, ?2, ?3
+                end_cause, ?2, ?3, caller_location
          FROM calls WHERE id = ?1",
     )?
     .execute(params![end.call_id, end.digits, end.queue])?;
@@ -155,7 +156,7 @@ pub(crate) fn call_events(
 }
 
 const CDR_COLUMNS: &str = "call_id, caller, dnis, profile, started_at, answered_at, ended_at, \
-                           duration_ms, talk_ms, end_cause, digits, queue";
+                           duration_ms, talk_ms, end_cause, digits, queue, caller_location";
 
 fn cdr_row(row: &Row<'_>) -> rusqlite::Result<CdrRow> {
     Ok(CdrRow {
@@ -171,6 +172,7 @@ fn cdr_row(row: &Row<'_>) -> rusqlite::Result<CdrRow> {
         end_cause: row.get(9)?,
         digits: row.get(10)?,
         queue: row.get(11)?,
+        caller_location: row.get(12)?,
     })
 }
 

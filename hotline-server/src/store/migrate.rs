@@ -15,6 +15,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "0004_blacklist",
         include_str!("migrations/0004_blacklist.sql"),
     ),
+    (
+        "0005_screen_pop",
+        include_str!("migrations/0005_screen_pop.sql"),
+    ),
 ];
 
 /// The schema version this binary creates and understands.

@@ -25,6 +25,8 @@ pub struct NewCall {
     pub transport: String,
     /// The peer's address, `ip:port`.
     pub remote: String,
+    /// Where the number belongs (`江苏 南京`), "" when unknown; see `calls::region`.
+    pub caller_location: String,
 }
 
 /// The end of a call; also produces its CDR.
@@ -123,6 +125,8 @@ pub struct CdrRow {
     pub end_cause: String,
     pub digits: String,
     pub queue: Option<String>,
+    /// Where the caller's number belongs, "" when unknown.
+    pub caller_location: String,
 }
 
 /// Values of `recordings.kind`: a conversation (C1), a voice message (mailbox, complaint

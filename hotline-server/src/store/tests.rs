@@ -26,6 +26,7 @@ fn new_call(id: &str, started_at_ms: i64) -> NewCall {
         trunk: "local".to_owned(),
         transport: "udp".to_owned(),
         remote: "127.0.0.1:5062".to_owned(),
+        caller_location: String::new(),
     }
 }
 
@@ -110,6 +111,7 @@ fn open_creates_dirs_and_migrations_are_idempotent() {
             "sessions",
             "ticket_calls",
             "ticket_history",
+            "ticket_reminders",
             "ticket_sequences",
             "tickets",
             "tickets_fts",

@@ -6,6 +6,7 @@
 //! [`crate::tickets::workflow::apply`] and writes what it answers.
 
 mod error;
+mod reminders;
 mod search;
 mod state_doc;
 

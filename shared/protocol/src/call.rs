@@ -52,6 +52,8 @@ pub enum EndCause {
     Failed,
     /// The agent's workstation lost its connection.
     Disconnected,
+    /// The supervisor left the call they monitored (`stop_monitor`); the call goes on.
+    Left,
 }
 
 /// Which way a call goes, as the agent sees it.

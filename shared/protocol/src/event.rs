@@ -10,6 +10,7 @@ use crate::ids::{AgentId, CallId};
 use crate::monitor::MonitorMode;
 use crate::queue::QueueSnapshot;
 use crate::screen_pop::ScreenPop;
+use crate::transfer::TransferInfo;
 use crate::voicemail::VoicemailNotice;
 use crate::webrtc::WebRtcSignal;
 
@@ -27,6 +28,10 @@ pub enum Event {
         /// When the agent entered this state (for "time in state").
         since_ms: u64,
         cause: StateCause,
+        /// The caller's number while the agent's call rings or is connected (the supervisor's
+        /// seat grid); absent otherwise.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        caller: Option<String>,
     },
     /// A call rings at this workstation: show the banner and the screen-pop.
     CallOffered {
@@ -37,6 +42,9 @@ pub enum Event {
         /// The offer is withdrawn after this long without an answer.
         ring_timeout_ms: u64,
         screen_pop: ScreenPop,
+        /// Set when another agent transferred the call here: their note and ticket.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        transfer: Option<TransferInfo>,
     },
     /// A call this user is in (or monitors) changed.
     CallState {

@@ -51,7 +51,7 @@ pub use screen_pop::{
     TicketSummary,
 };
 pub use topic::Topic;
-pub use transfer::{TransferMode, TransferTarget};
+pub use transfer::{TransferInfo, TransferMode, TransferTarget};
 pub use voicemail::{VoicemailKind, VoicemailNotice};
 pub use webrtc::{SignalKind, WebRtcSignal};
 

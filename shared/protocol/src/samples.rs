@@ -270,6 +270,7 @@ pub fn events() -> Vec<Event> {
             },
             since_ms: T0,
             cause: StateCause::Request,
+            caller: None,
         },
         Event::CallOffered {
             call_id: "c-20250301-000123".into(),
@@ -277,6 +278,12 @@ pub fn events() -> Vec<Event> {
             waited_ms: 12_400,
             ring_timeout_ms: 15_000,
             screen_pop: screen_pop(),
+            transfer: Some(TransferInfo {
+                from_agent: "agent2".into(),
+                mode: TransferMode::Blind,
+                note: Some("燃气泄漏，已建单，请联系燃气集团".into()),
+                ticket_id: Some("T20250301-0042".into()),
+            }),
         },
         Event::CallState {
             call_id: "c-20250301-000123".into(),

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::AgentId;
+use crate::ids::{AgentId, TicketId};
 
 /// Where a call goes on transfer, or who joins it on conference.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,4 +25,15 @@ pub enum TransferTarget {
 pub enum TransferMode {
     Blind,
     Attended,
+}
+
+/// What travels with a transferred call to the agent who takes it next: who handed it over,
+/// their note and the ticket filed so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferInfo {
+    /// The agent who transferred the call.
+    pub from_agent: AgentId,
+    pub mode: TransferMode,
+    pub note: Option<String>,
+    pub ticket_id: Option<TicketId>,
 }

@@ -151,6 +151,7 @@ fn every_nested_enum_round_trips() {
             EndCause::Abandoned,
             EndCause::Failed,
             EndCause::Disconnected,
+            EndCause::Left,
         ],
         STRING,
     );
@@ -322,6 +323,7 @@ fn golden_agent_state_event() {
             },
             since_ms: 1_740_792_000_000,
             cause: StateCause::Request,
+            caller: None,
         },
     );
     assert_eq!(

@@ -1,1 +1,19 @@
-//! See Cargo.toml description.
+//! Shared terminal pieces for the Hotline workstations: UI strings in two languages, themes and
+//! keymaps as data merged with user files, CJK-aware width helpers, a terminal guard that always
+//! restores the screen, and a few small widgets.
+
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod config_dir;
+pub mod error;
+pub mod i18n;
+pub mod keymap;
+pub mod terminal;
+pub mod theme;
+pub mod widgets;
+pub mod width;
+
+pub use error::TuiError;
+pub use i18n::{Lang, t};
+pub use keymap::{HelpLine, KeySpec, Keymap};
+pub use theme::Theme;

@@ -29,6 +29,8 @@ enum Op {
     Pick(usize, usize),
     EndWrap(usize),
     Extend(usize),
+    /// The agent transfers its call to another agent, or (`true`) to queue `target`.
+    Transfer(usize, usize, bool),
     Advance(u64),
 }
 
@@ -49,7 +51,8 @@ fn op() -> impl PropStrategy<Value = Op> {
         1 => a.clone().prop_map(Op::Reconnect),
         1 => (a.clone(), 0..40usize).prop_map(|(a, c)| Op::Pick(a, c)),
         1 => a.clone().prop_map(Op::EndWrap),
-        1 => a.prop_map(Op::Extend),
+        1 => a.clone().prop_map(Op::Extend),
+        1 => (a.clone(), a, any::<bool>()).prop_map(|(a, t, q)| Op::Transfer(a, t, q)),
         3 => (0u64..3_000).prop_map(Op::Advance),
         1 => (0u64..40_000).prop_map(Op::Advance),
     ]
@@ -217,6 +220,16 @@ fn apply(acd: &mut Acd, op: &Op, now: &mut Instant, next_call: &mut u64) -> Vec<
         Op::Pick(i, c) => acd.pick_up(&agent(&format!("a{i}")), call_at(*c, *next_call), t),
         Op::EndWrap(i) => acd.end_wrap_up(&agent(&format!("a{i}")), t),
         Op::Extend(i) => acd.extend_wrap_up(&agent(&format!("a{i}")), secs(3), t),
+        Op::Transfer(i, target, to_queue) => {
+            let a = agent(&format!("a{i}"));
+            let call = ringing_or_on_call(acd, &a).unwrap_or(CallId(1));
+            let to = if *to_queue {
+                TransferTo::Queue(qid(&format!("q{target}")))
+            } else {
+                TransferTo::Agent(agent(&format!("a{target}")))
+            };
+            acd.transfer(&a, call, to, t)
+        }
         Op::Advance(ms) => {
             *now += Duration::from_millis(*ms);
             Ok(acd.poll(*now))

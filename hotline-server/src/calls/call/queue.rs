@@ -25,11 +25,15 @@ impl Call {
                 if let Some(a) = audio.as_mut() {
                     while a.from_agent.try_recv().is_ok() {}
                 }
-                let recorder = self.start_call_recording();
                 self.event(
                     "connected",
                     json!({"agent": agent, "work_number": work_number, "audio": audio.is_some()}),
                 );
+                if self.bridge.is_some() {
+                    self.rejoin_bridge(&agent, audio);
+                    return;
+                }
+                let recorder = self.start_call_recording(&agent);
                 self.bridge = Some(Bridge {
                     agent,
                     audio,
@@ -93,6 +97,13 @@ impl Call {
                     b.mute(on);
                 }
             }
+            CallControl::Transfer { detail } => self.on_transfer(detail),
+            CallControl::Monitor {
+                supervisor,
+                mode,
+                audio,
+            } => self.on_monitor(supervisor, mode, audio),
+            CallControl::StopMonitor => self.on_stop_monitor(),
             CallControl::Hangup { cause } => {
                 self.event("bye", json!({"from": "agent", "cause": cause}));
                 self.hangup(&cause).await;

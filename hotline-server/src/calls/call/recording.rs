@@ -104,8 +104,15 @@ impl Call {
     }
 
     /// The recording of a bridged call: stereo, caller left and agent right, by policy.
-    pub(super) fn start_call_recording(&mut self) -> Option<Recorder> {
-        if self.ctx.config.recording.policy != crate::config::RecordingPolicy::All {
+    /// Opens the call's recording when the policy records calls from this queue or for this
+    /// agent.
+    pub(super) fn start_call_recording(&mut self, agent: &str) -> Option<Recorder> {
+        if !self
+            .ctx
+            .config
+            .recording
+            .records(self.queue.as_deref(), agent)
+        {
             return None;
         }
         let date = (self.ctx.clock)()

@@ -1,0 +1,15 @@
+//! The interactive workstation's logic: input → [`Action`] → [`update`] → [`State`] →
+//! `view::render`. Nothing here does I/O; [`crate::runtime`] drives it.
+
+pub mod action;
+pub mod categories;
+pub mod effect;
+pub mod form;
+pub mod sample;
+pub mod state;
+pub mod update;
+
+pub use action::{Action, Panel};
+pub use effect::Effect;
+pub use state::State;
+pub use update::update;

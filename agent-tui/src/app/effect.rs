@@ -1,0 +1,26 @@
+//! What [`update`](crate::app::update::update) asks the runtime to do. Effects are data so
+//! `update` stays pure and the tests can check them.
+
+use hotline_protocol::Command;
+
+use crate::rest::RestRequest;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Start the session task (log in, set up the media leg, stay connected).
+    Connect {
+        server: String,
+        user: String,
+        password: String,
+    },
+    /// Send a command over the session.
+    Send(Command),
+    /// Make a REST call with the session's token.
+    Rest(RestRequest),
+    /// Remember server and user for the next start.
+    SaveLogin { server: String, user: String },
+    /// Play a short tone on the speaker.
+    TestTone,
+    /// Log out and leave.
+    Quit,
+}

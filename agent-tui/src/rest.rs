@@ -1,0 +1,290 @@
+//! REST v1 calls the workstation makes (tickets, knowledge, callers, departments). The shapes
+//! are the parts of `docs/api.md` the screens use; unknown fields are ignored so the server can
+//! grow without breaking the client.
+
+use serde::{Deserialize, Serialize};
+
+/// A ticket row in search results.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct TicketRow {
+    pub id: i64,
+    pub number: String,
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub subject: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub caller_number: Option<String>,
+    #[serde(default)]
+    pub created_at_ms: u64,
+}
+
+/// A knowledge-base item.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct KnowledgeItem {
+    pub id: i64,
+    #[serde(default)]
+    pub kind: String,
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub reference_answer: String,
+}
+
+/// A caller record.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CallerRow {
+    pub id: i64,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub numbers: Vec<String>,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub company: String,
+    #[serde(default)]
+    pub category: String,
+}
+
+/// A department with its children (`GET /departments`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Department {
+    pub id: i64,
+    pub name: String,
+    #[serde(default)]
+    pub children: Vec<Department>,
+}
+
+/// The body of `POST /tickets`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewTicket {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub channel: String,
+    pub category: String,
+    pub urgency: String,
+    pub subject: String,
+    pub description: String,
+    pub address: String,
+    pub region: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caller_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub call_id: Option<String>,
+}
+
+/// A request the screens make.
+// Built once by `update` and moved into the REST task; boxing the new ticket gains nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RestRequest {
+    SearchTickets {
+        q: String,
+    },
+    SearchKnowledge {
+        q: String,
+    },
+    SearchCallers {
+        q: String,
+    },
+    Departments,
+    /// Files the ticket, then dispatches it when departments were chosen (first = lead).
+    FileTicket {
+        ticket: NewTicket,
+        departments: Vec<i64>,
+    },
+}
+
+impl RestRequest {
+    /// A short name for status messages.
+    pub fn what(&self) -> &'static str {
+        match self {
+            RestRequest::SearchTickets { .. } => "tickets",
+            RestRequest::SearchKnowledge { .. } => "knowledge",
+            RestRequest::SearchCallers { .. } => "callers",
+            RestRequest::Departments => "departments",
+            RestRequest::FileTicket { .. } => "file_ticket",
+        }
+    }
+}
+
+/// What came back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RestReply {
+    Tickets(Vec<TicketRow>),
+    Knowledge(Vec<KnowledgeItem>),
+    Callers(Vec<CallerRow>),
+    Departments(Vec<Department>),
+    Filed {
+        number: String,
+        pin: String,
+        /// Set when filing worked but dispatching did not.
+        dispatch_error: Option<String>,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RestError {
+    #[error("{0}")]
+    Http(#[from] reqwest::Error),
+    #[error("{status}: {code}: {message}")]
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+    },
+}
+
+#[derive(Deserialize)]
+struct ApiError {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// A REST client for one session.
+#[derive(Debug, Clone)]
+pub struct Rest {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Rest {
+    pub fn new(http: reqwest::Client, server: &str, token: &str) -> Rest {
+        Rest {
+            http,
+            base: crate::net::api_base(server),
+            token: token.to_owned(),
+        }
+    }
+
+    async fn check(resp: reqwest::Response) -> Result<reqwest::Response, RestError> {
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(resp);
+        }
+        let body: ApiError = resp.json().await.unwrap_or(ApiError {
+            code: String::new(),
+            message: status.canonical_reason().unwrap_or_default().to_owned(),
+        });
+        Err(RestError::Api {
+            status: status.as_u16(),
+            code: body.code,
+            message: body.message,
+        })
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, RestError> {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .query(query)
+            .send()
+            .await?;
+        Ok(Self::check(resp).await?.json().await?)
+    }
+
+    /// Runs one request.
+    pub async fn run(&self, req: RestRequest) -> Result<RestReply, RestError> {
+        #[derive(Deserialize)]
+        struct Tickets {
+            tickets: Vec<TicketRow>,
+        }
+        #[derive(Deserialize)]
+        struct Items {
+            items: Vec<KnowledgeItem>,
+        }
+        #[derive(Deserialize)]
+        struct Callers {
+            callers: Vec<CallerRow>,
+        }
+        #[derive(Deserialize)]
+        struct Depts {
+            departments: Vec<Department>,
+        }
+        #[derive(Deserialize)]
+        struct Filed {
+            id: i64,
+            number: String,
+            #[serde(default)]
+            pin: String,
+        }
+        match req {
+            RestRequest::SearchTickets { q } => {
+                let r: Tickets = self.get("/tickets", &[("q", &q), ("limit", "50")]).await?;
+                Ok(RestReply::Tickets(r.tickets))
+            }
+            RestRequest::SearchKnowledge { q } => {
+                let r: Items = self
+                    .get("/knowledge", &[("q", &q), ("limit", "50")])
+                    .await?;
+                Ok(RestReply::Knowledge(r.items))
+            }
+            RestRequest::SearchCallers { q } => {
+                let r: Callers = self.get("/callers", &[("q", &q), ("limit", "50")]).await?;
+                Ok(RestReply::Callers(r.callers))
+            }
+            RestRequest::Departments => {
+                let r: Depts = self.get("/departments", &[]).await?;
+                Ok(RestReply::Departments(r.departments))
+            }
+            RestRequest::FileTicket {
+                ticket,
+                departments,
+            } => {
+                let resp = self
+                    .http
+                    .post(format!("{}/tickets", self.base))
+                    .bearer_auth(&self.token)
+                    .json(&ticket)
+                    .send()
+                    .await?;
+                let filed: Filed = Self::check(resp).await?.json().await?;
+                let dispatch_error = match departments.split_first() {
+                    Some((lead, co)) => self
+                        .dispatch(filed.id, *lead, co)
+                        .await
+                        .err()
+                        .map(|e| e.to_string()),
+                    None => None,
+                };
+                Ok(RestReply::Filed {
+                    number: filed.number,
+                    pin: filed.pin,
+                    dispatch_error,
+                })
+            }
+        }
+    }
+
+    async fn dispatch(&self, ticket: i64, lead: i64, co: &[i64]) -> Result<(), RestError> {
+        let body = serde_json::json!({
+            "action": "dispatch",
+            "lead": lead.to_string(),
+            "co_handlers": co.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "note": "",
+        });
+        let resp = self
+            .http
+            .post(format!("{}/tickets/{ticket}/transitions", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await?;
+        Self::check(resp).await?;
+        Ok(())
+    }
+}

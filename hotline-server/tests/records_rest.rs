@@ -1,0 +1,233 @@
+//! The records an agent's screen needs, through REST v1 against a real SQLite file: the
+//! screen-pop of a number (caller record, location, tickets open first), related-ticket
+//! candidates with their reasons while a ticket is entered, and the daily digest as JSON and
+//! text. The server runs in-process on 127.0.0.1:0 on a fixed clock.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use hotline_protocol::Role;
+use hotline_server::auth::{Actor, Auth, AuthPolicy, NewAccount};
+use hotline_server::config::Config;
+use hotline_server::{ServerOptions, start};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const PASSWORD: &str = "correct-horse-battery";
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// One HTTP/1.0 request (no chunking); answers the status and the body text.
+async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let payload = body.map(Value::to_string).unwrap_or_default();
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let req = format!(
+        "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n{auth}\r\n{payload}",
+        payload.len()
+    );
+    stream.write_all(req.as_bytes()).await.expect("send");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.expect("receive");
+    let text = String::from_utf8(raw).expect("utf-8");
+    let (head, body) = text.split_once("\r\n\r\n").expect("end of headers");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    (status, body.to_owned())
+}
+
+struct Client {
+    addr: SocketAddr,
+    token: String,
+}
+
+impl Client {
+    async fn login(addr: SocketAddr, user: &str) -> Client {
+        let body = json!({ "user": user, "password": PASSWORD });
+        let (status, reply) = http(addr, "POST", "/api/v1/login", None, Some(&body)).await;
+        assert_eq!(status, 200, "{reply}");
+        let reply: Value = serde_json::from_str(&reply).expect("json");
+        Client {
+            addr,
+            token: reply["token"].as_str().expect("token").to_owned(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> (u16, Value) {
+        let (status, body) = http(self.addr, "GET", path, Some(&self.token), None).await;
+        (
+            status,
+            serde_json::from_str(&body).unwrap_or(Value::String(body)),
+        )
+    }
+
+    async fn post(&self, path: &str, body: &Value) -> Value {
+        let (status, reply) = http(self.addr, "POST", path, Some(&self.token), Some(body)).await;
+        assert_eq!(status, 201, "{path}: {reply}");
+        serde_json::from_str(&reply).expect("json")
+    }
+}
+
+fn add_user(auth: &Auth, name: &str, role: Role) {
+    let account = NewAccount {
+        name: name.to_owned(),
+        role,
+        password: PASSWORD.to_owned(),
+        display_name: name.to_owned(),
+        work_number: String::new(),
+        department_id: None,
+        skills: std::collections::BTreeMap::new(),
+    };
+    auth.add_user(&account, &Actor::cli(), 0).expect("add user");
+}
+
+fn ticket(subject: &str, number: &str, address: &str, urgency: &str, region: &str) -> Value {
+    json!({
+        "type": "complaint",
+        "category": "urban_construction",
+        "urgency": urgency,
+        "subject": subject,
+        "address": address,
+        "region": region,
+        "caller_number": number,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn screen_pop_related_tickets_and_the_daily_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.server.sip_listen = "127.0.0.1:0".parse().unwrap();
+    config.server.api_listen = "127.0.0.1:0".parse().unwrap();
+    config.server.data_dir = dir.path().to_owned();
+    config.server.assets_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets").to_owned();
+    // Monday 2026-11-23, 10:00 in Shanghai.
+    let now: jiff::Timestamp = "2026-11-23T02:00:00Z".parse().unwrap();
+    let options = ServerOptions {
+        clock: Some(Arc::new(move || now)),
+    };
+    let running = start(config, options).await.expect("start");
+    let auth = Auth::new(&running.db_path, AuthPolicy::default()).expect("auth");
+    add_user(&auth, "desk7", Role::Agent);
+    add_user(&auth, "leader7", Role::Director);
+    let agent = Client::login(running.api, "desk7").await;
+
+    let caller = json!({
+        "name": "王女士",
+        "numbers": ["13912345678"],
+        "category": "vip",
+        "custom": { "tags": "老年人，独居" },
+    });
+    agent.post("/api/v1/callers", &caller).await;
+    let noise = agent
+        .post(
+            "/api/v1/tickets",
+            &ticket(
+                "小区夜间施工噪音扰民",
+                "13912345678",
+                "幸福路12号3栋",
+                "urgent",
+                "东城区",
+            ),
+        )
+        .await;
+    let lamp = agent
+        .post(
+            "/api/v1/tickets",
+            &ticket("路灯不亮", "13700000001", "和平路1号", "normal", "西城区"),
+        )
+        .await;
+
+    // Screen-pop of the number: record, location, tags, the ticket.
+    let (status, pop) = agent.get("/api/v1/screen-pop?number=13912345678").await;
+    assert_eq!(status, 200, "{pop}");
+    assert_eq!(pop["caller"]["name"], "王女士");
+    assert_eq!(pop["caller"]["category"], "vip");
+    assert_eq!(pop["caller"]["tags"], json!(["老年人", "独居"]));
+    assert_eq!(
+        pop["caller"]["location"],
+        json!({"province": "江苏", "city": "南京"})
+    );
+    assert_eq!(pop["tickets"][0]["number"], noise["number"]);
+    assert_eq!(pop["tickets"][0]["open"], true);
+    let (_, unknown) = agent
+        .get("/api/v1/screen-pop?number=%2B86%2025%208400%201234")
+        .await;
+    assert_eq!(unknown["caller"]["name"], Value::Null);
+    assert_eq!(unknown["caller"]["location"]["city"], "南京");
+
+    // Related candidates while a new ticket is typed: same caller, the building, similar text.
+    let path = format!(
+        "/api/v1/tickets/related?caller={}&address={}&text={}",
+        enc("+86 139 1234 5678"),
+        enc("幸福路12号"),
+        enc("夜间施工噪音")
+    );
+    let (status, related) = agent.get(&path).await;
+    assert_eq!(status, 200, "{related}");
+    let first = &related["candidates"][0];
+    assert_eq!(first["number"], noise["number"], "{related}");
+    let kinds: Vec<&str> = first["reasons"]
+        .as_array()
+        .expect("reasons")
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        kinds,
+        ["same_caller", "nearby_address", "similar_text"],
+        "{related}"
+    );
+    assert!(
+        related["candidates"]
+            .as_array()
+            .expect("candidates")
+            .iter()
+            .all(|c| c["number"] != lamp["number"]),
+        "{related}"
+    );
+    let (status, _) = agent.get("/api/v1/tickets/related").await;
+    assert_eq!(status, 400);
+
+    // The daily digest: the urgent ticket is important; counts by category and region.
+    let director = Client::login(running.api, "leader7").await;
+    let (status, digest) = director.get("/api/v1/digest?date=2026-11-23").await;
+    assert_eq!(status, 200, "{digest}");
+    assert_eq!(digest["total"], 2);
+    assert_eq!(digest["important"][0]["number"], noise["number"]);
+    assert_eq!(digest["by_category"][0]["count"], 2);
+    assert_eq!(digest["by_region"].as_array().map(Vec::len), Some(2));
+    let (status, text) = director
+        .get("/api/v1/digest?date=2026-11-23&format=text")
+        .await;
+    assert_eq!(status, 200);
+    let text = text.as_str().expect("plain text");
+    assert!(text.starts_with("每日要情 2026-11-23"), "{text}");
+    assert!(text.contains("小区夜间施工噪音扰民"), "{text}");
+    let (status, _) = agent.get("/api/v1/digest?date=2026-11-23").await;
+    assert_eq!(status, 403, "agents do not read the leaders' digest");
+    let (status, _) = director.get("/api/v1/digest?date=23.11.2026").await;
+    assert_eq!(status, 400);
+    running.shutdown().await;
+}

@@ -1,0 +1,81 @@
+//! The supervisor workstation as a library, so its screens can be tested without a terminal.
+//!
+//! Data flow (house rule 5): terminal keys → [`keys`] → [`app::Action`] → [`app::update`]
+//! (pure) → [`app::State`] → [`view::render`]. The session task ([`session`]), REST calls
+//! ([`rest`]) and the clock report back as actions over a bounded channel; [`runtime`] runs
+//! the effects `update` asks for and never blocks the loop.
+
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod app;
+pub mod config;
+pub mod keys;
+pub mod net;
+pub mod rest;
+pub mod runtime;
+pub mod session;
+pub mod view;
+
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+
+/// The `--server` default.
+pub const DEFAULT_SERVER: &str = "ws://127.0.0.1:8080/ws";
+
+/// Where the listening audio goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AudioChoice {
+    /// The sound card (headset).
+    Cpal,
+    /// `--play` as the microphone, everything heard written to `--record`.
+    File,
+    /// No audio at all.
+    Null,
+}
+
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "supervisor-tui",
+    version,
+    about = "Hotline supervisor workstation (班长工作台)"
+)]
+pub struct Args {
+    /// The server: ws://host:port/ws (http://host:port is accepted too).
+    #[arg(long, default_value = DEFAULT_SERVER)]
+    pub server: String,
+    #[arg(long)]
+    pub user: Option<String>,
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Interface language: zh or en (default from LANG / LC_ALL).
+    #[arg(long)]
+    pub lang: Option<String>,
+    /// Audio for listening, whispering and barging in (directors never get audio).
+    #[arg(long, value_enum, default_value_t = AudioChoice::Cpal)]
+    pub audio: AudioChoice,
+    /// 8 kHz mono WAV used as the supervisor's voice with `--audio file`.
+    #[arg(long)]
+    pub play: Option<PathBuf>,
+    /// Where to write what the supervisor heard (WAV) with `--audio file`.
+    #[arg(long)]
+    pub record: Option<PathBuf>,
+    /// Colour theme: default or light.
+    #[arg(long, default_value = "default")]
+    pub theme: String,
+    /// Service-level target in percent (alarm when a queue falls under it).
+    #[arg(long)]
+    pub sl_target: Option<f64>,
+    /// Service-level threshold in seconds (for the call report).
+    #[arg(long)]
+    pub sl_threshold: Option<u32>,
+    /// Alarm when a call lasts longer than this many minutes.
+    #[arg(long)]
+    pub long_call_mins: Option<u64>,
+    /// Alarm when more than this many callers wait in one queue.
+    #[arg(long)]
+    pub long_queue: Option<u32>,
+    /// Alarm when an agent is not ready for longer than this many minutes.
+    #[arg(long)]
+    pub long_not_ready_mins: Option<u64>,
+}

@@ -1,0 +1,427 @@
+//! The real `agent-tui` binary in a real terminal (tmux), driven by keys like an agent would:
+//! log in, go ready, see a real SIP caller ring with the screen-pop from the caller's records,
+//! answer, file a ticket in Chinese, then blind-transfer the caller to a second (headless)
+//! agent. The database must then hold the ticket filed by the agent and linked to the call, and
+//! the call's events the transfer and both connections in order.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command as StdCommand;
+use std::time::Duration;
+
+use hotline_e2e::TestServer;
+use hotline_server::acd::AgentState;
+use hotline_server::auth::{Actor, Auth, AuthPolicy, NewAccount};
+use hotline_server::cli::test_call::{CallArgs, place_call};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const PASSWORD: &str = "agent password 1";
+const NUMBER: &str = "13912345678";
+const EARLIER_SUBJECT: &str = "夜间施工噪音";
+const SUBJECT: &str = "幸福路路灯不亮";
+const DESCRIPTION: &str = "幸福路12号门口路灯连续三晚不亮 lamp out";
+
+fn add_user(server: &TestServer, name: &str, role: hotline_protocol::Role) {
+    let auth = Auth::new(&server.running.db_path, AuthPolicy::default()).expect("auth");
+    let mut account = NewAccount::new(name, role, PASSWORD);
+    account.skills = BTreeMap::from([("general".to_owned(), 5u8)]);
+    auth.add_user(&account, &Actor::cli(), 0).expect("add user");
+}
+
+/// One HTTP/1.1 request with a JSON body; the server closes after it. Returns status and body.
+async fn http(
+    server: &TestServer,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &Value,
+) -> (u16, Value) {
+    let body = body.to_string();
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let request = format!(
+        "{method} /api/v1{path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+         {auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        server.running.api,
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(server.running.api)
+        .await
+        .expect("connect to the API");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("send request");
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut raw))
+        .await
+        .expect("API answered in time")
+        .expect("read response");
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text.split_once("\r\n\r\n").expect("HTTP response");
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status code");
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+/// A tmux session running one command; killed when dropped (also when the test fails, after
+/// printing the screen so a broken run can be read).
+struct Tmux {
+    name: String,
+    stderr: PathBuf,
+    last: String,
+}
+
+impl Tmux {
+    fn start(name: &str, command: &str, stderr: PathBuf) -> Tmux {
+        // Keep the pane after the program exits so its last screen is still there to read.
+        let wrapped = format!(
+            "{command} 2>{}; echo \"agent-tui exited: $?\"; sleep 600",
+            stderr.display()
+        );
+        let ok = StdCommand::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                name,
+                "-x",
+                "160",
+                "-y",
+                "48",
+                &wrapped,
+            ])
+            .status()
+            .expect("tmux runs (.ci/deps installs it)");
+        assert!(ok.success(), "tmux new-session failed");
+        Tmux {
+            name: name.to_owned(),
+            stderr,
+            last: String::new(),
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let ok = StdCommand::new("tmux")
+            .args(["send-keys", "-t", &self.name])
+            .args(keys)
+            .status()
+            .expect("tmux send-keys");
+        assert!(ok.success(), "tmux send-keys {keys:?}");
+    }
+
+    /// Types `text` literally (UTF-8, so Chinese arrives as the terminal would get it).
+    fn text(&self, text: &str) {
+        let ok = StdCommand::new("tmux")
+            .args(["send-keys", "-t", &self.name, "-l", text])
+            .status()
+            .expect("tmux send-keys -l");
+        assert!(ok.success(), "tmux send-keys -l {text}");
+    }
+
+    fn capture(&mut self) -> String {
+        let out = StdCommand::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .expect("tmux capture-pane");
+        self.last = String::from_utf8_lossy(&out.stdout).into_owned();
+        self.last.clone()
+    }
+
+    /// Polls the screen until `want` holds, within `limit`.
+    async fn wait_for(
+        &mut self,
+        what: &str,
+        limit: Duration,
+        want: impl Fn(&str) -> bool,
+    ) -> String {
+        let until = tokio::time::Instant::now() + limit;
+        loop {
+            let screen = self.capture();
+            if want(&screen) {
+                return screen;
+            }
+            assert!(
+                tokio::time::Instant::now() < until,
+                "timed out after {limit:?} waiting for {what}"
+            );
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    async fn wait_text(&mut self, text: &str, limit: Duration) -> String {
+        self.wait_for(text, limit, |s| s.contains(text)).await
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let screen = self.capture();
+            let stderr = std::fs::read_to_string(&self.stderr).unwrap_or_default();
+            eprintln!(
+                "--- last agent-tui screen ---\n{screen}\n--- agent-tui stderr ---\n{stderr}"
+            );
+        }
+        let _ = StdCommand::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .status();
+    }
+}
+
+/// Builds the binary (cargo lets go of its lock while tests run) and returns its path, next to
+/// this test's own target directory: `target/debug/deps/<test>` → `target/debug/agent-tui`.
+fn agent_tui_binary() -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let ok = StdCommand::new(cargo)
+        .args(["build", "-p", "agent-tui", "--bin", "agent-tui"])
+        .status()
+        .expect("cargo runs");
+    assert!(ok.success(), "building agent-tui failed");
+    let exe = std::env::current_exe().expect("test executable");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps/<test>");
+    let bin = profile_dir.join("agent-tui");
+    assert!(bin.exists(), "{} missing", bin.display());
+    bin
+}
+
+async fn wait_ready(server: &TestServer, name: &str, limit: Duration) {
+    let until = tokio::time::Instant::now() + limit;
+    while server.running.context.distributor.agent_state(name).await != Some(AgentState::Ready) {
+        assert!(
+            tokio::time::Instant::now() < until,
+            "{name} never became ready"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The first ticket number (`<profile>-YYYYMMDD-NNNNNN`) on the screen.
+fn ticket_number(screen: &str) -> Option<String> {
+    screen
+        .split(|c: char| c.is_whitespace() || c == '│')
+        .find_map(|word| {
+            let parts: Vec<&str> = word.split('-').collect();
+            let digits = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_digit());
+            (parts.len() == 3 && digits(parts[1], 8) && digits(parts[2], 6) && !parts[0].is_empty())
+                .then(|| word.to_owned())
+        })
+}
+
+/// Records made through the REST API as a supervisor would: the caller, and an earlier ticket.
+async fn seed_records(server: &TestServer) -> String {
+    let (status, login) = http(
+        server,
+        "POST",
+        "/login",
+        None,
+        &json!({"user": "deskboss", "password": PASSWORD, "client": "e2e"}),
+    )
+    .await;
+    assert_eq!(status, 200, "supervisor log-in: {login}");
+    let token = login["token"].as_str().expect("token").to_owned();
+    let (status, caller) = http(
+        server,
+        "POST",
+        "/callers",
+        Some(&token),
+        &json!({"name": "王女士", "numbers": [NUMBER], "address": "幸福路12号", "category": "vip"}),
+    )
+    .await;
+    assert_eq!(status, 201, "caller record: {caller}");
+    let (status, ticket) = http(
+        server,
+        "POST",
+        "/tickets",
+        Some(&token),
+        &json!({
+            "type": "complaint",
+            "category": "urban_construction",
+            "subject": EARLIER_SUBJECT,
+            "description": "晚上十点后仍在施工",
+            "address": "幸福路12号",
+            "caller_id": caller["id"],
+            "caller_number": NUMBER,
+        }),
+    )
+    .await;
+    assert_eq!(status, 201, "earlier ticket: {ticket}");
+    ticket["number"].as_str().expect("ticket number").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_at_the_real_terminal_answers_files_a_ticket_and_transfers() {
+    let bin = agent_tui_binary();
+    let server = TestServer::start(|_| {}).await;
+    add_user(&server, "tuiagent", hotline_protocol::Role::Agent);
+    add_user(&server, "second", hotline_protocol::Role::Agent);
+    add_user(&server, "deskboss", hotline_protocol::Role::Supervisor);
+    let earlier = seed_records(&server).await;
+
+    let dir = server.dir.path().to_owned();
+    let xdg = dir.join("xdg");
+    std::fs::create_dir_all(&xdg).expect("config dir");
+    let session = format!("hotline-e2e-{}", std::process::id());
+    let command = format!(
+        "env XDG_CONFIG_HOME={} LANG=en_US.UTF-8 {} --server http://{} --user tuiagent \
+         --audio null --lang en",
+        xdg.display(),
+        bin.display(),
+        server.running.api
+    );
+    let mut tui = Tmux::start(&session, &command, dir.join("agent-tui.stderr"));
+    let long = Duration::from_secs(60);
+
+    // Log in: the user name is filled in, the focus is on the password.
+    tui.wait_text("Password", long).await;
+    tui.text(PASSWORD);
+    tui.keys(&["Enter"]);
+    tui.wait_text("Welcome", long).await;
+    tui.keys(&["F2"]);
+    wait_ready(&server, "tuiagent", long).await;
+
+    let call = tokio::spawn({
+        let args = CallArgs {
+            to: "12345".into(),
+            from: NUMBER.into(),
+            server: server.sip(),
+            dtmf: String::new(),
+            dtmf_delay: 0.0,
+            play: None,
+            record: None,
+            duration: 45.0,
+            codec: None,
+            inband: false,
+        };
+        async move { place_call(&args).await }
+    });
+
+    // The banner, then the screen-pop with the caller's name and the earlier ticket.
+    tui.wait_text("Incoming call", long).await;
+    tui.wait_text("王女士", long).await;
+    let pop = tui
+        .wait_text(EARLIER_SUBJECT, Duration::from_secs(20))
+        .await;
+    assert!(
+        pop.contains(&earlier),
+        "the earlier ticket's number in the pop:\n{pop}"
+    );
+    tui.keys(&["F4"]);
+    tui.wait_text("Connected", long).await;
+
+    // The ticket form: type consultation (two to the right), category by filter, subject,
+    // description, address; then submit.
+    tui.keys(&["F9"]);
+    tui.wait_text("Category", long).await;
+    tui.keys(&["Right", "Right", "Tab"]);
+    tui.text("市政");
+    tui.wait_text("› 市政", long).await;
+    tui.keys(&["Enter"]);
+    tui.text(SUBJECT);
+    tui.keys(&["Tab"]);
+    tui.text(DESCRIPTION);
+    tui.keys(&["Tab"]);
+    tui.text("幸福路12号");
+    tui.wait_text("幸福路12号", long).await;
+    tui.keys(&["C-s"]);
+    let filed = tui.wait_text("PIN", long).await;
+    let number = ticket_number(&filed).unwrap_or_else(|| panic!("no ticket number in:\n{filed}"));
+    assert_ne!(number, earlier);
+
+    // The second agent logs in only now, so routing could not have picked it before.
+    let second = tokio::spawn({
+        let args = agent_tui::Args {
+            answer_after: 0.3,
+            ..hotline_e2e::headless_agent(&server, "second", PASSWORD)
+        };
+        async move { agent_tui::headless::run(&args).await }
+    });
+    wait_ready(&server, "second", long).await;
+
+    // Blind transfer to agent `second`: kind agent (first), target, mode blind (first).
+    tui.keys(&["F7"]);
+    tui.wait_text("Transfer / conference", long).await;
+    tui.keys(&["Tab"]);
+    tui.text("second");
+    tui.wait_text("second", long).await;
+    tui.keys(&["Enter"]);
+    tui.wait_for("the call to leave this seat", long, |s| {
+        s.contains("Wrap-up") || s.contains("Call ended")
+    })
+    .await;
+
+    // The caller stays on with the second agent until its duration ends.
+    let report = tokio::time::timeout(Duration::from_secs(90), call)
+        .await
+        .expect("caller finished")
+        .expect("caller task")
+        .expect("call");
+    assert!(report.answered, "{report}");
+    tokio::time::timeout(Duration::from_secs(30), second)
+        .await
+        .expect("second agent finished")
+        .expect("task")
+        .expect("second agent ran");
+    server.wait_idle(Duration::from_secs(15)).await;
+
+    let events = server.events_of_latest_call().await;
+    let transfer = events
+        .iter()
+        .find(|(kind, _)| kind == "transfer")
+        .map(|(_, d)| d.clone())
+        .unwrap_or_else(|| panic!("no transfer event: {events:?}"));
+    assert_eq!(transfer["from"], "tuiagent", "{transfer}");
+    assert_eq!(transfer["to"]["agent"], "second", "{transfer}");
+    let connected: Vec<&str> = events
+        .iter()
+        .filter(|(kind, _)| kind == "connected")
+        .map(|(_, d)| d["agent"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(connected, ["tuiagent", "second"], "{events:?}");
+
+    let db = server.db().await;
+    let call_id: String = db
+        .query_row(
+            "SELECT id FROM calls ORDER BY started_at DESC, rowid DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .expect("the call");
+    let (ticket_no, by, kind, category, description, linked): (
+        String,
+        String,
+        String,
+        String,
+        String,
+        i64,
+    ) = db
+        .query_row(
+            "SELECT number, created_by, type, category, description, \
+             (SELECT count(*) FROM ticket_calls c WHERE c.ticket_id = t.id AND c.call_id = ?2) \
+             FROM tickets t WHERE subject = ?1",
+            rusqlite::params![SUBJECT, call_id],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            },
+        )
+        .expect("the ticket with the Chinese subject");
+    assert_eq!(ticket_no, number);
+    assert_eq!(by, "tuiagent");
+    assert_eq!(kind, "consultation");
+    assert_eq!(category, "urban_construction.municipal_facilities");
+    assert!(description.contains(DESCRIPTION), "{description}");
+    assert_eq!(linked, 1, "the ticket is linked to the call {call_id}");
+}

@@ -1,0 +1,660 @@
+//! Outbound calls through the trunk, with SIPp as the citizen's phone: an agent dials and hears
+//! their own voice echoed by the callee (audio both ways), a busy callee, and a caller blind-
+//! transferred to an outside number who hears the far end.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use hotline_e2e::{TestServer, free_udp_port_even, scenario_dir};
+use hotline_protocol::{self as proto, ClientFrame, Command, PROTOCOL_VERSION, ServerFrame};
+use hotline_server::acd::AgentState;
+use hotline_server::auth::{Actor, Auth, AuthPolicy, NewAccount};
+use hotline_server::cli::test_call::{CallArgs, place_call};
+use hotline_softphone::{BackendKind, WebRtcLeg};
+use tokio_tungstenite::tungstenite::Message;
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+const PASSWORD: &str = "agent password 1";
+
+/// A server whose "local" trunk sends outbound calls to `uas_port`.
+async fn server_with_trunk(uas_port: u16) -> TestServer {
+    TestServer::start(move |c| {
+        c.trunks[0].outbound = Some(format!("127.0.0.1:{uas_port}"));
+        c.trunks[0].caller_id = Some("12345".into());
+        c.trunks[0].ring_timeout_secs = 10;
+    })
+    .await
+}
+
+fn free_udp_port() -> u16 {
+    let s = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    s.local_addr().expect("addr").port()
+}
+
+/// SIPp as the citizen's phone, for one call.
+fn citizen(scenario: &str, port: u16) -> tokio::process::Child {
+    tokio::process::Command::new("sipp")
+        .arg("-sf")
+        .arg(scenario_dir().join(scenario))
+        .args(["-i", "127.0.0.1", "-p", &port.to_string()])
+        .args(["-mp", &free_udp_port_even().to_string(), "-rtp_echo"])
+        .args(["-m", "1", "-nostdin", "-timeout", "40s", "-timeout_error"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("sipp runs (apt-get install sip-tester)")
+}
+
+async fn citizen_done(child: tokio::process::Child) {
+    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
+        .await
+        .expect("sipp ended")
+        .expect("sipp output");
+    assert!(
+        out.status.success(),
+        "citizen scenario failed: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+fn add_agent(server: &TestServer, name: &str) {
+    let auth = Auth::new(&server.running.db_path, AuthPolicy::default()).expect("auth");
+    let mut account = NewAccount::new(name, proto::Role::Agent, PASSWORD);
+    account.skills = BTreeMap::from([("general".to_owned(), 5u8)]);
+    auth.add_user(&account, &Actor::cli(), 0)
+        .expect("add agent");
+}
+
+async fn send(ws: &mut Ws, id: u64, cmd: Command) {
+    let frame = ClientFrame {
+        v: PROTOCOL_VERSION,
+        id,
+        cmd,
+    };
+    ws.send(Message::Text(proto::encode_client(&frame).into()))
+        .await
+        .expect("send");
+}
+
+/// Reads frames until `want` matches one, within 20 s.
+async fn until<T>(ws: &mut Ws, mut want: impl FnMut(&ServerFrame) -> Option<T>) -> T {
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(Ok(msg)) = ws.next().await {
+            if let Message::Text(t) = msg
+                && let Ok(frame) = proto::decode_server(t.as_str())
+                && let Some(found) = want(&frame)
+            {
+                return found;
+            }
+        }
+        panic!("session closed");
+    })
+    .await
+    .expect("expected frame in time")
+}
+
+fn reply(frame: &ServerFrame, want: u64) -> Option<proto::ReplyResult> {
+    match frame {
+        ServerFrame::Reply { id, result, .. } if *id == want => Some(result.clone()),
+        _ => None,
+    }
+}
+
+fn call_state(frame: &ServerFrame) -> Option<(proto::CallState, proto::Direction)> {
+    match frame {
+        ServerFrame::Event {
+            event: proto::Event::CallState {
+                state, direction, ..
+            },
+            ..
+        } => Some((state.clone(), *direction)),
+        _ => None,
+    }
+}
+
+async fn login(server: &TestServer, name: &str) -> Ws {
+    let url = format!("ws://{}/ws", server.running.api);
+    let mut ws = tokio_tungstenite::connect_async(&url).await.expect("ws").0;
+    send(
+        &mut ws,
+        1,
+        Command::Login {
+            user: name.into(),
+            password: PASSWORD.into(),
+            client: proto::ClientKind::Other,
+            resume_token: None,
+        },
+    )
+    .await;
+    let ok = until(&mut ws, |f| reply(f, 1)).await;
+    assert!(matches!(ok, proto::ReplyResult::Ok(_)), "{ok:?}");
+    ws
+}
+
+/// The workstation's WebRTC leg playing `play` and recording what it hears to `record`.
+async fn media_leg(
+    ws: &mut Ws,
+    play: &Path,
+    record: &Path,
+) -> (WebRtcLeg, hotline_softphone::AudioIo) {
+    let mut audio = hotline_softphone::start_backend(&BackendKind::File {
+        play: Some(play.to_owned()),
+        record: Some(record.to_owned()),
+        loop_play: true,
+    })
+    .expect("file backend");
+    let (leg, offer) = WebRtcLeg::offer("127.0.0.1".parse().expect("ip"))
+        .await
+        .expect("offer");
+    send(
+        ws,
+        2,
+        Command::WebRtc(proto::WebRtcSignal {
+            kind: proto::SignalKind::Offer,
+            payload: offer,
+        }),
+    )
+    .await;
+    let answer = until(ws, |f| match f {
+        ServerFrame::Event {
+            event: proto::Event::WebRtc(s),
+            ..
+        } if s.kind == proto::SignalKind::Answer => Some(s.payload.clone()),
+        _ => None,
+    })
+    .await;
+    leg.accept_answer(&answer).await.expect("answer");
+    leg.connected(Duration::from_secs(10))
+        .await
+        .expect("leg up");
+    // The leg takes the backend's ends; the handle stays to finish the recording.
+    let (mic_tx, mic) = tokio::sync::mpsc::channel(1);
+    drop(mic_tx);
+    let mic = std::mem::replace(&mut audio.mic, mic);
+    leg.attach(mic, audio.speaker.clone());
+    (leg, audio)
+}
+
+async fn wait_state(server: &TestServer, name: &str, want: &AgentState) {
+    for _ in 0..150 {
+        if server
+            .running
+            .context
+            .distributor
+            .agent_state(name)
+            .await
+            .as_ref()
+            == Some(want)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{name} never became {want:?}");
+}
+
+fn tone_file(dir: &Path, name: &str, freq: f32, secs: usize) -> PathBuf {
+    let mut samples = vec![0i16; 8000 * secs];
+    hotline_media::ToneGenerator::new(&[freq], 8000, 8000).fill(&mut samples);
+    let path = dir.join(name);
+    std::fs::write(&path, hotline_media::wav_bytes(&samples, 8000, 1)).expect("write tone");
+    path
+}
+
+/// Whether `samples` hold the tone `freq` clearly for two seconds on end (hold music, which
+/// has some of every frequency, never does).
+fn hears(samples: &[i16], freq: f32) -> bool {
+    const CANDIDATES: [f32; 8] = [300.0, 450.0, 600.0, 800.0, 1000.0, 1200.0, 1500.0, 2000.0];
+    let mut run = 0;
+    for chunk in samples.chunks(4000) {
+        let clear = hotline_media::rms(chunk) > 300.0
+            && hotline_media::dominant_frequency(chunk, &CANDIDATES, 8000) == Some(freq);
+        run = if clear { run + 1 } else { 0 };
+        if run >= 4 {
+            return true;
+        }
+    }
+    false
+}
+
+fn outbound_row(
+    db: &rusqlite::Connection,
+    call_id: &str,
+) -> (String, String, String, String, bool) {
+    db.query_row(
+        "SELECT caller, profile, flow, end_cause, answered_at IS NOT NULL FROM calls WHERE id = ?1",
+        [call_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    )
+    .expect("outbound call row")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_dials_a_citizen_and_they_hear_each_other() {
+    let uas_port = free_udp_port();
+    let phone = citizen("uas_answer.xml", uas_port);
+    let server = server_with_trunk(uas_port).await;
+    add_agent(&server, "dialer");
+    let dir = server.dir.path().to_owned();
+    let voice = tone_file(&dir, "agent.wav", 600.0, 5);
+    let heard = dir.join("agent-heard.wav");
+    let mut ws = login(&server, "dialer").await;
+    let (leg, audio) = media_leg(&mut ws, &voice, &heard).await;
+    send(&mut ws, 3, Command::SetReady).await;
+    wait_state(&server, "dialer", &AgentState::Ready).await;
+
+    send(
+        &mut ws,
+        4,
+        Command::Dial {
+            number: "138-1234-5678".into(),
+            caller_id: None,
+            ticket_id: None,
+        },
+    )
+    .await;
+    let dialed = until(&mut ws, |f| reply(f, 4)).await;
+    let proto::ReplyResult::Ok(proto::ReplyBody::Dialed { call_id }) = dialed else {
+        panic!("dial refused: {dialed:?}");
+    };
+    // While it rings and talks the agent is not offered inbound calls.
+    wait_state(
+        &server,
+        "dialer",
+        &AgentState::NotReady {
+            reason: "outbound".into(),
+        },
+    )
+    .await;
+    let (state, direction) = until(&mut ws, |f| {
+        call_state(f).filter(|(s, _)| *s == proto::CallState::Connected)
+    })
+    .await;
+    assert_eq!(
+        (state, direction),
+        (proto::CallState::Connected, proto::Direction::Outbound)
+    );
+    // The callee echoes: the agent's 600 Hz comes back through the trunk leg.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    send(&mut ws, 5, Command::Hold).await;
+    assert!(matches!(
+        until(&mut ws, |f| reply(f, 5)).await,
+        proto::ReplyResult::Ok(_)
+    ));
+    send(&mut ws, 6, Command::Resume).await;
+    assert!(matches!(
+        until(&mut ws, |f| reply(f, 6)).await,
+        proto::ReplyResult::Ok(_)
+    ));
+    send(
+        &mut ws,
+        7,
+        Command::Hangup {
+            call_id: call_id.clone(),
+        },
+    )
+    .await;
+    let ended = until(&mut ws, |f| {
+        call_state(f).and_then(|(s, _)| match s {
+            proto::CallState::Ended { cause } => Some(cause),
+            _ => None,
+        })
+    })
+    .await;
+    assert_eq!(ended, proto::EndCause::AgentHangup);
+    wait_state(&server, "dialer", &AgentState::Ready).await;
+    citizen_done(phone).await;
+    leg.close().await;
+    audio.finish().await.expect("recording written");
+
+    let samples =
+        hotline_media::read_wav_8k_mono(&std::fs::read(&heard).expect("heard file")).expect("wav");
+    assert!(
+        hears(&samples, 600.0),
+        "the agent did not hear the echo of their voice"
+    );
+
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let db = server.db().await;
+    let (caller, profile, flow, cause, answered) = outbound_row(&db, &call_id.0);
+    assert_eq!(
+        (
+            caller.as_str(),
+            profile.as_str(),
+            flow.as_str(),
+            cause.as_str(),
+            answered
+        ),
+        ("13812345678", "outbound", "dial", "agent hangup", true)
+    );
+    let events = hotline_e2e::events(&db, &call_id.0);
+    let outbound = events
+        .iter()
+        .find(|(k, _)| k == "outbound")
+        .map(|(_, d)| d.clone())
+        .expect("outbound event");
+    assert_eq!(outbound["number"], "13812345678");
+    assert_eq!(outbound["agent"], "dialer");
+    assert_eq!(outbound["purpose"], "dial");
+    assert_eq!(outbound["caller_id"], "12345");
+    let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
+    for want in [
+        "outbound",
+        "ringing",
+        "answered",
+        "connected",
+        "agent_hold",
+        "recorded",
+        "ended",
+    ] {
+        assert!(kinds.contains(&want), "event {want} missing: {kinds:?}");
+    }
+    server.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_citizen_is_reported_and_the_agent_is_ready_again() {
+    let uas_port = free_udp_port();
+    let phone = citizen("uas_busy.xml", uas_port);
+    let server = server_with_trunk(uas_port).await;
+    add_agent(&server, "busyline");
+    let mut ws = login(&server, "busyline").await;
+    send(&mut ws, 3, Command::SetReady).await;
+    wait_state(&server, "busyline", &AgentState::Ready).await;
+
+    // The dial plan refuses what is not a phone number, before anything is dialled.
+    send(
+        &mut ws,
+        4,
+        Command::Dial {
+            number: "sip:someone@example.com".into(),
+            caller_id: None,
+            ticket_id: None,
+        },
+    )
+    .await;
+    let refused = until(&mut ws, |f| reply(f, 4)).await;
+    let proto::ReplyResult::Err(e) = refused else {
+        panic!("an address was dialled: {refused:?}");
+    };
+    assert!(e.message.contains("only digits"), "{}", e.message);
+
+    send(
+        &mut ws,
+        5,
+        Command::Dial {
+            number: "13912345678".into(),
+            caller_id: None,
+            ticket_id: Some(proto::TicketId("T-7".into())),
+        },
+    )
+    .await;
+    let dialed = until(&mut ws, |f| reply(f, 5)).await;
+    let proto::ReplyResult::Ok(proto::ReplyBody::Dialed { call_id }) = dialed else {
+        panic!("dial refused: {dialed:?}");
+    };
+    let notice = until(&mut ws, |f| match f {
+        ServerFrame::Event {
+            event: proto::Event::Notice { text, .. },
+            ..
+        } => Some(text.clone()),
+        _ => None,
+    })
+    .await;
+    assert!(notice.contains("busy"), "{notice}");
+    wait_state(&server, "busyline", &AgentState::Ready).await;
+    citizen_done(phone).await;
+
+    let db = server.db().await;
+    let (caller, _, flow, cause, answered) = outbound_row(&db, &call_id.0);
+    assert_eq!(
+        (caller.as_str(), flow.as_str(), cause.as_str(), answered),
+        ("13912345678", "callback", "busy", false)
+    );
+    let events = hotline_e2e::events(&db, &call_id.0);
+    let end = events
+        .iter()
+        .find(|(k, _)| k == "ended")
+        .map(|(_, d)| d.clone())
+        .expect("ended event");
+    assert_eq!(end["result"], "busy");
+    assert!(
+        end["cause"].as_str().unwrap_or("").starts_with("486"),
+        "{end}"
+    );
+    server.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_transferred_to_an_outside_number_hears_the_far_end() {
+    let uas_port = free_udp_port();
+    let phone = citizen("uas_answer.xml", uas_port);
+    let server = server_with_trunk(uas_port).await;
+    add_agent(&server, "xfer");
+    let dir = server.dir.path().to_owned();
+    let caller_voice = tone_file(&dir, "caller.wav", 1000.0, 5);
+    let caller_heard = dir.join("caller-heard.wav");
+    let mut ws = login(&server, "xfer").await;
+    send(&mut ws, 3, Command::SetReady).await;
+    wait_state(&server, "xfer", &AgentState::Ready).await;
+
+    let call = tokio::spawn({
+        let args = CallArgs {
+            to: "12345".into(),
+            from: "13900000042".into(),
+            server: server.sip(),
+            dtmf: String::new(),
+            dtmf_delay: 0.0,
+            play: Some(caller_voice),
+            record: Some(caller_heard.clone()),
+            duration: 10.0,
+            codec: None,
+            inband: false,
+        };
+        async move { place_call(&args).await }
+    });
+    let call_id = until(&mut ws, |f| match f {
+        ServerFrame::Event {
+            event: proto::Event::CallOffered { call_id, .. },
+            ..
+        } => Some(call_id.clone()),
+        _ => None,
+    })
+    .await;
+    send(
+        &mut ws,
+        4,
+        Command::Answer {
+            call_id: call_id.clone(),
+        },
+    )
+    .await;
+    until(&mut ws, |f| {
+        call_state(f).filter(|(s, _)| *s == proto::CallState::Connected)
+    })
+    .await;
+    send(
+        &mut ws,
+        5,
+        Command::Transfer {
+            call_id: call_id.clone(),
+            target: proto::TransferTarget::External {
+                number: "13700001111".into(),
+            },
+            mode: proto::TransferMode::Blind,
+            note: Some("燃气公司".into()),
+            ticket_id: None,
+        },
+    )
+    .await;
+    let result = until(&mut ws, |f| reply(f, 5)).await;
+    assert!(
+        matches!(result, proto::ReplyResult::Ok(_)),
+        "transfer refused: {result:?}"
+    );
+
+    let report = call.await.expect("caller task").expect("call");
+    assert!(report.answered, "{report}");
+    citizen_done(phone).await;
+    server.wait_idle(Duration::from_secs(5)).await;
+
+    // After the transfer the caller hears the far end, which echoes the caller's 1 kHz.
+    let heard =
+        hotline_media::read_wav_8k_mono(&std::fs::read(&caller_heard).expect("caller recording"))
+            .expect("wav");
+    let tail = &heard[heard.len() * 2 / 3..];
+    assert!(
+        hears(tail, 1000.0),
+        "the caller did not hear the outside number"
+    );
+
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let db = server.db().await;
+    let events = hotline_e2e::events(&db, &call_id.0);
+    let transfer = events
+        .iter()
+        .find(|(k, _)| k == "transfer")
+        .map(|(_, d)| d.clone())
+        .expect("transfer event");
+    assert_eq!(transfer["to"]["external"], "13700001111");
+    let outside = transfer["outbound_call"]
+        .as_str()
+        .expect("outbound call id")
+        .to_owned();
+    assert!(
+        events
+            .iter()
+            .any(|(k, d)| k == "connected" && d["agent"] == "tel:13700001111"),
+        "{events:?}"
+    );
+    let (number, _, flow, cause, answered) = outbound_row(&db, &outside);
+    assert_eq!(
+        (number.as_str(), flow.as_str(), cause.as_str(), answered),
+        ("13700001111", "transfer", "caller hangup", true)
+    );
+    server.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_whose_transfer_target_is_busy_comes_back_to_the_head_of_the_queue() {
+    let uas_port = free_udp_port();
+    let phone = citizen("uas_busy.xml", uas_port);
+    let server = server_with_trunk(uas_port).await;
+    add_agent(&server, "retry");
+    let mut ws = login(&server, "retry").await;
+    send(&mut ws, 3, Command::SetReady).await;
+    wait_state(&server, "retry", &AgentState::Ready).await;
+
+    let call = tokio::spawn({
+        let args = CallArgs {
+            to: "12345".into(),
+            from: "13900000043".into(),
+            server: server.sip(),
+            dtmf: String::new(),
+            dtmf_delay: 0.0,
+            play: None,
+            record: None,
+            duration: 8.0,
+            codec: None,
+            inband: false,
+        };
+        async move { place_call(&args).await }
+    });
+    let offered = |f: &ServerFrame| match f {
+        ServerFrame::Event {
+            event: proto::Event::CallOffered {
+                call_id, transfer, ..
+            },
+            ..
+        } => Some((call_id.clone(), transfer.clone())),
+        _ => None,
+    };
+    let (call_id, _) = until(&mut ws, offered).await;
+    send(
+        &mut ws,
+        4,
+        Command::Answer {
+            call_id: call_id.clone(),
+        },
+    )
+    .await;
+    until(&mut ws, |f| {
+        call_state(f).filter(|(s, _)| *s == proto::CallState::Connected)
+    })
+    .await;
+    send(
+        &mut ws,
+        5,
+        Command::Transfer {
+            call_id: call_id.clone(),
+            target: proto::TransferTarget::External {
+                number: "13700002222".into(),
+            },
+            mode: proto::TransferMode::Blind,
+            note: None,
+            ticket_id: None,
+        },
+    )
+    .await;
+    let result = until(&mut ws, |f| reply(f, 5)).await;
+    assert!(
+        matches!(result, proto::ReplyResult::Ok(_)),
+        "transfer refused: {result:?}"
+    );
+    let notice = until(&mut ws, |f| match f {
+        ServerFrame::Event {
+            event: proto::Event::Notice { text, .. },
+            ..
+        } => Some(text.clone()),
+        _ => None,
+    })
+    .await;
+    assert!(
+        notice.contains("busy") && notice.contains("back in queue"),
+        "{notice}"
+    );
+    // Out of wrap-up, the agent is offered the same caller again, marked as transferred.
+    send(&mut ws, 6, Command::EndWrapUp).await;
+    let (again, transfer) = until(&mut ws, offered).await;
+    assert_eq!(again, call_id);
+    assert!(
+        transfer.is_some(),
+        "the offer does not say the call was transferred"
+    );
+    send(
+        &mut ws,
+        7,
+        Command::Answer {
+            call_id: call_id.clone(),
+        },
+    )
+    .await;
+    assert!(matches!(
+        until(&mut ws, |f| reply(f, 7)).await,
+        proto::ReplyResult::Ok(_)
+    ));
+
+    let report = call.await.expect("caller task").expect("call");
+    assert!(report.answered, "{report}");
+    citizen_done(phone).await;
+    server.wait_idle(Duration::from_secs(5)).await;
+    let events = hotline_e2e::events(&server.db().await, &call_id.0);
+    let back = events
+        .iter()
+        .find(|(k, d)| k == "transfer" && d.get("back_to_queue").is_some())
+        .map(|(_, d)| d.clone())
+        .expect("the log says why the caller came back");
+    assert_eq!(back["back_to_queue"], "general");
+    assert!(
+        back["why"].as_str().unwrap_or("").starts_with("busy"),
+        "{back}"
+    );
+    let connected = events.iter().filter(|(k, _)| k == "connected").count();
+    assert_eq!(connected, 2, "{events:?}");
+    server.running.shutdown().await;
+}
