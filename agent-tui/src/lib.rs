@@ -11,12 +11,16 @@ pub mod config;
 pub mod headless;
 pub mod keys;
 pub mod net;
+pub mod offscreen;
 pub mod rest;
 pub mod runtime;
 pub mod session;
 pub mod view;
 
 use std::path::PathBuf;
+
+/// The interface language, so callers of the library need not name `hotline-tui`.
+pub use hotline_tui::Lang;
 
 use clap::{Parser, ValueEnum};
 

@@ -1,6 +1,7 @@
 //! All SQL of the server: a SQLite file in WAL mode, numbered migrations, reads on [`Store`],
 //! writes from call tasks through the batching [`StoreWriter`].
 
+mod attachments;
 mod audit;
 mod backup;
 mod blacklist;
@@ -29,6 +30,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, TransactionBehavior};
 
+pub use attachments::{AttachmentRow, NewAttachment};
 pub use audit::{AuditEntry, AuditRow};
 pub use backup::TableDigest;
 pub use blacklist::BlockRow;

@@ -28,7 +28,42 @@ fn enc(s: &str) -> String {
         .collect()
 }
 
-/// One HTTP/1.0 request (no chunking); answers the status and the body text.
+/// One HTTP/1.0 request (no chunking) with a raw body; answers the status and the body.
+async fn http_raw(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, Vec<u8>) {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let mut req = format!(
+        "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        req.push_str(&format!("{name}: {value}\r\n"));
+    }
+    req.push_str("\r\n");
+    stream.write_all(req.as_bytes()).await.expect("send");
+    // A refused upload may close the connection before the body is read.
+    let _ = stream.write_all(body).await;
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw).await;
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("end of headers");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    (status, raw[split + 4..].to_vec())
+}
+
+/// One JSON request; answers the status and the body text.
 async fn http(
     addr: SocketAddr,
     method: &str,
@@ -36,25 +71,14 @@ async fn http(
     token: Option<&str>,
     body: Option<&Value>,
 ) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
     let payload = body.map(Value::to_string).unwrap_or_default();
-    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
-    let req = format!(
-        "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\n{auth}\r\n{payload}",
-        payload.len()
-    );
-    stream.write_all(req.as_bytes()).await.expect("send");
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.expect("receive");
-    let text = String::from_utf8(raw).expect("utf-8");
-    let (head, body) = text.split_once("\r\n\r\n").expect("end of headers");
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status");
-    (status, body.to_owned())
+    let auth = token.map(|t| format!("Bearer {t}")).unwrap_or_default();
+    let mut headers = vec![("Content-Type", "application/json")];
+    if token.is_some() {
+        headers.push(("Authorization", auth.as_str()));
+    }
+    let (status, body) = http_raw(addr, method, path, &headers, payload.as_bytes()).await;
+    (status, String::from_utf8(body).expect("utf-8"))
 }
 
 struct Client {
@@ -80,6 +104,30 @@ impl Client {
             status,
             serde_json::from_str(&body).unwrap_or(Value::String(body)),
         )
+    }
+
+    async fn upload(&self, path: &str, name: &str, body: &[u8]) -> (u16, Value) {
+        let auth = format!("Bearer {}", self.token);
+        let headers = [
+            ("Authorization", auth.as_str()),
+            ("Content-Type", "image/jpeg"),
+            ("X-Filename", name),
+        ];
+        let (status, reply) = http_raw(self.addr, "POST", path, &headers, body).await;
+        let reply = serde_json::from_slice(&reply).unwrap_or(Value::Null);
+        (status, reply)
+    }
+
+    async fn download(&self, path: &str) -> (u16, Vec<u8>) {
+        let auth = format!("Bearer {}", self.token);
+        http_raw(
+            self.addr,
+            "GET",
+            path,
+            &[("Authorization", auth.as_str())],
+            &[],
+        )
+        .await
     }
 
     async fn post(&self, path: &str, body: &Value) -> Value {
@@ -229,5 +277,54 @@ async fn screen_pop_related_tickets_and_the_daily_digest() {
     assert_eq!(status, 403, "agents do not read the leaders' digest");
     let (status, _) = director.get("/api/v1/digest?date=23.11.2026").await;
     assert_eq!(status, 400);
+
+    // Attachments: stored under the data directory with a safe name, listed, downloaded.
+    let id = noise["id"].as_i64().expect("id");
+    let path = format!("/api/v1/tickets/{id}/attachments");
+    let photo = b"\xff\xd8\xff\xe0 not really a jpeg";
+    let (status, added) = agent
+        .upload(&path, &enc("../../现场 照片.jpg"), photo)
+        .await;
+    assert_eq!(status, 201, "{added}");
+    assert_eq!(added["file_name"], "现场 照片.jpg");
+    assert_eq!(added["size"], photo.len());
+    let (status, listed) = agent.get(&path).await;
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed["count"], 1);
+    let attachment = listed["attachments"][0]["id"]
+        .as_i64()
+        .expect("attachment id");
+    let (_, shown) = agent.get(&format!("/api/v1/tickets/{id}")).await;
+    assert_eq!(
+        shown["attachments"][0]["file_name"], "现场 照片.jpg",
+        "{shown}"
+    );
+    let (status, bytes) = agent.download(&format!("{path}/{attachment}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(bytes, photo);
+    let stored: Vec<_> = std::fs::read_dir(dir.path().join("attachments").join(id.to_string()))
+        .expect("attachment folder")
+        .collect();
+    assert_eq!(stored.len(), 1, "the file stays inside the ticket's folder");
+    let (status, _) = agent
+        .upload(&path, "x.bin", &vec![0u8; 10 * 1024 * 1024 + 1])
+        .await;
+    assert_eq!(status, 413, "over the size limit");
+    let (status, _) = agent
+        .upload("/api/v1/tickets/9999/attachments", "a.txt", b"a")
+        .await;
+    assert_eq!(status, 404);
+
+    // The printable dispatch letter.
+    let (status, letter) = agent.get(&format!("/api/v1/tickets/{id}/letter")).await;
+    assert_eq!(status, 200);
+    let letter = letter.as_str().expect("plain text");
+    assert!(letter.starts_with("12345 热线 转办单"), "{letter}");
+    assert!(letter.contains(&format!(
+        "工单编号：{}",
+        noise["number"].as_str().unwrap_or("")
+    )));
+    assert!(letter.contains("类别：城乡建设"), "{letter}");
+    assert!(letter.contains("紧急程度：紧急"), "{letter}");
     running.shutdown().await;
 }

@@ -32,7 +32,10 @@ pub fn thresholds(file_text: Option<&str>, args: &Args) -> Result<Thresholds, St
     let a = file.alarms;
     let d = Thresholds::default();
     Ok(Thresholds {
-        sl_target_pct: args.sl_target.or(a.sl_target_pct).unwrap_or(d.sl_target_pct),
+        sl_target_pct: args
+            .sl_target
+            .or(a.sl_target_pct)
+            .unwrap_or(d.sl_target_pct),
         sl_threshold_secs: args
             .sl_threshold
             .or(a.sl_threshold_secs)

@@ -66,7 +66,9 @@ impl Client {
         let id = self.send(cmd).await?;
         loop {
             match self.next_frame().await? {
-                ServerFrame::Reply { id: rid, result, .. } if rid == id => {
+                ServerFrame::Reply {
+                    id: rid, result, ..
+                } if rid == id => {
                     return Ok(match result {
                         ReplyResult::Ok(b) => Ok(b),
                         ReplyResult::Err(e) => Err(e),
@@ -105,8 +107,16 @@ pub fn ws_url(server: &str) -> String {
     let s = s
         .replacen("http://", "ws://", 1)
         .replacen("https://", "wss://", 1);
-    let s = if s.contains("://") { s } else { format!("ws://{s}") };
-    if s.ends_with("/ws") { s } else { format!("{s}/ws") }
+    let s = if s.contains("://") {
+        s
+    } else {
+        format!("ws://{s}")
+    };
+    if s.ends_with("/ws") {
+        s
+    } else {
+        format!("{s}/ws")
+    }
 }
 
 /// `http://host:port/api/v1` of the same server.
@@ -138,6 +148,9 @@ mod tests {
         assert_eq!(ws_url("http://10.0.0.1:8080"), "ws://10.0.0.1:8080/ws");
         assert_eq!(ws_url("h:1"), "ws://h:1/ws");
         assert_eq!(api_base("ws://h:1/ws"), "http://h:1/api/v1");
-        assert_eq!(media_ip("ws://10.0.0.1:8080/ws"), IpAddr::from([10, 0, 0, 1]));
+        assert_eq!(
+            media_ip("ws://10.0.0.1:8080/ws"),
+            IpAddr::from([10, 0, 0, 1])
+        );
     }
 }

@@ -191,9 +191,16 @@ pub enum Request {
     Digest(String),
     Report(ReportQuery),
     /// The report as CSV, written to `path`.
-    Export { query: ReportQuery, path: String },
+    Export {
+        query: ReportQuery,
+        path: String,
+    },
     /// A workflow step on a ticket.
-    Transition { id: i64, number: String, body: Value },
+    Transition {
+        id: i64,
+        number: String,
+        body: Value,
+    },
 }
 
 impl Request {
@@ -218,8 +225,13 @@ pub enum Response {
     Calls(CallReport),
     Agents(AgentReport),
     TicketReport(TicketReport),
-    Exported { path: String, bytes: usize },
-    Transitioned { number: String },
+    Exported {
+        path: String,
+        bytes: usize,
+    },
+    Transitioned {
+        number: String,
+    },
 }
 
 /// A REST client bound to one server and token.
@@ -276,13 +288,17 @@ impl Rest {
             Request::Tickets(which) => {
                 let path = match which {
                     TicketList::Overdue => "/tickets?overdue=true&limit=500",
-                    TicketList::DueSoon => "/tickets?status=dispatched,accepted,in_progress&limit=500",
+                    TicketList::DueSoon => {
+                        "/tickets?status=dispatched,accepted,in_progress&limit=500"
+                    }
                 };
                 let page: TicketPage = Self::ok(self.get(path).await?).await?.json().await?;
                 Ok(Response::Tickets(which, page.tickets))
             }
             Request::Digest(date) => {
-                let r = self.get(&format!("/digest?date={date}&format=text")).await?;
+                let r = self
+                    .get(&format!("/digest?date={date}&format=text"))
+                    .await?;
                 if r.status() == reqwest::StatusCode::NOT_FOUND {
                     return Ok(Response::Digest(None));
                 }

@@ -20,7 +20,7 @@ use crate::app::{Action, Effect, State, update};
 use crate::rest::Rest;
 use crate::session::{self, Media};
 use crate::view::{self, Ui};
-use crate::{AudioChoice, Args, config, keys};
+use crate::{Args, AudioChoice, config, keys};
 
 const TICK: Duration = Duration::from_millis(250);
 
@@ -101,11 +101,7 @@ impl Runner {
                     password,
                     media: self.audio.as_ref().map(|a| a.media.clone()),
                 };
-                self.session = Some(tokio::spawn(session::run(
-                    params,
-                    rx,
-                    self.actions.clone(),
-                )));
+                self.session = Some(tokio::spawn(session::run(params, rx, self.actions.clone())));
             }
             Effect::Send(cmd) => {
                 let command = cmd.name();

@@ -89,14 +89,20 @@ fn title_bar(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
         Conn::Online => (t(s.lang, "sup.conn.online").to_owned(), "conn.ok"),
         Conn::Connecting => (t(s.lang, "sup.conn.connecting").to_owned(), "conn.bad"),
         Conn::Offline => (t(s.lang, "sup.conn.offline").to_owned(), "conn.bad"),
-        Conn::Reconnecting(n) => (format!("{} {n}", t(s.lang, "sup.conn.reconnecting")), "conn.bad"),
+        Conn::Reconnecting(n) => (
+            format!("{} {n}", t(s.lang, "sup.conn.reconnecting")),
+            "conn.bad",
+        ),
     };
     segs.push(Segment::new(format!("● {conn}"), th.style(style)));
     segs.push(Segment::new(fmt::clock(s.now_ms, &s.tz), th.style("value")));
     if let Some(me) = &s.me {
         let role = s.role.map_or("", |r| r.as_str());
         let role = t(s.lang, &format!("sup.role.{role}")).to_owned();
-        segs.push(Segment::new(format!("{} {}", me.name, role), th.style("label")));
+        segs.push(Segment::new(
+            format!("{} {}", me.name, role),
+            th.style("label"),
+        ));
     }
     let line = status_line(&segs, area.width as usize, th.style("status_bar"));
     f.render_widget(Paragraph::new(line).style(th.style("status_bar")), area);

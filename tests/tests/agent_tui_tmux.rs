@@ -276,7 +276,7 @@ async fn an_agent_at_the_real_terminal_answers_files_a_ticket_and_transfers() {
         server.running.api
     );
     let mut tui = Tmux::start(&session, &command, dir.join("agent-tui.stderr"));
-    let long = Duration::from_secs(60);
+    let long = Duration::from_secs(90);
 
     // Log in: the user name is filled in, the focus is on the password.
     tui.wait_text("Password", long).await;
@@ -373,8 +373,7 @@ async fn an_agent_at_the_real_terminal_answers_files_a_ticket_and_transfers() {
     let events = server.events_of_latest_call().await;
     let transfer = events
         .iter()
-        .find(|(kind, _)| kind == "transfer")
-        .map(|(_, d)| d.clone())
+        .find_map(|(kind, d)| (kind == "transfer").then(|| d.clone()))
         .unwrap_or_else(|| panic!("no transfer event: {events:?}"));
     assert_eq!(transfer["from"], "tuiagent", "{transfer}");
     assert_eq!(transfer["to"]["agent"], "second", "{transfer}");
@@ -424,4 +423,169 @@ async fn an_agent_at_the_real_terminal_answers_files_a_ticket_and_transfers() {
     assert_eq!(category, "urban_construction.municipal_facilities");
     assert!(description.contains(DESCRIPTION), "{description}");
     assert_eq!(linked, 1, "the ticket is linked to the call {call_id}");
+}
+
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// The `at` of the first event of `kind` of `call_id` (server clock = this process's clock).
+fn event_at(db: &rusqlite::Connection, call_id: &str, kind: &str) -> Option<i64> {
+    db.query_row(
+        "SELECT at FROM call_events WHERE call_id = ?1 AND kind = ?2 ORDER BY id LIMIT 1",
+        [call_id, kind],
+        |r| r.get(0),
+    )
+    .ok()
+}
+
+fn percentiles(name: &str, mut v: Vec<i64>) {
+    v.sort_unstable();
+    if v.is_empty() {
+        println!("{name}: no samples");
+        return;
+    }
+    let at = |q: f64| {
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
+        let i = ((v.len() - 1) as f64 * q).round() as usize;
+        v[i]
+    };
+    #[allow(clippy::cast_precision_loss, clippy::cast_possible_wrap)]
+    let mean = v.iter().sum::<i64>() as f64 / v.len() as f64;
+    println!(
+        "{name:<40} n={:<3} p50 {:>6} ms  p99 {:>6} ms  mean {mean:>8.1} ms  min {} ms  max {} ms",
+        v.len(),
+        at(0.5),
+        at(0.99),
+        v[0],
+        v[v.len() - 1]
+    );
+}
+
+/// Benchmark, not a check: how long from a caller's INVITE until the ringing banner is drawn.
+/// The real session task (WebSocket + WebRTC leg, null audio) feeds the real `update` and
+/// `render` (160×48 in memory) like the terminal runtime; the time is taken after the first
+/// draw that shows the banner. The server runs on the real clock so its event times compare.
+/// `BENCH_CALLS=20 cargo test --release -p hotline-e2e --test agent_tui_tmux -- --ignored
+/// --nocapture ring_latency`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark; run by hand"]
+async fn ring_latency() {
+    use agent_tui::app::{Action, Effect, State, update};
+    use agent_tui::session;
+    use hotline_protocol::AgentState as Seat;
+
+    let calls: usize = std::env::var("BENCH_CALLS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(20);
+    let options = hotline_server::ServerOptions {
+        clock: Some(std::sync::Arc::new(jiff::Timestamp::now)),
+    };
+    let server = TestServer::start_with(|_| {}, options).await;
+    add_user(&server, "benchdesk", hotline_protocol::Role::Agent);
+
+    let audio = hotline_softphone::start_backend(&hotline_softphone::BackendKind::Null)
+        .expect("null audio");
+    let (route_tx, route_rx) = tokio::sync::watch::channel(None);
+    tokio::spawn(session::forward_mic(audio.mic, route_rx));
+    let (cmd_tx, cmd_rx) = tokio::sync::mpsc::channel(64);
+    let (act_tx, mut act_rx) = tokio::sync::mpsc::channel(256);
+    tokio::spawn(session::run(
+        session::Params {
+            server: format!("http://{}", server.running.api),
+            user: "benchdesk".into(),
+            password: PASSWORD.into(),
+            media: Some(session::Media {
+                mic_route: std::sync::Arc::new(route_tx),
+                speaker: audio.speaker.clone(),
+            }),
+        },
+        cmd_rx,
+        act_tx,
+    ));
+    let mut state = State::new(agent_tui::Lang::En);
+    let mut screen = agent_tui::offscreen::Offscreen::new(160, 48).expect("screen");
+    let apply = |state: &mut State, action: Action| {
+        for effect in update(state, action) {
+            if let Effect::Send(cmd) = effect {
+                cmd_tx.try_send(cmd).expect("session takes commands");
+            }
+        }
+    };
+    let next = async |rx: &mut tokio::sync::mpsc::Receiver<Action>| {
+        tokio::time::timeout(Duration::from_secs(45), rx.recv())
+            .await
+            .expect("the session reported in time")
+            .expect("session running")
+    };
+
+    let mut samples = Vec::new();
+    while state.agent.is_none() {
+        let a = next(&mut act_rx).await;
+        apply(&mut state, a);
+    }
+    apply(&mut state, Action::Ready);
+    for _ in 0..calls {
+        while state.agent_state != Seat::Ready {
+            let a = next(&mut act_rx).await;
+            apply(&mut state, a);
+            screen.draw(&state);
+        }
+        let invite_ms = now_ms();
+        let caller = tokio::spawn({
+            let args = CallArgs {
+                to: "12345".into(),
+                from: NUMBER.into(),
+                server: server.sip(),
+                dtmf: String::new(),
+                dtmf_delay: 0.0,
+                play: None,
+                record: None,
+                duration: 9.0,
+                codec: None,
+                inband: false,
+            };
+            async move { place_call(&args).await }
+        });
+        let call_id = loop {
+            let a = next(&mut act_rx).await;
+            apply(&mut state, a);
+            screen.draw(&state);
+            if let Some(offer) = &state.offer {
+                let banner_ms = now_ms();
+                assert!(screen.text().contains("Incoming call"));
+                break (offer.call_id.0.clone(), invite_ms, banner_ms);
+            }
+        };
+        apply(&mut state, Action::Answer);
+        // Answered, the caller hangs up, wrap-up is ended by hand.
+        while !matches!(state.agent_state, Seat::WrapUp { .. }) {
+            let a = next(&mut act_rx).await;
+            apply(&mut state, a);
+        }
+        apply(&mut state, Action::EndWrapUp);
+        caller.await.expect("caller task").expect("call");
+        samples.push(call_id);
+    }
+    server.wait_idle(Duration::from_secs(15)).await;
+    let db = server.db().await;
+    let (mut from_invite, mut from_queued, mut from_ringing) = (Vec::new(), Vec::new(), Vec::new());
+    for (call_id, invite_ms, banner_ms) in &samples {
+        from_invite.push(banner_ms - invite_ms);
+        if let Some(at) = event_at(&db, call_id, "queued") {
+            from_queued.push(banner_ms - at);
+        }
+        if let Some(at) = event_at(&db, call_id, "ringing") {
+            from_ringing.push(banner_ms - at);
+        }
+    }
+    percentiles("INVITE sent -> banner drawn", from_invite);
+    percentiles("server 'queued' -> banner drawn", from_queued);
+    percentiles("server 'ringing' (offer) -> banner drawn", from_ringing);
+    drop(audio.handle);
 }

@@ -42,7 +42,7 @@ fn citizen(scenario: &str, port: u16) -> tokio::process::Child {
         .arg(scenario_dir().join(scenario))
         .args(["-i", "127.0.0.1", "-p", &port.to_string()])
         .args(["-mp", &free_udp_port_even().to_string(), "-rtp_echo"])
-        .args(["-m", "1", "-nostdin", "-timeout", "40s", "-timeout_error"])
+        .args(["-m", "1", "-nostdin", "-timeout", "40s", "-timeout_error", "-trace_msg"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
@@ -541,11 +541,24 @@ async fn a_caller_transferred_to_an_outside_number_hears_the_far_end() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_caller_whose_transfer_target_is_busy_comes_back_to_the_head_of_the_queue() {
+async fn a_caller_whose_department_is_busy_comes_back_to_the_head_of_the_queue() {
     let uas_port = free_udp_port();
     let phone = citizen("uas_busy.xml", uas_port);
     let server = server_with_trunk(uas_port).await;
     add_agent(&server, "retry");
+    // The department's phone in the directory is the number the server dials.
+    let gas = hotline_server::store::Store::open(&server.running.db_path)
+        .expect("store")
+        .add_department(
+            &hotline_server::store::NewDepartment {
+                parent_id: None,
+                name: "燃气公司".into(),
+                contact: "王工".into(),
+                phone: "13700002222".into(),
+            },
+            0,
+        )
+        .expect("department");
     let mut ws = login(&server, "retry").await;
     send(&mut ws, 3, Command::SetReady).await;
     wait_state(&server, "retry", &AgentState::Ready).await;
@@ -592,8 +605,8 @@ async fn a_caller_whose_transfer_target_is_busy_comes_back_to_the_head_of_the_qu
         5,
         Command::Transfer {
             call_id: call_id.clone(),
-            target: proto::TransferTarget::External {
-                number: "13700002222".into(),
+            target: proto::TransferTarget::Department {
+                id: gas.id.to_string(),
             },
             mode: proto::TransferMode::Blind,
             note: None,
@@ -656,5 +669,101 @@ async fn a_caller_whose_transfer_target_is_busy_comes_back_to_the_head_of_the_qu
     );
     let connected = events.iter().filter(|(k, _)| k == "connected").count();
     assert_eq!(connected, 2, "{events:?}");
+    server.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unanswered_call_is_cancelled_at_the_ring_timeout() {
+    let uas_port = free_udp_port();
+    let phone = citizen("uas_no_answer.xml", uas_port);
+    let server = TestServer::start(move |c| {
+        c.trunks[0].outbound = Some(format!("127.0.0.1:{uas_port}"));
+        c.trunks[0].ring_timeout_secs = 2;
+    })
+    .await;
+    add_agent(&server, "patient");
+    let mut ws = login(&server, "patient").await;
+    send(
+        &mut ws,
+        4,
+        Command::Dial {
+            number: "13812340000".into(),
+            caller_id: Some("12345".into()),
+            ticket_id: None,
+        },
+    )
+    .await;
+    let dialed = until(&mut ws, |f| reply(f, 4)).await;
+    let proto::ReplyResult::Ok(proto::ReplyBody::Dialed { call_id }) = dialed else {
+        panic!("dial refused: {dialed:?}");
+    };
+    let ended = until(&mut ws, |f| {
+        call_state(f).and_then(|(s, _)| match s {
+            proto::CallState::Ended { cause } => Some(cause),
+            _ => None,
+        })
+    })
+    .await;
+    assert_eq!(ended, proto::EndCause::NoAnswer);
+    // Logged in not ready, the agent is not ready again afterwards (with the log-in reason).
+    let state = server
+        .running
+        .context
+        .distributor
+        .agent_state("patient")
+        .await;
+    assert!(
+        matches!(&state, Some(AgentState::NotReady { reason }) if reason != "outbound"),
+        "{state:?}"
+    );
+    citizen_done(phone).await;
+    let db = server.db().await;
+    let (_, _, _, cause, answered) = outbound_row(&db, &call_id.0);
+    assert_eq!((cause.as_str(), answered), ("no answer", false));
+    let kinds: Vec<String> = hotline_e2e::events(&db, &call_id.0)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(kinds, ["outbound", "ringing", "cancel", "ended"]);
+    server.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_challenged_invite_is_sent_again_with_the_trunks_credentials() {
+    let uas_port = free_udp_port();
+    let phone = citizen("uas_digest.xml", uas_port);
+    let server = TestServer::start(move |c| {
+        c.trunks[0].outbound = Some(format!("127.0.0.1:{uas_port}"));
+        c.trunks[0].username = Some("hotline12345".into());
+        c.trunks[0].password = Some("s3cret".into());
+    })
+    .await;
+    add_agent(&server, "secure");
+    let mut ws = login(&server, "secure").await;
+    send(
+        &mut ws,
+        4,
+        Command::Dial {
+            number: "13812349999".into(),
+            caller_id: None,
+            ticket_id: None,
+        },
+    )
+    .await;
+    let dialed = until(&mut ws, |f| reply(f, 4)).await;
+    let proto::ReplyResult::Ok(proto::ReplyBody::Dialed { call_id }) = dialed else {
+        panic!("dial refused: {dialed:?}");
+    };
+    until(&mut ws, |f| {
+        call_state(f).filter(|(s, _)| *s == proto::CallState::Connected)
+    })
+    .await;
+    send(&mut ws, 5, Command::Hangup { call_id }).await;
+    until(&mut ws, |f| {
+        call_state(f).filter(|(s, _)| matches!(s, proto::CallState::Ended { .. }))
+    })
+    .await;
+    // SIPp checked the digest: a wrong one gets 403 and fails the scenario.
+    citizen_done(phone).await;
     server.running.shutdown().await;
 }

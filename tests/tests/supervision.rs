@@ -538,6 +538,15 @@ async fn a_supervisor_takes_the_call_over_and_the_agent_drops_out() {
     // call done and logs out) while the caller stays connected.
     monitor(&mut sup, "agent8", MonitorMode::Listen).await;
     monitor(&mut sup, "agent8", MonitorMode::Takeover).await;
+    sup.wait_for(
+        "the call is the supervisor's",
+        Duration::from_secs(5),
+        |e| {
+            matches!(e, Event::CallState { monitor: Some(MonitorMode::Takeover), parties, .. }
+            if parties.iter().all(|p| p.kind != proto::PartyKind::Agent))
+        },
+    )
+    .await;
     tokio::time::timeout(Duration::from_secs(10), agent)
         .await
         .expect("the agent dropped out")

@@ -7,11 +7,13 @@
 //! mutex. Requests therefore queue on it; that is fine at a call centre's request rates and
 //! SQLite serialises writers anyway. A read pool is the next step if reads ever wait.
 
+mod attachments;
 mod callers;
 mod departments;
 mod digest;
 mod error;
 mod knowledge;
+mod letter;
 mod related;
 mod reports;
 mod rules;
@@ -21,6 +23,7 @@ mod tickets;
 
 use std::sync::Arc;
 
+use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
@@ -47,6 +50,17 @@ pub fn router() -> Router<ApiDeps> {
         .route("/tickets/{id}", get(tickets::get))
         .route("/tickets/{id}/transitions", post(tickets::transition))
         .route("/tickets/{id}/history", get(tickets::history))
+        .route(
+            "/tickets/{id}/attachments",
+            post(attachments::add)
+                .layer(DefaultBodyLimit::max(attachments::MAX_BYTES))
+                .get(attachments::list),
+        )
+        .route(
+            "/tickets/{id}/attachments/{attachment}",
+            get(attachments::download),
+        )
+        .route("/tickets/{id}/letter", get(letter::get))
         .route(
             "/departments",
             post(departments::add).get(departments::list),

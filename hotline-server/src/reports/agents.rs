@@ -1,7 +1,7 @@
 //! Per-agent figures (I2): calls answered and talk time from the calls' `connected` events,
 //! satisfaction from the follow-up visits of the tickets the agent filed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -53,10 +53,19 @@ pub struct AgentReport {
 /// Agents sorted by calls answered (most first), then by id.
 pub fn agent_report(legs: &[AgentLeg], ratings: &[AgentRating], period: Period) -> AgentReport {
     let mut by_agent: BTreeMap<&str, (AgentRow, u64, u64)> = BTreeMap::new();
-    for agent in legs.iter().map(|l| &l.agent).chain(ratings.iter().map(|r| &r.agent)) {
-        by_agent.entry(agent.as_str()).or_default().0.agent.clone_from(agent);
+    for agent in legs
+        .iter()
+        .map(|l| &l.agent)
+        .chain(ratings.iter().map(|r| &r.agent))
+    {
+        by_agent
+            .entry(agent.as_str())
+            .or_default()
+            .0
+            .agent
+            .clone_from(agent);
     }
-    let mut calls_seen: BTreeMap<(&str, &str), ()> = BTreeMap::new();
+    let mut calls_seen: BTreeSet<(&str, &str)> = BTreeSet::new();
     for leg in legs {
         let Some((row, _, _)) = by_agent.get_mut(leg.agent.as_str()) else {
             continue;
@@ -65,7 +74,7 @@ pub fn agent_report(legs: &[AgentLeg], ratings: &[AgentRating], period: Period) 
             row.name.clone_from(&leg.name);
         }
         // Reconnecting to the same call (after a consultation) is one call answered.
-        if calls_seen.insert((&leg.agent, &leg.call_id), ()).is_none() {
+        if calls_seen.insert((&leg.agent, &leg.call_id)) {
             row.calls_answered += 1;
         }
         if let Some(until) = leg.until_ms {
@@ -145,11 +154,17 @@ mod tests {
         let r = agent_report(&legs, &ratings, period);
         assert_eq!(r.rows.len(), 2);
         let a1 = &r.rows[0];
-        assert_eq!((a1.calls_answered, a1.talk_ms, a1.avg_talk_ms), (2, 120_000, 60_000));
+        assert_eq!(
+            (a1.calls_answered, a1.talk_ms, a1.avg_talk_ms),
+            (2, 120_000, 60_000)
+        );
         assert_eq!((a1.rated, a1.satisfaction_pct), (3, Some(66.7)));
         assert_eq!(a1.name, "a1-name");
         let a2 = &r.rows[1];
-        assert_eq!((a2.calls_answered, a2.talk_ms, a2.satisfaction_pct), (1, 0, None));
+        assert_eq!(
+            (a2.calls_answered, a2.talk_ms, a2.satisfaction_pct),
+            (1, 0, None)
+        );
         assert!(!r.notes.is_empty());
     }
 }

@@ -106,7 +106,8 @@ impl Period {
 
     /// The period this one is compared with.
     pub fn compared(&self, how: Compare) -> Result<Period, PeriodError> {
-        let shift = |d: Date, span: jiff::Span| d.checked_sub(span).map_err(|_| PeriodError::OutOfRange);
+        let shift =
+            |d: Date, span: jiff::Span| d.checked_sub(span).map_err(|_| PeriodError::OutOfRange);
         match how {
             Compare::Prev => {
                 let to = self.from.yesterday().map_err(|_| PeriodError::OutOfRange)?;

@@ -74,7 +74,11 @@ pub fn ticket_report(
     let mut rows: BTreeMap<String, TicketReportRow> = BTreeMap::new();
     let row = |g: &GroupCount| TicketReportRow {
         key: g.key.clone(),
-        label: if g.label.is_empty() { g.key.clone() } else { g.label.clone() },
+        label: if g.label.is_empty() {
+            g.key.clone()
+        } else {
+            g.label.clone()
+        },
         count: 0,
         overdue: 0,
         previous: 0,
@@ -146,7 +150,12 @@ mod tests {
         let before = period.compared(Compare::Mom).unwrap();
         let now = [g("complaint", 12), g("consultation", 3)];
         let then = [g("complaint", 10), g("praise", 2)];
-        let r = ticket_report(&now, Some((&then, Compare::Mom, before)), period, TicketGroup::Type);
+        let r = ticket_report(
+            &now,
+            Some((&then, Compare::Mom, before)),
+            period,
+            TicketGroup::Type,
+        );
         let keys: Vec<_> = r.rows.iter().map(|r| r.key.as_str()).collect();
         assert_eq!(keys, ["complaint", "consultation", "praise"]);
         assert_eq!(r.rows[0].change_pct, Some(20.0));

@@ -109,6 +109,7 @@ fn open_creates_dirs_and_migrations_are_idempotent() {
             "knowledge_versions",
             "recordings",
             "sessions",
+            "ticket_attachments",
             "ticket_calls",
             "ticket_history",
             "ticket_reminders",

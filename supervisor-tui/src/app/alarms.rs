@@ -106,7 +106,10 @@ pub fn compute(
         }
     }
     for a in server.values().filter(|a| !a.cleared) {
-        if !out.iter().any(|l| l.kind == a.kind && l.subject == a.subject) {
+        if !out
+            .iter()
+            .any(|l| l.kind == a.kind && l.subject == a.subject)
+        {
             out.push(LocalAlarm {
                 kind: a.kind,
                 subject: a.subject.clone(),
@@ -121,7 +124,8 @@ pub fn compute(
 
 /// Whether `now` has an alarm `before` did not (the list then flashes).
 pub fn any_new(before: &[LocalAlarm], now: &[LocalAlarm]) -> bool {
-    now.iter().any(|a| !before.iter().any(|b| b.key() == a.key()))
+    now.iter()
+        .any(|a| !before.iter().any(|b| b.key() == a.key()))
 }
 
 #[cfg(test)]
@@ -181,8 +185,20 @@ mod tests {
         ]);
         let now = 3_600_000;
         let seats = BTreeMap::from([
-            seat("a1", AgentState::OnCall { call_id: "c".into() }, now - 601_000),
-            seat("a2", AgentState::OnCall { call_id: "d".into() }, now - 599_000),
+            seat(
+                "a1",
+                AgentState::OnCall {
+                    call_id: "c".into(),
+                },
+                now - 601_000,
+            ),
+            seat(
+                "a2",
+                AgentState::OnCall {
+                    call_id: "d".into(),
+                },
+                now - 599_000,
+            ),
             seat(
                 "a3",
                 AgentState::NotReady {
@@ -193,8 +209,10 @@ mod tests {
             seat("a4", AgentState::Ready, 0),
         ]);
         let alarms = compute(&queues, &seats, &BTreeMap::new(), &t, now);
-        let got: Vec<(AlarmKind, &str)> =
-            alarms.iter().map(|a| (a.kind, a.subject.as_str())).collect();
+        let got: Vec<(AlarmKind, &str)> = alarms
+            .iter()
+            .map(|a| (a.kind, a.subject.as_str()))
+            .collect();
         assert_eq!(
             got,
             [

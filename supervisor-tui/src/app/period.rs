@@ -41,7 +41,11 @@ pub fn short_time(ms: u64, tz: &TimeZone) -> String {
     i64::try_from(ms)
         .ok()
         .and_then(|m| jiff::Timestamp::from_millisecond(m).ok())
-        .map(|ts| ts.to_zoned_datetime(tz.clone()).strftime("%m-%d %H:%M").to_string())
+        .map(|ts| {
+            ts.to_zoned_datetime(tz.clone())
+                .strftime("%m-%d %H:%M")
+                .to_string()
+        })
         .unwrap_or_default()
 }
 

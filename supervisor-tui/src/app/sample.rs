@@ -97,11 +97,25 @@ pub fn state(lang: Lang, role: Role) -> State {
         s.now_ms = NOW_MS - 56 * MIN + i as u64 * 8 * MIN;
         update(
             &mut s,
-            Action::Server(Event::QueueSnapshot(queue("12345综合", *n, 95_000, 412, 31, 88.4))),
+            Action::Server(Event::QueueSnapshot(queue(
+                "12345综合",
+                *n,
+                95_000,
+                412,
+                31,
+                88.4,
+            ))),
         );
         update(
             &mut s,
-            Action::Server(Event::QueueSnapshot(queue("12315消费", n / 3, 20_000, 158, 4, 97.5))),
+            Action::Server(Event::QueueSnapshot(queue(
+                "12315消费",
+                n / 3,
+                20_000,
+                158,
+                4,
+                97.5,
+            ))),
         );
     }
     update(
@@ -110,17 +124,47 @@ pub fn state(lang: Lang, role: Role) -> State {
     );
     s.now_ms = NOW_MS;
     let events = [
-        seat("1001", AgentState::OnCall { call_id: "c-1".into() }, NOW_MS - 754_000, Some("13800138000")),
+        seat(
+            "1001",
+            AgentState::OnCall {
+                call_id: "c-1".into(),
+            },
+            NOW_MS - 754_000,
+            Some("13800138000"),
+        ),
         seat("1002", AgentState::Ready, NOW_MS - 42_000, None),
         seat(
             "1003",
-            AgentState::NotReady { reason: NotReadyReason::new("meal", "用餐") },
+            AgentState::NotReady {
+                reason: NotReadyReason::new("meal", "用餐"),
+            },
             NOW_MS - 1_260_000,
             None,
         ),
-        seat("1004", AgentState::Ringing { call_id: "c-2".into() }, NOW_MS - 6_000, Some("057187001234")),
-        seat("1005", AgentState::WrapUp { until_ms: NOW_MS + 20_000 }, NOW_MS - 10_000, None),
-        seat("1006", AgentState::OnCall { call_id: "c-3".into() }, NOW_MS - 95_000, Some("13912345678")),
+        seat(
+            "1004",
+            AgentState::Ringing {
+                call_id: "c-2".into(),
+            },
+            NOW_MS - 6_000,
+            Some("057187001234"),
+        ),
+        seat(
+            "1005",
+            AgentState::WrapUp {
+                until_ms: NOW_MS + 20_000,
+            },
+            NOW_MS - 10_000,
+            None,
+        ),
+        seat(
+            "1006",
+            AgentState::OnCall {
+                call_id: "c-3".into(),
+            },
+            NOW_MS - 95_000,
+            Some("13912345678"),
+        ),
     ];
     for e in events {
         update(&mut s, Action::Server(e));
@@ -152,24 +196,52 @@ pub fn state(lang: Lang, role: Role) -> State {
     s.reports.from = "2026-11-17".into();
     s.reports.to = "2026-11-23".into();
     let tickets = vec![
-        ticket(1, "商场拒绝退货侵害消费者权益", NOW_MS - 26 * 60 * MIN, true, Some(3)),
+        ticket(
+            1,
+            "商场拒绝退货侵害消费者权益",
+            NOW_MS - 26 * 60 * MIN,
+            true,
+            Some(3),
+        ),
         ticket(2, "小区夜间施工噪音扰民", NOW_MS - 3 * 60 * MIN, true, None),
     ];
     let soon = vec![
-        ticket(3, "道路井盖缺失存在安全隐患", NOW_MS + 2 * 60 * MIN, false, None),
-        ticket(4, "Street light out on Hefang Street", NOW_MS + 20 * 60 * MIN, false, Some(2)),
+        ticket(
+            3,
+            "道路井盖缺失存在安全隐患",
+            NOW_MS + 2 * 60 * MIN,
+            false,
+            None,
+        ),
+        ticket(
+            4,
+            "Street light out on Hefang Street",
+            NOW_MS + 20 * 60 * MIN,
+            false,
+            Some(2),
+        ),
     ];
-    update(&mut s, Action::RestDone(Response::Tickets(TicketList::Overdue, tickets)));
-    update(&mut s, Action::RestDone(Response::Tickets(TicketList::DueSoon, soon)));
+    update(
+        &mut s,
+        Action::RestDone(Response::Tickets(TicketList::Overdue, tickets)),
+    );
+    update(
+        &mut s,
+        Action::RestDone(Response::Tickets(TicketList::DueSoon, soon)),
+    );
     update(
         &mut s,
         Action::RestDone(Response::Digest(Some(
-            "每日要情 2026-11-23\n受理 128 件，其中投诉 64 件。\n重点：上城区施工噪音投诉 12 件。".into(),
+            "每日要情 2026-11-23\n受理 128 件，其中投诉 64 件。\n重点：上城区施工噪音投诉 12 件。"
+                .into(),
         ))),
     );
     update(&mut s, Action::RestDone(Response::Calls(calls_report())));
     update(&mut s, Action::RestDone(Response::Agents(agents_report())));
-    update(&mut s, Action::RestDone(Response::TicketReport(tickets_report())));
+    update(
+        &mut s,
+        Action::RestDone(Response::TicketReport(tickets_report())),
+    );
     s
 }
 
@@ -200,7 +272,11 @@ fn calls_report() -> CallReport {
 }
 
 fn agents_report() -> AgentReport {
-    let people = [("1001", "张敏", 58, Some(96.5)), ("1002", "李雷", 51, Some(90.0)), ("1006", "Wang Fang", 44, None)];
+    let people = [
+        ("1001", "张敏", 58, Some(96.5)),
+        ("1002", "李雷", 51, Some(90.0)),
+        ("1006", "Wang Fang", 44, None),
+    ];
     AgentReport {
         rows: people
             .iter()
@@ -218,14 +294,15 @@ fn agents_report() -> AgentReport {
 }
 
 fn tickets_report() -> TicketReport {
-    let g = |key: &str, label: &str, count: u64, previous: u64, change: Option<f64>| TicketFigures {
-        key: key.into(),
-        label: label.into(),
-        count,
-        overdue: count / 10,
-        previous,
-        change_pct: change,
-    };
+    let g =
+        |key: &str, label: &str, count: u64, previous: u64, change: Option<f64>| TicketFigures {
+            key: key.into(),
+            label: label.into(),
+            count,
+            overdue: count / 10,
+            previous,
+            change_pct: change,
+        };
     TicketReport {
         rows: vec![
             g("complaint", "complaint", 64, 50, Some(28.0)),

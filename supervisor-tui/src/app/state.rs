@@ -95,25 +95,54 @@ pub struct Monitoring {
 /// A step waiting for the supervisor's yes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pending {
-    Monitor { agent: AgentId, mode: MonitorMode },
+    Monitor {
+        agent: AgentId,
+        mode: MonitorMode,
+    },
     StopMonitor,
-    ForceNotReady { agent: AgentId, reason: NotReadyReason },
-    ForceLogout { agent: AgentId },
-    ForceRelease { agent: AgentId, call: CallId },
-    ApproveExtension { id: i64, number: String, days: u32 },
+    ForceNotReady {
+        agent: AgentId,
+        reason: NotReadyReason,
+    },
+    ForceLogout {
+        agent: AgentId,
+    },
+    ForceRelease {
+        agent: AgentId,
+        call: CallId,
+    },
+    ApproveExtension {
+        id: i64,
+        number: String,
+        days: u32,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dialog {
     Confirm(Pending),
     /// Force not-ready: which reason.
-    Reason { agent: AgentId, selected: usize },
+    Reason {
+        agent: AgentId,
+        selected: usize,
+    },
     /// 督办: the instruction (批示).
-    Instruction { id: i64, number: String, text: String },
+    Instruction {
+        id: i64,
+        number: String,
+        text: String,
+    },
     /// The report period; `focus` 0 is `from`, 1 is `to`.
-    Period { from: String, to: String, focus: u8, error: bool },
+    Period {
+        from: String,
+        to: String,
+        focus: u8,
+        error: bool,
+    },
     /// Where to write the CSV.
-    Export { path: String },
+    Export {
+        path: String,
+    },
 }
 
 impl Dialog {

@@ -80,7 +80,11 @@ mod tests {
     fn buckets_carry_counts_forward() {
         let now = WINDOW_MS * 2;
         let start = now - WINDOW_MS;
-        let h = [(start - 1, 2), (start + 1_800_000, 6), (start + 1_800_001, 1)];
+        let h = [
+            (start - 1, 2),
+            (start + 1_800_000, 6),
+            (start + 1_800_001, 1),
+        ];
         let b = buckets(&h, now, 4);
         assert_eq!(b, [Some(2), Some(2), Some(6), Some(1)]);
         assert_eq!(buckets(&[], now, 3), [None, None, None]);

@@ -2,8 +2,7 @@
 //! clock (time arrives as `Tick`), so every behaviour is a unit test.
 
 use hotline_protocol::{
-    AgentState, Command, Event, MonitorMode, NoticeLevel, NotReadyReason,
-    StandardReason, Topic,
+    AgentState, Command, Event, MonitorMode, NotReadyReason, NoticeLevel, StandardReason, Topic,
 };
 use hotline_tui::t;
 use serde_json::json;
@@ -353,7 +352,10 @@ fn main_key(s: &mut State, key: &Action) -> Vec<Effect> {
             seat_action(s, key);
             Vec::new()
         }
-        Action::ToggleList | Action::Supervise | Action::ApproveExtension | Action::ToggleDigest
+        Action::ToggleList
+        | Action::Supervise
+        | Action::ApproveExtension
+        | Action::ToggleDigest
             if s.tab == Tab::Tickets =>
         {
             ticket_action(s, key)
@@ -558,7 +560,10 @@ fn report_action(s: &mut State, key: &Action) -> Vec<Effect> {
     let r = &mut s.reports;
     match key {
         Action::NextReport => {
-            let i = ReportKind::ALL.iter().position(|k| *k == r.kind).unwrap_or(0);
+            let i = ReportKind::ALL
+                .iter()
+                .position(|k| *k == r.kind)
+                .unwrap_or(0);
             r.kind = ReportKind::ALL[(i + 1) % ReportKind::ALL.len()];
             if report_missing(s) {
                 return load_report(s);

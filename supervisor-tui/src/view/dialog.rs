@@ -44,7 +44,10 @@ pub fn render(s: &State, dialog: &Dialog, ui: &Ui, f: &mut Frame, area: Rect) {
                 .map(|x| Line::from(styled(x, th.style("value"))))
                 .collect();
             v.push(Line::from(""));
-            v.push(Line::from(styled(tr("sup.dialog.confirm_hint"), th.style("muted"))));
+            v.push(Line::from(styled(
+                tr("sup.dialog.confirm_hint"),
+                th.style("muted"),
+            )));
             (tr("sup.dialog.confirm"), v)
         }
         Dialog::Reason { agent, selected } => {
@@ -63,7 +66,10 @@ pub fn render(s: &State, dialog: &Dialog, ui: &Ui, f: &mut Frame, area: Rect) {
                 } else {
                     th.style("value")
                 };
-                v.push(Line::from(styled(fit(&format!(" {label}"), inner_w), style)));
+                v.push(Line::from(styled(
+                    fit(&format!(" {label}"), inner_w),
+                    style,
+                )));
             }
             (tr("sup.dialog.reason"), v)
         }
@@ -88,9 +94,15 @@ pub fn render(s: &State, dialog: &Dialog, ui: &Ui, f: &mut Frame, area: Rect) {
                 Line::from(""),
             ];
             if *error {
-                v.push(Line::from(styled(tr("sup.dialog.bad_period"), th.style("error"))));
+                v.push(Line::from(styled(
+                    tr("sup.dialog.bad_period"),
+                    th.style("error"),
+                )));
             } else {
-                v.push(Line::from(styled(tr("sup.dialog.period_hint"), th.style("muted"))));
+                v.push(Line::from(styled(
+                    tr("sup.dialog.period_hint"),
+                    th.style("muted"),
+                )));
             }
             (tr("sup.dialog.period"), v)
         }
@@ -122,7 +134,11 @@ fn confirm_text(s: &State, p: &Pending) -> String {
         }
         Pending::StopMonitor => l("sup.dialog.stop_monitor").to_owned(),
         Pending::ForceNotReady { agent, reason } => {
-            format!("{} {agent} ({})?", l("sup.dialog.force_not_ready"), reason.label)
+            format!(
+                "{} {agent} ({})?",
+                l("sup.dialog.force_not_ready"),
+                reason.label
+            )
         }
         Pending::ForceLogout { agent } => format!("{} {agent}?", l("sup.dialog.force_logout")),
         Pending::ForceRelease { agent, call } => {

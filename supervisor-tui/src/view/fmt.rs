@@ -27,7 +27,11 @@ pub fn clock(ms: u64, tz: &TimeZone) -> String {
     i64::try_from(ms)
         .ok()
         .and_then(|m| jiff::Timestamp::from_millisecond(m).ok())
-        .map(|ts| ts.to_zoned_datetime(tz.clone()).strftime("%H:%M:%S").to_string())
+        .map(|ts| {
+            ts.to_zoned_datetime(tz.clone())
+                .strftime("%H:%M:%S")
+                .to_string()
+        })
         .unwrap_or_default()
 }
 

@@ -38,7 +38,10 @@ pub fn render(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
             continue;
         }
         let key = format!("sup.context.{ctx}");
-        lines.push(Line::from(styled(t(s.lang, &key).to_owned(), th.style("title"))));
+        lines.push(Line::from(styled(
+            t(s.lang, &key).to_owned(),
+            th.style("title"),
+        )));
         for (action, keys) in bound {
             if lines.len() >= rows {
                 break 'contexts;
@@ -46,7 +49,10 @@ pub fn render(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
             let key = format!("sup.action.{action}");
             lines.push(Line::from(vec![
                 styled(fit(&format!("  {keys}"), key_w), th.style("key")),
-                styled(fit(t(s.lang, &key), inner_w.saturating_sub(key_w)), th.style("value")),
+                styled(
+                    fit(t(s.lang, &key), inner_w.saturating_sub(key_w)),
+                    th.style("value"),
+                ),
             ]));
         }
     }
@@ -54,7 +60,10 @@ pub fn render(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(th.style("border_focus"))
-        .title(styled(format!(" {} ", t(s.lang, "sup.help.title")), th.style("title")));
+        .title(styled(
+            format!(" {} ", t(s.lang, "sup.help.title")),
+            th.style("title"),
+        ));
     let inner = block.inner(r);
     f.render_widget(block, r);
     f.render_widget(Paragraph::new(lines), inner);

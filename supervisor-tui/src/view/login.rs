@@ -16,14 +16,21 @@ pub fn render(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(th.style("border_focus"))
-        .title(styled(format!(" {} ", t(s.lang, "sup.title")), th.style("title")));
+        .title(styled(
+            format!(" {} ", t(s.lang, "sup.title")),
+            th.style("title"),
+        ));
     let inner = block.inner(r);
     f.render_widget(block, r);
     let label_w = 10;
     let field_w = (inner.width as usize).saturating_sub(label_w + 1);
     let masked = "•".repeat(s.login.password.chars().count());
     let fields = [
-        (LoginField::Server, "sup.login.server", s.login.server.as_str()),
+        (
+            LoginField::Server,
+            "sup.login.server",
+            s.login.server.as_str(),
+        ),
         (LoginField::User, "sup.login.user", s.login.user.as_str()),
         (LoginField::Password, "sup.login.password", masked.as_str()),
     ];

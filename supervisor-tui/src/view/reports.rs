@@ -25,7 +25,11 @@ pub fn render(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
         ReportKind::Tickets => r.tickets.is_some(),
     };
     if !loaded {
-        let key = if r.loading { "sup.loading" } else { "sup.reports.empty" };
+        let key = if r.loading {
+            "sup.loading"
+        } else {
+            "sup.reports.empty"
+        };
         f.render_widget(
             Paragraph::new(styled(t(s.lang, key), ui.theme.style("muted"))),
             body,
@@ -60,12 +64,19 @@ fn header(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
         kinds.push(styled(format!(" {} ", t(s.lang, kind_key(k))), style));
     }
     let mut opts = vec![
-        styled(format!("{} ", t(s.lang, "sup.reports.period")), th.style("label")),
+        styled(
+            format!("{} ", t(s.lang, "sup.reports.period")),
+            th.style("label"),
+        ),
         styled(format!("{} → {}", rep.from, rep.to), th.style("value")),
     ];
     match rep.kind {
         ReportKind::Calls => {
-            let by = if rep.by_hour { "sup.reports.by_hour" } else { "sup.reports.by_day" };
+            let by = if rep.by_hour {
+                "sup.reports.by_hour"
+            } else {
+                "sup.reports.by_day"
+            };
             opts.push(styled(format!("  {}", t(s.lang, by)), th.style("value")));
         }
         ReportKind::Tickets => {
@@ -83,9 +94,15 @@ fn header(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
         ReportKind::Agents => {}
     }
     if rep.loading {
-        opts.push(styled(format!("  {}", t(s.lang, "sup.loading")), th.style("muted")));
+        opts.push(styled(
+            format!("  {}", t(s.lang, "sup.loading")),
+            th.style("muted"),
+        ));
     }
-    f.render_widget(Paragraph::new(vec![Line::from(kinds), Line::from(opts)]), area);
+    f.render_widget(
+        Paragraph::new(vec![Line::from(kinds), Line::from(opts)]),
+        area,
+    );
 }
 
 fn table(s: &State, ui: &Ui, f: &mut Frame, area: Rect, cols: &[Column<'_>], rows: &[Vec<String>]) {
@@ -174,7 +191,11 @@ fn calls(s: &State, ui: &Ui, f: &mut Frame, top: Rect, chart: Rect) {
         .iter()
         .map(|c| {
             let label = c.bucket.rsplit(['-', ':']).next().unwrap_or("");
-            let label = if c.bucket.contains(':') { &c.bucket[..2] } else { label };
+            let label = if c.bucket.contains(':') {
+                &c.bucket[..2]
+            } else {
+                label
+            };
             (label.to_owned(), c.answered)
         })
         .collect();
@@ -223,7 +244,13 @@ fn agents(s: &State, ui: &Ui, f: &mut Frame, top: Rect, chart: Rect) {
             (who.clone(), a.calls_answered)
         })
         .collect();
-    bars(ui, f, chart, t(s.lang, "sup.reports.calls_answered"), &values);
+    bars(
+        ui,
+        f,
+        chart,
+        t(s.lang, "sup.reports.calls_answered"),
+        &values,
+    );
 }
 
 fn group_label(s: &State, label: &str) -> String {

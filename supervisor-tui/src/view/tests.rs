@@ -42,7 +42,11 @@ fn screens(lang: Lang) -> Vec<(&'static str, State)> {
     let base = || sample::state(lang, Role::Supervisor);
     let mut v = Vec::new();
 
-    let mut login = State::new(lang, jiff::tz::TimeZone::UTC, crate::app::Thresholds::default());
+    let mut login = State::new(
+        lang,
+        jiff::tz::TimeZone::UTC,
+        crate::app::Thresholds::default(),
+    );
     login.login.server = "ws://10.0.0.5:8080/ws".into();
     login.login.user = "banzhang".into();
     login.login.password = "secret".into();

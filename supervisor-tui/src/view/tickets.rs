@@ -43,7 +43,11 @@ fn lists(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
     let title = Line::from(vec![
         tab(TicketList::Overdue, "sup.tickets.overdue", tv.overdue.len()),
         styled(" ", th.style("label")),
-        tab(TicketList::DueSoon, "sup.tickets.due_soon", tv.due_soon.len()),
+        tab(
+            TicketList::DueSoon,
+            "sup.tickets.due_soon",
+            tv.due_soon.len(),
+        ),
     ]);
     let [list_area, detail_area] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(6)]).areas(area);
@@ -72,7 +76,9 @@ fn lists(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
             vec![
                 tk.number.clone(),
                 t(s.lang, &format!("sup.status_name.{}", tk.status)).to_owned(),
-                tk.due_at_ms.map(|d| short_time(d, &s.tz)).unwrap_or_default(),
+                tk.due_at_ms
+                    .map(|d| short_time(d, &s.tz))
+                    .unwrap_or_default(),
                 tk.subject.clone(),
                 flags,
             ]
@@ -112,11 +118,18 @@ fn details(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
     };
     let w = inner.width as usize;
     let mut lines = Vec::new();
-    for l in wrap(&format!("{} · {}", tk.subject, tk.region), w).into_iter().take(2) {
+    for l in wrap(&format!("{} · {}", tk.subject, tk.region), w)
+        .into_iter()
+        .take(2)
+    {
         lines.push(Line::from(styled(l, th.style("value"))));
     }
     if !tk.instruction.is_empty() {
-        let text = format!("{} {}", t(s.lang, "sup.tickets.instruction"), tk.instruction);
+        let text = format!(
+            "{} {}",
+            t(s.lang, "sup.tickets.instruction"),
+            tk.instruction
+        );
         lines.push(Line::from(styled(
             hotline_tui::width::truncate(&text, w),
             th.style("info"),
@@ -144,7 +157,10 @@ fn digest(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     let lines: Vec<Line> = match &s.tickets.digest {
-        None => vec![Line::from(styled(t(s.lang, "sup.loading"), th.style("muted")))],
+        None => vec![Line::from(styled(
+            t(s.lang, "sup.loading"),
+            th.style("muted"),
+        ))],
         Some(None) => vec![Line::from(styled(
             t(s.lang, "sup.tickets.no_digest"),
             th.style("muted"),

@@ -109,11 +109,7 @@ fn seat_grid(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
     )];
     if let Some(m) = &s.monitor {
         title.push(styled(
-            format!(
-                " ◉ {} {} ",
-                t(s.lang, mode_label(m.mode)),
-                m.agent
-            ),
+            format!(" ◉ {} {} ", t(s.lang, mode_label(m.mode)), m.agent),
             th.style("banner"),
         ));
     }
@@ -251,7 +247,9 @@ fn alarms(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
             let key = format!("sup.alarm.{}", kind_key(a.kind));
             let what = t(s.lang, &key);
             let detail = match a.kind {
-                AlarmKind::ServiceLevel => format!("{} < {}", fmt::pct(a.value), fmt::pct(a.threshold)),
+                AlarmKind::ServiceLevel => {
+                    format!("{} < {}", fmt::pct(a.value), fmt::pct(a.threshold))
+                }
                 AlarmKind::LongQueue => format!("{} > {}", a.value, a.threshold),
                 AlarmKind::LongCall | AlarmKind::LongNotReady => format!(
                     "{} > {}",

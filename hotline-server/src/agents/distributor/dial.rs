@@ -48,6 +48,8 @@ enum Job {
         caller_call: String,
         from_agent: String,
         queue: String,
+        /// How the caller's call names who it talks to (`tel:…`, `dept:…`).
+        label: String,
         /// The caller's end of the audio between the two calls, until the answer.
         caller_side: Option<AgentAudio>,
         caller_gone: bool,
@@ -289,13 +291,21 @@ impl State {
         now: Instant,
     ) -> Result<(), String> {
         let link = self.dialer()?;
-        let (number, department, to) = match &req.target {
+        // A department's phone is looked up by the dialer; until then it is shown by its id.
+        let (number, department, to, label) = match &req.target {
             proto::TransferTarget::External { number } => {
                 Self::check_number(&link, number)?;
-                (number.clone(), None, json!({"external": number}))
+                let to = json!({"external": number});
+                (number.clone(), None, to, format!("tel:{number}"))
             }
             proto::TransferTarget::Department { id } => {
-                (String::new(), Some(id.clone()), json!({"department": id}))
+                let to = json!({"department": id});
+                (
+                    format!("department {id}"),
+                    Some(id.clone()),
+                    to,
+                    format!("dept:{id}"),
+                )
             }
             _ => return Err("not an outside target".into()),
         };
@@ -371,6 +381,7 @@ impl State {
                     caller_call: caller_call.clone(),
                     from_agent: agent.to_owned(),
                     queue,
+                    label,
                     caller_side: Some(caller_side),
                     caller_gone: false,
                 },
@@ -415,12 +426,13 @@ impl State {
                     Job::Transfer {
                         caller,
                         caller_side,
+                        label,
                         ..
                     } => {
                         if let (Some(audio), Some(w)) = (caller_side.take(), self.calls.get(caller))
                         {
                             let _ = w.control.try_send(CallControl::Bridge {
-                                agent: format!("tel:{number}"),
+                                agent: label.clone(),
                                 work_number: number,
                                 audio: Some(audio),
                             });
@@ -505,7 +517,11 @@ impl State {
             proto::CallState::Ended { cause },
             end.number,
         );
-        if end.result != OutboundResult::Answered {
+        // The agent cancelled it themselves: nothing to tell.
+        if !matches!(
+            end.result,
+            OutboundResult::Answered | OutboundResult::Cancelled
+        ) {
             self.notice(agent, format!("{}: {}", end.number, end.result));
         }
         let id = AgentId(agent.to_owned());
@@ -540,7 +556,7 @@ impl State {
             return;
         };
         let _ = w.control.try_send(CallControl::Transfer {
-            detail: json!({"back_to_queue": queue, "number": number, "why": why}),
+            detail: json!({"back_to_queue": queue, "target": number, "why": why}),
         });
         let incoming = acd::IncomingCall {
             call: caller,

@@ -322,11 +322,11 @@ impl State {
                 audio,
             });
         }
-        let parties = vec![
-            party(proto::PartyKind::Caller, &caller),
-            party(proto::PartyKind::Agent, agent),
-            party(proto::PartyKind::Supervisor, user),
-        ];
+        let mut parties = vec![party(proto::PartyKind::Caller, &caller)];
+        if mode != MonitorMode::Takeover {
+            parties.push(party(proto::PartyKind::Agent, agent));
+        }
+        parties.push(party(proto::PartyKind::Supervisor, user));
         let _ = s.events.try_send(Event::CallState {
             call_id: proto::CallId(name.clone()),
             state: proto::CallState::Connected,

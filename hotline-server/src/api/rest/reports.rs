@@ -107,7 +107,9 @@ pub async fn calls(
             .ok_or_else(|| ApiError::bad_request(format!("by \"{s}\": use hour or day")))?,
     };
     if p.compare.is_some() {
-        return Err(ApiError::bad_request("compare applies to the ticket report"));
+        return Err(ApiError::bad_request(
+            "compare applies to the ticket report",
+        ));
     }
     let threshold = p.threshold.unwrap_or(DEFAULT_THRESHOLD_SECS);
     let (from, to) = c.bounds;
@@ -223,7 +225,9 @@ pub async fn tickets(
     me.require(Capability::Reports)?;
     let c = common(&deps, &p)?;
     if p.threshold.is_some() {
-        return Err(ApiError::bad_request("threshold applies to the call report"));
+        return Err(ApiError::bad_request(
+            "threshold applies to the call report",
+        ));
     }
     let group = match p.by.as_deref() {
         None => TicketGroup::Type,

@@ -171,7 +171,7 @@ pub async fn file(
 }
 
 /// Loads a ticket the user may see; 404 otherwise.
-fn visible(
+pub(super) fn visible(
     store: &crate::store::Store,
     me_actor: &crate::tickets::Actor,
     id: i64,
@@ -191,15 +191,17 @@ pub async fn get(
     me.require(Capability::ViewTickets)?;
     me.own_department()?;
     let actor = me.actor();
-    let (ticket, calls) = with_store(&deps, move |store| {
+    let (ticket, calls, attachments) = with_store(&deps, move |store| {
         let t = visible(store, &actor, id)?;
         let calls = store.ticket_calls(id)?;
-        Ok((t, calls))
+        let attachments = store.attachments(id)?;
+        Ok((t, calls, attachments))
     })
     .await?;
     let mut body = serde_json::to_value(TicketView::new(&ticket, now_ms(&deps)))
         .map_err(|e| ApiError::internal(&e))?;
     body["calls"] = json!(calls);
+    body["attachments"] = json!(attachments);
     Ok(Json(body))
 }
 

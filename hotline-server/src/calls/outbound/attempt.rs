@@ -23,6 +23,8 @@ use crate::store::{CallEnd, NewCall};
 
 /// Payload type we offer for RFC 4733 events.
 const DTMF_PT: u8 = 101;
+/// A moment for the ACK of a challenge to leave before the authenticated INVITE.
+const ACK_FIRST: Duration = Duration::from_millis(20);
 /// How long a CANCEL may take to end the INVITE before we stop waiting.
 const CANCEL_WAIT: Duration = Duration::from_secs(5);
 
@@ -212,6 +214,10 @@ impl Attempt {
                             let (Some((user, pass)), Some((challenge, proxy))) = (creds, fresh) else {
                                 return Rung::Over(OutboundResult::Failed, format!("{} authentication failed", r.code));
                             };
+                            // The core sends the transaction's ACK for the challenge on its
+                            // next turn; let it go out before the new INVITE, as carriers
+                            // (and SIPp) expect that order.
+                            tokio::time::sleep(ACK_FIRST).await;
                             invite = uac.invite(Some(&Credentials { challenge: &challenge, proxy, username: &user, password: &pass }));
                                                 self.send(invite.clone()).await;
                             last_challenge = Some(challenge);

@@ -1,5 +1,6 @@
 -- 0005: where a caller's number belongs (归属地) on every call and CDR; the indexes the
--- screen-pop reads by; reminders and escalations already sent by the deadline task.
+-- screen-pop reads by; reminders and escalations already sent by the deadline task; ticket
+-- attachments.
 
 ALTER TABLE calls ADD COLUMN caller_location TEXT NOT NULL DEFAULT '';
 ALTER TABLE cdrs ADD COLUMN caller_location TEXT NOT NULL DEFAULT '';
@@ -17,3 +18,19 @@ CREATE TABLE ticket_reminders (
     sent_at   INTEGER NOT NULL,
     PRIMARY KEY (ticket_id, key)
 ) STRICT, WITHOUT ROWID;
+
+-- Files attached to a ticket (photos, letters, scans). The bytes live under
+-- <data_dir>/attachments/<ticket id>/; `path` is relative to the data directory.
+CREATE TABLE ticket_attachments (
+    id           INTEGER PRIMARY KEY,
+    ticket_id    INTEGER NOT NULL REFERENCES tickets (id),
+    file_name    TEXT NOT NULL CHECK (file_name != ''),
+    content_type TEXT NOT NULL,
+    size         INTEGER NOT NULL CHECK (size >= 0),
+    sha256       TEXT NOT NULL,
+    path         TEXT NOT NULL,
+    uploaded_at  INTEGER NOT NULL,
+    uploaded_by  TEXT NOT NULL
+) STRICT;
+
+CREATE INDEX ticket_attachments_ticket ON ticket_attachments (ticket_id, id);

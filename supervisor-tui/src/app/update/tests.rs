@@ -15,7 +15,11 @@ fn select(s: &mut State, agent: &str) {
 
 #[test]
 fn login_sends_connect_then_subscribes() {
-    let mut s = State::new(Lang::En, jiff::tz::TimeZone::UTC, crate::app::Thresholds::default());
+    let mut s = State::new(
+        Lang::En,
+        jiff::tz::TimeZone::UTC,
+        crate::app::Thresholds::default(),
+    );
     assert!(update(&mut s, Action::Confirm).is_empty());
     assert!(s.login.error.is_some());
     for c in "h:1".chars() {
@@ -59,7 +63,10 @@ fn monitoring_is_confirmed_and_switches_modes() {
     let mut s = sup();
     select(&mut s, "1001");
     assert!(update(&mut s, Action::Monitor(MonitorMode::Listen)).is_empty());
-    assert!(matches!(s.dialog, Some(Dialog::Confirm(Pending::Monitor { .. }))));
+    assert!(matches!(
+        s.dialog,
+        Some(Dialog::Confirm(Pending::Monitor { .. }))
+    ));
     // Esc leaves nothing sent.
     update(&mut s, Action::Back);
     assert!(s.dialog.is_none());
@@ -75,9 +82,18 @@ fn monitoring_is_confirmed_and_switches_modes() {
     assert_eq!(s.monitor.as_ref().unwrap().mode, MonitorMode::Listen);
     update(&mut s, Action::Monitor(MonitorMode::Barge));
     let fx = update(&mut s, Action::Confirm);
-    assert!(matches!(&fx[0], Effect::Send(Command::Monitor { mode: MonitorMode::Barge, .. })));
+    assert!(matches!(
+        &fx[0],
+        Effect::Send(Command::Monitor {
+            mode: MonitorMode::Barge,
+            ..
+        })
+    ));
     update(&mut s, Action::StopMonitor);
-    assert_eq!(update(&mut s, Action::Confirm), [Effect::Send(Command::StopMonitor)]);
+    assert_eq!(
+        update(&mut s, Action::Confirm),
+        [Effect::Send(Command::StopMonitor)]
+    );
     assert!(s.monitor.is_none());
 }
 
@@ -169,8 +185,10 @@ fn directors_cannot_touch_seats_but_may_supervise_tickets() {
         update(&mut s, Action::Char(c));
     }
     let fx = update(&mut s, Action::Confirm);
-    assert!(matches!(&fx[0], Effect::Rest(Request::Transition { id: 1, body, .. })
-        if body["action"] == "supervise" && body["instruction"] == "请加快"));
+    assert!(
+        matches!(&fx[0], Effect::Rest(Request::Transition { id: 1, body, .. })
+        if body["action"] == "supervise" && body["instruction"] == "请加快")
+    );
 }
 
 #[test]
@@ -183,13 +201,13 @@ fn extensions_are_approved_with_the_requested_days() {
     update(&mut s, Action::Up);
     update(&mut s, Action::ApproveExtension);
     let fx = update(&mut s, Action::Confirm);
-    assert!(matches!(&fx[0], Effect::Rest(Request::Transition { body, .. })
-        if body["action"] == "approve_extension" && body["days"] == 3));
+    assert!(
+        matches!(&fx[0], Effect::Rest(Request::Transition { body, .. })
+        if body["action"] == "approve_extension" && body["days"] == 3)
+    );
     let fx = update(
         &mut s,
-        Action::RestDone(Response::Transitioned {
-            number: "n".into(),
-        }),
+        Action::RestDone(Response::Transitioned { number: "n".into() }),
     );
     assert_eq!(fx.len(), 3, "the lists and the digest reload");
 }
@@ -215,14 +233,21 @@ fn reports_reload_on_every_change() {
     s.tab = Tab::Reports;
     let fx = update(&mut s, Action::CycleBy);
     assert!(matches!(&fx[0], Effect::Rest(Request::Report(q)) if q.by.as_deref() == Some("hour")));
-    assert!(update(&mut s, Action::CycleCompare).is_empty(), "calls have no comparison");
+    assert!(
+        update(&mut s, Action::CycleCompare).is_empty(),
+        "calls have no comparison"
+    );
     update(&mut s, Action::NextReport);
     update(&mut s, Action::NextReport);
     assert_eq!(s.reports.kind, ReportKind::Tickets);
     let fx = update(&mut s, Action::CycleCompare);
-    assert!(matches!(&fx[0], Effect::Rest(Request::Report(q)) if q.compare.as_deref() == Some("yoy")));
+    assert!(
+        matches!(&fx[0], Effect::Rest(Request::Report(q)) if q.compare.as_deref() == Some("yoy"))
+    );
     let fx = update(&mut s, Action::PeriodBack);
-    assert!(matches!(&fx[0], Effect::Rest(Request::Report(q)) if q.from == "2026-11-10" && q.to == "2026-11-16"));
+    assert!(
+        matches!(&fx[0], Effect::Rest(Request::Report(q)) if q.from == "2026-11-10" && q.to == "2026-11-16")
+    );
     update(&mut s, Action::EditPeriod);
     update(&mut s, Action::Backspace);
     update(&mut s, Action::Confirm);
@@ -242,10 +267,20 @@ fn alarms_flash_when_new_and_follow_the_clock() {
     let before = s.alarms.len();
     assert!(!s.flashing());
     // 1006 has talked 95 s; ten minutes later the call is too long.
-    update(&mut s, Action::Tick { now_ms: sample::NOW_MS + 600_000 });
+    update(
+        &mut s,
+        Action::Tick {
+            now_ms: sample::NOW_MS + 600_000,
+        },
+    );
     assert!(s.alarms.len() > before);
     assert!(s.flashing());
-    update(&mut s, Action::Tick { now_ms: sample::NOW_MS + 700_000 });
+    update(
+        &mut s,
+        Action::Tick {
+            now_ms: sample::NOW_MS + 700_000,
+        },
+    );
     assert!(!s.flashing());
 }
 

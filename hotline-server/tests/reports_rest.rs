@@ -1,0 +1,494 @@
+//! The report endpoints through REST v1 against a real SQLite file: calls seeded through the
+//! store writer (as the call tasks write them), tickets filed and handled through the API on a
+//! server clock moved between periods; figures, comparisons, CSV, roles and bad parameters.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use hotline_protocol::Role;
+use hotline_server::auth::{Actor, Auth, AuthPolicy, NewAccount};
+use hotline_server::config::Config;
+use hotline_server::store::{CallEnd, NewCall, spawn_writer};
+use hotline_server::{ServerOptions, start};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const PASSWORD: &str = "correct-horse-battery";
+/// 2026-11-23 10:00 in Beijing.
+const NOW: i64 = 1_795_399_200_000;
+const DAY: i64 = 86_400_000;
+
+struct Reply {
+    status: u16,
+    head: String,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = body.windows(2).position(|w| w == b"\r\n") {
+        let size_text = String::from_utf8_lossy(&body[..eol]);
+        let size = usize::from_str_radix(size_text.trim(), 16).expect("chunk size");
+        if size == 0 {
+            break;
+        }
+        out.extend_from_slice(&body[eol + 2..eol + 2 + size]);
+        body = &body[eol + 2 + size + 2..];
+    }
+    out
+}
+
+/// One HTTP/1.1 request on its own connection.
+async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> Reply {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let payload = body.map(Value::to_string).unwrap_or_default();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n",
+        payload.len()
+    );
+    if let Some(t) = token {
+        req.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(&payload);
+    stream.write_all(req.as_bytes()).await.expect("send");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.expect("receive");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("headers");
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    let mut body = raw[split + 4..].to_vec();
+    if head.contains("transfer-encoding: chunked") {
+        body = dechunk(&body);
+    }
+    Reply { status, head, body }
+}
+
+struct Client {
+    addr: SocketAddr,
+    token: String,
+}
+
+impl Client {
+    async fn login(addr: SocketAddr, user: &str) -> Client {
+        let body = json!({ "user": user, "password": PASSWORD });
+        let r = http(addr, "POST", "/api/v1/login", None, Some(&body)).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        Client {
+            addr,
+            token: r.json()["token"].as_str().expect("token").to_owned(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Reply {
+        http(self.addr, "GET", path, Some(&self.token), None).await
+    }
+
+    async fn ok(&self, path: &str) -> Value {
+        let r = self.get(path).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text());
+        r.json()
+    }
+
+    async fn post(&self, path: &str, body: &Value) -> Value {
+        let r = http(self.addr, "POST", path, Some(&self.token), Some(body)).await;
+        assert!(
+            r.status == 200 || r.status == 201,
+            "{path} {body}: {}",
+            r.text()
+        );
+        r.json()
+    }
+
+    async fn file(&self, ticket_type: &str, region: &str) -> i64 {
+        let body = json!({
+            "type": ticket_type,
+            "category": "market.services",
+            "subject": "商场售后投诉",
+            "region": region,
+            "caller_number": "13800138000",
+        });
+        self.post("/api/v1/tickets", &body).await["id"]
+            .as_i64()
+            .expect("id")
+    }
+
+    async fn step(&self, id: i64, action: Value) {
+        self.post(&format!("/api/v1/tickets/{id}/transitions"), &action)
+            .await;
+    }
+}
+
+fn add_user(auth: &Auth, name: &str, display: &str, role: Role, department_id: Option<i64>) {
+    let account = NewAccount {
+        name: name.to_owned(),
+        role,
+        password: PASSWORD.to_owned(),
+        display_name: display.to_owned(),
+        work_number: String::new(),
+        department_id,
+        skills: std::collections::BTreeMap::new(),
+    };
+    auth.add_user(&account, &Actor::cli(), 0).expect("add user");
+}
+
+fn call(id: &str, at: i64) -> NewCall {
+    NewCall {
+        id: id.to_owned(),
+        started_at_ms: at,
+        caller: "13800138000".to_owned(),
+        caller_e164: "+8613800138000".to_owned(),
+        dnis: "12345".to_owned(),
+        profile: "12345".to_owned(),
+        flow: "12345".to_owned(),
+        trunk: "local".to_owned(),
+        transport: "udp".to_owned(),
+        remote: "127.0.0.1:5062".to_owned(),
+        caller_location: String::new(),
+    }
+}
+
+/// A call's life as the call task logs it: received, queued after `queue_s`, connected to
+/// `agent` after `wait_s` more (or abandoned), ended `talk_s` later.
+fn seed_call(
+    w: &hotline_server::store::StoreWriter,
+    id: &str,
+    at: i64,
+    queued: Option<i64>,
+    agent: Option<(&str, i64)>,
+    end: i64,
+) {
+    w.call_started(call(id, at));
+    w.call_event(id, at, "received", json!({}));
+    w.call_answered(id, at + 500);
+    if let Some(q) = queued {
+        w.call_event(id, at + q, "queued", json!({ "queue": "general" }));
+    }
+    if let Some((name, t)) = agent {
+        w.call_event(id, at + t, "connected", json!({ "agent": name }));
+    }
+    w.call_event(id, at + end, "ended", json!({ "cause": "caller hangup" }));
+    w.call_ended(CallEnd {
+        call_id: id.to_owned(),
+        at_ms: at + end,
+        cause: "caller hangup".to_owned(),
+        digits: String::new(),
+        queue: queued.map(|_| "general".to_owned()),
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_agent_and_ticket_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.server.sip_listen = "127.0.0.1:0".parse().unwrap();
+    config.server.api_listen = "127.0.0.1:0".parse().unwrap();
+    config.server.data_dir = dir.path().to_owned();
+    config.server.assets_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets").to_owned();
+    config.server.time_zone = "Asia/Shanghai".to_owned();
+    let clock = Arc::new(AtomicI64::new(NOW - 365 * DAY));
+    let c = clock.clone();
+    let options = ServerOptions {
+        clock: Some(Arc::new(move || {
+            jiff::Timestamp::from_millisecond(c.load(Ordering::SeqCst)).unwrap()
+        })),
+    };
+    let running = start(config, options).await.unwrap();
+    let addr = running.api;
+    let auth = Auth::new(&running.db_path, AuthPolicy::default()).unwrap();
+    add_user(&auth, "r_agent", "张敏", Role::Agent, None);
+    add_user(&auth, "r_super", "王班长", Role::Supervisor, None);
+    add_user(&auth, "r_director", "李局长", Role::Director, None);
+    add_user(&auth, "r_admin", "admin", Role::Admin, None);
+    let admin = Client::login(addr, "r_admin").await;
+    let dept = admin
+        .post(
+            "/api/v1/departments",
+            &json!({ "name": "市市场监管局", "parent_id": null }),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+
+    // A year ago: one complaint. A month ago: one complaint. Today: two complaints (one
+    // dispatched, one followed up) and a consultation.
+    // Sessions expire as the clock jumps, so each period logs in afresh.
+    Client::login(addr, "r_agent")
+        .await
+        .file("complaint", "上城区")
+        .await;
+    clock.store(NOW - 31 * DAY, Ordering::SeqCst);
+    Client::login(addr, "r_agent")
+        .await
+        .file("complaint", "上城区")
+        .await;
+    clock.store(NOW, Ordering::SeqCst);
+    let agent = Client::login(addr, "r_agent").await;
+    let supervisor = Client::login(addr, "r_super").await;
+    let director = Client::login(addr, "r_director").await;
+    let admin = Client::login(addr, "r_admin").await;
+    let dispatched = agent.file("complaint", "上城区").await;
+    supervisor
+        .step(
+            dispatched,
+            json!({ "action": "dispatch", "lead": dept.to_string(), "co_handlers": [], "note": "请处理" }),
+        )
+        .await;
+    let rated = agent.file("complaint", "西湖区").await;
+    agent
+        .step(rated, json!({ "action": "reply", "text": "已答复市民" }))
+        .await;
+    agent
+        .step(rated, json!({ "action": "start_follow_up" }))
+        .await;
+    agent
+        .step(
+            rated,
+            json!({ "action": "record_follow_up", "satisfaction": "satisfied", "note": "" }),
+        )
+        .await;
+    agent.file("consultation", "").await;
+
+    // Calls today (local 09:00 and 10:00) and one yesterday.
+    let (writer, handle) = spawn_writer(&running.db_path).unwrap();
+    let nine = NOW - 3_600_000;
+    seed_call(
+        &writer,
+        "c1",
+        nine,
+        Some(2_000),
+        Some(("r_agent", 12_000)),
+        72_000,
+    );
+    seed_call(
+        &writer,
+        "c2",
+        nine + 60_000,
+        Some(1_000),
+        Some(("r_agent", 41_000)),
+        161_000,
+    );
+    seed_call(&writer, "c3", NOW, Some(1_000), None, 21_000);
+    seed_call(&writer, "c4", NOW + 5_000, None, None, 9_000);
+    seed_call(
+        &writer,
+        "c0",
+        NOW - DAY,
+        Some(0),
+        Some(("ghost", 5_000)),
+        65_000,
+    );
+    writer.flush().await.unwrap();
+
+    // --- calls ---
+    let r = supervisor
+        .ok("/api/v1/reports/calls?from=2026-11-22&to=2026-11-23&by=day")
+        .await;
+    assert_eq!(
+        r["period"],
+        json!({ "from": "2026-11-22", "to": "2026-11-23" })
+    );
+    let today = &r["rows"][1];
+    assert_eq!(today["bucket"], "2026-11-23");
+    assert_eq!(
+        (
+            &today["inbound"],
+            &today["offered"],
+            &today["answered"],
+            &today["abandoned"]
+        ),
+        (&json!(4), &json!(3), &json!(2), &json!(1))
+    );
+    // Waits 10 s and 40 s (and 20 s abandoned): one of three within 15 s.
+    assert_eq!(today["answered_within"], 1);
+    assert_eq!(today["service_level_pct"], 33.3);
+    assert_eq!(today["avg_wait_ms"], 23_333);
+    assert_eq!(today["avg_talk_ms"], 90_000);
+    assert_eq!(r["rows"][0]["answered"], 1);
+    assert_eq!(r["total"]["offered"], 4);
+    let hourly = director
+        .ok("/api/v1/reports/calls?from=2026-11-23&to=2026-11-23&by=hour&threshold=60")
+        .await;
+    assert_eq!(hourly["rows"].as_array().unwrap().len(), 24);
+    assert_eq!(hourly["rows"][9]["answered"], 2);
+    assert_eq!(hourly["rows"][9]["service_level_pct"], 100.0);
+    assert_eq!(hourly["rows"][10]["abandoned"], 1);
+    // No dates: today.
+    let plain = supervisor.ok("/api/v1/reports/calls").await;
+    assert_eq!(plain["period"]["from"], "2026-11-23");
+
+    let csv = supervisor
+        .get("/api/v1/reports/calls?from=2026-11-23&to=2026-11-23&format=csv")
+        .await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.head.contains("content-type: text/csv"), "{}", csv.head);
+    assert!(csv.head.contains("calls-2026-11-23-2026-11-23.csv"));
+    let text = csv.text();
+    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        lines[0],
+        "bucket,inbound,offered,answered,abandoned,answered_within,service_level_pct,avg_wait_s,avg_talk_s"
+    );
+    assert_eq!(lines[1], "2026-11-23,4,3,2,1,1,33.3,23,90");
+    assert!(lines[2].starts_with("total,4,"));
+
+    // --- agents ---
+    let r = admin
+        .ok("/api/v1/reports/agents?from=2026-11-23&to=2026-11-23")
+        .await;
+    let rows = r["rows"].as_array().unwrap();
+    let me = rows
+        .iter()
+        .find(|a| a["agent"] == "r_agent")
+        .expect("r_agent");
+    assert_eq!(me["name"], "张敏");
+    assert_eq!(me["calls_answered"], 2);
+    assert_eq!(me["talk_ms"], 180_000);
+    assert_eq!(me["satisfaction_pct"], 100.0);
+    assert!(
+        rows.iter().all(|a| a["agent"] != "ghost"),
+        "yesterday's call is out"
+    );
+    assert!(!r["notes"].as_array().unwrap().is_empty());
+    let csv = director
+        .get("/api/v1/reports/agents?from=2026-11-23&to=2026-11-23&format=csv")
+        .await;
+    assert!(
+        csv.text().contains("r_agent,张敏,2,180,90,1,100.0"),
+        "{}",
+        csv.text()
+    );
+
+    // --- tickets ---
+    let r = supervisor
+        .ok("/api/v1/reports/tickets?from=2026-11-23&to=2026-11-23&by=type&compare=yoy")
+        .await;
+    assert_eq!(
+        r["compared_period"],
+        json!({ "from": "2025-11-23", "to": "2025-11-23" })
+    );
+    let complaint = &r["rows"][0];
+    assert_eq!(
+        (
+            &complaint["key"],
+            &complaint["count"],
+            &complaint["previous"],
+            &complaint["change_pct"]
+        ),
+        (&json!("complaint"), &json!(2), &json!(1), &json!(100.0))
+    );
+    assert_eq!(r["rows"][1]["key"], "consultation");
+    assert_eq!(r["rows"][1]["change_pct"], Value::Null);
+    assert_eq!(
+        (&r["total"]["count"], &r["total"]["previous"]),
+        (&json!(3), &json!(1))
+    );
+
+    let r = supervisor
+        .ok("/api/v1/reports/tickets?from=2026-11-23&to=2026-11-23&by=type&compare=mom")
+        .await;
+    assert_eq!(r["compared_period"]["from"], "2026-10-23");
+    assert_eq!(r["rows"][0]["previous"], 1);
+
+    let r = director
+        .ok("/api/v1/reports/tickets?from=2026-11-23&to=2026-11-23&by=region")
+        .await;
+    let regions: Vec<(&str, u64)> = r["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["key"].as_str().unwrap(), g["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(regions, [("", 1), ("上城区", 1), ("西湖区", 1)]);
+    assert_eq!(r["compare"], Value::Null);
+
+    let r = supervisor
+        .ok("/api/v1/reports/tickets?from=2026-11-23&to=2026-11-23&by=department")
+        .await;
+    let market = r["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["label"] == "市市场监管局")
+        .expect("the lead department");
+    assert_eq!(
+        (&market["key"], &market["count"]),
+        (&json!(dept.to_string()), &json!(1))
+    );
+
+    // Overdue: the dispatched ticket, once its deadline has passed.
+    clock.store(NOW + 60 * DAY, Ordering::SeqCst);
+    let supervisor = Client::login(addr, "r_super").await;
+    let r = supervisor
+        .ok("/api/v1/reports/tickets?from=2026-11-23&to=2026-11-23&by=type&compare=prev")
+        .await;
+    assert_eq!(r["rows"][0]["overdue"], 1);
+    assert_eq!(r["compared_period"]["to"], "2026-11-22");
+    let csv = supervisor
+        .get("/api/v1/reports/tickets?from=2026-11-23&to=2026-11-23&compare=yoy&format=csv")
+        .await;
+    assert!(
+        csv.text().contains("complaint,complaint,2,1,1,100.0"),
+        "{}",
+        csv.text()
+    );
+
+    // --- who may read, and bad parameters ---
+    let agent = Client::login(addr, "r_agent").await;
+    let r = agent.get("/api/v1/reports/calls").await;
+    assert_eq!(
+        (r.status, r.json()["code"].clone()),
+        (403, json!("forbidden"))
+    );
+    let r = http(addr, "GET", "/api/v1/reports/tickets", None, None).await;
+    assert_eq!(r.status, 401);
+    for bad in [
+        "/api/v1/reports/calls?by=week",
+        "/api/v1/reports/calls?from=2026-11-24&to=2026-11-23",
+        "/api/v1/reports/calls?from=yesterday",
+        "/api/v1/reports/calls?format=xlsx",
+        "/api/v1/reports/calls?compare=yoy",
+        "/api/v1/reports/agents?by=day",
+        "/api/v1/reports/tickets?by=colour",
+        "/api/v1/reports/tickets?compare=wow",
+        "/api/v1/reports/tickets?nonsense=1",
+        "/api/v1/reports/tickets?from=2000-01-01&to=2026-01-01",
+    ] {
+        let r = supervisor.get(bad).await;
+        assert_eq!(
+            (r.status, r.json()["code"].clone()),
+            (400, json!("bad_request")),
+            "{bad}"
+        );
+    }
+
+    drop(writer);
+    handle.shutdown().await;
+    running.shutdown().await;
+}
