@@ -7,6 +7,7 @@ pub mod effect;
 pub mod form;
 pub mod sample;
 pub mod state;
+pub mod text;
 pub mod update;
 
 pub use action::{Action, Panel};

@@ -1,5 +1,5 @@
-//! What the workstation remembers between runs: the server and the user name (never the
-//! password), in `$XDG_CONFIG_HOME/hotline/agent.toml`.
+//! What the workstation remembers between runs: the server, the user name (never the
+//! password) and the chosen audio devices, in `$XDG_CONFIG_HOME/hotline/agent.toml`.
 
 use std::path::PathBuf;
 
@@ -11,6 +11,11 @@ pub struct Remembered {
     pub server: Option<String>,
     #[serde(default)]
     pub user: Option<String>,
+    /// Sound-card device names as cpal lists them; absent means the host's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_device: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_device: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,4 +57,24 @@ pub fn save(r: &Remembered) -> Result<(), ConfigError> {
         message: e.to_string(),
     })?;
     std::fs::write(&path, text).map_err(|source| ConfigError::Io { path, source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_round_trip_and_old_files_still_load() {
+        let r = Remembered {
+            server: Some("ws://10.0.0.5:8080/ws".into()),
+            user: Some("agent1".into()),
+            input_device: Some("USB 耳麦".into()),
+            output_device: None,
+        };
+        let text = toml::to_string(&r).unwrap();
+        assert!(!text.contains("output_device"), "{text}");
+        assert_eq!(toml::from_str::<Remembered>(&text).unwrap(), r);
+        let old: Remembered = toml::from_str("server = \"ws://x/ws\"\nuser = \"a\"\n").unwrap();
+        assert_eq!(old.input_device, None);
+    }
 }

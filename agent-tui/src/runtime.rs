@@ -37,12 +37,57 @@ struct Audio {
     _handle: hotline_softphone::AudioHandle,
 }
 
-fn start_audio(args: &Args, state: &mut State) -> Option<Audio> {
+/// Starts one audio backend with its microphone forwarder.
+fn open_audio(kind: &BackendKind) -> Result<Audio, String> {
+    let AudioIo {
+        mic,
+        speaker,
+        levels,
+        handle,
+    } = hotline_softphone::start_backend(kind).map_err(|e| e.to_string())?;
+    let (route_tx, route_rx) = watch::channel(None);
+    tokio::spawn(session::forward_mic(mic, route_rx));
+    Ok(Audio {
+        speaker,
+        levels,
+        route: Arc::new(route_tx),
+        _handle: handle,
+    })
+}
+
+/// The sound card's devices into the log-in form, with the remembered ones chosen when the
+/// host still has them.
+fn list_devices(state: &mut State, remembered: &config::Remembered) {
+    let devices = hotline_softphone::list_devices().unwrap_or_default();
+    let names = |input: bool| -> Vec<String> {
+        devices
+            .iter()
+            .filter(|d| d.is_input == input)
+            .map(|d| d.name.clone())
+            .collect()
+    };
+    let l = &mut state.login;
+    l.inputs = names(true);
+    l.outputs = names(false);
+    l.input = remembered
+        .input_device
+        .clone()
+        .filter(|d| l.inputs.contains(d));
+    l.output = remembered
+        .output_device
+        .clone()
+        .filter(|d| l.outputs.contains(d));
+}
+
+fn start_audio(args: &Args, state: &mut State, remembered: &config::Remembered) -> Option<Audio> {
     let kind = match args.audio {
-        AudioChoice::Cpal => BackendKind::Cpal {
-            input: None,
-            output: None,
-        },
+        AudioChoice::Cpal => {
+            list_devices(state, remembered);
+            BackendKind::Cpal {
+                input: state.login.input.clone(),
+                output: state.login.output.clone(),
+            }
+        }
         AudioChoice::File => BackendKind::File {
             play: args.play.clone(),
             record: args.record.clone(),
@@ -50,38 +95,24 @@ fn start_audio(args: &Args, state: &mut State) -> Option<Audio> {
         },
         AudioChoice::Null => BackendKind::Null,
     };
-    if args.audio == AudioChoice::Cpal {
-        state.login.devices = hotline_softphone::list_devices()
-            .map(|v| {
-                v.into_iter()
-                    .map(|d| {
-                        let dir = if d.is_input { "🎤" } else { "🔈" };
-                        let def = if d.is_default { " *" } else { "" };
-                        format!("{dir} {}{def}", d.name)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+    let name = format!("{:?}", args.audio).to_lowercase();
+    let mut opened = open_audio(&kind);
+    if opened.is_err() && (state.login.input.is_some() || state.login.output.is_some()) {
+        // A remembered device that no longer works should not cost the agent the headset.
+        state.login.input = None;
+        state.login.output = None;
+        opened = open_audio(&BackendKind::Cpal {
+            input: None,
+            output: None,
+        });
     }
-    match hotline_softphone::start_backend(&kind) {
-        Ok(AudioIo {
-            mic,
-            speaker,
-            levels,
-            handle,
-        }) => {
-            state.login.audio = format!("{:?}", args.audio).to_lowercase();
-            let (route_tx, route_rx) = watch::channel(None);
-            tokio::spawn(session::forward_mic(mic, route_rx));
-            Some(Audio {
-                speaker,
-                levels,
-                route: Arc::new(route_tx),
-                _handle: handle,
-            })
+    match opened {
+        Ok(audio) => {
+            state.login.audio = name;
+            Some(audio)
         }
         Err(e) => {
-            state.login.audio = format!("{:?}: {e}", args.audio).to_lowercase();
+            state.login.audio = format!("{name}: {e}");
             None
         }
     }
@@ -152,10 +183,36 @@ impl Runner {
                 let r = config::Remembered {
                     server: Some(server),
                     user: Some(user),
+                    input_device: state.login.input.clone(),
+                    output_device: state.login.output.clone(),
                 };
                 if let Err(e) = config::save(&r) {
                     return Some(Action::AudioProblem(e.to_string()));
                 }
+            }
+            Effect::SwitchAudio { input, output } => {
+                // Let go of the old device before opening the new one: some cards allow one.
+                self.audio = None;
+                let kind = BackendKind::Cpal {
+                    input: input.clone(),
+                    output: output.clone(),
+                };
+                let problem = match open_audio(&kind) {
+                    Ok(audio) => {
+                        self.audio = Some(audio);
+                        None
+                    }
+                    Err(e) => Some(Action::AudioProblem(e)),
+                };
+                let r = config::Remembered {
+                    input_device: input,
+                    output_device: output,
+                    ..config::load()
+                };
+                if let Err(e) = config::save(&r) {
+                    return Some(Action::AudioProblem(e.to_string()));
+                }
+                return problem;
             }
             Effect::TestTone => {
                 if let Some(a) = &self.audio {
@@ -175,17 +232,21 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
     let mut state = State::new(lang);
     let remembered = config::load();
     state.login.server = if args.server == DEFAULT_SERVER {
-        remembered.server.unwrap_or_else(|| args.server.clone())
+        remembered.server.clone().unwrap_or_else(|| args.server.clone())
     } else {
         args.server.clone()
     };
-    state.login.user = args.user.clone().or(remembered.user).unwrap_or_default();
+    state.login.user = args
+        .user
+        .clone()
+        .or_else(|| remembered.user.clone())
+        .unwrap_or_default();
     state.login.password = args.password.clone().unwrap_or_default();
     if !state.login.user.is_empty() {
         state.login.focus = crate::app::state::LoginField::Password;
     }
     state.now_ms = now_ms();
-    let audio = start_audio(args, &mut state);
+    let audio = start_audio(args, &mut state, &remembered);
 
     let (tx, mut rx) = mpsc::channel::<Action>(256);
     let mut runner = Runner {

@@ -72,7 +72,9 @@ fn login() {
             s.login.password = "secret".into();
             s.login.focus = LoginField::Password;
             s.login.audio = "cpal".into();
-            s.login.devices = vec!["🎤 default *".into(), "🔈 default *".into()];
+            s.login.inputs = vec!["USB 耳麦".into(), "default".into()];
+            s.login.outputs = vec!["USB 耳麦".into(), "default".into()];
+            s.login.input = Some("USB 耳麦".into());
             s.levels = (0.4, 0.1);
         })
     });

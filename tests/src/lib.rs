@@ -10,6 +10,7 @@ use std::time::Duration;
 use hotline_server::config::Config;
 use hotline_server::{Running, ServerOptions};
 
+pub mod audio;
 pub mod console;
 
 /// A running server with its own temporary data folder.

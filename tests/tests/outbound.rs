@@ -42,7 +42,7 @@ fn citizen(scenario: &str, port: u16) -> tokio::process::Child {
         .arg(scenario_dir().join(scenario))
         .args(["-i", "127.0.0.1", "-p", &port.to_string()])
         .args(["-mp", &free_udp_port_even().to_string(), "-rtp_echo"])
-        .args(["-m", "1", "-nostdin", "-timeout", "40s", "-timeout_error", "-trace_msg"])
+        .args(["-m", "1", "-nostdin", "-timeout", "40s", "-timeout_error"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)

@@ -241,14 +241,22 @@ async fn a_blind_transfer_hands_the_caller_ticket_and_recording_to_the_next_agen
         hotline_media::read_wav_8k_mono(&std::fs::read(&caller_heard).expect("caller recording"))
             .expect("wav");
     let tail = &heard[heard.len().saturating_sub(12_000)..heard.len().saturating_sub(4000)];
-    assert_eq!(dominant(tail), Some(600.0), "caller did not hear the second agent");
+    assert_eq!(
+        dominant(tail),
+        Some(600.0),
+        "caller did not hear the second agent"
+    );
     // And the second agent hears the caller.
     let (_, second_samples) =
         hotline_media::read_wav(&std::fs::read(&second_heard).expect("second recording"))
             .expect("wav");
     assert!(second_samples.len() > 8000, "second agent heard too little");
     let mid = &second_samples[second_samples.len() / 4..second_samples.len() * 3 / 4];
-    assert_eq!(dominant(mid), Some(1000.0), "second agent did not hear the caller");
+    assert_eq!(
+        dominant(mid),
+        Some(1000.0),
+        "second agent did not hear the caller"
+    );
 
     // The database: the transfer with its note and ticket, both connections in order, one
     // recording for the whole call with the second agent in its right channel at the end.
@@ -275,16 +283,27 @@ async fn a_blind_transfer_hands_the_caller_ticket_and_recording_to_the_next_agen
         hotline_media::read_wav(&std::fs::read(&paths[0]).expect("recording file")).expect("wav");
     assert_eq!(info.channels, 2);
     let frames = rec.len() / 2;
-    assert!(frames > 8000 * 6, "the recording covers the call: {frames} frames");
+    assert!(
+        frames > 8000 * 6,
+        "the recording covers the call: {frames} frames"
+    );
     let right_tail: Vec<i16> = rec
         .chunks_exact(2)
         .map(|p| p[1])
         .skip(frames.saturating_sub(16_000))
         .take(12_000)
         .collect();
-    assert_eq!(dominant(&right_tail), Some(600.0), "second agent in the recording");
+    assert_eq!(
+        dominant(&right_tail),
+        Some(600.0),
+        "second agent in the recording"
+    );
     let left_start: Vec<i16> = rec.chunks_exact(2).map(|p| p[0]).take(16_000).collect();
-    assert_eq!(dominant(&left_start), Some(1000.0), "caller at the start of the recording");
+    assert_eq!(
+        dominant(&left_start),
+        Some(1000.0),
+        "caller at the start of the recording"
+    );
 }
 
 /// Recording policy "selected" with only the second agent listed: nothing is recorded while the
@@ -302,9 +321,16 @@ async fn a_recorded_agent_starts_the_recording_of_a_transferred_call() {
         hotline_media::read_wav(&std::fs::read(&paths[0]).expect("recording file")).expect("wav");
     let frames = rec.len() / 2;
     let right: Vec<i16> = rec.chunks_exact(2).map(|p| p[1]).skip(frames / 4).collect();
-    assert_eq!(dominant(&right), Some(600.0), "the second agent is recorded");
+    assert_eq!(
+        dominant(&right),
+        Some(600.0),
+        "the second agent is recorded"
+    );
     let left: Vec<i16> = rec.chunks_exact(2).map(|p| p[0]).collect();
     assert_eq!(dominant(&left), Some(1000.0), "the caller is recorded");
     // Nothing before the transfer: shorter than the whole conversation.
-    assert!(frames < 8000 * 8, "recorded from the second agent on: {frames} frames");
+    assert!(
+        frames < 8000 * 8,
+        "recorded from the second agent on: {frames} frames"
+    );
 }

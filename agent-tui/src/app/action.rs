@@ -7,7 +7,7 @@ use hotline_protocol::{AgentInfo, Event};
 use crate::rest::RestReply;
 
 /// Every action a key can be bound to, by its keymap name.
-pub const NAMES: [&str; 40] = [
+pub const NAMES: [&str; 43] = [
     "help",
     "quit",
     "ready",
@@ -48,6 +48,9 @@ pub const NAMES: [&str; 40] = [
     "test_tone",
     "new_ticket",
     "send_dtmf",
+    "line_start",
+    "line_end",
+    "delete",
 ];
 
 /// Which panel fills the main area.
@@ -119,6 +122,11 @@ pub enum Action {
     /// Close the overlay, or go back to the home panel.
     Close,
     Backspace,
+    /// Delete the character under the caret.
+    Delete,
+    /// Caret to the start / end of its line.
+    LineStart,
+    LineEnd,
     /// A typed character (Chinese input arrives as characters too).
     Input(char),
     /// Put the highlighted knowledge item's reference answer into the ticket description.
@@ -211,6 +219,9 @@ impl Action {
             "submit" => Action::Submit,
             "close" => Action::Close,
             "backspace" => Action::Backspace,
+            "delete" => Action::Delete,
+            "line_start" => Action::LineStart,
+            "line_end" => Action::LineEnd,
             "insert_answer" => Action::InsertAnswer,
             "test_tone" => Action::TestTone,
             _ => return None,

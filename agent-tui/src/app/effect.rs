@@ -17,8 +17,13 @@ pub enum Effect {
     Send(Command),
     /// Make a REST call with the session's token.
     Rest(RestRequest),
-    /// Remember server and user for the next start.
+    /// Remember server and user (and the chosen audio devices) for the next start.
     SaveLogin { server: String, user: String },
+    /// Restart the sound card with these devices (`None`: the default) and remember them.
+    SwitchAudio {
+        input: Option<String>,
+        output: Option<String>,
+    },
     /// Play a short tone on the speaker.
     TestTone,
     /// Log out and leave.

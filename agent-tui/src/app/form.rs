@@ -2,6 +2,7 @@
 //! survives switching to the knowledge base and back, and validation is a pure function.
 
 use crate::app::categories::Category;
+use crate::app::text::Caret;
 use crate::rest::NewTicket;
 
 /// Ticket types an agent files (F1); `director_mail` comes from the IVR only.
@@ -88,6 +89,8 @@ pub struct DeptEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketForm {
     pub focus: Field,
+    /// Where typing goes in the focused text field (back at the end on every focus change).
+    pub caret: Caret,
     /// Index into [`TYPES`].
     pub kind: usize,
     /// Index into [`URGENCIES`].
@@ -119,6 +122,7 @@ impl Default for TicketForm {
     fn default() -> Self {
         TicketForm {
             focus: Field::Type,
+            caret: Caret::END,
             kind: 0,
             urgency: 0,
             category: None,
@@ -168,21 +172,68 @@ impl TicketForm {
 
     pub fn next_field(&mut self) {
         self.focus = self.focus.step(1);
+        self.caret = Caret::END;
     }
 
     pub fn prev_field(&mut self) {
         self.focus = self.focus.step(-1);
+        self.caret = Caret::END;
     }
 
-    fn text_mut(&mut self) -> Option<&mut String> {
+    /// The focused field's text (a picker's filter counts) with the caret in it.
+    fn text_mut(&mut self) -> Option<(&mut String, &mut Caret)> {
+        let text = match self.focus {
+            Field::Subject => &mut self.subject,
+            Field::Description => &mut self.description,
+            Field::Address => &mut self.address,
+            Field::Region => &mut self.region,
+            Field::Category => &mut self.category_filter,
+            Field::Departments => &mut self.dept_filter,
+            _ => return None,
+        };
+        Some((text, &mut self.caret))
+    }
+
+    /// The focused field's text, for drawing the caret in it.
+    pub fn focused_text(&self) -> Option<&str> {
         match self.focus {
-            Field::Subject => Some(&mut self.subject),
-            Field::Description => Some(&mut self.description),
-            Field::Address => Some(&mut self.address),
-            Field::Region => Some(&mut self.region),
-            Field::Category => Some(&mut self.category_filter),
-            Field::Departments => Some(&mut self.dept_filter),
+            Field::Subject => Some(&self.subject),
+            Field::Description => Some(&self.description),
+            Field::Address => Some(&self.address),
+            Field::Region => Some(&self.region),
+            Field::Category => Some(&self.category_filter),
+            Field::Departments => Some(&self.dept_filter),
             _ => None,
+        }
+    }
+
+    /// Delete: the character under the caret.
+    pub fn delete(&mut self) {
+        if let Some((t, c)) = self.text_mut() {
+            c.delete(t);
+        }
+    }
+
+    /// Home: the start of the caret's line.
+    pub fn line_start(&mut self) {
+        if let Some((t, c)) = self.text_mut() {
+            c.home(t);
+        }
+    }
+
+    /// End: the end of the caret's line.
+    pub fn line_end(&mut self) {
+        if let Some((t, c)) = self.text_mut() {
+            c.end(t);
+        }
+    }
+
+    /// Left/right: the caret in a text field, the choice in the type and urgency fields.
+    pub fn left_right(&mut self, by: isize) {
+        match self.text_mut() {
+            Some((t, c)) if by < 0 => c.left(t),
+            Some((t, c)) => c.right(t),
+            None => self.cycle(by),
         }
     }
 
@@ -194,8 +245,8 @@ impl TicketForm {
             Field::Related if c == ' ' => self.toggle_related(related),
             Field::Type | Field::Urgency | Field::Related => {}
             _ => {
-                if let Some(t) = self.text_mut() {
-                    t.push(c);
+                if let Some((t, caret)) = self.text_mut() {
+                    caret.insert(t, c);
                 }
                 self.category_sel = 0;
                 self.dept_sel = 0;
@@ -204,15 +255,15 @@ impl TicketForm {
     }
 
     pub fn backspace(&mut self) {
-        if let Some(t) = self.text_mut() {
-            t.pop();
+        if let Some((t, c)) = self.text_mut() {
+            c.backspace(t);
         }
     }
 
     /// Enter: a new line in the description, a choice in the pickers, else the next field.
     pub fn enter(&mut self, cats: &[Category], depts: &[DeptEntry], related: &[String]) {
         match self.focus {
-            Field::Description => self.description.push('\n'),
+            Field::Description => self.caret.insert(&mut self.description, '\n'),
             Field::Category => {
                 if let Some(c) =
                     filtered_categories(cats, &self.category_filter).get(self.category_sel)
@@ -259,6 +310,19 @@ impl TicketForm {
             }
             Field::Related => self.related_sel = clamp(self.related_sel, related),
             Field::Type | Field::Urgency => self.cycle(by),
+            // One line per press; a page is as far as the text goes.
+            Field::Description => {
+                for _ in 0..by.unsigned_abs() {
+                    let moved = if by < 0 {
+                        self.caret.up(&self.description)
+                    } else {
+                        self.caret.down(&self.description)
+                    };
+                    if !moved {
+                        break;
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -289,6 +353,7 @@ impl TicketForm {
             self.description.push('\n');
         }
         self.description.push_str(text);
+        self.caret = Caret::END;
     }
 
     /// What is wrong with the draft, as UI-string keys; empty when it can be filed.

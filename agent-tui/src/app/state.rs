@@ -10,6 +10,7 @@ use hotline_tui::Lang;
 use crate::app::action::Panel;
 use crate::app::categories::{self, Category};
 use crate::app::form::{DeptEntry, TicketForm};
+use crate::app::text::Caret;
 use crate::rest::{CallerRow, KnowledgeItem, TicketRow};
 
 /// Not-ready reasons offered in the picker (`missed` is set by the server only).
@@ -49,6 +50,10 @@ pub enum LoginField {
     Server,
     User,
     Password,
+    /// The microphone device (only with the sound-card backend).
+    Input,
+    /// The speaker device.
+    Output,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -57,11 +62,25 @@ pub struct LoginForm {
     pub user: String,
     pub password: String,
     pub focus: LoginField,
+    /// Where typing goes in the focused field.
+    pub caret: Caret,
     pub pending: bool,
     pub error: Option<String>,
-    /// The audio backend in use and the devices the host offers (read once at start).
+    /// The audio backend in use, or why it failed.
     pub audio: String,
-    pub devices: Vec<String>,
+    /// Sound-card devices the host offers (read once at start); empty for other backends.
+    pub inputs: Vec<String>,
+    pub outputs: Vec<String>,
+    /// The chosen devices; `None` is the host's default.
+    pub input: Option<String>,
+    pub output: Option<String>,
+}
+
+impl LoginForm {
+    /// Whether there are devices to choose from (the sound-card backend is in use).
+    pub fn has_devices(&self) -> bool {
+        !self.inputs.is_empty() || !self.outputs.is_empty()
+    }
 }
 
 impl Default for LoginForm {
@@ -71,10 +90,14 @@ impl Default for LoginForm {
             user: String::new(),
             password: String::new(),
             focus: LoginField::User,
+            caret: Caret::END,
             pending: false,
             error: None,
             audio: "null".into(),
-            devices: Vec::new(),
+            inputs: Vec::new(),
+            outputs: Vec::new(),
+            input: None,
+            output: None,
         }
     }
 }
@@ -144,6 +167,8 @@ pub enum Overlay {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Search<T> {
     pub query: String,
+    /// Where typing goes in the query.
+    pub caret: Caret,
     pub pending: bool,
     pub results: Vec<T>,
     pub sel: usize,
@@ -155,6 +180,7 @@ impl<T> Default for Search<T> {
     fn default() -> Self {
         Search {
             query: String::new(),
+            caret: Caret::END,
             pending: false,
             results: Vec::new(),
             sel: 0,

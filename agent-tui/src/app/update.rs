@@ -11,7 +11,7 @@ use crate::app::action::{Action, Panel};
 use crate::app::effect::Effect;
 use crate::app::form::TicketForm;
 use crate::app::state::{
-    Call, Conn, EXTEND_SECS, Level, LoginField, Overlay, REASONS, Screen, State, StatusMsg,
+    Call, Conn, EXTEND_SECS, Level, Overlay, REASONS, Screen, State, StatusMsg,
     TARGET_KINDS, TRANSFER_MODES, TransferDialog,
 };
 use crate::rest::RestRequest;
@@ -69,6 +69,10 @@ pub fn update(s: &mut State, action: Action) -> Vec<Effect> {
             s.overlay = Overlay::None;
         }
         Action::AudioProblem(msg) => {
+            if s.screen == Screen::Login {
+                // The log-in screen has no message line; its audio row says what is wrong.
+                s.login.audio = format!("{}: {msg}", t(s.lang, "audio.problem"));
+            }
             let text = format!("{}: {msg}", t(s.lang, "audio.problem"));
             s.say(Level::Warning, text);
         }
@@ -120,67 +124,6 @@ fn logged_in(
     if s.departments.is_empty() && !s.departments_pending {
         s.departments_pending = true;
         return vec![Effect::Rest(RestRequest::Departments)];
-    }
-    Vec::new()
-}
-
-fn login_key(s: &mut State, key: &Action) -> Vec<Effect> {
-    let l = &mut s.login;
-    let field = match l.focus {
-        LoginField::Server => &mut l.server,
-        LoginField::User => &mut l.user,
-        LoginField::Password => &mut l.password,
-    };
-    let next = |f| match f {
-        LoginField::Server => LoginField::User,
-        LoginField::User => LoginField::Password,
-        LoginField::Password => LoginField::Server,
-    };
-    let prev = |f| match f {
-        LoginField::Server => LoginField::Password,
-        LoginField::User => LoginField::Server,
-        LoginField::Password => LoginField::User,
-    };
-    match key {
-        Action::Input(c) => field.push(*c),
-        Action::Backspace => {
-            field.pop();
-        }
-        Action::NextField | Action::Down => l.focus = next(l.focus),
-        Action::PrevField | Action::Up => l.focus = prev(l.focus),
-        Action::Enter if l.focus != LoginField::Password => l.focus = next(l.focus),
-        Action::Enter | Action::Submit => {
-            if l.pending {
-                return Vec::new();
-            }
-            if l.server.trim().is_empty() || l.user.trim().is_empty() || l.password.is_empty() {
-                l.error = Some(t(s.lang, "login.missing").to_owned());
-                return Vec::new();
-            }
-            l.pending = true;
-            l.error = None;
-            s.conn = Conn::Connecting;
-            return vec![
-                Effect::SaveLogin {
-                    server: l.server.trim().to_owned(),
-                    user: l.user.trim().to_owned(),
-                },
-                Effect::Connect {
-                    server: l.server.trim().to_owned(),
-                    user: l.user.trim().to_owned(),
-                    password: l.password.clone(),
-                },
-            ];
-        }
-        Action::Help => {
-            s.overlay = if s.overlay == Overlay::Help {
-                Overlay::None
-            } else {
-                Overlay::Help
-            };
-        }
-        Action::Close => s.overlay = Overlay::None,
-        _ => {}
     }
     Vec::new()
 }
@@ -409,7 +352,7 @@ fn form_key(s: &mut State, key: &Action) -> Option<Vec<Effect>> {
                 *f = fresh_form(s.call.as_ref(), s.pop.as_ref());
                 Some(Vec::new())
             }
-            Action::Input(_) | Action::Backspace => Some(Vec::new()),
+            Action::Input(_) | Action::Backspace | Action::Delete => Some(Vec::new()),
             _ => None,
         };
     }
@@ -419,8 +362,11 @@ fn form_key(s: &mut State, key: &Action) -> Option<Vec<Effect>> {
         Action::Enter => f.enter(&s.categories, &s.departments, &related),
         Action::NextField => f.next_field(),
         Action::PrevField => f.prev_field(),
-        Action::Left => f.cycle(-1),
-        Action::Right => f.cycle(1),
+        Action::Left => f.left_right(-1),
+        Action::Right => f.left_right(1),
+        Action::Delete => f.delete(),
+        Action::LineStart => f.line_start(),
+        Action::LineEnd => f.line_end(),
         Action::Up => f.move_sel(-1, &s.categories, &s.departments, related.len()),
         Action::Down => f.move_sel(1, &s.categories, &s.departments, related.len()),
         Action::PageUp => f.move_sel(-10, &s.categories, &s.departments, related.len()),
@@ -454,10 +400,13 @@ fn search_key(s: &mut State, key: &Action) -> Option<Vec<Effect>> {
         ($search:expr, $req:expr) => {{
             let search = $search;
             match key {
-                Action::Input(c) => search.query.push(*c),
-                Action::Backspace => {
-                    search.query.pop();
-                }
+                Action::Input(c) => search.caret.insert(&mut search.query, *c),
+                Action::Backspace => search.caret.backspace(&mut search.query),
+                Action::Delete => search.caret.delete(&mut search.query),
+                Action::Left => search.caret.left(&search.query),
+                Action::Right => search.caret.right(&search.query),
+                Action::LineStart => search.caret.home(&search.query),
+                Action::LineEnd => search.caret.end(&search.query),
                 Action::Up => search.sel = search.sel.saturating_sub(1),
                 Action::Down => {
                     search.sel = (search.sel + 1).min(search.results.len().saturating_sub(1));
@@ -659,8 +608,10 @@ fn call_key(s: &mut State, key: &Action) -> Vec<Effect> {
 }
 
 mod events;
+mod login;
 #[cfg(test)]
 mod tests;
 
 pub use events::flatten_departments;
 use events::{rest_done, rest_failed, server_event};
+use login::login_key;

@@ -2,7 +2,7 @@
 //! related tickets.
 
 use hotline_tui::t;
-use hotline_tui::width::{fit, tail, truncate, wrap};
+use hotline_tui::width::{fit, truncate, wrap};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -12,7 +12,7 @@ use crate::app::form::{Field, TYPES, URGENCIES, filtered_categories, filtered_de
 use crate::app::state::State;
 use crate::view::Ui;
 use crate::view::home::render_pop;
-use crate::view::util::{block, centered, is_wide};
+use crate::view::util::{CARET, around_caret, block, centered, is_wide};
 
 const LABEL_COLS: usize = 10;
 
@@ -33,15 +33,24 @@ fn value_text(s: &State, field: Field) -> String {
                     .map(|c| c.label(lang).to_owned())
             });
             match (&chosen, f.focus == Field::Category) {
-                (_, true) => format!("› {}", f.category_filter),
+                (_, true) => format!("› {}", f.caret.show(&f.category_filter, CARET)),
                 (Some(c), false) => c.clone(),
                 (None, false) => String::new(),
             }
         }
-        Field::Subject => f.subject.clone(),
-        Field::Description => f.description.clone(),
-        Field::Address => f.address.clone(),
-        Field::Region => f.region.clone(),
+        Field::Subject | Field::Description | Field::Address | Field::Region => {
+            let text = match field {
+                Field::Subject => &f.subject,
+                Field::Description => &f.description,
+                Field::Address => &f.address,
+                _ => &f.region,
+            };
+            if f.focus == field {
+                f.caret.show(text, CARET)
+            } else {
+                text.clone()
+            }
+        }
         Field::Departments => {
             let names: Vec<&str> = f
                 .departments
@@ -50,7 +59,11 @@ fn value_text(s: &State, field: Field) -> String {
                 .map(|d| d.name.as_str())
                 .collect();
             if f.focus == Field::Departments {
-                format!("› {}  [{}]", f.dept_filter, names.join(", "))
+                format!(
+                    "› {}  [{}]",
+                    f.caret.show(&f.dept_filter, CARET),
+                    names.join(", ")
+                )
             } else {
                 names.join(", ")
             }
@@ -68,15 +81,20 @@ fn form_lines<'a>(s: &State, ui: &Ui, width: u16, desc_rows: usize) -> Vec<Line<
         let style = ui.theme.style(if focus { "input_focus" } else { "input" });
         let label_style = ui.theme.style(if focus { "key" } else { "label" });
         let label = fit(t(lang, field.label_key()), LABEL_COLS);
-        let mut text = value_text(s, field);
-        if focus && (field.is_text() || matches!(field, Field::Category | Field::Departments)) {
-            text.push('▏');
-        }
+        let text = value_text(s, field);
         if field == Field::Description {
             let mut rows = wrap(&text, val_cols);
             if rows.len() > desc_rows {
-                // Keep the end in view: that is where the agent types.
-                rows.drain(..rows.len() - desc_rows);
+                // Keep the caret's row in view: that is where the agent types.
+                let caret_row = rows
+                    .iter()
+                    .position(|r| r.contains(CARET))
+                    .unwrap_or(rows.len() - 1);
+                let start = (caret_row + 1)
+                    .saturating_sub(desc_rows)
+                    .min(rows.len() - desc_rows);
+                rows.drain(..start);
+                rows.truncate(desc_rows);
             }
             rows.resize(desc_rows, String::new());
             for (i, row) in rows.into_iter().enumerate() {
@@ -94,7 +112,7 @@ fn form_lines<'a>(s: &State, ui: &Ui, width: u16, desc_rows: usize) -> Vec<Line<
             continue;
         }
         let shown = if focus {
-            tail(&text, val_cols)
+            around_caret(&text, val_cols)
         } else {
             truncate(&text, val_cols)
         };

@@ -3,7 +3,7 @@
 
 use hotline_tui::t;
 use hotline_tui::widgets::level_bar;
-use hotline_tui::width::{fit, tail};
+use hotline_tui::width::fit;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -11,13 +11,13 @@ use ratatui::widgets::Paragraph;
 
 use crate::app::state::{LoginField, State};
 use crate::view::Ui;
-use crate::view::util::{block, centered};
+use crate::view::util::{CARET, around_caret, block, centered};
 
 pub fn render(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
     let lang = s.lang;
     let l = &s.login;
     let w = area.width.saturating_sub(4).min(70);
-    let devices = l.devices.len().min(4) as u16;
+    let devices = if l.has_devices() { 2 } else { 0 };
     let h = (14 + devices).min(area.height);
     let popup = centered(area, w, h);
     let b = block(ui, t(lang, "login.title"), true);
@@ -27,10 +27,11 @@ pub fn render(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
     let val_w = (inner.width as usize).saturating_sub(label_w + 1);
     let row = |field: LoginField, label: &str, value: String| {
         let focus = l.focus == field;
-        let mut v = value;
-        if focus {
-            v.push('▏');
-        }
+        let v = if focus {
+            l.caret.show(&value, CARET)
+        } else {
+            value
+        };
         Line::from(vec![
             Span::styled(
                 fit(label, label_w),
@@ -38,7 +39,7 @@ pub fn render(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
             ),
             Span::raw(" "),
             Span::styled(
-                fit(&tail(&v, val_w), val_w),
+                fit(&around_caret(&v, val_w), val_w),
                 ui.theme.style(if focus { "input_focus" } else { "input" }),
             ),
         ])
@@ -67,11 +68,33 @@ pub fn render(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
             Span::styled(l.audio.clone(), ui.theme.style("value")),
         ]),
     ];
-    for d in l.devices.iter().take(4) {
-        lines.push(Line::from(Span::styled(
-            format!("{} {d}", fit("", label_w)),
-            ui.theme.style("muted"),
-        )));
+    if l.has_devices() {
+        let default = t(lang, "login.default_device");
+        let choice = |field: LoginField, label: &str, chosen: Option<&String>| {
+            let focus = l.focus == field;
+            let name = chosen.map_or(default, String::as_str);
+            Line::from(vec![
+                Span::styled(
+                    fit(label, label_w),
+                    ui.theme.style(if focus { "key" } else { "label" }),
+                ),
+                Span::raw(" "),
+                Span::styled(
+                    fit(&format!("◀ {name} ▶"), val_w),
+                    ui.theme.style(if focus { "input_focus" } else { "input" }),
+                ),
+            ])
+        };
+        lines.push(choice(
+            LoginField::Input,
+            t(lang, "login.input"),
+            l.input.as_ref(),
+        ));
+        lines.push(choice(
+            LoginField::Output,
+            t(lang, "login.output"),
+            l.output.as_ref(),
+        ));
     }
     let meter_w = val_w.saturating_sub(6).min(30);
     lines.push(Line::from(vec![

@@ -10,11 +10,13 @@ use ratatui::widgets::{Paragraph, Wrap};
 use crate::app::Panel;
 use crate::app::state::State;
 use crate::view::Ui;
-use crate::view::util::{ago, block, field, is_wide};
+use crate::app::text::Caret;
+use crate::view::util::{CARET, ago, block, field, is_wide};
 
 struct Listing<'a> {
     title: &'static str,
     query: &'a str,
+    caret: Caret,
     pending: bool,
     searched: bool,
     cols: Vec<Column<'static>>,
@@ -52,6 +54,7 @@ fn listing<'a>(s: &'a State, ui: &Ui) -> Listing<'a> {
             Listing {
                 title: "kb.title",
                 query: &k.query,
+                caret: k.caret,
                 pending: k.pending,
                 searched: k.searched,
                 cols: vec![
@@ -109,6 +112,7 @@ fn listing<'a>(s: &'a State, ui: &Ui) -> Listing<'a> {
             Listing {
                 title: "tickets.title",
                 query: &k.query,
+                caret: k.caret,
                 pending: k.pending,
                 searched: k.searched,
                 cols: vec![
@@ -165,6 +169,7 @@ fn listing<'a>(s: &'a State, ui: &Ui) -> Listing<'a> {
             Listing {
                 title: "callers.title",
                 query: &k.query,
+                caret: k.caret,
                 pending: k.pending,
                 searched: k.searched,
                 cols: vec![
@@ -203,7 +208,7 @@ pub fn render(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
             format!("{} ", t(lang, "search.query")),
             ui.theme.style("label"),
         ),
-        Span::styled(format!("{}▏", l.query), ui.theme.style("input_focus")),
+        Span::styled(l.caret.show(l.query, CARET), ui.theme.style("input_focus")),
     ];
     if l.pending {
         q.push(Span::styled(

@@ -1,5 +1,6 @@
 //! Formatting and layout helpers for the views.
 
+use hotline_tui::width::{tail, truncate, width};
 use hotline_tui::{Lang, t};
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::Style;
@@ -62,6 +63,24 @@ pub fn field<'a>(ui: &Ui, label: &str, value: impl Into<String>, style: Style) -
     ])
 }
 
+/// The caret drawn in text fields.
+pub const CARET: char = '▏';
+
+/// At most `cols` columns of `text` (which holds [`CARET`]) with the caret in view: from the
+/// start while the caret fits, else scrolled so the caret is at the right edge. Columns, not
+/// characters, so a line of Chinese scrolls by the room it really takes.
+pub fn around_caret(text: &str, cols: usize) -> String {
+    if width(text) <= cols {
+        return text.to_owned();
+    }
+    let upto = text.find(CARET).map_or(text.len(), |b| b + CARET.len_utf8());
+    if width(&text[..upto]) < cols {
+        truncate(text, cols)
+    } else {
+        tail(&text[..upto], cols)
+    }
+}
+
 /// Whether the area is wide enough for side-by-side panes.
 pub fn is_wide(area: Rect) -> bool {
     area.width >= 120
@@ -77,5 +96,16 @@ mod tests {
         assert_eq!(duration(3_725_000), "1:02:05");
         assert_eq!(ago(Lang::En, 86_400_000), "1 d ago");
         assert_eq!(ago(Lang::Zh, 5 * 60_000), "5分钟前");
+    }
+
+    #[test]
+    fn the_caret_stays_in_view_counting_wide_characters() {
+        assert_eq!(around_caret("路灯▏", 10), "路灯▏");
+        // Caret near the start of a long field: the start shows, cut at the end.
+        assert_eq!(around_caret("路▏灯不亮了", 8), "路▏灯不…");
+        // Caret at the end: the end shows, the caret in the last column.
+        assert_eq!(around_caret("路灯不亮了▏", 8), "不亮了▏");
+        // In the middle: scrolled so the caret is the last thing shown.
+        assert_eq!(around_caret("路灯不亮▏了很久", 6), "不亮▏");
     }
 }

@@ -46,7 +46,11 @@ impl Acd {
             }
             TransferTo::Agent(target) => {
                 if &target == agent {
-                    return Err(invalid(agent, "transfer to oneself", &AgentState::OnCall { call }));
+                    return Err(invalid(
+                        agent,
+                        "transfer to oneself",
+                        &AgentState::OnCall { call },
+                    ));
                 }
                 let t = self.connected(&target)?;
                 if !t.available() {
@@ -56,7 +60,15 @@ impl Acd {
             }
         };
         let mut fx = Vec::new();
-        self.end_agent_part(agent, call, &old_queue, since, StateCause::Transferred, now, &mut fx);
+        self.end_agent_part(
+            agent,
+            call,
+            &old_queue,
+            since,
+            StateCause::Transferred,
+            now,
+            &mut fx,
+        );
         let Some(mut entry) = self.calls.remove(&call) else {
             return Ok(self.finish(now, fx));
         };
@@ -70,6 +82,49 @@ impl Acd {
         entry.declined.insert(agent.clone());
         entry.directed = directed;
         self.enqueue(entry, now, &mut fx);
+        Ok(self.finish(now, fx))
+    }
+
+    /// Attended transfer completed: the consulted agent `to` (held out of routing by the server
+    /// meanwhile, e.g. not-ready) takes over the connected `call`; its agent's part ends.
+    pub fn hand_over(&mut self, call: CallId, to: &AgentId, now: Instant) -> Effects {
+        let entry = self.calls.get(&call).ok_or(AcdError::UnknownCall(call))?;
+        let Phase::Connected { agent: from, since } = entry.phase.clone() else {
+            return Err(AcdError::NotConnected(call));
+        };
+        let queue = entry.queue.clone();
+        let t = self.connected(to)?;
+        if matches!(
+            t.state,
+            AgentState::Ringing { .. } | AgentState::OnCall { .. }
+        ) {
+            return Err(invalid(to, "take over a call", &t.state));
+        }
+        let mut fx = Vec::new();
+        self.end_agent_part(
+            &from,
+            call,
+            &queue,
+            since,
+            StateCause::Transferred,
+            now,
+            &mut fx,
+        );
+        if let Some(entry) = self.calls.get_mut(&call) {
+            entry.phase = Phase::Connected {
+                agent: to.clone(),
+                since: now,
+            };
+        }
+        if let Some(a) = self.agents.get_mut(to) {
+            a.calls_today += 1;
+            transition(
+                a,
+                AgentState::OnCall { call },
+                StateCause::Answered,
+                &mut fx,
+            );
+        }
         Ok(self.finish(now, fx))
     }
 

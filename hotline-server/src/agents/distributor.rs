@@ -13,6 +13,7 @@ use crate::acd::{
 };
 use crate::media::webrtc::AudioFrame;
 
+mod consult;
 mod dial;
 mod monitor;
 mod transfer;
@@ -54,6 +55,17 @@ pub enum CallControl {
     /// The agent transferred the call: give their audio back, keep the caller (with music)
     /// and the recording until the next `Bridge`. `detail` goes into the call's event log.
     Transfer { detail: serde_json::Value },
+    /// A second agent joins: consulted (the caller hears music) or in conference (everyone
+    /// hears everyone).
+    Guest {
+        name: String,
+        audio: Option<AgentAudio>,
+        conference: bool,
+    },
+    /// The second agent leaves; the caller and the agent talk on.
+    GuestLeaves,
+    /// Attended transfer completed: the second agent takes the agent's place.
+    GuestTakesOver,
     /// A supervisor joins the bridge or switches mode in it (`audio` comes with the join).
     /// `Takeover` swaps them in for the agent, whose audio goes back as `Input::AgentMedia`.
     Monitor {
@@ -226,6 +238,8 @@ struct State {
     sup: monitor::Supervision,
     /// Outbound calls placed for agents and transfers.
     out: dial::Outbound,
+    /// Attended transfers and three-way calls in progress, by call.
+    consults: HashMap<CallId, consult::Consult>,
 }
 
 fn now_ms() -> u64 {
@@ -244,6 +258,7 @@ async fn run(acd: Acd, mut rx: mpsc::UnboundedReceiver<Input>) {
         agents: HashMap::new(),
         sup: monitor::Supervision::default(),
         out: dial::Outbound::default(),
+        consults: HashMap::new(),
     };
     loop {
         let deadline = st
@@ -330,6 +345,7 @@ impl State {
                 self.apply(effects);
                 self.supervised_call_gone(&call_id);
                 self.transferred_caller_gone(&call_id);
+                self.consulted_call_gone(id, now);
             }
             Input::SupervisorOnline { name, events } => self.supervisor_online(name, events),
             Input::AgentOnline {
@@ -416,6 +432,9 @@ impl State {
         command: proto::Command,
         now: Instant,
     ) -> Result<(), String> {
+        if let Some(result) = self.consult_command(agent, &command, now) {
+            return result;
+        }
         if let Some(result) = self.supervise(agent, &command, now) {
             return result;
         }

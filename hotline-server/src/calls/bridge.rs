@@ -1,5 +1,6 @@
 //! A caller bridged with an agent: audio both ways through the mix matrix, and the recording.
-//! A supervisor joins as a third participant; the mode decides who hears them.
+//! A supervisor joins as a third participant; the mode decides who hears them. A second agent
+//! (consulted for an attended transfer, or an expert in a three-way call) is the fourth.
 
 use hotline_media::MixMatrix;
 use hotline_protocol::MonitorMode;
@@ -21,6 +22,33 @@ pub struct Bridge {
     /// column come from their mode, see [`Bridge::exchange_with`].
     pub matrix: MixMatrix,
     pub scratch: [i32; FRAME_SAMPLES],
+    /// A consulted agent or a conference guest.
+    pub guest: Option<Guest>,
+}
+
+/// A second agent in the bridge. Consulted (attended transfer): talks with the agent while the
+/// caller hears music. In conference: everyone hears everyone.
+pub struct Guest {
+    pub name: String,
+    pub audio: Option<AgentAudio>,
+    pub conference: bool,
+    last: AudioFrame,
+}
+
+impl Guest {
+    pub fn new(name: String, audio: Option<AgentAudio>, conference: bool) -> Guest {
+        Guest {
+            name,
+            audio,
+            conference,
+            last: AudioFrame::SILENCE,
+        }
+    }
+
+    /// The caller is on hold (hears music) while the agent consults this guest.
+    pub fn consulting(&self) -> bool {
+        !self.conference
+    }
 }
 
 /// A supervisor in a call's bridge: listening, whispering to the agent, or barging in.
@@ -47,6 +75,7 @@ impl Monitor {
 const CALLER: usize = 0;
 const AGENT: usize = 1;
 const SUPERVISOR: usize = 2;
+const GUEST: usize = 3;
 
 /// The next frame a workstation sent: a late frame is covered once by the last one, then it is
 /// silence. Never waits.
@@ -63,6 +92,26 @@ fn next_frame(audio: Option<&mut AgentAudio>, last: &mut AudioFrame) -> AudioFra
 }
 
 impl Bridge {
+    /// A caller bridged with `agent` (whose leg is `audio`), recorded when `recorder` is set.
+    pub fn new(
+        agent: String,
+        audio: Option<AgentAudio>,
+        recorder: Option<Recorder>,
+        started_ms: i64,
+    ) -> Bridge {
+        Bridge {
+            agent,
+            audio,
+            recorder,
+            started_ms,
+            last: AudioFrame::SILENCE,
+            held: false,
+            matrix: MixMatrix::new(2),
+            scratch: [0; FRAME_SAMPLES],
+            guest: None,
+        }
+    }
+
     /// One 20 ms turn with caller and agent only.
     pub fn exchange(&mut self, from_caller: &[i16], to_caller: &mut [i16]) {
         self.exchange_with(from_caller, to_caller, None);
@@ -84,19 +133,29 @@ impl Bridge {
             Some(m) => next_frame(m.audio.as_mut(), &mut m.last),
             None => AudioFrame::SILENCE,
         };
+        let guest_frame = match self.guest.as_mut() {
+            Some(g) => next_frame(g.audio.as_mut(), &mut g.last),
+            None => AudioFrame::SILENCE,
+        };
         let mode = monitor.as_deref().map(|m| m.mode);
         let matrix = self.matrix_for(mode);
         let mut to_agent = AudioFrame::SILENCE;
         let mut to_supervisor = AudioFrame::SILENCE;
+        let mut to_guest = AudioFrame::SILENCE;
         {
-            let inputs: [&[i16]; 3] = [
+            let inputs: [&[i16]; 4] = [
                 &from_caller[..n],
                 &agent_frame.0[..n],
                 &supervisor_frame.0[..n],
+                &guest_frame.0[..n],
             ];
             let (caller_out, _) = to_caller.split_at_mut(n);
-            let mut outputs: [&mut [i16]; 3] =
-                [caller_out, &mut to_agent.0[..n], &mut to_supervisor.0[..n]];
+            let mut outputs: [&mut [i16]; 4] = [
+                caller_out,
+                &mut to_agent.0[..n],
+                &mut to_supervisor.0[..n],
+                &mut to_guest.0[..n],
+            ];
             matrix.mix(&inputs, &mut outputs, &mut self.scratch[..n]);
         }
         to_caller[n..].fill(0);
@@ -106,38 +165,57 @@ impl Bridge {
         if let Some(audio) = monitor.and_then(|m| m.audio.as_mut()) {
             let _ = audio.to_agent.try_send(to_supervisor);
         }
+        let conference = self.guest.as_ref().is_some_and(|g| g.conference);
+        if let Some(audio) = self.guest.as_mut().and_then(|g| g.audio.as_mut()) {
+            let _ = audio.to_agent.try_send(to_guest);
+        }
         if let Some(rec) = self.recorder.as_mut() {
             let barge = mode.is_some_and(MonitorMode::caller_hears_supervisor);
             let mut stereo = [0i16; 2 * FRAME_SAMPLES];
             for (i, pair) in stereo.chunks_exact_mut(2).enumerate().take(n) {
                 pair[0] = from_caller[i];
-                pair[1] = if barge {
-                    agent_frame.0[i].saturating_add(supervisor_frame.0[i])
-                } else {
-                    agent_frame.0[i]
-                };
+                let mut hotline = agent_frame.0[i];
+                if barge {
+                    hotline = hotline.saturating_add(supervisor_frame.0[i]);
+                }
+                if conference {
+                    hotline = hotline.saturating_add(guest_frame.0[i]);
+                }
+                pair[1] = hotline;
             }
             rec.write(&stereo[..2 * n]);
         }
     }
 
-    /// The three-party matrix for this turn: caller and agent as the bridge's own matrix says
-    /// (mute), the supervisor hearing both and heard as `mode` allows. Without a supervisor
-    /// their column is cut, so the empty seat adds nothing.
+    /// The four-party matrix for this turn: caller and agent as the bridge's own matrix says
+    /// (mute), the supervisor hearing everyone and heard as `mode` allows, the guest as their
+    /// role allows. An empty seat's column is cut, so it adds nothing.
     fn matrix_for(&self, mode: Option<MonitorMode>) -> MixMatrix {
-        let mut m = MixMatrix::new(3);
-        m.set(CALLER, AGENT, self.matrix.hears(CALLER, AGENT));
-        m.set(AGENT, CALLER, self.matrix.hears(AGENT, CALLER));
-        m.set(
-            AGENT,
-            SUPERVISOR,
-            mode.is_some_and(MonitorMode::agent_hears_supervisor),
-        );
+        let guest = self.guest.as_ref();
+        let consulting = guest.is_some_and(Guest::consulting);
+        let conference = guest.is_some_and(|g| g.conference);
+        let mut m = MixMatrix::new(4);
+        // While the agent consults, the caller is on hold: neither side hears the other.
         m.set(
             CALLER,
-            SUPERVISOR,
-            mode.is_some_and(MonitorMode::caller_hears_supervisor),
+            AGENT,
+            self.matrix.hears(CALLER, AGENT) && !consulting,
         );
+        m.set(
+            AGENT,
+            CALLER,
+            self.matrix.hears(AGENT, CALLER) && !consulting,
+        );
+        let agent_hears_sup = mode.is_some_and(MonitorMode::agent_hears_supervisor);
+        let caller_hears_sup = mode.is_some_and(MonitorMode::caller_hears_supervisor);
+        m.set(AGENT, SUPERVISOR, agent_hears_sup);
+        m.set(CALLER, SUPERVISOR, caller_hears_sup);
+        m.set(GUEST, SUPERVISOR, caller_hears_sup && guest.is_some());
+        m.set(SUPERVISOR, GUEST, guest.is_some());
+        m.set(AGENT, GUEST, guest.is_some());
+        m.set(GUEST, AGENT, guest.is_some());
+        m.set(CALLER, GUEST, conference);
+        m.set(GUEST, CALLER, conference);
         m
     }
 
@@ -172,16 +250,7 @@ mod tests {
     }
 
     fn bridge(audio: AgentAudio) -> Bridge {
-        Bridge {
-            agent: "a1".into(),
-            audio: Some(audio),
-            recorder: None,
-            started_ms: 0,
-            last: AudioFrame::SILENCE,
-            held: false,
-            matrix: MixMatrix::new(2),
-            scratch: [0; FRAME_SAMPLES],
-        }
+        Bridge::new("a1".into(), Some(audio), None, 0)
     }
 
     /// One turn where the caller says 1, the agent 10 and the supervisor 100: returns what
@@ -224,5 +293,29 @@ mod tests {
         assert_eq!(to_caller[0], 10);
         b.exchange(&[1; FRAME_SAMPLES], &mut to_caller);
         assert_eq!(to_caller[0], 0);
+    }
+
+    /// One turn with a guest: caller 1, agent 10, guest 1000. Returns what the caller, the
+    /// agent and the guest heard.
+    fn turn_with_guest(conference: bool) -> (i16, i16, i16) {
+        let (agent, agent_says, mut agent_hears) = leg();
+        let (guest, guest_says, mut guest_hears) = leg();
+        let mut b = bridge(agent);
+        b.guest = Some(Guest::new("a2".into(), Some(guest), conference));
+        agent_says.try_send(frame(10)).expect("agent frame");
+        guest_says.try_send(frame(1000)).expect("guest frame");
+        let mut to_caller = [0i16; FRAME_SAMPLES];
+        b.exchange_with(&[1; FRAME_SAMPLES], &mut to_caller, None);
+        let a = agent_hears.try_recv().expect("agent heard").0[0];
+        let g = guest_hears.try_recv().expect("guest heard").0[0];
+        (to_caller[0], a, g)
+    }
+
+    #[test]
+    fn a_consulted_agent_talks_with_the_agent_only_and_a_conference_joins_everyone() {
+        // Consulting: the caller (on hold) hears nobody here (music comes from the call's
+        // player) and nobody hears the caller.
+        assert_eq!(turn_with_guest(false), (0, 1000, 10));
+        assert_eq!(turn_with_guest(true), (1010, 1001, 11));
     }
 }

@@ -23,6 +23,7 @@ use crate::sip::core::{FromCall, IncomingCall, ToCall};
 use crate::sip::number;
 use crate::store::{CallEnd, NewCall};
 
+mod consult;
 mod in_dialog;
 mod monitor;
 pub(crate) mod outbound;
@@ -485,7 +486,9 @@ impl Call {
                     if let Some(d) = digit { self.on_digit(d, "inband").await; }
                     let finished = if let Some(bridge) = self.bridge.as_mut().filter(|b| !b.held) {
                         bridge.exchange_with(&heard[..n], &mut frame[..n], self.monitor.as_mut());
-                        false
+                        // Consulting a second agent: the caller hears the music instead.
+                        bridge.guest.as_ref().is_some_and(super::bridge::Guest::consulting)
+                            && self.player.next_frame(&mut frame[..n])
                     } else {
                         if let Some(b) = self.bridge.as_mut() { b.record_caller_only(&heard[..n]); }
                         self.player.next_frame(&mut frame[..n])
@@ -738,6 +741,7 @@ impl Call {
             let _ = interp.on_event(Event::Hangup, Instant::now());
         }
         self.release_monitor();
+        self.release_guest();
         let audio = self.end_bridge();
         let audio = self.keep_outbound_peer(audio);
         if self.queue.is_some() {

@@ -45,7 +45,8 @@ pub fn update(s: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Help => {
-            s.help = !s.help;
+            // The log-in screen has nothing to explain beyond its own hint line.
+            s.help = !s.help && s.screen == Screen::Main;
             Vec::new()
         }
         Action::Connecting => {

@@ -19,7 +19,6 @@ use crate::calls::bridge::Bridge;
 use crate::calls::dialog::Dialog;
 use crate::calls::outbound::{OutboundOrder, OutboundResult, Peer, Progress};
 use crate::media::rtp_leg::RtpLeg;
-use crate::media::webrtc::{AudioFrame, FRAME_SAMPLES};
 use crate::sip::core::{FromCall, ToCall};
 use crate::store::CallEnd;
 
@@ -187,16 +186,12 @@ impl Call {
         } else {
             None
         };
-        self.bridge = Some(Bridge {
-            agent: peer.name,
-            audio: Some(peer.audio),
+        self.bridge = Some(Bridge::new(
+            peer.name,
+            Some(peer.audio),
             recorder,
-            started_ms: self.ctx.now_ms(),
-            last: AudioFrame::SILENCE,
-            held: false,
-            matrix: hotline_media::MixMatrix::new(2),
-            scratch: [0; FRAME_SAMPLES],
-        });
+            self.ctx.now_ms(),
+        ));
     }
 
     /// A response reaching the answered call: a retransmitted 2xx means our ACK was lost.

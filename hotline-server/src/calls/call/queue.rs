@@ -10,7 +10,6 @@ use super::Call;
 use crate::agents::CallControl;
 use crate::calls::bridge::Bridge;
 use crate::ivr::Interpreter;
-use crate::media::webrtc::AudioFrame;
 
 impl Call {
     pub(super) async fn on_control(&mut self, ctl: CallControl) {
@@ -34,16 +33,7 @@ impl Call {
                     return;
                 }
                 let recorder = self.start_call_recording(&agent);
-                self.bridge = Some(Bridge {
-                    agent,
-                    audio,
-                    recorder,
-                    started_ms: self.ctx.now_ms(),
-                    last: AudioFrame::SILENCE,
-                    held: false,
-                    matrix: hotline_media::MixMatrix::new(2),
-                    scratch: [0; crate::media::webrtc::FRAME_SAMPLES],
-                });
+                self.bridge = Some(Bridge::new(agent, audio, recorder, self.ctx.now_ms()));
             }
             CallControl::Announce {
                 position,
@@ -98,6 +88,13 @@ impl Call {
                 }
             }
             CallControl::Transfer { detail } => self.on_transfer(detail),
+            CallControl::Guest {
+                name,
+                audio,
+                conference,
+            } => self.on_guest(name, audio, conference),
+            CallControl::GuestLeaves => self.on_guest_leaves(),
+            CallControl::GuestTakesOver => self.on_guest_takes_over(),
             CallControl::Monitor {
                 supervisor,
                 mode,
