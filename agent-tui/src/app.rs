@@ -2,6 +2,7 @@
 //! `view::render`. Nothing here does I/O; [`crate::runtime`] drives it.
 
 pub mod action;
+pub mod caller_edit;
 pub mod categories;
 pub mod effect;
 pub mod form;

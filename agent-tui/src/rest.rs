@@ -45,10 +45,24 @@ pub struct CallerRow {
     #[serde(default)]
     pub numbers: Vec<String>,
     #[serde(default)]
+    pub id_number: String,
+    #[serde(default)]
     pub address: String,
     #[serde(default)]
     pub company: String,
     #[serde(default)]
+    pub category: String,
+}
+
+/// The body of `PUT /callers/{id}`: the fields the caller dialog edits (custom fields are
+/// left alone by leaving them out).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallerUpdate {
+    pub name: String,
+    pub numbers: Vec<String>,
+    pub id_number: String,
+    pub address: String,
+    pub company: String,
     pub category: String,
 }
 
@@ -94,6 +108,11 @@ pub enum RestRequest {
         q: String,
     },
     Departments,
+    /// Saves an edited caller record.
+    UpdateCaller {
+        id: i64,
+        caller: CallerUpdate,
+    },
     /// Files the ticket, then dispatches it when departments were chosen (first = lead).
     FileTicket {
         ticket: NewTicket,
@@ -109,6 +128,7 @@ impl RestRequest {
             RestRequest::SearchKnowledge { .. } => "knowledge",
             RestRequest::SearchCallers { .. } => "callers",
             RestRequest::Departments => "departments",
+            RestRequest::UpdateCaller { .. } => "update_caller",
             RestRequest::FileTicket { .. } => "file_ticket",
         }
     }
@@ -121,6 +141,8 @@ pub enum RestReply {
     Knowledge(Vec<KnowledgeItem>),
     Callers(Vec<CallerRow>),
     Departments(Vec<Department>),
+    /// The caller record as the server stored it.
+    CallerSaved(CallerRow),
     Filed {
         number: String,
         pin: String,
@@ -240,6 +262,18 @@ impl Rest {
             RestRequest::Departments => {
                 let r: Depts = self.get("/departments", &[]).await?;
                 Ok(RestReply::Departments(r.departments))
+            }
+            RestRequest::UpdateCaller { id, caller } => {
+                let resp = self
+                    .http
+                    .put(format!("{}/callers/{id}", self.base))
+                    .bearer_auth(&self.token)
+                    .json(&caller)
+                    .send()
+                    .await?;
+                Ok(RestReply::CallerSaved(
+                    Self::check(resp).await?.json().await?,
+                ))
             }
             RestRequest::FileTicket {
                 ticket,

@@ -232,7 +232,10 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
     let mut state = State::new(lang);
     let remembered = config::load();
     state.login.server = if args.server == DEFAULT_SERVER {
-        remembered.server.clone().unwrap_or_else(|| args.server.clone())
+        remembered
+            .server
+            .clone()
+            .unwrap_or_else(|| args.server.clone())
     } else {
         args.server.clone()
     };

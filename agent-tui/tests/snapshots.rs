@@ -7,6 +7,7 @@
 use agent_tui::app::form::Field;
 use agent_tui::app::sample;
 use agent_tui::app::state::{LoginField, Overlay, State, TransferDialog};
+use agent_tui::app::text::Caret;
 use agent_tui::app::{Action, Panel, update};
 use agent_tui::view::{Ui, render};
 use hotline_tui::Lang;
@@ -78,6 +79,19 @@ fn login() {
             s.levels = (0.4, 0.1);
         })
     });
+    check("login_device", |lang| {
+        with(State::new(lang), |s| {
+            s.login.user = "agent1".into();
+            s.login.focus = LoginField::Output;
+            s.login.audio = "cpal".into();
+            s.login.inputs = vec!["USB 耳麦".into()];
+            s.login.outputs = vec![
+                "USB 耳麦".into(),
+                "HDA Intel PCH: ALC3246 Analog (hw:0,0)".into(),
+            ];
+            update(s, Action::Left);
+        })
+    });
     check("login_failed", |lang| {
         with(State::new(lang), |s| {
             s.login.user = "agent1".into();
@@ -121,8 +135,20 @@ fn dialogs() {
                 mode: 1,
                 note: "路灯维修，请协助".into(),
                 focus: 3,
+                caret: Caret::END,
                 error: None,
             });
+        })
+    });
+    check("caller_edit", |lang| {
+        with(sample::ready(lang), |s| {
+            s.panel = Panel::Callers;
+            s.callers.results = sample::caller_rows();
+            update(s, Action::EditCaller);
+            update(s, Action::NextField);
+            update(s, Action::Input(','));
+            update(s, Action::Input('1'));
+            update(s, Action::Enter);
         })
     });
     check("dial", |lang| {
@@ -153,6 +179,24 @@ fn ticket_form() {
         with(sample::on_call(lang), |s| {
             update(s, Action::Show(Panel::TicketForm));
             update(s, Action::Submit);
+        })
+    });
+    // The caret near the top of a description longer than its box: the box scrolls to the
+    // caret rather than to the end.
+    check("form_caret", |lang| {
+        with(sample::form(lang), |s| {
+            s.form.description = (1..=20)
+                .map(|i| format!("第{i}行：路灯不亮 lamp out"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            // Three lines from the top, after "第3行" (wide) and one more character.
+            for _ in 0..17 {
+                update(s, Action::Up);
+            }
+            update(s, Action::LineStart);
+            for _ in 0..4 {
+                update(s, Action::Right);
+            }
         })
     });
     check("form_filed", |lang| {

@@ -14,9 +14,11 @@ pub mod flow;
 pub mod flow_set;
 pub mod interpreter;
 pub mod load;
+pub mod pin_limit;
 pub mod prompt;
 pub mod say;
 pub mod schedule;
+pub mod service;
 pub mod vars;
 
 pub use action::{Action, Event};

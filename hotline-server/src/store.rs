@@ -19,6 +19,7 @@ mod related;
 mod reports;
 mod rows;
 mod screen_pop;
+mod self_service;
 mod sessions;
 mod tickets;
 mod users;
@@ -46,6 +47,9 @@ pub use rows::{
 };
 pub use related::{RelatedQuery, RelatedRow};
 pub use screen_pop::{CallerHistory, CallerHistoryQuery, CallerTicket, PastCall};
+pub use self_service::{
+    MessageKind, NewMessage, PollCount, Rating, StatusAnswer, SurveyCounts,
+};
 pub use sessions::{NewSession, SessionRow};
 pub use tickets::{
     AppliedTransition, DueFn, FiledTicket, HistoryRow, RecordError, TicketDraft, TicketFilter,

@@ -66,7 +66,9 @@ async fn http(
         payload.len()
     );
     if let Some(t) = token {
-        req.push_str(&format!("Authorization: Bearer {t}\r\n"));
+        req.push_str("Authorization: Bearer ");
+        req.push_str(t);
+        req.push_str("\r\n");
     }
     req.push_str("\r\n");
     req.push_str(&payload);

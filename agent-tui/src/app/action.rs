@@ -7,7 +7,7 @@ use hotline_protocol::{AgentInfo, Event};
 use crate::rest::RestReply;
 
 /// Every action a key can be bound to, by its keymap name.
-pub const NAMES: [&str; 43] = [
+pub const NAMES: [&str; 44] = [
     "help",
     "quit",
     "ready",
@@ -51,6 +51,7 @@ pub const NAMES: [&str; 43] = [
     "line_start",
     "line_end",
     "delete",
+    "edit_caller",
 ];
 
 /// Which panel fills the main area.
@@ -131,6 +132,8 @@ pub enum Action {
     Input(char),
     /// Put the highlighted knowledge item's reference answer into the ticket description.
     InsertAnswer,
+    /// Edit the highlighted caller record (caller search).
+    EditCaller,
     TestTone,
 
     // --- from the clock and audio ---
@@ -223,6 +226,7 @@ impl Action {
             "line_start" => Action::LineStart,
             "line_end" => Action::LineEnd,
             "insert_answer" => Action::InsertAnswer,
+            "edit_caller" => Action::EditCaller,
             "test_tone" => Action::TestTone,
             _ => return None,
         })

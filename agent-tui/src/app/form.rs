@@ -194,19 +194,6 @@ impl TicketForm {
         Some((text, &mut self.caret))
     }
 
-    /// The focused field's text, for drawing the caret in it.
-    pub fn focused_text(&self) -> Option<&str> {
-        match self.focus {
-            Field::Subject => Some(&self.subject),
-            Field::Description => Some(&self.description),
-            Field::Address => Some(&self.address),
-            Field::Region => Some(&self.region),
-            Field::Category => Some(&self.category_filter),
-            Field::Departments => Some(&self.dept_filter),
-            _ => None,
-        }
-    }
-
     /// Delete: the character under the caret.
     pub fn delete(&mut self) {
         if let Some((t, c)) = self.text_mut() {

@@ -8,6 +8,7 @@ use hotline_protocol::{
 use hotline_tui::Lang;
 
 use crate::app::action::Panel;
+use crate::app::caller_edit::CallerDialog;
 use crate::app::categories::{self, Category};
 use crate::app::form::{DeptEntry, TicketForm};
 use crate::app::text::Caret;
@@ -142,6 +143,8 @@ pub struct TransferDialog {
     pub note: String,
     /// 0 kind, 1 target, 2 mode, 3 note.
     pub focus: usize,
+    /// Where typing goes in the target or the note.
+    pub caret: Caret,
     pub error: Option<&'static str>,
 }
 
@@ -161,6 +164,8 @@ pub enum Overlay {
     Dtmf {
         digits: String,
     },
+    /// Editing a caller record from caller search.
+    EditCaller(CallerDialog),
 }
 
 /// A search panel: the query, whether a request is out, results and the highlighted row.
@@ -352,7 +357,10 @@ impl State {
         match overlay {
             Overlay::Help => ctx.push("dialog"),
             Overlay::Reasons { .. } => ctx.extend(["list", "dialog"]),
-            Overlay::Transfer(_) | Overlay::Dial { .. } | Overlay::Dtmf { .. } => {
+            Overlay::Transfer(_)
+            | Overlay::Dial { .. }
+            | Overlay::Dtmf { .. }
+            | Overlay::EditCaller(_) => {
                 ctx.extend(["dialog", "form"]);
             }
             Overlay::None => match self.panel {

@@ -11,21 +11,27 @@ use hotline_tui::width::width;
 pub struct Caret(Option<usize>);
 
 fn byte_at(text: &str, chars: usize) -> usize {
-    text.char_indices().nth(chars).map_or(text.len(), |(b, _)| b)
+    text.char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(b, _)| b)
 }
 
 /// Character index of the start of the line holding character `at`.
 fn line_start(text: &str, at: usize) -> usize {
     let before = &text[..byte_at(text, at)];
-    before.rfind('\n').map_or(0, |b| before[..=b].chars().count())
+    before
+        .rfind('\n')
+        .map_or(0, |b| before[..=b].chars().count())
 }
 
 /// Character index of the end of the line holding character `at` (before its line break).
 fn line_end(text: &str, at: usize) -> usize {
     let from = byte_at(text, at);
-    at + text[from..].find('\n').map_or(text[from..].chars().count(), |b| {
-        text[from..from + b].chars().count()
-    })
+    at + text[from..]
+        .find('\n')
+        .map_or(text[from..].chars().count(), |b| {
+            text[from..from + b].chars().count()
+        })
 }
 
 /// The character index on the line starting at `start` that is closest to display column `col`
@@ -179,7 +185,11 @@ mod tests {
         assert_eq!(c, Caret::END);
         c.delete(&mut s);
         c.right(&s);
-        assert_eq!((s.as_str(), c), ("灯亮", Caret::END), "nothing after the end");
+        assert_eq!(
+            (s.as_str(), c),
+            ("灯亮", Caret::END),
+            "nothing after the end"
+        );
     }
 
     #[test]

@@ -11,9 +11,10 @@ use crate::app::action::{Action, Panel};
 use crate::app::effect::Effect;
 use crate::app::form::TicketForm;
 use crate::app::state::{
-    Call, Conn, EXTEND_SECS, Level, Overlay, REASONS, Screen, State, StatusMsg,
-    TARGET_KINDS, TRANSFER_MODES, TransferDialog,
+    Call, Conn, EXTEND_SECS, Level, Overlay, REASONS, Screen, State, StatusMsg, TARGET_KINDS,
+    TRANSFER_MODES, TransferDialog,
 };
+use crate::app::text::Caret;
 use crate::rest::RestRequest;
 
 impl State {
@@ -164,6 +165,7 @@ fn overlay_key(s: &mut State, key: &Action) -> Option<Vec<Effect>> {
             s.overlay = Overlay::None;
         }
         (Overlay::Transfer(_), _) => return transfer_key(s, key),
+        (Overlay::EditCaller(_), _) => return caller_key(s, key),
         (Overlay::Dial { number }, Action::Input(c)) => {
             if c.is_ascii_digit() || matches!(c, '*' | '#' | '+') {
                 number.push(*c);
@@ -222,30 +224,36 @@ fn transfer_key(s: &mut State, key: &Action) -> Option<Vec<Effect>> {
         return None;
     };
     let cycle = |i: usize, n: usize, by: isize| (i as isize + by).rem_euclid(n as isize) as usize;
-    match key {
-        Action::NextField | Action::Down => d.focus = (d.focus + 1) % 4,
-        Action::PrevField | Action::Up => d.focus = (d.focus + 3) % 4,
-        Action::Left | Action::Right => {
+    let text = match d.focus {
+        1 => Some(&mut d.target),
+        3 => Some(&mut d.note),
+        _ => None,
+    };
+    match (key, text) {
+        (Action::NextField | Action::Down, _) => {
+            d.focus = (d.focus + 1) % 4;
+            d.caret = Caret::END;
+        }
+        (Action::PrevField | Action::Up, _) => {
+            d.focus = (d.focus + 3) % 4;
+            d.caret = Caret::END;
+        }
+        (Action::Left, Some(t)) => d.caret.left(t),
+        (Action::Right, Some(t)) => d.caret.right(t),
+        (Action::Left | Action::Right, None) => {
             let by = if *key == Action::Left { -1 } else { 1 };
             match d.focus {
                 0 => d.kind = cycle(d.kind, TARGET_KINDS.len(), by),
-                2 => d.mode = cycle(d.mode, TRANSFER_MODES.len(), by),
-                _ => {}
+                _ => d.mode = cycle(d.mode, TRANSFER_MODES.len(), by),
             }
         }
-        Action::Input(c) => match d.focus {
-            1 => d.target.push(*c),
-            3 => d.note.push(*c),
-            _ => {}
-        },
-        Action::Backspace => {
-            match d.focus {
-                1 => d.target.pop(),
-                3 => d.note.pop(),
-                _ => None,
-            };
-        }
-        Action::Enter | Action::Submit => {
+        (Action::Input(c), Some(t)) => d.caret.insert(t, *c),
+        (Action::Backspace, Some(t)) => d.caret.backspace(t),
+        (Action::Delete, Some(t)) => d.caret.delete(t),
+        (Action::LineStart, Some(t)) => d.caret.home(t),
+        (Action::LineEnd, Some(t)) => d.caret.end(t),
+        (Action::Input(_) | Action::Backspace | Action::Delete, None) => {}
+        (Action::Enter | Action::Submit, _) => {
             let dialog = d.clone();
             let Some(call) = &s.call else {
                 d.error = Some("call.none");
@@ -264,7 +272,7 @@ fn transfer_key(s: &mut State, key: &Action) -> Option<Vec<Effect>> {
                 }
             };
         }
-        Action::Close => s.overlay = Overlay::None,
+        (Action::Close, _) => s.overlay = Overlay::None,
         _ => return None,
     }
     Some(Vec::new())
@@ -433,6 +441,7 @@ fn search_key(s: &mut State, key: &Action) -> Option<Vec<Effect>> {
             with_search!(&mut s.knowledge, |q| RestRequest::SearchKnowledge { q });
         }
         Panel::Tickets => with_search!(&mut s.tickets, |q| RestRequest::SearchTickets { q }),
+        Panel::Callers if *key == Action::EditCaller => return Some(edit_caller(s)),
         _ => with_search!(&mut s.callers, |q| RestRequest::SearchCallers { q }),
     }
     Some(Vec::new())
@@ -607,11 +616,13 @@ fn call_key(s: &mut State, key: &Action) -> Vec<Effect> {
     Vec::new()
 }
 
+mod callers;
 mod events;
 mod login;
 #[cfg(test)]
 mod tests;
 
+use callers::{caller_key, edit_caller};
 pub use events::flatten_departments;
 use events::{rest_done, rest_failed, server_event};
 use login::login_key;

@@ -7,9 +7,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::app::caller_edit::{CATEGORIES, CallerDialog, CallerField};
 use crate::app::state::{Overlay, REASONS, State, TARGET_KINDS, TRANSFER_MODES};
 use crate::view::Ui;
-use crate::view::util::{block, centered};
+use crate::view::util::{CARET, around_caret, block, centered};
 
 fn frame_dialog(ui: &Ui, f: &mut Frame, area: Rect, title: &str, w: u16, h: u16) -> Rect {
     let popup = centered(area, w, h);
@@ -64,7 +65,13 @@ pub fn render(s: &State, overlay: &Overlay, ui: &Ui, f: &mut Frame, area: Rect) 
                     Span::styled(fit(&value, val_w), style),
                 ])
             };
-            let cursor = |i: usize| if d.focus == i { "▏" } else { "" };
+            let text = |i: usize, t: &str| {
+                if d.focus == i {
+                    around_caret(&d.caret.show(t, CARET), val_w)
+                } else {
+                    t.to_owned()
+                }
+            };
             let mut lines = vec![
                 row(
                     0,
@@ -74,11 +81,7 @@ pub fn render(s: &State, overlay: &Overlay, ui: &Ui, f: &mut Frame, area: Rect) 
                         t(lang, &format!("target.{}", TARGET_KINDS[d.kind]))
                     ),
                 ),
-                row(
-                    1,
-                    t(lang, "transfer.target"),
-                    format!("{}{}", d.target, cursor(1)),
-                ),
+                row(1, t(lang, "transfer.target"), text(1, &d.target)),
                 row(
                     2,
                     t(lang, "transfer.mode"),
@@ -87,11 +90,7 @@ pub fn render(s: &State, overlay: &Overlay, ui: &Ui, f: &mut Frame, area: Rect) 
                         t(lang, &format!("mode.{}", TRANSFER_MODES[d.mode]))
                     ),
                 ),
-                row(
-                    3,
-                    t(lang, "transfer.note"),
-                    format!("{}{}", d.note, cursor(3)),
-                ),
+                row(3, t(lang, "transfer.note"), text(3, &d.note)),
                 Line::raw(""),
             ];
             match d.error {
@@ -125,6 +124,47 @@ pub fn render(s: &State, overlay: &Overlay, ui: &Ui, f: &mut Frame, area: Rect) 
             ];
             f.render_widget(Paragraph::new(lines), inner);
         }
+        Overlay::EditCaller(d) => render_caller(s, d, ui, f, area),
         Overlay::None | Overlay::Help => {}
     }
+}
+
+fn render_caller(s: &State, d: &CallerDialog, ui: &Ui, f: &mut Frame, area: Rect) {
+    let lang = s.lang;
+    let inner = frame_dialog(ui, f, area, t(lang, "caller_edit.title"), 64, 11);
+    let label_w = 10;
+    let val_w = (inner.width as usize).saturating_sub(label_w + 1);
+    let mut lines: Vec<Line> = CallerField::ALL
+        .iter()
+        .map(|&field| {
+            let focus = d.focus == field;
+            let value = match d.text(field) {
+                Some(text) if focus => around_caret(&d.caret.show(text, CARET), val_w),
+                Some(text) => text.to_owned(),
+                None => format!(
+                    "◀ {} ▶",
+                    t(lang, &format!("caller_cat.{}", CATEGORIES[d.category]))
+                ),
+            };
+            Line::from(vec![
+                Span::styled(
+                    fit(t(lang, field.label_key()), label_w),
+                    ui.theme.style(if focus { "key" } else { "label" }),
+                ),
+                Span::raw(" "),
+                Span::styled(
+                    fit(&value, val_w),
+                    ui.theme.style(if focus { "input_focus" } else { "input" }),
+                ),
+            ])
+        })
+        .collect();
+    lines.push(Line::raw(""));
+    let (key, style) = match (&d.error, d.pending) {
+        (_, true) => (t(lang, "caller_edit.saving").to_owned(), "info"),
+        (Some(e), false) => (format!("✗ {e}"), "error"),
+        (None, false) => (t(lang, "caller_edit.hint").to_owned(), "muted"),
+    };
+    lines.push(Line::from(Span::styled(key, ui.theme.style(style))));
+    f.render_widget(Paragraph::new(lines), inner);
 }

@@ -9,8 +9,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::Panel;
 use crate::app::state::State;
-use crate::view::Ui;
 use crate::app::text::Caret;
+use crate::view::Ui;
 use crate::view::util::{CARET, ago, block, field, is_wide};
 
 struct Listing<'a> {

@@ -139,7 +139,8 @@ fn hint_actions(s: &State) -> Vec<&'static str> {
         Panel::Queue => vec!["pick_up", "up", "down", "close", "help"],
         Panel::TicketForm => vec!["next_field", "submit", "knowledge", "close", "help"],
         Panel::Knowledge => vec!["enter", "insert_answer", "close", "help"],
-        Panel::Tickets | Panel::Callers => vec!["enter", "close", "help"],
+        Panel::Tickets => vec!["enter", "close", "help"],
+        Panel::Callers => vec!["enter", "edit_caller", "close", "help"],
     }
 }
 

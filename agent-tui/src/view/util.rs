@@ -73,7 +73,9 @@ pub fn around_caret(text: &str, cols: usize) -> String {
     if width(text) <= cols {
         return text.to_owned();
     }
-    let upto = text.find(CARET).map_or(text.len(), |b| b + CARET.len_utf8());
+    let upto = text
+        .find(CARET)
+        .map_or(text.len(), |b| b + CARET.len_utf8());
     if width(&text[..upto]) < cols {
         truncate(text, cols)
     } else {

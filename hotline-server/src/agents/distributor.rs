@@ -142,6 +142,9 @@ pub enum Input {
         call_id: String,
         progress: crate::calls::outbound::Progress,
     },
+    /// A caller left a message (voicemail, 局长信箱): every agent and the supervisors who
+    /// follow calls are told.
+    Voicemail(proto::VoicemailNotice),
 }
 
 /// Handle to the distributor task.
@@ -409,6 +412,13 @@ impl State {
             }
             Input::DialerReady(link) => self.out.dialer = Some(link),
             Input::Outbound { call_id, progress } => self.on_outbound(&call_id, progress, now),
+            Input::Voicemail(notice) => {
+                let event = Event::Voicemail(notice);
+                for a in self.agents.values() {
+                    let _ = a.events.try_send(event.clone());
+                }
+                self.sup.publish(proto::Topic::MyCalls, &event);
+            }
             Input::AgentOffline { agent } => {
                 if self.supervisor_offline(&agent) {
                     return;

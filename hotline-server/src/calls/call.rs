@@ -29,6 +29,7 @@ mod monitor;
 pub(crate) mod outbound;
 mod queue;
 mod recording;
+mod self_service;
 mod transfer;
 
 use self::recording::{ActiveRecord, PendingRecord};
@@ -71,6 +72,8 @@ struct Call {
     last_agent: Option<tokio::sync::oneshot::Receiver<CallerFacts>>,
     /// Set on a call we placed: who to report its end to (see `call/outbound.rs`).
     outbound: Option<outbound::OutboundLeg>,
+    /// Answers to the IVR's self-service requests, and what they need to know of the call.
+    self_service: self_service::SelfService,
 }
 
 /// Runs one call to its end. Never panics on peer input; every path ends with a CDR.
@@ -196,6 +199,7 @@ pub async fn run(
         last_agent: lookup_caller(&ctx, &caller.national, &call_id),
         after_block: None,
         outbound: None,
+        self_service: self_service::SelfService::default(),
     };
     call.event("received", json!({"caller": caller.national, "dnis": dnis.national, "profile": profile.name, "flow": flow_name, "trunk": trunk, "remote": source.to_string(), "codec": neg.codec.name(), "location": location}));
     if call.interp.is_none() {
@@ -478,6 +482,7 @@ impl Call {
                     },
                 r = rtcp.recv_from(&mut rx_rtcp) => if let Ok((n, _)) = r { self.leg.on_rtcp(&rx_rtcp[..n]); },
                 Some(ctl) = recv_control(&mut self.control) => self.on_control(ctl).await,
+                Some(reply) = self_service::recv_reply(&mut self.self_service) => self.on_service_reply(reply).await,
                 due = tick.tick() => {
                     let due = due.into_std();
                     let n = self.leg.samples_per_packet().min(MAX_SAMPLES);
@@ -694,6 +699,7 @@ impl Call {
                         });
                         self.queue = Some(queue);
                     }
+                    Action::Service { name, args } => self.start_service(&name, args),
                     Action::Hangup { cause } => self.hangup(&cause).await,
                     Action::Log { node, step, detail } => {
                         self.event(

@@ -22,7 +22,7 @@ pub struct CallArgs {
     /// The server's SIP address.
     #[arg(long, default_value = "127.0.0.1:5060")]
     pub server: SocketAddr,
-    /// Digits to key (RFC 4733), after --dtmf-delay seconds.
+    /// Digits to key (RFC 4733), after --dtmf-delay seconds; `,` pauses one second.
     #[arg(long, default_value = "")]
     pub dtmf: String,
     #[arg(long, default_value_t = 2.0)]
@@ -283,7 +283,9 @@ pub async fn place_call(args: &CallArgs) -> Result<CallReport, CallError> {
                     && now >= gap_until
                     && let Some(d) = digits.pop_front()
                 {
-                    if args.inband {
+                    if d == ',' {
+                        gap_until = now + Duration::from_secs(1);
+                    } else if args.inband {
                         tone = hotline_media::dtmf_frequencies(d).map(|(lo, hi)| {
                             (hotline_media::ToneGenerator::new(&[lo, hi], 12_000, 8000), 6)
                         });

@@ -32,6 +32,12 @@ pub struct ProfileConfig {
     /// Ring with 183 and an in-band Chinese ringback tone instead of a bare 180.
     #[serde(default)]
     pub early_media: bool,
+    /// The flow a caller enters when the agent hangs up (satisfaction survey); `""` = none.
+    #[serde(default)]
+    pub survey_flow: String,
+    /// The flow a queue's `voicemail` overflow sends the caller to; `""` = a goodbye.
+    #[serde(default)]
+    pub voicemail_flow: String,
 }
 
 /// Languages prompts exist for.

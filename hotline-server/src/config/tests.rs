@@ -329,5 +329,8 @@ fn outbound_keys_name_line_and_key() {
     let ok = format!("{peer}outbound = \"10.0.0.9:5080\"\ncaller_id = \"12345\"\n");
     let config = parse(&ok, "hotline.toml").expect("valid outbound trunk");
     let trunk = crate::calls::outbound::OutboundTrunk::from_config(&config).expect("trunk");
-    assert_eq!((trunk.name.as_str(), trunk.target.as_str()), ("gw", "10.0.0.9:5080"));
+    assert_eq!(
+        (trunk.name.as_str(), trunk.target.as_str()),
+        ("gw", "10.0.0.9:5080")
+    );
 }

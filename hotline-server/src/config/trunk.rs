@@ -175,7 +175,10 @@ mod tests {
     #[test]
     fn outbound_goes_to_the_registrar_unless_told_otherwise() {
         let mut trunk = register("sip:gw.example.cn:5060;transport=udp");
-        assert_eq!(trunk.outbound_target().as_deref(), Some("gw.example.cn:5060"));
+        assert_eq!(
+            trunk.outbound_target().as_deref(),
+            Some("gw.example.cn:5060")
+        );
         trunk.outbound = Some("10.1.1.1:5080".into());
         assert_eq!(trunk.outbound_target().as_deref(), Some("10.1.1.1:5080"));
         trunk.kind = TrunkKind::Peer;

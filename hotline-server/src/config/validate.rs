@@ -130,7 +130,8 @@ fn check_trunks(config: &Config) -> Result<(), Problem> {
             }
             TrunkKind::Peer => {}
         }
-        check_outbound(trunk).map_err(|(key, message)| Problem::new("trunk", Some(i), key, message))?;
+        check_outbound(trunk)
+            .map_err(|(key, message)| Problem::new("trunk", Some(i), key, message))?;
     }
     let chosen = &config.server.outbound_trunk;
     if !chosen.is_empty()
@@ -162,7 +163,9 @@ fn check_outbound(trunk: &super::TrunkConfig) -> Result<(), (&'static str, Strin
         return Err(("dial_prefix", message));
     }
     if let Some(id) = &trunk.caller_id
-        && crate::calls::outbound::DialPlan::lenient().check(id).is_err()
+        && crate::calls::outbound::DialPlan::lenient()
+            .check(id)
+            .is_err()
     {
         return Err(("caller_id", format!("\"{id}\" is not a phone number")));
     }

@@ -8,6 +8,7 @@
 //! - A digit during an interruptible play stops it (the driver may stop it on its own; the
 //!   interpreter also sends `StopPlayback`, which is a no-op when nothing plays).
 //! - Every [`Action::Record`] is answered by one [`Event::RecordDone`].
+//! - Every [`Action::Service`] is answered by one [`Event::ServiceDone`].
 //! - After `Queue` or `Hangup` the interpreter is finished and answers nothing more.
 
 use crate::ivr::prompt::PromptRef;
@@ -26,6 +27,12 @@ pub enum Event {
     },
     /// The caller hung up.
     Hangup,
+    /// The answer to an [`Action::Service`]: `ok` false when the driver could not do it;
+    /// `vars` become the call's variables.
+    ServiceDone {
+        ok: bool,
+        vars: std::collections::BTreeMap<String, String>,
+    },
 }
 
 /// A request to the driver, or an entry for the call's event log.
@@ -43,6 +50,12 @@ pub enum Action {
         max_secs: u32,
         beep: bool,
         finish_on: Option<char>,
+    },
+    /// Carry out a self-service request (see [`crate::ivr::service`]), then send
+    /// `ServiceDone`. `args` have their `${var}` substituted.
+    Service {
+        name: String,
+        args: std::collections::BTreeMap<String, String>,
     },
     /// Hand the call to the ACD; the flow is over.
     Queue {

@@ -62,12 +62,14 @@ pub enum Step {
     Say(Say),
     Hangup(Hangup),
     Queue(Queue),
+    /// Self-service work done by the driver (a ticket, a status look-up, a survey answer).
+    Service(Service),
 }
 
 /// Every step kind, as written in a flow file (the key that makes a node that step).
-pub const STEP_KINDS: [&str; 11] = [
+pub const STEP_KINDS: [&str; 12] = [
     "play", "menu", "collect", "branch", "goto", "set", "language", "record", "say", "hangup",
-    "queue",
+    "queue", "service",
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -214,6 +216,18 @@ pub struct Queue {
     pub prompts: Vec<Prompt>,
 }
 
+/// Asks the driver for one of the [`crate::ivr::service`] services; its answer sets variables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    pub service: String,
+    pub line: u32,
+    /// In file order; values may contain `${var}`.
+    pub args: Vec<(String, String)>,
+    pub next: Option<Target>,
+    /// Taken when the driver could not do it (database down); `None`: continue with `next`.
+    pub on_failure: Option<Target>,
+}
+
 /// How a step leaves for another node; the checker reasons about loops with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Edge {
@@ -240,6 +254,7 @@ impl Step {
             Step::Say(_) => "say",
             Step::Hangup(_) => "hangup",
             Step::Queue(_) => "queue",
+            Step::Service(_) => "service",
         }
     }
 
@@ -247,7 +262,11 @@ impl Step {
     pub fn waits(&self) -> bool {
         match self {
             Step::Play(p) => !p.prompts.is_empty(),
-            Step::Menu(_) | Step::Collect(_) | Step::Record(_) | Step::Say(_) => true,
+            Step::Menu(_)
+            | Step::Collect(_)
+            | Step::Record(_)
+            | Step::Say(_)
+            | Step::Service(_) => true,
             _ => false,
         }
     }
@@ -279,6 +298,9 @@ impl Step {
                 .chain(one(r.on_failure.as_ref(), Edge::Silent))
                 .collect(),
             Step::Say(s) => one(s.next.as_ref(), Edge::Silent).collect(),
+            Step::Service(s) => one(s.next.as_ref(), Edge::Silent)
+                .chain(one(s.on_failure.as_ref(), Edge::Silent))
+                .collect(),
             Step::Hangup(_) | Step::Queue(_) => Vec::new(),
         }
     }
@@ -294,6 +316,7 @@ impl Step {
             Step::Menu(m) => m.on_failure.is_none(),
             Step::Collect(c) => c.on_failure.is_none() || c.next.is_none(),
             Step::Record(r) => r.next.is_none(),
+            Step::Service(s) => s.next.is_none(),
             Step::Branch(b) => b.otherwise.is_none(),
             Step::Goto(_) => false,
         }
@@ -319,7 +342,11 @@ impl Step {
             Step::Say(s) => s.prompts.iter().chain(&s.after).collect(),
             Step::Hangup(h) => h.prompts.iter().collect(),
             Step::Queue(q) => q.prompts.iter().collect(),
-            Step::Branch(_) | Step::Goto(_) | Step::Set(_) | Step::Language(_) => Vec::new(),
+            Step::Branch(_)
+            | Step::Goto(_)
+            | Step::Set(_)
+            | Step::Language(_)
+            | Step::Service(_) => Vec::new(),
         }
     }
 }

@@ -54,6 +54,10 @@ enum State {
     Recording {
         node: String,
     },
+    /// Waiting for the driver's `ServiceDone`.
+    Service {
+        node: String,
+    },
     /// The prompt before the final queue or hangup.
     Ending {
         action: Action,
@@ -162,6 +166,7 @@ impl Interpreter {
             Event::RecordDone { file, duration_ms } => {
                 self.on_record_done(file, duration_ms, &mut out)
             }
+            Event::ServiceDone { ok, vars } => self.on_service_done(ok, vars, &mut out),
         };
         self.proceed(next, now, &mut out);
         out
@@ -209,7 +214,8 @@ impl Interpreter {
         match &self.state {
             State::Playing { node, .. }
             | State::RecordPrompt { node }
-            | State::Recording { node } => Some(node),
+            | State::Recording { node }
+            | State::Service { node } => Some(node),
             State::Input(input) => Some(&input.node),
             State::NotStarted | State::Ending { .. } | State::Done => None,
         }
@@ -325,6 +331,22 @@ impl Interpreter {
                     cause
                 };
                 self.end_after(&h.prompts, Action::Hangup { cause }, out)
+            }
+            Step::Service(s) => {
+                self.typeahead.clear();
+                let args = s
+                    .args
+                    .iter()
+                    .map(|(k, v)| (k.clone(), substitute(v, &self.vars)))
+                    .collect();
+                out.push(Action::Service {
+                    name: s.service.clone(),
+                    args,
+                });
+                self.state = State::Service {
+                    node: node.name.clone(),
+                };
+                Next::Wait
             }
             Step::Queue(q) => {
                 let action = Action::Queue {
@@ -502,6 +524,34 @@ impl Interpreter {
     }
 }
 
+impl Interpreter {
+    fn on_service_done(
+        &mut self,
+        ok: bool,
+        vars: BTreeMap<String, String>,
+        out: &mut Vec<Action>,
+    ) -> Next {
+        let flow = Arc::clone(&self.flow);
+        let State::Service { node } = &self.state else {
+            return Next::Wait;
+        };
+        let Some(node) = flow.node(node) else {
+            return hangup("flow error");
+        };
+        let Step::Service(s) = &node.step else {
+            return hangup("flow error");
+        };
+        let result = vars.get("result").cloned().unwrap_or_default();
+        log(out, node, json!({"event": "service_done", "ok": ok, "result": result}));
+        self.vars.extend(vars);
+        if ok {
+            to(s.next.as_ref())
+        } else {
+            to(s.on_failure.as_ref().or(s.next.as_ref()))
+        }
+    }
+}
+
 fn is_dtmf(d: char) -> bool {
     d.is_ascii_digit() || matches!(d, '*' | '#' | 'A'..='D')
 }
@@ -521,3 +571,6 @@ mod input;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod service_tests;

@@ -55,7 +55,7 @@ use toml::de::DeTable;
 use crate::ivr::check::{Finding, Severity};
 use crate::ivr::flow::{
     Branch, Case, Collect, Flow, Hangup, Language, Menu, Node, Play, Prompt, Queue, Record,
-    STEP_KINDS, Say, SayKind, Set, Step, Target, Test,
+    STEP_KINDS, Say, SayKind, Service, Set, Step, Target, Test,
 };
 
 mod reader;
@@ -262,6 +262,20 @@ fn parse_step(r: &mut Reader<'_, '_, '_>, name: &str, d: &Defaults, line: u32) -
             cause: r.string("hangup").map(|(s, _)| s).unwrap_or_default(),
             prompts: r.prompts("prompt").unwrap_or_default(),
         }),
+        "service" => {
+            let (service, sline) = r.string("service")?;
+            let args = r.string_map("args");
+            if let Err(message) = crate::ivr::service::validate(&service, &args) {
+                r.error_at(sline, message);
+            }
+            Step::Service(Service {
+                service,
+                line: sline,
+                args,
+                next: r.target("next"),
+                on_failure: r.target("on_failure"),
+            })
+        }
         "queue" => {
             let (queue, qline) = r.string("queue")?;
             if queue.is_empty() {
@@ -286,7 +300,7 @@ fn parse_step(r: &mut Reader<'_, '_, '_>, name: &str, d: &Defaults, line: u32) -
 
 /// Keys that are options of some step (anything else without a step key is an unknown step).
 fn is_option(key: &str) -> bool {
-    const OPTIONS: [&str; 25] = [
+    const OPTIONS: [&str; 26] = [
         "next",
         "interruptible",
         "choices",
@@ -312,6 +326,7 @@ fn is_option(key: &str) -> bool {
         "after",
         "skills",
         "priority",
+        "args",
     ];
     OPTIONS.contains(&key)
 }

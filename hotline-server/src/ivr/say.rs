@@ -45,7 +45,8 @@ pub fn say_number(lang: &str, n: u64) -> Vec<PromptRef> {
     refs(lang, names)
 }
 
-/// A date: 2026年11月23日 / "November twenty three, twenty twenty six".
+/// A date: 2026年11月23日 / "November twenty-third, twenty twenty six" (English days are
+/// ordinals, one recording each: `day_1` … `day_31`).
 pub fn say_date(lang: &str, date: Date) -> Vec<PromptRef> {
     let year = u64::try_from(date.year()).unwrap_or(0);
     let month = date.month() as u64;
@@ -53,7 +54,7 @@ pub fn say_date(lang: &str, date: Date) -> Vec<PromptRef> {
     let mut names = Vec::new();
     if is_english(lang) {
         names.push(format!("month_{month}"));
-        english(day, &mut names);
+        names.push(format!("day_{day}"));
         english_year(year, &mut names);
     } else {
         // Years are read digit by digit: 二零二六年.
@@ -91,6 +92,7 @@ pub fn prompt_names(kind: SayKind, lang: &str) -> Vec<String> {
             if kind == SayKind::Date {
                 if is_english(lang) {
                     names.extend((1..=12).map(|m| format!("month_{m}")));
+                    names.extend((1..=31).map(|d| format!("day_{d}")));
                     names.push("oh".into());
                 } else {
                     names.extend(["year", "month", "day"].map(String::from));

@@ -19,6 +19,11 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "0005_screen_pop",
         include_str!("migrations/0005_screen_pop.sql"),
     ),
+    (
+        "0006_self_service",
+        include_str!("migrations/0006_self_service.sql"),
+    ),
+    ("0007_notify", include_str!("migrations/0007_notify.sql")),
 ];
 
 /// The schema version this binary creates and understands.

@@ -164,6 +164,7 @@ pub(super) fn rest_done(s: &mut State, reply: RestReply) {
             s.callers.pending = false;
             s.callers.sel = 0;
         }
+        RestReply::CallerSaved(row) => super::callers::saved(s, row),
         RestReply::Departments(tree) => {
             s.departments = flatten_departments(&tree);
             s.departments_pending = false;
@@ -192,6 +193,7 @@ pub(super) fn rest_failed(s: &mut State, request: &'static str, message: &str) {
         "callers" => s.callers.pending = false,
         "departments" => s.departments_pending = false,
         "file_ticket" => s.form.pending = false,
+        "update_caller" => return super::callers::failed(s, message),
         _ => {}
     }
     let text = format!("{} {request}: {message}", t(s.lang, "status.failed"));

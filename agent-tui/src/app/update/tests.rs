@@ -388,3 +388,31 @@ fn hold_without_a_connect_time_keeps_the_call_timer() {
     assert!(before.is_some());
     assert_eq!(s.call.as_ref().unwrap().connected_at_ms, before);
 }
+
+#[test]
+fn transfer_target_and_note_edit_at_the_caret() {
+    let mut s = sample::on_call(Lang::En);
+    update(&mut s, Action::Transfer);
+    update(&mut s, Action::NextField);
+    for c in "scnd".chars() {
+        update(&mut s, Action::Input(c));
+    }
+    update(&mut s, Action::LineStart);
+    update(&mut s, Action::Right);
+    update(&mut s, Action::Input('e'));
+    update(&mut s, Action::LineEnd);
+    update(&mut s, Action::Left);
+    update(&mut s, Action::Left);
+    update(&mut s, Action::Input('o'));
+    update(&mut s, Action::LineEnd);
+    update(&mut s, Action::Left);
+    update(&mut s, Action::Delete);
+    update(&mut s, Action::Input('d'));
+    update(&mut s, Action::NextField);
+    update(&mut s, Action::Right);
+    let Overlay::Transfer(d) = &s.overlay else {
+        panic!("{:?}", s.overlay)
+    };
+    assert_eq!(d.target, "second");
+    assert_eq!(d.mode, 1, "left/right still change the mode");
+}

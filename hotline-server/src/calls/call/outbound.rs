@@ -126,6 +126,7 @@ pub(crate) async fn run_answered(
             invite_cseq,
             peer: None,
         }),
+        self_service: super::self_service::SelfService::default(),
     };
     ctx.store.call_answered(&call.dialog.call_id, ctx.now_ms());
     call.event(

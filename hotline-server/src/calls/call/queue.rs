@@ -65,6 +65,9 @@ impl Call {
             }
             CallControl::Overflow { voicemail } => {
                 self.event("overflow", json!({"voicemail": voicemail}));
+                if voicemail && self.overflow_to_voicemail().await {
+                    return;
+                }
                 self.goodbye("overflow").await;
             }
             CallControl::Rejected => {
@@ -103,6 +106,10 @@ impl Call {
             CallControl::StopMonitor => self.on_stop_monitor(),
             CallControl::Hangup { cause } => {
                 self.event("bye", json!({"from": "agent", "cause": cause}));
+                // A caller the agent hung up on may rate the service first.
+                if cause == "agent hangup" && self.survey_after_agent().await {
+                    return;
+                }
                 self.hangup(&cause).await;
             }
         }

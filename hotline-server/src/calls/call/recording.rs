@@ -79,6 +79,7 @@ impl Call {
             return;
         };
         let duration_ms = rec.recorder.duration_ms(1);
+        self.self_service.recorded_ms += duration_ms;
         let path = rec.recorder.path.clone();
         // The writer thread finishes the file; the CDR does not wait for it.
         drop(rec.recorder.finish());

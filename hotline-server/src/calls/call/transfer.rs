@@ -42,7 +42,7 @@ impl Call {
             b.recorder = recorder;
             b.started_ms = self.ctx.now_ms();
         }
-        b.agent = agent.to_owned();
+        agent.clone_into(&mut b.agent);
         b.audio = audio;
         b.held = false;
         b.mute(false);

@@ -98,17 +98,17 @@ fn dates() {
     );
     assert_eq!(
         names("en", &say_date("en", date)),
-        "month_11 num_20 num_3 num_20 num_20 num_6"
+        "month_11 day_23 num_20 num_20 num_6"
     );
     let old = jiff::civil::date(1905, 1, 1);
     assert_eq!(
         names("en", &say_date("en", old)),
-        "month_1 num_1 num_19 oh num_5"
+        "month_1 day_1 num_19 oh num_5"
     );
     let y2k = jiff::civil::date(2005, 3, 10);
     assert_eq!(
         names("en", &say_date("en", y2k)),
-        "month_3 num_10 num_2 num_1000 num_5"
+        "month_3 day_10 num_2 num_1000 num_5"
     );
 }
 
