@@ -12,6 +12,7 @@ mod holidays;
 mod locate;
 mod media;
 mod merge;
+mod notify;
 mod profile;
 mod recording;
 mod schedule;
@@ -31,6 +32,10 @@ pub use cidr::{Cidr, CidrParseError};
 pub use error::ConfigError;
 pub use holidays::{Holidays, load_holidays, load_holidays_file};
 pub use media::{KNOWN_CODECS, MediaConfig};
+pub use notify::{
+    BodyFormat, CampaignConfig, HttpMethod, InboundConfig, NotifyConfig, SmsGatewayConfig,
+    SmtpConfig, SmtpSecurity,
+};
 pub use profile::{LANGUAGES, ProfileConfig};
 pub use recording::{RecordingConfig, RecordingPolicy};
 pub use schedule::{ScheduleConfig, WEEKDAYS};
@@ -66,6 +71,12 @@ pub struct Config {
     /// `[tickets]`; every key has a default.
     #[serde(default)]
     pub tickets: TicketsConfig,
+    /// `[notify]`: outbox, SMS gateway, SMTP, inbound messages; every key has a default.
+    #[serde(default)]
+    pub notify: NotifyConfig,
+    /// `[campaign]`: outbound follow-up calls; every key has a default.
+    #[serde(default)]
+    pub campaign: CampaignConfig,
 }
 
 static DEFAULTS: LazyLock<Config> = LazyLock::new(|| {

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod ivr;
 pub mod media;
+pub mod notify;
 pub mod reports;
 pub mod server;
 pub mod sip;

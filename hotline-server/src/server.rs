@@ -38,6 +38,8 @@ pub enum StartError {
     Auth(#[from] crate::auth::AuthError),
     #[error("queues: {0}")]
     Queues(String),
+    #[error("{0}")]
+    Notify(String),
     #[error("cannot listen on {addr}: {error}")]
     Listen {
         addr: SocketAddr,
@@ -301,6 +303,13 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
         context.clock.clone(),
         shutdown.clone(),
     );
+    crate::notify::spawn(
+        &context.config,
+        &db_path,
+        context.clock.clone(),
+        shutdown.clone(),
+    )
+    .map_err(|e| StartError::Notify(e.to_string()))?;
     let api_listen = context.config.server.api_listen;
     let api_state = crate::api::ApiDeps {
         ctx: context.clone(),

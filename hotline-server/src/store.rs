@@ -7,13 +7,16 @@ mod backup;
 mod blacklist;
 mod bulk;
 mod callers;
+mod campaigns;
 mod calls;
 mod connection;
 mod departments;
 mod digest;
 mod error;
+mod inbound;
 mod knowledge;
 mod migrate;
+mod outbox;
 mod recordings;
 mod related;
 mod reports;
@@ -36,11 +39,16 @@ pub use audit::{AuditEntry, AuditRow};
 pub use backup::TableDigest;
 pub use blacklist::BlockRow;
 pub use bulk::RowProblem;
+pub use campaigns::{
+    CallOutcome, CampaignCallRow, CampaignRow, DueTarget, NewCampaign, TargetRow,
+};
 pub use callers::{CallerCategory, CallerQuery, CallerRow, NewCaller};
 pub use departments::{DepartmentNode, DepartmentRow, MAX_LEVEL, NewDepartment};
 pub use error::StoreError;
+pub use inbound::{InboundRow, NewInbound};
 pub use knowledge::{KnowledgeHit, KnowledgeKind, KnowledgeRow, NewKnowledge};
 pub use migrate::SCHEMA_VERSION;
+pub use outbox::{DepartmentContact, NewNotification, OutboxRow, SECRET_MARK, TemplateRow};
 pub use rows::{
     CallEnd, CallEventRow, CallRow, CallState, CdrRow, NewCall, NewRecording, RECORDING_KINDS,
     RecordingRow,

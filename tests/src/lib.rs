@@ -12,6 +12,8 @@ use hotline_server::{Running, ServerOptions};
 
 pub mod audio;
 pub mod console;
+pub mod notify;
+pub mod people;
 
 /// A running server with its own temporary data folder.
 pub struct TestServer {

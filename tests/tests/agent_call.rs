@@ -2,29 +2,12 @@
 //! (WebSocket and WebRTC) answers. A 1 kHz tone from the caller is heard by the agent and a 600 Hz
 //! tone from the agent by the caller; the caller hangs up; the recording holds both; CDR and events.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use hotline_e2e::TestServer;
-use hotline_server::auth::{Actor, Auth, AuthPolicy, NewAccount};
+use hotline_e2e::audio::tone_file;
+use hotline_e2e::people::add_agent;
 use hotline_server::cli::test_call::{CallArgs, place_call};
-
-fn tone_file(dir: &std::path::Path, name: &str, freq: f32, secs: usize) -> std::path::PathBuf {
-    let mut samples = vec![0i16; 8000 * secs];
-    hotline_media::ToneGenerator::new(&[freq], 8000, 8000).fill(&mut samples);
-    let path = dir.join(name);
-    std::fs::write(&path, hotline_media::wav_bytes(&samples, 8000, 1)).expect("write tone");
-    path
-}
-
-fn add_agent(server: &TestServer, name: &str, password: &str) {
-    let auth = Auth::new(&server.running.db_path, AuthPolicy::default()).expect("auth");
-    let mut account = NewAccount::new(name, hotline_protocol::Role::Agent, password);
-    account.work_number = "1007".into();
-    account.skills = BTreeMap::from([("general".to_owned(), 5u8)]);
-    auth.add_user(&account, &Actor::cli(), 0)
-        .expect("add agent");
-}
 
 fn dominant(samples: &[i16]) -> Option<f32> {
     hotline_media::dominant_frequency(samples, &[600.0, 1000.0], 8000)
@@ -35,8 +18,8 @@ async fn caller_and_agent_hear_each_other_and_the_call_is_recorded() {
     let server = TestServer::start(|_| {}).await;
     add_agent(&server, "tester1", "correct horse battery");
     let dir = server.dir.path().to_owned();
-    let agent_voice = tone_file(&dir, "agent.wav", 600.0, 5);
-    let caller_voice = tone_file(&dir, "caller.wav", 1000.0, 5);
+    let agent_voice = tone_file(&dir, "agent.wav", 600.0);
+    let caller_voice = tone_file(&dir, "caller.wav", 1000.0);
     let agent_heard = dir.join("agent-heard.wav");
     let caller_heard = dir.join("caller-heard.wav");
 
@@ -176,7 +159,7 @@ async fn the_agent_puts_the_caller_on_hold_with_music_and_resumes() {
     let server = TestServer::start(|_| {}).await;
     add_agent(&server, "tester2", "correct horse battery");
     let dir = server.dir.path().to_owned();
-    let agent_voice = tone_file(&dir, "agent.wav", 600.0, 5);
+    let agent_voice = tone_file(&dir, "agent.wav", 600.0);
     let caller_heard = dir.join("caller-heard.wav");
     // Talk 2 s, hold 3 s, talk again until the agent hangs up at 8 s.
     let agent_args = agent_tui::Args {

@@ -295,7 +295,7 @@ async fn an_agent_at_the_real_terminal_answers_files_a_ticket_and_transfers() {
             dtmf_delay: 0.0,
             play: None,
             record: None,
-            duration: 45.0,
+            duration: 60.0,
             codec: None,
             inband: false,
         };

@@ -8,19 +8,13 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use hotline_e2e::TestServer;
+use hotline_e2e::people::{add_agent, caller_args, wait_ready};
 use hotline_protocol::{self as proto, ClientFrame, Command, PROTOCOL_VERSION};
 use hotline_server::acd::{AgentState, Strategy};
-use hotline_server::auth::{Actor, Auth, AuthPolicy, NewAccount};
-use hotline_server::cli::test_call::{CallArgs, place_call};
+use hotline_server::cli::test_call::place_call;
 use tokio_tungstenite::tungstenite::Message;
 
-fn add_agent(server: &TestServer, name: &str) {
-    let auth = Auth::new(&server.running.db_path, AuthPolicy::default()).expect("auth");
-    let mut account = NewAccount::new(name, proto::Role::Agent, "agent password 1");
-    account.skills = BTreeMap::from([("general".to_owned(), 5u8)]);
-    auth.add_user(&account, &Actor::cli(), 0)
-        .expect("add agent");
-}
+const PASSWORD: &str = "agent password 1";
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -45,7 +39,7 @@ async fn send(ws: &mut Ws, id: u64, cmd: Command) {
 fn login(name: &str) -> Command {
     Command::Login {
         user: name.into(),
-        password: "agent password 1".into(),
+        password: PASSWORD.into(),
         client: proto::ClientKind::Other,
         resume_token: None,
     }
@@ -60,32 +54,7 @@ fn headless(server: &TestServer, name: &str, answer_after: f64, calls: u32) -> a
         calls,
         hold_after: 0.0,
         hold_for: 0.0,
-        ..hotline_e2e::headless_agent(server, name, "agent password 1")
-    }
-}
-
-async fn wait_ready(server: &TestServer, name: &str) {
-    for _ in 0..150 {
-        if server.running.context.distributor.agent_state(name).await == Some(AgentState::Ready) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{name} never became ready");
-}
-
-fn caller(server: &TestServer, from: &str, secs: f64) -> CallArgs {
-    CallArgs {
-        to: "12345".into(),
-        from: from.into(),
-        server: server.sip(),
-        dtmf: String::new(),
-        dtmf_delay: 0.0,
-        play: None,
-        record: None,
-        duration: secs,
-        codec: None,
-        inband: false,
+        ..hotline_e2e::headless_agent(server, name, PASSWORD)
     }
 }
 
@@ -109,15 +78,15 @@ async fn connected_agents(server: &TestServer, caller: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_workstation_killed_while_ringing_hands_the_call_to_the_next_agent() {
     let server = TestServer::start(|_| {}).await;
-    add_agent(&server, "doomed");
-    add_agent(&server, "steady");
+    add_agent(&server, "doomed", PASSWORD);
+    add_agent(&server, "steady", PASSWORD);
     // The doomed agent: a bare session that goes ready and vanishes when the call rings.
     let mut ws = bare_session(&server).await;
     send(&mut ws, 1, login("doomed")).await;
     send(&mut ws, 2, Command::SetReady).await;
     wait_ready(&server, "doomed").await;
     let call = tokio::spawn({
-        let args = caller(&server, "13900000001", 14.0);
+        let args = caller_args(&server, "13900000001", 14.0);
         async move { place_call(&args).await }
     });
     // Wait for the offer, then die without a word.
@@ -170,8 +139,8 @@ async fn two_agents(strategy: Strategy, calls: &[&str]) -> (TestServer, Vec<Stri
         }
     })
     .await;
-    add_agent(&server, "fast");
-    add_agent(&server, "slow");
+    add_agent(&server, "fast", PASSWORD);
+    add_agent(&server, "slow", PASSWORD);
     let fast = tokio::spawn({
         let args = headless(&server, "fast", 0.2, 0);
         async move { agent_tui::headless::run(&args).await }
@@ -184,7 +153,9 @@ async fn two_agents(strategy: Strategy, calls: &[&str]) -> (TestServer, Vec<Stri
     wait_ready(&server, "slow").await;
     let mut agents = Vec::new();
     for from in calls {
-        let report = place_call(&caller(&server, from, 9.0)).await.expect("call");
+        let report = place_call(&caller_args(&server, from, 9.0))
+            .await
+            .expect("call");
         assert!(report.answered);
         server.wait_idle(Duration::from_secs(5)).await;
         // The latest connection of this caller is this call's.
@@ -246,12 +217,12 @@ async fn longest_idle_gives_a_new_caller_to_the_other_agent() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_sees_the_live_queue_and_picks_up_a_waiting_caller() {
     let server = TestServer::start(|_| {}).await;
-    add_agent(&server, "picker");
+    add_agent(&server, "picker", PASSWORD);
     let mut ws = bare_session(&server).await;
     send(&mut ws, 1, login("picker")).await;
     // Not ready: the ACD offers nothing, the caller waits in the queue.
     let call = tokio::spawn({
-        let args = caller(&server, "13900000051", 14.0);
+        let args = caller_args(&server, "13900000051", 14.0);
         async move { place_call(&args).await }
     });
     let mut picked = false;
@@ -304,10 +275,10 @@ async fn a_waiting_caller_hears_position_announcements() {
     })
     .await;
     // An agent is logged in but not ready, so the caller waits and hears where they stand.
-    add_agent(&server, "busy1");
+    add_agent(&server, "busy1", PASSWORD);
     let mut ws = bare_session(&server).await;
     send(&mut ws, 1, login("busy1")).await;
-    let report = place_call(&caller(&server, "13900000061", 14.0))
+    let report = place_call(&caller_args(&server, "13900000061", 14.0))
         .await
         .expect("call");
     assert!(report.answered);
@@ -333,7 +304,7 @@ async fn a_waiting_caller_hears_position_announcements() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_vip_caller_from_the_caller_records_is_served_first() {
     let server = TestServer::start(|_| {}).await;
-    add_agent(&server, "vipdesk");
+    add_agent(&server, "vipdesk", PASSWORD);
     {
         let store = hotline_server::store::Store::open(&server.running.db_path).expect("store");
         let vip = hotline_server::store::NewCaller {
@@ -351,12 +322,12 @@ async fn a_vip_caller_from_the_caller_records_is_served_first() {
     send(&mut ws, 1, login("vipdesk")).await;
     // An ordinary caller queues first, the VIP a moment later; then the agent turns ready.
     let first = tokio::spawn({
-        let args = caller(&server, "13900000071", 12.0);
+        let args = caller_args(&server, "13900000071", 12.0);
         async move { place_call(&args).await }
     });
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let second = tokio::spawn({
-        let args = caller(&server, "13900000072", 12.0);
+        let args = caller_args(&server, "13900000072", 12.0);
         async move { place_call(&args).await }
     });
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);

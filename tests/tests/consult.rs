@@ -5,47 +5,20 @@
 //! - Conference: everyone hears everyone; when the second agent leaves, the first and the
 //!   caller talk on.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use hotline_e2e::TestServer;
 use hotline_e2e::audio::{deaf_to, hears, tone_file};
 use hotline_e2e::console::Console;
+use hotline_e2e::people::{add_agent, wait_state};
 use hotline_protocol::{self as proto, Command, Event};
 use hotline_server::acd::AgentState;
-use hotline_server::auth::{Actor, Auth, AuthPolicy, NewAccount};
 use hotline_server::cli::test_call::{CallArgs, CallError, CallReport, place_call};
 
 const PASSWORD: &str = "agent password 1";
 const CALLER: f32 = 1000.0;
 const FIRST: f32 = 600.0;
 const SECOND: f32 = 400.0;
-
-fn add_agent(server: &TestServer, name: &str) {
-    let auth = Auth::new(&server.running.db_path, AuthPolicy::default()).expect("auth");
-    let mut account = NewAccount::new(name, proto::Role::Agent, PASSWORD);
-    account.skills = BTreeMap::from([("general".to_owned(), 5u8)]);
-    auth.add_user(&account, &Actor::cli(), 0)
-        .expect("add agent");
-}
-
-async fn wait_state(server: &TestServer, name: &str, want: &AgentState) {
-    for _ in 0..150 {
-        if server
-            .running
-            .context
-            .distributor
-            .agent_state(name)
-            .await
-            .as_ref()
-            == Some(want)
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{name} never reached {want:?}");
-}
 
 /// Two agents with media legs, the first ready and talking to a caller (20 s call, recorded
 /// to `caller-heard.wav`); the second logs in and is ready once the first has answered.
@@ -59,8 +32,8 @@ struct Scene {
 
 async fn scene() -> Scene {
     let server = TestServer::start(|_| {}).await;
-    add_agent(&server, "first");
-    add_agent(&server, "second");
+    add_agent(&server, "first", PASSWORD);
+    add_agent(&server, "second", PASSWORD);
     let dir = server.dir.path().to_owned();
     let api = server.running.api;
     let mut first = Console::login(api, "first", PASSWORD, proto::ClientKind::Other).await;

@@ -2,15 +2,15 @@
 //! their own voice echoed by the callee (audio both ways), a busy callee, and a caller blind-
 //! transferred to an outside number who hears the far end.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use hotline_e2e::audio::tone_file;
+use hotline_e2e::people::{add_agent, wait_state};
 use hotline_e2e::{TestServer, free_udp_port_even, scenario_dir};
 use hotline_protocol::{self as proto, ClientFrame, Command, PROTOCOL_VERSION, ServerFrame};
 use hotline_server::acd::AgentState;
-use hotline_server::auth::{Actor, Auth, AuthPolicy, NewAccount};
 use hotline_server::cli::test_call::{CallArgs, place_call};
 use hotline_softphone::{BackendKind, WebRtcLeg};
 use tokio_tungstenite::tungstenite::Message;
@@ -60,14 +60,6 @@ async fn citizen_done(child: tokio::process::Child) {
         "citizen scenario failed: {}",
         String::from_utf8_lossy(&out.stdout)
     );
-}
-
-fn add_agent(server: &TestServer, name: &str) {
-    let auth = Auth::new(&server.running.db_path, AuthPolicy::default()).expect("auth");
-    let mut account = NewAccount::new(name, proto::Role::Agent, PASSWORD);
-    account.skills = BTreeMap::from([("general".to_owned(), 5u8)]);
-    auth.add_user(&account, &Actor::cli(), 0)
-        .expect("add agent");
 }
 
 async fn send(ws: &mut Ws, id: u64, cmd: Command) {
@@ -180,32 +172,6 @@ async fn media_leg(
     (leg, audio)
 }
 
-async fn wait_state(server: &TestServer, name: &str, want: &AgentState) {
-    for _ in 0..150 {
-        if server
-            .running
-            .context
-            .distributor
-            .agent_state(name)
-            .await
-            .as_ref()
-            == Some(want)
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{name} never became {want:?}");
-}
-
-fn tone_file(dir: &Path, name: &str, freq: f32, secs: usize) -> PathBuf {
-    let mut samples = vec![0i16; 8000 * secs];
-    hotline_media::ToneGenerator::new(&[freq], 8000, 8000).fill(&mut samples);
-    let path = dir.join(name);
-    std::fs::write(&path, hotline_media::wav_bytes(&samples, 8000, 1)).expect("write tone");
-    path
-}
-
 /// Whether `samples` hold the tone `freq` clearly for two seconds on end (hold music, which
 /// has some of every frequency, never does).
 fn hears(samples: &[i16], freq: f32) -> bool {
@@ -239,9 +205,9 @@ async fn an_agent_dials_a_citizen_and_they_hear_each_other() {
     let uas_port = free_udp_port();
     let phone = citizen("uas_answer.xml", uas_port);
     let server = server_with_trunk(uas_port).await;
-    add_agent(&server, "dialer");
+    add_agent(&server, "dialer", PASSWORD);
     let dir = server.dir.path().to_owned();
-    let voice = tone_file(&dir, "agent.wav", 600.0, 5);
+    let voice = tone_file(&dir, "agent.wav", 600.0);
     let heard = dir.join("agent-heard.wav");
     let mut ws = login(&server, "dialer").await;
     let (leg, audio) = media_leg(&mut ws, &voice, &heard).await;
@@ -362,7 +328,7 @@ async fn a_busy_citizen_is_reported_and_the_agent_is_ready_again() {
     let uas_port = free_udp_port();
     let phone = citizen("uas_busy.xml", uas_port);
     let server = server_with_trunk(uas_port).await;
-    add_agent(&server, "busyline");
+    add_agent(&server, "busyline", PASSWORD);
     let mut ws = login(&server, "busyline").await;
     send(&mut ws, 3, Command::SetReady).await;
     wait_state(&server, "busyline", &AgentState::Ready).await;
@@ -435,9 +401,9 @@ async fn a_caller_transferred_to_an_outside_number_hears_the_far_end() {
     let uas_port = free_udp_port();
     let phone = citizen("uas_answer.xml", uas_port);
     let server = server_with_trunk(uas_port).await;
-    add_agent(&server, "xfer");
+    add_agent(&server, "xfer", PASSWORD);
     let dir = server.dir.path().to_owned();
-    let caller_voice = tone_file(&dir, "caller.wav", 1000.0, 5);
+    let caller_voice = tone_file(&dir, "caller.wav", 1000.0);
     let caller_heard = dir.join("caller-heard.wav");
     let mut ws = login(&server, "xfer").await;
     send(&mut ws, 3, Command::SetReady).await;
@@ -545,7 +511,7 @@ async fn a_caller_whose_department_is_busy_comes_back_to_the_head_of_the_queue()
     let uas_port = free_udp_port();
     let phone = citizen("uas_busy.xml", uas_port);
     let server = server_with_trunk(uas_port).await;
-    add_agent(&server, "retry");
+    add_agent(&server, "retry", PASSWORD);
     // The department's phone in the directory is the number the server dials.
     let gas = hotline_server::store::Store::open(&server.running.db_path)
         .expect("store")
@@ -681,7 +647,7 @@ async fn an_unanswered_call_is_cancelled_at_the_ring_timeout() {
         c.trunks[0].ring_timeout_secs = 2;
     })
     .await;
-    add_agent(&server, "patient");
+    add_agent(&server, "patient", PASSWORD);
     let mut ws = login(&server, "patient").await;
     send(
         &mut ws,
@@ -738,7 +704,7 @@ async fn a_challenged_invite_is_sent_again_with_the_trunks_credentials() {
         c.trunks[0].password = Some("s3cret".into());
     })
     .await;
-    add_agent(&server, "secure");
+    add_agent(&server, "secure", PASSWORD);
     let mut ws = login(&server, "secure").await;
     send(
         &mut ws,

@@ -4,16 +4,16 @@
 //! and every step is in the audit log. Bare sessions check the live feed, the force actions, the
 //! help request and the takeover.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use clap::Parser as _;
 use hotline_e2e::TestServer;
+use hotline_e2e::audio::{deaf_to, hears, power, tone_file};
 use hotline_e2e::console::Console;
+use hotline_e2e::people::{add_user, wait_ready};
 use hotline_protocol::{self as proto, Command, Event, MonitorMode};
 use hotline_server::acd::AgentState;
-use hotline_server::auth::{Actor, Auth, AuthPolicy, NewAccount};
 use hotline_server::cli::test_call::{CallArgs, place_call};
 
 const PASSWORD: &str = "correct horse battery";
@@ -22,37 +22,6 @@ const CALLER: &str = "13800138000";
 const PHASE: Duration = Duration::from_secs(3);
 /// Cut from each end of a window: switching and the jitter buffers take a moment.
 const MARGIN: f64 = 0.5;
-
-fn add_user(server: &TestServer, name: &str, role: proto::Role) {
-    let auth = Auth::new(&server.running.db_path, AuthPolicy::default()).expect("auth");
-    let mut account = NewAccount::new(name, role, PASSWORD);
-    account.skills = BTreeMap::from([("general".to_owned(), 5u8)]);
-    auth.add_user(&account, &Actor::cli(), 0).expect("add user");
-}
-
-fn tone_file(dir: &std::path::Path, name: &str, freq: f32) -> std::path::PathBuf {
-    let mut samples = vec![0i16; 8000 * 5];
-    hotline_media::ToneGenerator::new(&[freq], 8000, 8000).fill(&mut samples);
-    let path = dir.join(name);
-    std::fs::write(&path, hotline_media::wav_bytes(&samples, 8000, 1)).expect("write tone");
-    path
-}
-
-/// Power of `freq` per sample.
-fn power(samples: &[i16], freq: f32) -> f32 {
-    assert!(samples.len() > 4000, "window too short: {}", samples.len());
-    hotline_media::goertzel_power(samples, freq, 8000) / samples.len() as f32
-}
-
-/// Whether `freq` is heard next to `reference` (a tone certainly there): within 20 dB of it,
-/// or below 30 dB under it for "not heard". Anything between fails both checks.
-fn hears(samples: &[i16], freq: f32, reference: f32) -> bool {
-    power(samples, freq) > power(samples, reference) * 0.01
-}
-
-fn deaf_to(samples: &[i16], freq: f32, reference: f32) -> bool {
-    power(samples, freq) < power(samples, reference) * 0.001
-}
 
 /// `freq` stands 20 dB over an unrelated frequency (no tone or mixing product is at 1500 Hz).
 fn clear(samples: &[i16], freq: f32) -> bool {
@@ -71,16 +40,6 @@ fn before_end(samples: &[i16], from: f64, to: f64) -> &[i16] {
         samples.len().saturating_sub(back)
     };
     &samples[at(from)..at(to)]
-}
-
-async fn wait_ready(server: &TestServer, name: &str) {
-    for _ in 0..150 {
-        if server.running.context.distributor.agent_state(name).await == Some(AgentState::Ready) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{name} never became ready");
 }
 
 fn caller(
@@ -192,8 +151,8 @@ async fn audit_of(server: &TestServer, user: &str) -> Vec<(String, String, serde
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_supervisor_listens_whispers_barges_in_and_releases_the_call() {
     let server = TestServer::start(|_| {}).await;
-    add_user(&server, "agent7", proto::Role::Agent);
-    add_user(&server, "boss", proto::Role::Supervisor);
+    add_user(&server, "agent7", proto::Role::Agent, PASSWORD);
+    add_user(&server, "boss", proto::Role::Supervisor, PASSWORD);
     let dir = server.dir.path().to_owned();
     let agent_heard = dir.join("agent-heard.wav");
     let caller_heard = dir.join("caller-heard.wav");
@@ -396,8 +355,8 @@ async fn a_supervisor_listens_whispers_barges_in_and_releases_the_call() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_feed_force_actions_and_help_requests() {
     let server = TestServer::start(|_| {}).await;
-    add_user(&server, "a1", proto::Role::Agent);
-    add_user(&server, "s1", proto::Role::Supervisor);
+    add_user(&server, "a1", proto::Role::Agent, PASSWORD);
+    add_user(&server, "s1", proto::Role::Supervisor, PASSWORD);
     let api = server.running.api;
     let mut agent = Console::login(api, "a1", PASSWORD, proto::ClientKind::Other).await;
     agent.call(Command::SetReady).await.expect("ready");
@@ -518,8 +477,8 @@ async fn the_feed_force_actions_and_help_requests() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_supervisor_takes_the_call_over_and_the_agent_drops_out() {
     let server = TestServer::start(|_| {}).await;
-    add_user(&server, "agent8", proto::Role::Agent);
-    add_user(&server, "boss2", proto::Role::Supervisor);
+    add_user(&server, "agent8", proto::Role::Agent, PASSWORD);
+    add_user(&server, "boss2", proto::Role::Supervisor, PASSWORD);
     let agent_args = headless(&server, "agent8", None);
     let agent = tokio::spawn(async move { agent_tui::headless::run(&agent_args).await });
     let api = server.running.api;

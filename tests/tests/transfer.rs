@@ -3,14 +3,13 @@
 //! the caller then hears the second agent, and the database holds the transfer, both
 //! connections and one recording covering the whole call.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use hotline_e2e::TestServer;
+use hotline_e2e::audio::tone_file;
+use hotline_e2e::people::{add_agent, wait_ready};
 use hotline_protocol::{self as proto, ClientFrame, Command, PROTOCOL_VERSION, ServerFrame};
-use hotline_server::acd::AgentState;
-use hotline_server::auth::{Actor, Auth, AuthPolicy, NewAccount};
 use hotline_server::cli::test_call::{CallArgs, place_call};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -18,14 +17,6 @@ type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 const PASSWORD: &str = "agent password 1";
-
-fn add_agent(server: &TestServer, name: &str) {
-    let auth = Auth::new(&server.running.db_path, AuthPolicy::default()).expect("auth");
-    let mut account = NewAccount::new(name, proto::Role::Agent, PASSWORD);
-    account.skills = BTreeMap::from([("general".to_owned(), 5u8)]);
-    auth.add_user(&account, &Actor::cli(), 0)
-        .expect("add agent");
-}
 
 async fn send(ws: &mut Ws, id: u64, cmd: Command) {
     let frame = ClientFrame {
@@ -55,24 +46,6 @@ async fn until<T>(ws: &mut Ws, mut want: impl FnMut(&ServerFrame) -> Option<T>) 
     .expect("expected frame in time")
 }
 
-async fn wait_ready(server: &TestServer, name: &str) {
-    for _ in 0..150 {
-        if server.running.context.distributor.agent_state(name).await == Some(AgentState::Ready) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{name} never became ready");
-}
-
-fn tone_file(dir: &std::path::Path, name: &str, freq: f32, secs: usize) -> std::path::PathBuf {
-    let mut samples = vec![0i16; 8000 * secs];
-    hotline_media::ToneGenerator::new(&[freq], 8000, 8000).fill(&mut samples);
-    let path = dir.join(name);
-    std::fs::write(&path, hotline_media::wav_bytes(&samples, 8000, 1)).expect("write tone");
-    path
-}
-
 fn dominant(samples: &[i16]) -> Option<f32> {
     hotline_media::dominant_frequency(samples, &[600.0, 1000.0], 8000)
 }
@@ -89,11 +62,11 @@ struct Outcome {
 /// answer); the caller hangs up after 14 s.
 async fn transfer_story(tweak: impl FnOnce(&mut hotline_server::config::Config)) -> Outcome {
     let server = TestServer::start(tweak).await;
-    add_agent(&server, "first");
-    add_agent(&server, "second");
+    add_agent(&server, "first", PASSWORD);
+    add_agent(&server, "second", PASSWORD);
     let dir = server.dir.path().to_owned();
-    let caller_voice = tone_file(&dir, "caller.wav", 1000.0, 5);
-    let second_voice = tone_file(&dir, "second.wav", 600.0, 5);
+    let caller_voice = tone_file(&dir, "caller.wav", 1000.0);
+    let second_voice = tone_file(&dir, "second.wav", 600.0);
     let caller_heard = dir.join("caller-heard.wav");
     let second_heard = dir.join("second-heard.wav");
 

@@ -12,8 +12,10 @@ mod callers;
 mod departments;
 mod digest;
 mod error;
+mod inbound;
 mod knowledge;
 mod letter;
+mod notifications;
 mod related;
 mod reports;
 mod rules;
@@ -76,6 +78,8 @@ pub fn router() -> Router<ApiDeps> {
         .route("/digest", get(digest::digest))
         .route("/screen-pop", get(screen_pop::screen_pop))
         .merge(reports::routes())
+        .merge(notifications::routes())
+        .merge(inbound::routes())
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .layer(Extension(Arc::new(Rules::default())));
     Router::new().nest("/api/v1", v1)

@@ -81,6 +81,8 @@ pub struct OutboundOrder {
     pub peer: Option<Peer>,
     /// The call this one serves (the transferred caller's call id), for the records.
     pub for_call: Option<String>,
+    /// An IVR flow the answered callee enters when there is no peer (a campaign's survey).
+    pub flow: Option<String>,
 }
 
 /// What becomes of a placed call.

@@ -1,5 +1,5 @@
 //! SQL for self-service by phone: messages that become tickets, the citizen's status query
-//! with its wrong-PIN log, post-call ratings, opinion-poll answers and the notification outbox.
+//! with its wrong-PIN log, post-call ratings and opinion-poll answers.
 //! Called off the media path (blocking threads), never from a call's 20 ms loop.
 
 use jiff::Timestamp;
@@ -72,7 +72,7 @@ pub struct NewMessage {
     /// The number to call back ("" = the caller's).
     pub callback: String,
     pub reply_wanted: bool,
-    /// `(label, path)` of each recording, in the order spoken.
+    /// `(label, path)` of each recording (`message`, or the parts of a guided message).
     pub recordings: Vec<(String, String)>,
     pub category: String,
     pub limit: TimeLimit,
@@ -375,30 +375,6 @@ impl Store {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
-
-    /// Queues an SMS or e-mail for the notification sender; answers its id.
-    pub fn queue_notification(
-        &self,
-        channel: &str,
-        recipient: &str,
-        subject: &str,
-        body: &str,
-        source: &str,
-        at_ms: i64,
-    ) -> Result<i64, RecordError> {
-        if !matches!(channel, "sms" | "email") || recipient.is_empty() {
-            return Err(RecordError::Invalid(format!(
-                "cannot send by {channel:?} to {recipient:?}"
-            )));
-        }
-        let conn = self.conn();
-        conn.execute(
-            "INSERT INTO outbox (channel, recipient, subject, body, source, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![channel, recipient, subject, body, source, at_ms],
-        )?;
-        Ok(conn.last_insert_rowid())
-    }
 }
 
 #[cfg(test)]
@@ -497,7 +473,7 @@ mod tests {
     }
 
     #[test]
-    fn polls_pins_and_outbox() {
+    fn polls_and_pin_failures() {
         let (_dir, store) = store();
         for a in ["1", "1", "2"] {
             store
@@ -539,17 +515,6 @@ mod tests {
         assert_eq!(
             store.pin_failures_since("n1", "138", 150).expect("n"),
             (1, 0)
-        );
-        assert!(
-            store
-                .queue_notification("sms", "138", "", "hi", "ivr:c", 1)
-                .expect("q")
-                > 0
-        );
-        assert!(
-            store
-                .queue_notification("fax", "138", "", "hi", "", 1)
-                .is_err()
         );
     }
 }

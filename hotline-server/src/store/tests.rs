@@ -95,6 +95,7 @@ fn open_creates_dirs_and_migrations_are_idempotent() {
             "audit_log",
             "blacklist",
             "call_events",
+            "call_surveys",
             "caller_numbers",
             "callers",
             "calls",
@@ -107,6 +108,8 @@ fn open_creates_dirs_and_migrations_are_idempotent() {
             "knowledge_fts_idx",
             "knowledge_items",
             "knowledge_versions",
+            "pin_failures",
+            "poll_answers",
             "recordings",
             "sessions",
             "ticket_attachments",
@@ -120,7 +123,8 @@ fn open_creates_dirs_and_migrations_are_idempotent() {
             "tickets_fts_data",
             "tickets_fts_docsize",
             "tickets_fts_idx",
-            "users"
+            "users",
+            "voicemails"
         ]
     );
 }

@@ -194,6 +194,7 @@ impl State {
             ticket_id,
             peer,
             for_call: None,
+            flow: None,
         };
         let sent = link.send(DialOrder {
             order,
@@ -345,6 +346,7 @@ impl State {
                 record: false,
             }),
             for_call: Some(caller_call.clone()),
+            flow: None,
         };
         let sent = link.send(DialOrder {
             order,

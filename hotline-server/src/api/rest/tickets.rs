@@ -159,8 +159,11 @@ pub async fn file(
     let now = (deps.ctx.clock)();
     let tz = config.server.tz();
     let pin = Pin::from_random(rand::random());
+    let config = deps.ctx.config.clone();
     let filed = with_store(&deps, move |store| {
-        Ok(store.create_ticket(&draft, &actor, pin, &tz, now)?)
+        let filed = store.create_ticket(&draft, &actor, pin, &tz, now)?;
+        super::notifications::after_filing(store, &config, &filed, now);
+        Ok(filed)
     })
     .await?;
     let mut body = serde_json::to_value(TicketView::new(&filed.ticket, now.as_millisecond()))
@@ -342,9 +345,12 @@ pub async fn transition(
     let deadlines = rules.deadlines(&deps.ctx.config)?;
     let actor = me.actor();
     let now = (deps.ctx.clock)();
+    let config = deps.ctx.config.clone();
     let applied = with_store(&deps, move |store| {
         let due = |s: &TicketState| deadlines.due_at(s).ok().flatten();
-        Ok(store.apply_transition(id, &actor, &action, now, expected_version, &due)?)
+        let applied = store.apply_transition(id, &actor, &action, now, expected_version, &due)?;
+        super::notifications::after_transition(store, &config, &deadlines, &applied, now);
+        Ok(applied)
     })
     .await?;
     let effects: Vec<String> = applied.effects.iter().map(|e| format!("{e:?}")).collect();

@@ -137,6 +137,12 @@ pub(crate) async fn run_answered(
         call.bridge_peer(peer);
     }
     let _ = progress.send(Progress::Answered).await;
+    if call.bridge.is_none()
+        && let Some(flow) = order.flow.as_deref()
+    {
+        let ticket = order.ticket_id.clone().unwrap_or_default();
+        call.enter_flow(flow, &[("ticket_id", ticket)]).await;
+    }
     call.drive(&mut inbox).await;
     call.finish(started_ms).await;
 }

@@ -1,7 +1,7 @@
 //! The call's side of self-service (SPEC A5-A11): carries out the IVR's `service` requests
-//! (tickets from messages, status queries, ratings, poll answers, information by SMS) and
-//! moves the caller into another flow (the survey when the agent hangs up, voicemail when
-//! the queue overflows).
+//! (tickets from messages, status queries, ratings, poll answers, information queued in the
+//! notification outbox) and moves the caller into another flow (the survey when the agent
+//! hangs up, voicemail when the queue overflows).
 //!
 //! SQLite work runs on a blocking thread with the look-up connection; the answer comes back
 //! through [`SelfService`]'s channel into the call loop, so the media path never waits on it.
@@ -21,7 +21,7 @@ use crate::calls::Context;
 use crate::ivr::pin_limit::{PinFailures, PinLimits};
 use crate::ivr::service::PART_PREFIX;
 use crate::ivr::{Event, Interpreter};
-use crate::store::{MessageKind, NewMessage, Rating, Store};
+use crate::store::{MessageKind, NewMessage, NewNotification, Rating, Store};
 use crate::tickets::{Pin, TimeLimit};
 
 /// The category of tickets filed from messages; the agent who listens refines it.
@@ -388,16 +388,24 @@ impl Call {
             let _ = tx.try_send(Reply::result("no_address"));
             return;
         }
-        let source = format!("ivr:{}", self.dialog.call_id);
+        let language = self.language();
         spawn_job(&self.ctx, tx, move |ctx, store| {
             let row = match store.knowledge(item) {
                 Ok(Some(row)) => row,
                 Ok(None) => return Reply::result("not_found"),
                 Err(e) => return Reply::failed(&e.to_string()),
             };
-            let body = format!("{}\n{}", row.title, row.body);
-            match store.queue_notification(&channel, &to, &row.title, &body, &source, ctx.now_ms())
-            {
+            let notification = NewNotification {
+                channel,
+                event: "information".into(),
+                language,
+                recipient: to,
+                subject: row.title.clone(),
+                body: format!("{}\n{}", row.title, row.body),
+                attachments: json!([{"kind": "knowledge", "id": item}]),
+                ..NewNotification::default()
+            };
+            match store.enqueue_notification(&notification, ctx.now_ms()) {
                 Ok(id) => Reply::result("ok").with("notification", id.to_string()),
                 Err(e) => Reply::failed(&e.to_string()),
             }
@@ -417,7 +425,7 @@ impl Call {
     }
 
     /// Leaves the current flow (or the queue) for `flow`, keeping the call's variables.
-    async fn enter_flow(&mut self, flow_name: &str, extra: &[(&str, String)]) -> bool {
+    pub(super) async fn enter_flow(&mut self, flow_name: &str, extra: &[(&str, String)]) -> bool {
         let Some(flow) = self.ctx.flows.get(flow_name) else {
             return false;
         };

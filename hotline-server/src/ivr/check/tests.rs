@@ -204,7 +204,7 @@ fn check_path_reports_load_errors_and_checks() {
                 a.display()
             ),
             format!(
-                "{}:2: error: unknown step `plya` in node `start` (steps: play, menu, collect, branch, goto, set, language, record, say, hangup, queue)",
+                "{}:2: error: unknown step `plya` in node `start` (steps: play, menu, collect, branch, goto, set, language, record, say, hangup, queue, service)",
                 b.display()
             ),
         ]

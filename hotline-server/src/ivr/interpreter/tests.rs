@@ -536,7 +536,7 @@ value = "abc"
     let vars = BTreeMap::from([("count".to_owned(), "15".to_owned())]);
     let mut ivr = Interpreter::new(flow(text), "en", vars);
     assert_eq!(acts(ivr.start(t0)), [play("en", &["num_15"], false)]);
-    let date = ["month_11", "num_20", "num_3", "num_20", "num_20", "num_6"];
+    let date = ["month_11", "day_23", "num_20", "num_20", "num_6"];
     assert_eq!(
         acts(ivr.on_event(Event::PlaybackDone, t0)),
         [play("en", &date, false)]
@@ -673,33 +673,61 @@ fn shipped_12315_menu() {
         [play("zh", &menu, true)]
     );
     ivr.on_event(Event::PlaybackDone, t0);
-    // 4: not built yet, said so, then the menu again.
+    // 4: the status query asks for the ticket number; * is no digit of it, so the caller
+    // gets back to the menu after the retries.
     assert_eq!(
         acts(ivr.on_event(Event::Digit('4'), t0)),
-        [play("zh", &["service_coming"], false)]
+        [play("zh", &["status_enter_number"], true)]
     );
-    assert_eq!(
-        acts(ivr.on_event(Event::PlaybackDone, t0)),
-        [play("zh", &menu, true)]
-    );
+    let mut ivr = shipped("12315");
+    ivr.start(t0);
     ivr.on_event(Event::PlaybackDone, t0);
-    // 5: the director's mailbox.
+    ivr.on_event(Event::PlaybackDone, t0);
+    // 5: the director's mailbox: callback number (# = this phone), reply wanted, message.
     assert_eq!(
         acts(ivr.on_event(Event::Digit('5'), t0)),
-        [play("zh", &["record_after_beep"], false)]
+        [play("zh", &["mailbox_callback"], true)]
     );
+    assert_eq!(
+        acts(ivr.on_event(Event::Digit('#'), t0)),
+        [Action::StopPlayback, play("zh", &["mailbox_reply"], true)]
+    );
+    ivr.on_event(Event::PlaybackDone, t0);
+    assert_eq!(
+        acts(ivr.on_event(Event::Digit('1'), t0)),
+        [Action::StopPlayback, play("zh", &["record_after_beep"], false)]
+    );
+    ivr.on_event(Event::PlaybackDone, t0);
     let out = acts(ivr.on_event(Event::PlaybackDone, t0));
     assert!(
-        matches!(&out[..], [Action::Record { max_secs: 120, beep: true, name_hint, .. }] if name_hint == "mailbox_12315_13800138000")
+        matches!(&out[..], [Action::Record { max_secs: 120, beep: true, name_hint, .. }] if name_hint == "mailbox_13800138000"),
+        "{out:?}"
     );
     let done = Event::RecordDone {
         file: "m.wav".into(),
         duration_ms: 5000,
     };
+    let out = acts(ivr.on_event(done, t0));
+    let [Action::Service { name, args }] = &out[..] else {
+        panic!("no ticket asked for: {out:?}");
+    };
+    assert_eq!(name, "leave_message");
     assert_eq!(
-        acts(ivr.on_event(done, t0)),
-        [play("zh", &["thanks_message", "goodbye"], false)]
+        (args["kind"].as_str(), args["message"].as_str(), args["callback"].as_str(), args["reply"].as_str()),
+        ("director_mail", "m.wav", "", "1")
     );
+    let filed = BTreeMap::from([
+        ("result".to_owned(), "ok".to_owned()),
+        ("ticket_digits".to_owned(), "2026112300000".to_owned()),
+        ("pin".to_owned(), "42".to_owned()),
+    ]);
+    let out = acts(ivr.on_event(Event::ServiceDone { ok: true, vars: filed }, t0));
+    let [Action::Play { prompts, .. }] = &out[..] else {
+        panic!("{out:?}");
+    };
+    assert_eq!(prompts[0].name, "ticket_number_is");
+    ivr.on_event(Event::PlaybackDone, t0);
+    ivr.on_event(Event::PlaybackDone, t0);
     let out = acts(ivr.on_event(Event::PlaybackDone, t0));
     assert_eq!(
         out,
@@ -725,7 +753,7 @@ fn shipped_12365_silent_caller_reaches_an_agent_after_three_retries() {
             out,
             [play(
                 "zh",
-                &["no_input", "menu_main", "menu_language"],
+                &["no_input", "menu_12365", "menu_language"],
                 true
             )],
             "{retry}"
@@ -774,7 +802,7 @@ fn shipped_after_hours_message_or_goodbye() {
     ivr.on_event(Event::PlaybackDone, t0);
     ivr.on_event(Event::PlaybackDone, t0);
     assert_eq!(
-        acts(ivr.on_event(Event::Digit('2'), t0)),
+        acts(ivr.on_event(Event::Digit('0'), t0)),
         [play("zh", &["goodbye"], false)]
     );
     let out = acts(ivr.on_event(Event::PlaybackDone, t0));
@@ -789,9 +817,22 @@ fn shipped_after_hours_message_or_goodbye() {
     ivr.start(t0);
     ivr.on_event(Event::PlaybackDone, t0);
     ivr.on_event(Event::PlaybackDone, t0);
+    // 1: a message (callback number and reply first), 2: a guided complaint.
     ivr.on_event(Event::Digit('1'), t0);
+    ivr.on_event(Event::Digit('#'), t0);
+    ivr.on_event(Event::PlaybackDone, t0);
+    ivr.on_event(Event::Digit('2'), t0);
+    ivr.on_event(Event::PlaybackDone, t0);
     assert!(matches!(
         acts(ivr.on_event(Event::PlaybackDone, t0))[..],
         [Action::Record { .. }]
     ));
+    let mut ivr = shipped("after_hours");
+    ivr.start(t0);
+    ivr.on_event(Event::PlaybackDone, t0);
+    ivr.on_event(Event::PlaybackDone, t0);
+    assert_eq!(
+        acts(ivr.on_event(Event::Digit('2'), t0)),
+        [play("zh", &["complaint_intro"], false)]
+    );
 }

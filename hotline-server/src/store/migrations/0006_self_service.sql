@@ -1,6 +1,6 @@
 -- 0006: self-service by phone (SPEC A5-A10, C3): messages left in the IVR, post-call
--- satisfaction ratings, opinion-poll answers, wrong status-query PINs, and notifications
--- waiting for the SMS/e-mail sender. Times are milliseconds since the Unix epoch (UTC).
+-- satisfaction ratings, opinion-poll answers and wrong status-query PINs. Times are
+-- milliseconds since the Unix epoch (UTC).
 
 -- A message left by phone (24-hour voicemail, 局长信箱, a recorded complaint) and its ticket.
 CREATE TABLE voicemails (
@@ -11,7 +11,7 @@ CREATE TABLE voicemails (
     callback     TEXT NOT NULL DEFAULT '',
     reply_wanted INTEGER NOT NULL CHECK (reply_wanted IN (0, 1)),
     ticket_id    INTEGER REFERENCES tickets (id),
-    -- JSON array of {"label": …, "path": …}: the WAV files, in the order they were spoken.
+    -- JSON array of {"label": …, "path": …}: the WAV files of the message.
     recordings   TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(recordings)),
     status       TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'heard', 'answered')),
     at           INTEGER NOT NULL
@@ -59,19 +59,3 @@ CREATE TABLE pin_failures (
 
 CREATE INDEX pin_failures_number ON pin_failures (number, at);
 CREATE INDEX pin_failures_caller ON pin_failures (caller, at);
-
--- Messages to citizens waiting for the notification sender (SMS gateway, SMTP).
-CREATE TABLE outbox (
-    id         INTEGER PRIMARY KEY,
-    channel    TEXT NOT NULL CHECK (channel IN ('sms', 'email')),
-    recipient  TEXT NOT NULL CHECK (recipient != ''),
-    subject    TEXT NOT NULL DEFAULT '',
-    body       TEXT NOT NULL,
-    -- What asked for it: `ivr:<call id>`, `ticket:<number>` …
-    source     TEXT NOT NULL DEFAULT '',
-    status     TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sent', 'failed')),
-    created_at INTEGER NOT NULL,
-    sent_at    INTEGER
-) STRICT;
-
-CREATE INDEX outbox_status ON outbox (status, created_at);

@@ -1,0 +1,274 @@
+//! Ticket events become queued notifications (G1, G2): filing sends the citizen the number
+//! and PIN; the workflow's `NotifyCitizen` / `NotifyDepartment` effects send the citizen an
+//! SMS and the department an e-mail (with the dispatch letter) or SMS. Called on the blocking
+//! pool right after the step is stored; a notification that cannot be queued is logged and
+//! never undoes the step.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use tracing::warn;
+
+use super::email::TextAttachment;
+use super::template::{Event, EventTemplate, render};
+use super::{NotifyError, templates_for};
+use crate::config::Config;
+use crate::store::{
+    AppliedTransition, FiledTicket, NewNotification, SECRET_MARK, Store, TicketRow, dept_row_id,
+};
+use crate::tickets::{Effect, Notice};
+
+/// Who a notification goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Audience {
+    Citizen,
+    Department(i64),
+}
+
+/// The notice's event, if it has one.
+fn event_of(notice: Notice, audience: &Audience) -> Option<Event> {
+    match (notice, audience) {
+        (Notice::Received, Audience::Citizen) => Some(Event::Received),
+        (Notice::Dispatched, _) | (Notice::CoHandling, Audience::Department(_)) => {
+            Some(Event::Dispatched)
+        }
+        (Notice::Replied, Audience::Citizen) => Some(Event::Replied),
+        (Notice::Reminder, Audience::Department(_)) => Some(Event::DueSoon),
+        (Notice::Escalated { .. }, Audience::Department(_)) => Some(Event::Overdue),
+        _ => None,
+    }
+}
+
+/// The texts a notification about `ticket` fills its placeholders with.
+fn ticket_vars(
+    store: &Store,
+    config: &Config,
+    ticket: &TicketRow,
+    department: Option<i64>,
+) -> BTreeMap<&'static str, String> {
+    let tz = config.server.tz();
+    let due = ticket
+        .due_at_ms
+        .and_then(|ms| Timestamp::from_millisecond(ms).ok())
+        .map(|t| t.to_zoned_datetime(tz).strftime("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default();
+    let department = department
+        .or(ticket.lead_department_id)
+        .and_then(|d| store.department(d).ok().flatten())
+        .map(|d| d.name)
+        .unwrap_or_default();
+    let hotline = ticket.number.split('-').next().unwrap_or("").to_owned();
+    let reply = ticket
+        .state
+        .reply
+        .as_ref()
+        .map(|r| r.text.clone())
+        .unwrap_or_default();
+    BTreeMap::from([
+        ("number", ticket.number.clone()),
+        // Filled in only when sent, so the stored row and the API never show the PIN.
+        ("pin", SECRET_MARK.to_owned()),
+        ("subject", ticket.subject.clone()),
+        ("department", department),
+        ("due", due),
+        ("reply", reply),
+        ("hotline", hotline),
+        ("title", String::new()),
+        ("body", String::new()),
+        ("caller", ticket.caller_number.clone()),
+    ])
+}
+
+/// The citizen's language: the caller record's `custom.language`, else the default.
+fn citizen_language(store: &Store, config: &Config, ticket: &TicketRow) -> String {
+    ticket
+        .caller_id
+        .and_then(|id| store.caller(id).ok().flatten())
+        .and_then(|c| c.custom.get("language")?.as_str().map(str::to_owned))
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| config.notify.default_language.clone())
+}
+
+/// Queues one event's SMS and e-mail for `ticket`. Returns the outbox ids.
+struct Queue<'a> {
+    store: &'a Store,
+    config: &'a Config,
+    ticket: &'a TicketRow,
+    now_ms: i64,
+}
+
+impl Queue<'_> {
+    fn template(&self, event: Event, language: &str) -> Result<EventTemplate, NotifyError> {
+        let templates = templates_for(self.config, self.store)?;
+        Ok(templates
+            .get(event, language, &self.config.notify.default_language)?
+            .clone())
+    }
+
+    fn sms(
+        &self,
+        event: Event,
+        to: &str,
+        language: &str,
+        vars: &BTreeMap<&str, String>,
+        secret: Option<String>,
+    ) -> Result<Option<i64>, NotifyError> {
+        if to.trim().is_empty() || self.config.notify.sms.url.is_empty() {
+            return Ok(None);
+        }
+        let t = self.template(event, language)?;
+        if t.sms.is_empty() {
+            return Ok(None);
+        }
+        let n = NewNotification {
+            channel: "sms".into(),
+            event: event.as_str().into(),
+            language: language.into(),
+            recipient: to.into(),
+            body: render(&t.sms, vars)?,
+            secret,
+            ticket_id: Some(self.ticket.id),
+            ..NewNotification::default()
+        };
+        Ok(Some(self.store.enqueue_notification(&n, self.now_ms)?))
+    }
+
+    fn email(
+        &self,
+        event: Event,
+        to: &str,
+        language: &str,
+        vars: &BTreeMap<&str, String>,
+        attachments: &[TextAttachment],
+    ) -> Result<Option<i64>, NotifyError> {
+        if to.trim().is_empty() || self.config.notify.smtp.host.is_empty() {
+            return Ok(None);
+        }
+        let t = self.template(event, language)?;
+        if t.text.is_empty() {
+            return Ok(None);
+        }
+        let n = NewNotification {
+            channel: "email".into(),
+            event: event.as_str().into(),
+            language: language.into(),
+            recipient: to.into(),
+            subject: render(&t.subject, vars)?,
+            body: render(&t.text, vars)?,
+            html: render(&t.html, vars)?,
+            attachments: serde_json::to_value(attachments).unwrap_or_default(),
+            ticket_id: Some(self.ticket.id),
+            ..NewNotification::default()
+        };
+        Ok(Some(self.store.enqueue_notification(&n, self.now_ms)?))
+    }
+
+    fn notice(
+        &self,
+        notice: Notice,
+        audience: &Audience,
+        letter: Option<&TextAttachment>,
+    ) -> Result<Vec<i64>, NotifyError> {
+        let Some(event) = event_of(notice, audience) else {
+            return Ok(Vec::new());
+        };
+        let mut ids = Vec::new();
+        match audience {
+            Audience::Citizen => {
+                let vars = ticket_vars(self.store, self.config, self.ticket, None);
+                let language = citizen_language(self.store, self.config, self.ticket);
+                ids.extend(self.sms(event, &self.ticket.caller_number, &language, &vars, None)?);
+            }
+            Audience::Department(d) => {
+                let Some(contact) = self.store.department_contact(*d)? else {
+                    return Ok(ids);
+                };
+                let vars = ticket_vars(self.store, self.config, self.ticket, Some(*d));
+                let language = if contact.language.is_empty() {
+                    self.config.notify.default_language.clone()
+                } else {
+                    contact.language.clone()
+                };
+                let files: Vec<TextAttachment> = letter.into_iter().cloned().collect();
+                ids.extend(self.email(event, &contact.email, &language, &vars, &files)?);
+                ids.extend(self.sms(event, &contact.sms, &language, &vars, None)?);
+            }
+        }
+        Ok(ids)
+    }
+}
+
+/// A ticket was filed: the citizen gets its number and PIN by SMS.
+pub fn after_filing(
+    store: &Store,
+    config: &Config,
+    filed: &FiledTicket,
+    now_ms: i64,
+) -> Result<Vec<i64>, NotifyError> {
+    let q = Queue {
+        store,
+        config,
+        ticket: &filed.ticket,
+        now_ms,
+    };
+    let vars = ticket_vars(store, config, &filed.ticket, None);
+    let language = citizen_language(store, config, &filed.ticket);
+    let secret = Some(filed.pin.as_str().to_owned());
+    Ok(q
+        .sms(
+            Event::Received,
+            &filed.ticket.caller_number,
+            &language,
+            &vars,
+            secret,
+        )?
+        .into_iter()
+        .collect())
+}
+
+/// A workflow step was stored: its notices become notifications. `letter` is attached to a
+/// department's new-work e-mail.
+pub fn after_transition(
+    store: &Store,
+    config: &Config,
+    applied: &AppliedTransition,
+    letter: Option<&TextAttachment>,
+    now_ms: i64,
+) -> Vec<i64> {
+    let q = Queue {
+        store,
+        config,
+        ticket: &applied.ticket,
+        now_ms,
+    };
+    let mut ids = Vec::new();
+    for effect in &applied.effects {
+        let (notice, audience) = match effect {
+            Effect::NotifyCitizen { notice } => (*notice, Audience::Citizen),
+            Effect::NotifyDepartment { department, notice } => match dept_row_id(department) {
+                Some(d) => (*notice, Audience::Department(d)),
+                None => continue,
+            },
+            _ => continue,
+        };
+        match q.notice(notice, &audience, letter) {
+            Ok(more) => ids.extend(more),
+            Err(e) => warn!(ticket = %applied.ticket.number, error = %e,
+                            "notification not queued"),
+        }
+    }
+    ids
+}
+
+/// Whether a step's notices include new work for a department (then the letter is wanted).
+pub fn wants_letter(applied: &AppliedTransition) -> bool {
+    applied.effects.iter().any(|e| {
+        matches!(
+            e,
+            Effect::NotifyDepartment {
+                notice: Notice::Dispatched | Notice::CoHandling,
+                ..
+            }
+        )
+    })
+}

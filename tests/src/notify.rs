@@ -1,0 +1,276 @@
+//! Helpers for the notification tests: a clock the test moves, a small REST client, an SMS
+//! gateway played by an axum server in the test (with failures on demand), and Python's
+//! aiosmtpd as a real SMTP server on loopback.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use crate::TestServer;
+
+/// A clock that stands still until the test moves it.
+#[derive(Clone)]
+pub struct MovableClock {
+    base: jiff::Timestamp,
+    offset_ms: Arc<AtomicI64>,
+}
+
+impl MovableClock {
+    pub fn at(text: &str) -> Self {
+        Self {
+            base: text.parse().expect("timestamp"),
+            offset_ms: Arc::default(),
+        }
+    }
+
+    pub fn clock(&self) -> hotline_server::calls::Clock {
+        let (base, offset) = (self.base, self.offset_ms.clone());
+        Arc::new(move || {
+            base.checked_add(jiff::SignedDuration::from_millis(
+                offset.load(Ordering::Acquire),
+            ))
+            .expect("in range")
+        })
+    }
+
+    pub fn advance(&self, by: Duration) {
+        self.offset_ms
+            .fetch_add(i64::try_from(by.as_millis()).expect("ms"), Ordering::AcqRel);
+    }
+}
+
+/// A logged-in REST user.
+pub struct Api {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    pub async fn login(server: &TestServer, user: &str, password: &str) -> Api {
+        let base = format!("http://{}/api/v1", server.running.api);
+        let http = reqwest::Client::new();
+        let reply: Value = http
+            .post(format!("{base}/login"))
+            .json(&json!({"user": user, "password": password}))
+            .send()
+            .await
+            .expect("login")
+            .json()
+            .await
+            .expect("login JSON");
+        let token = reply["token"].as_str().expect("token").to_owned();
+        Api { base, token, http }
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> (u16, Value) {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.call(reqwest::Method::PUT, path, Some(body)).await
+    }
+
+    /// Files a ticket from `caller_number`; answers the ticket with its PIN.
+    pub async fn file(&self, subject: &str, caller_number: &str) -> Value {
+        let (status, t) = self
+            .post(
+                "/tickets",
+                &json!({
+                    "type": "complaint", "category": "market.services", "subject": subject,
+                    "description": "商家拒不退款", "caller_number": caller_number,
+                }),
+            )
+            .await;
+        assert_eq!(status, 201, "{t}");
+        t
+    }
+
+    /// The ticket's notifications, waiting until `done` holds for them (10 s at most).
+    pub async fn notifications_until(
+        &self,
+        ticket: i64,
+        done: impl Fn(&[Value]) -> bool,
+    ) -> Vec<Value> {
+        let mut last = Vec::new();
+        for _ in 0..200 {
+            let (status, body) = self.get(&format!("/tickets/{ticket}/notifications")).await;
+            assert_eq!(status, 200, "{body}");
+            last = body["notifications"].as_array().cloned().unwrap_or_default();
+            if done(&last) {
+                return last;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("notifications never got there: {last:#?}");
+    }
+}
+
+/// One request the fake gateway received.
+#[derive(Debug, Clone)]
+pub struct GatewayHit {
+    pub authorization: String,
+    pub body: Value,
+}
+
+/// An SMS gateway on loopback: answers 503 to the first `failures` requests, then accepts
+/// with `{"code": 0, "data": {"id": "gw-N"}}`.
+#[derive(Clone, Default)]
+pub struct FakeGateway {
+    pub hits: Arc<Mutex<Vec<GatewayHit>>>,
+    failures: Arc<AtomicI64>,
+}
+
+impl FakeGateway {
+    pub async fn start(failures: i64) -> (FakeGateway, SocketAddr) {
+        let gw = FakeGateway {
+            hits: Arc::default(),
+            failures: Arc::new(AtomicI64::new(failures)),
+        };
+        let app = Router::new()
+            .route("/send", post(accept))
+            .with_state(gw.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (gw, addr)
+    }
+
+    pub fn hits(&self) -> Vec<GatewayHit> {
+        self.hits.lock().expect("hits").clone()
+    }
+
+    /// Makes the next `n` requests fail.
+    pub fn fail_next(&self, n: i64) {
+        self.failures.store(n, Ordering::Release);
+    }
+}
+
+async fn accept(
+    State(gw): State<FakeGateway>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> (StatusCode, Json<Value>) {
+    let authorization = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let n = {
+        let mut hits = gw.hits.lock().expect("hits");
+        hits.push(GatewayHit {
+            authorization,
+            body,
+        });
+        hits.len()
+    };
+    if gw.failures.fetch_sub(1, Ordering::AcqRel) > 0 {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"code": 503, "msg": "busy"})),
+        );
+    }
+    (
+        StatusCode::OK,
+        Json(json!({"code": 0, "data": {"id": format!("gw-{n}")}})),
+    )
+}
+
+/// The first Python that has aiosmtpd (a pyenv shim may shadow the system one).
+fn python_with_aiosmtpd() -> Option<&'static str> {
+    ["python3", "/usr/bin/python3"].into_iter().find(|py| {
+        std::process::Command::new(py)
+            .args(["-c", "import aiosmtpd"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+/// A real SMTP server on loopback (aiosmtpd, `tests/data/smtp_sink.py`) that requires AUTH
+/// with `user` / `password`, answers 451 to the first `failures` messages and prints each
+/// accepted one as a JSON line. Fails clearly when aiosmtpd is not installed.
+pub struct SmtpSink {
+    pub port: u16,
+    lines: tokio::sync::mpsc::UnboundedReceiver<String>,
+    _child: tokio::process::Child,
+}
+
+impl SmtpSink {
+    pub async fn start(user: &str, password: &str, failures: u32) -> SmtpSink {
+        use tokio::io::AsyncBufReadExt as _;
+        let python = python_with_aiosmtpd().expect(
+            "aiosmtpd is missing: apt-get install python3-aiosmtpd (or pip install aiosmtpd); \
+             .ci/deps installs it",
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/smtp_sink.py");
+        let mut child = tokio::process::Command::new(python)
+            .arg(script)
+            .args([&port.to_string(), user, password, &failures.to_string()])
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("python3 runs");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, mut lines) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut reader = tokio::io::BufReader::new(stdout).lines();
+            while let Ok(Some(line)) = reader.next_line().await {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let ready = tokio::time::timeout(Duration::from_secs(10), lines.recv()).await;
+        assert!(
+            matches!(ready, Ok(Some(ref l)) if l == "ready"),
+            "the SMTP sink did not start: {ready:?}"
+        );
+        SmtpSink {
+            port,
+            lines,
+            _child: child,
+        }
+    }
+
+    /// The next message the server accepted (20 s at most).
+    pub async fn next_message(&mut self) -> Value {
+        let line = tokio::time::timeout(Duration::from_secs(20), self.lines.recv())
+            .await
+            .expect("an e-mail arrives")
+            .expect("the SMTP sink runs");
+        serde_json::from_str(&line).expect("JSON line")
+    }
+}

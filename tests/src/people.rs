@@ -1,0 +1,63 @@
+//! Accounts, agent states and callers for whole-system tests.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use hotline_server::acd::AgentState;
+use hotline_server::auth::{Actor, Auth, AuthPolicy, NewAccount};
+use hotline_server::cli::test_call::CallArgs;
+
+use crate::TestServer;
+
+/// Adds an account with `role` and skill `general` (level 5).
+pub fn add_user(server: &TestServer, name: &str, role: hotline_protocol::Role, password: &str) {
+    let auth = Auth::new(&server.running.db_path, AuthPolicy::default()).expect("auth");
+    let mut account = NewAccount::new(name, role, password);
+    account.skills = BTreeMap::from([("general".to_owned(), 5u8)]);
+    auth.add_user(&account, &Actor::cli(), 0).expect("add user");
+}
+
+/// Adds an agent with skill `general`, the queue the 12345 flow sends callers to.
+pub fn add_agent(server: &TestServer, name: &str, password: &str) {
+    add_user(server, name, hotline_protocol::Role::Agent, password);
+}
+
+/// Waits (15 s at most) until the ACD holds `name` in state `want`.
+pub async fn wait_state(server: &TestServer, name: &str, want: &AgentState) {
+    for _ in 0..150 {
+        if server
+            .running
+            .context
+            .distributor
+            .agent_state(name)
+            .await
+            .as_ref()
+            == Some(want)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{name} never reached {want:?}");
+}
+
+pub async fn wait_ready(server: &TestServer, name: &str) {
+    wait_state(server, name, &AgentState::Ready).await;
+}
+
+/// A caller from `from` to 12345 (agent first) who stays `secs` seconds, silent and unrecorded
+/// unless the test sets `play` / `record`.
+pub fn caller_args(server: &TestServer, from: &str, secs: f64) -> CallArgs {
+    CallArgs {
+        to: "12345".into(),
+        from: from.into(),
+        server: server.sip(),
+        dtmf: String::new(),
+        dtmf_delay: 0.0,
+        play: None,
+        record: None,
+        duration: secs,
+        codec: None,
+        inband: false,
+    }
+}
