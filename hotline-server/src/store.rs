@@ -42,7 +42,7 @@ pub use bulk::RowProblem;
 pub use campaigns::{
     CallOutcome, CampaignCallRow, CampaignRow, DueTarget, NewCampaign, TargetRow,
 };
-pub use callers::{CallerCategory, CallerQuery, CallerRow, NewCaller};
+pub use callers::{CallerCategory, CallerQuery, CallerRow, CallerUpdate, NewCaller};
 pub use departments::{DepartmentNode, DepartmentRow, MAX_LEVEL, NewDepartment};
 pub use error::StoreError;
 pub use inbound::{InboundRow, NewInbound};

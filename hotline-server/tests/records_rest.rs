@@ -130,6 +130,14 @@ impl Client {
         .await
     }
 
+    async fn put(&self, path: &str, body: &Value) -> (u16, Value) {
+        let (status, reply) = http(self.addr, "PUT", path, Some(&self.token), Some(body)).await;
+        (
+            status,
+            serde_json::from_str(&reply).unwrap_or(Value::String(reply)),
+        )
+    }
+
     async fn post(&self, path: &str, body: &Value) -> Value {
         let (status, reply) = http(self.addr, "POST", path, Some(&self.token), Some(body)).await;
         assert_eq!(status, 201, "{path}: {reply}");
@@ -162,20 +170,26 @@ fn ticket(subject: &str, number: &str, address: &str, urgency: &str, region: &st
     })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn screen_pop_related_tickets_and_the_daily_digest() {
-    let dir = tempfile::tempdir().unwrap();
+/// The server on a fresh SQLite file in `dir`, on a fixed clock (Monday 2026-11-23, 10:00 in
+/// Shanghai).
+async fn start_server(dir: &std::path::Path) -> hotline_server::Running {
     let mut config = Config::default();
     config.server.sip_listen = "127.0.0.1:0".parse().unwrap();
     config.server.api_listen = "127.0.0.1:0".parse().unwrap();
-    config.server.data_dir = dir.path().to_owned();
+    config.server.data_dir = dir.to_owned();
     config.server.assets_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets").to_owned();
     // Monday 2026-11-23, 10:00 in Shanghai.
     let now: jiff::Timestamp = "2026-11-23T02:00:00Z".parse().unwrap();
     let options = ServerOptions {
         clock: Some(Arc::new(move || now)),
     };
-    let running = start(config, options).await.expect("start");
+    start(config, options).await.expect("start")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn screen_pop_related_tickets_and_the_daily_digest() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = start_server(dir.path()).await;
     let auth = Auth::new(&running.db_path, AuthPolicy::default()).expect("auth");
     add_user(&auth, "desk7", Role::Agent);
     add_user(&auth, "leader7", Role::Director);
@@ -327,4 +341,53 @@ async fn screen_pop_related_tickets_and_the_daily_digest() {
     assert!(letter.contains("类别：城乡建设"), "{letter}");
     assert!(letter.contains("紧急程度：紧急"), "{letter}");
     running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_record_is_edited_and_keeps_what_is_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = start_server(dir.path()).await;
+    let auth = Auth::new(&running.db_path, AuthPolicy::default()).expect("auth");
+    add_user(&auth, "desk8", Role::Agent);
+    add_user(&auth, "leader8", Role::Director);
+    let agent = Client::login(running.api, "desk8").await;
+    let a = agent
+        .post(
+            "/api/v1/callers",
+            &json!({"name": "王女士", "numbers": ["13911110001"], "address": "幸福路12号",
+                    "custom": {"tags": "老年人"}}),
+        )
+        .await;
+    agent
+        .post(
+            "/api/v1/callers",
+            &json!({"name": "李先生", "numbers": ["13911110002"]}),
+        )
+        .await;
+    let path = format!("/api/v1/callers/{}", a["id"]);
+
+    let (status, row) = agent
+        .put(&path, &json!({"name": "王芳", "numbers": ["13911110001", "02558001234"]}))
+        .await;
+    assert_eq!(status, 200, "{row}");
+    assert_eq!(row["name"], "王芳");
+    assert_eq!(row["numbers"], json!(["02558001234", "13911110001"]));
+    assert_eq!(row["address"], "幸福路12号", "left out, kept");
+    assert_eq!(row["custom"]["tags"], "老年人", "left out, kept");
+
+    // Another caller's number: refused, nothing changes.
+    let (status, err) = agent.put(&path, &json!({"numbers": ["13911110002"]})).await;
+    assert_eq!(status, 409, "{err}");
+    let (_, now) = agent.get(&path).await;
+    assert_eq!(now["numbers"], json!(["02558001234", "13911110001"]));
+    let (status, _) = agent.put(&path, &json!({"name": "  "})).await;
+    assert_eq!(status, 400);
+    let (status, _) = agent.put("/api/v1/callers/99999", &json!({"name": "x"})).await;
+    assert_eq!(status, 404);
+    // The new number finds the record; a director may read callers but not edit them.
+    let (_, pop) = agent.get("/api/v1/screen-pop?number=02558001234").await;
+    assert_eq!(pop["caller"]["name"], "王芳", "{pop}");
+    let director = Client::login(running.api, "leader8").await;
+    let (status, _) = director.put(&path, &json!({"name": "改名"})).await;
+    assert_eq!(status, 403);
 }

@@ -9,6 +9,7 @@
 
 mod attachments;
 mod callers;
+mod campaigns;
 mod departments;
 mod digest;
 mod error;
@@ -68,7 +69,7 @@ pub fn router() -> Router<ApiDeps> {
             post(departments::add).get(departments::list),
         )
         .route("/callers", post(callers::add).get(callers::search))
-        .route("/callers/{id}", get(callers::get))
+        .route("/callers/{id}", get(callers::get).put(callers::update))
         .route("/knowledge", post(knowledge::add).get(knowledge::search))
         .route(
             "/knowledge/{id}",
@@ -80,6 +81,7 @@ pub fn router() -> Router<ApiDeps> {
         .merge(reports::routes())
         .merge(notifications::routes())
         .merge(inbound::routes())
+        .merge(campaigns::routes())
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .layer(Extension(Arc::new(Rules::default())));
     Router::new().nest("/api/v1", v1)

@@ -51,6 +51,20 @@ pub struct NewCaller {
     pub custom: BTreeMap<String, serde_json::Value>,
 }
 
+/// An edit of a caller profile: fields left out keep their values; `numbers`, when given,
+/// replaces the whole list.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CallerUpdate {
+    pub name: Option<String>,
+    pub numbers: Option<Vec<String>>,
+    pub id_number: Option<String>,
+    pub address: Option<String>,
+    pub company: Option<String>,
+    pub category: Option<CallerCategory>,
+    pub custom: Option<BTreeMap<String, serde_json::Value>>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CallerRow {
     pub id: i64,
@@ -126,6 +140,27 @@ fn caller_by_id(conn: &Connection, id: i64) -> Result<Option<CallerRow>, RecordE
     }
 }
 
+/// Gives `numbers` to caller `id`; a number another caller has is a `Conflict`.
+fn insert_numbers(conn: &Connection, id: i64, numbers: &[String]) -> Result<(), RecordError> {
+    for number in numbers.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        let inserted = conn.execute(
+            "INSERT INTO caller_numbers (number, caller_id) VALUES (?1, ?2)",
+            params![number, id],
+        );
+        match inserted {
+            Err(e) if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => {
+                return Err(RecordError::Conflict(format!(
+                    "number {number} already belongs to another caller"
+                )));
+            }
+            other => {
+                other?;
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Store {
     /// Adds a caller with their numbers in one transaction; a number another caller has is a
     /// `Conflict`.
@@ -148,26 +183,46 @@ impl Store {
             ],
         )?;
         let id = tx.last_insert_rowid();
-        for number in new
-            .numbers
-            .iter()
-            .map(|n| n.trim())
-            .filter(|n| !n.is_empty())
-        {
-            let inserted = tx.execute(
-                "INSERT INTO caller_numbers (number, caller_id) VALUES (?1, ?2)",
-                params![number, id],
-            );
-            match inserted {
-                Err(e) if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => {
-                    return Err(RecordError::Conflict(format!(
-                        "number {number} already belongs to another caller"
-                    )));
-                }
-                other => {
-                    other?;
-                }
-            }
+        insert_numbers(&tx, id, &new.numbers)?;
+        let row = caller_by_id(&tx, id)?.ok_or_else(|| RecordError::not_found("caller", id))?;
+        tx.commit()?;
+        Ok(row)
+    }
+
+    /// Applies `edit` to caller `id` in one transaction; a number another caller has is a
+    /// `Conflict` and nothing changes.
+    pub fn update_caller(
+        &self,
+        id: i64,
+        edit: &CallerUpdate,
+        now_ms: i64,
+    ) -> Result<CallerRow, RecordError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let old = caller_by_id(&tx, id)?.ok_or_else(|| RecordError::not_found("caller", id))?;
+        let pick = |new: &Option<String>, old: &str| {
+            new.as_deref().map_or_else(|| old.to_owned(), |v| v.trim().to_owned())
+        };
+        let custom = edit.custom.as_ref().unwrap_or(&old.custom);
+        let custom = serde_json::to_string(custom).unwrap_or_else(|_| "{}".to_owned());
+        tx.execute(
+            "UPDATE callers SET name = ?2, id_number = ?3, address = ?4, company = ?5,
+                 category = ?6, custom = ?7, updated_at = ?8
+             WHERE id = ?1",
+            params![
+                id,
+                pick(&edit.name, &old.name),
+                pick(&edit.id_number, &old.id_number),
+                pick(&edit.address, &old.address),
+                pick(&edit.company, &old.company),
+                edit.category.unwrap_or(old.category).as_str(),
+                custom,
+                now_ms,
+            ],
+        )?;
+        if let Some(numbers) = &edit.numbers {
+            tx.execute("DELETE FROM caller_numbers WHERE caller_id = ?1", [id])?;
+            insert_numbers(&tx, id, numbers)?;
         }
         let row = caller_by_id(&tx, id)?.ok_or_else(|| RecordError::not_found("caller", id))?;
         tx.commit()?;

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::session::Authed;
 use super::{ApiError, Body, Id, Params, now_ms, with_store};
 use crate::api::ApiDeps;
-use crate::store::{CallerQuery, CallerRow, NewCaller};
+use crate::store::{CallerQuery, CallerRow, CallerUpdate, NewCaller};
 
 /// `POST /callers`
 pub async fn add(
@@ -71,5 +71,22 @@ pub async fn get(
             .ok_or_else(|| ApiError::not_found(format!("caller {id} not found")))
     })
     .await?;
+    Ok(Json(row))
+}
+
+/// `PUT /callers/{id}`: fields left out keep their values; `numbers` replaces the list.
+pub async fn update(
+    State(deps): State<ApiDeps>,
+    me: Authed,
+    Id(id): Id,
+    Body(edit): Body<CallerUpdate>,
+) -> Result<Json<CallerRow>, ApiError> {
+    me.require(Capability::CallerData)?;
+    me.require(Capability::EditTickets)?;
+    if edit.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+        return Err(ApiError::bad_request("a caller's name cannot be empty"));
+    }
+    let now = now_ms(&deps);
+    let row = with_store(&deps, move |store| Ok(store.update_caller(id, &edit, now)?)).await?;
     Ok(Json(row))
 }
