@@ -4,7 +4,8 @@
 //! a phrase; a longer one also by its three-character pieces, so a ticket that has most of the
 //! words still comes up. Terms under three characters cannot use a trigram index and fall back
 //! to `LIKE`. Ranking: the whole of every term in the subject first, then anywhere in the text,
-//! then partial matches; within a tier by BM25 (subject weighs most), then newest first.
+//! then partial matches; within a tier by BM25 (subject weighs most), then newest first. Only
+//! the newest [`RANKED`] matching tickets are ranked, which bounds the cost of common terms.
 
 use rusqlite::types::Value;
 
@@ -14,6 +15,8 @@ use crate::tickets::{Status, TicketType};
 
 /// The most rows one query returns.
 pub const MAX_LIMIT: usize = 500;
+/// Full-text matches ranked per query: the newest this many that pass the filters.
+const RANKED: usize = 2_000;
 /// Pieces taken from one long term; bounds the cost of a pasted paragraph.
 const MAX_PIECES: usize = 24;
 
@@ -140,14 +143,13 @@ impl Store {
         let plan = filter.q.as_deref().and_then(FtsPlan::new);
         let mut q = Query::default();
         let mut wheres: Vec<String> = Vec::new();
-        let mut from = "tickets t".to_owned();
         let mut rank = "2".to_owned();
         let mut order = "t.created_at DESC, t.id DESC".to_owned();
+        let mut fts_match: Option<String> = None;
         if let Some(plan) = &plan {
             if let Some(expr) = &plan.match_expr {
-                "tickets_fts JOIN tickets t ON t.id = tickets_fts.rowid".clone_into(&mut from);
-                wheres.push(format!("tickets_fts MATCH {}", q.arg(expr.clone())));
-                order = format!("bm25(tickets_fts, 10.0, 1.0, 2.0), {order}");
+                fts_match = Some(format!("tickets_fts MATCH {}", q.arg(expr.clone())));
+                order = format!("m.score, {order}");
             }
             for term in &plan.short_terms {
                 let p = q.arg(like_pattern(term));
@@ -213,10 +215,30 @@ impl Store {
         if let Some(n) = filter.caller_number.as_deref().filter(|n| !n.is_empty()) {
             wheres.push(format!("t.caller_number = {}", q.arg(n.to_owned())));
         }
-        let where_sql = if wheres.is_empty() {
-            String::new()
-        } else {
-            format!(" WHERE {}", wheres.join(" AND "))
+        let where_sql = |wheres: &[String]| {
+            if wheres.is_empty() {
+                String::new()
+            } else {
+                format!(" WHERE {}", wheres.join(" AND "))
+            }
+        };
+        // Full text: only the newest RANKED matches that pass the filters are ranked, so a
+        // term found in 100,000 tickets costs as much as one found in RANKED (FTS5 walks its
+        // index newest first and stops there).
+        let (from, where_sql) = match fts_match {
+            Some(m) => {
+                let mut inner = vec![m];
+                inner.append(&mut wheres);
+                let from = format!(
+                    "(SELECT tickets_fts.rowid AS fid, bm25(tickets_fts, 10.0, 1.0, 2.0) AS score \
+                     FROM tickets_fts JOIN tickets t ON t.id = tickets_fts.rowid{} \
+                     ORDER BY tickets_fts.rowid DESC LIMIT {RANKED}) m \
+                     JOIN tickets t ON t.id = m.fid",
+                    where_sql(&inner)
+                );
+                (from, String::new())
+            }
+            None => ("tickets t".to_owned(), where_sql(&wheres)),
         };
         let limit = q.arg(clamp_limit(filter.limit));
         let offset = q.arg(filter.offset as i64);
