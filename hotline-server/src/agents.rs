@@ -5,4 +5,4 @@ pub mod distributor;
 pub mod queues;
 pub mod screen_pop;
 
-pub use distributor::{AgentAudio, CallControl, Distributor, Input};
+pub use distributor::{AgentAudio, AgentLog, CallControl, Distributor, Input};

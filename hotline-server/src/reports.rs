@@ -2,12 +2,14 @@
 //! year-on-year, month-on-month) and the aggregation of rows the store reads into report rows.
 //! Pure: no SQL, no clock; the store gives the rows, the caller gives the time zone.
 
+mod agent_time;
 mod agents;
 mod calls;
 mod csv;
 mod period;
 mod tickets;
 
+pub use agent_time::{AgentTime, StateMark, agent_times};
 pub use agents::{AgentLeg, AgentRating, AgentReport, AgentRow, agent_report};
 pub use calls::{By, CallFigures, CallReport, CallSample, call_report};
 pub use csv::Csv;

@@ -205,7 +205,11 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
         disconnect_grace: std::time::Duration::from_secs(config.acd.disconnect_grace_secs),
         ..crate::acd::AcdSettings::default()
     };
-    let distributor = crate::agents::Distributor::start(acd_settings, queues)
+    let agent_log = crate::agents::AgentLog {
+        writer: writer.clone(),
+        clock: clock.clone(),
+    };
+    let distributor = crate::agents::Distributor::start(acd_settings, queues, Some(agent_log))
         .map_err(|e| StartError::Queues(e.to_string()))?;
     let hub = crate::media::webrtc::WebRtcHub::start(
         SocketAddr::new(media_ip, 0),
@@ -310,6 +314,8 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
         shutdown.clone(),
     )
     .map_err(|e| StartError::Notify(e.to_string()))?;
+    crate::campaign::spawn(context.clone(), &db_path, shutdown.clone())
+        .map_err(|e| StartError::Notify(format!("campaigns: {e}")))?;
     let api_listen = context.config.server.api_listen;
     let api_state = crate::api::ApiDeps {
         ctx: context.clone(),

@@ -64,7 +64,9 @@ pub use tickets::{
     TicketHit, TicketRow, TicketStateDoc, dept_id, dept_row_id,
 };
 pub use users::{AddUserError, NewUser, UserRow};
-pub use writer::{BATCH_LIMIT, StoreWriter, WriteCommand, WriterHandle, spawn_writer};
+pub use writer::{
+    AgentStateChange, BATCH_LIMIT, StoreWriter, WriteCommand, WriterHandle, spawn_writer,
+};
 
 /// End cause written by [`Store::close_open_calls`].
 pub const RESTART_CAUSE: &str = "server restart";

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use hotline_protocol::Role;
 use hotline_server::auth::{Actor, Auth, AuthPolicy, NewAccount};
 use hotline_server::config::Config;
-use hotline_server::store::{CallEnd, NewCall, spawn_writer};
+use hotline_server::store::{AgentStateChange, CallEnd, NewCall, WriteCommand, spawn_writer};
 use hotline_server::{ServerOptions, start};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -306,6 +306,21 @@ async fn call_agent_and_ticket_reports() {
         Some(("ghost", 5_000)),
         65_000,
     );
+    // r_agent's seat: ready since yesterday, a ten-minute break from 08:50 (five of them
+    // not ready), as the distributor logs states.
+    for (at, state, reason) in [
+        (NOW - DAY, "ready", ""),
+        (nine - 600_000, "not_ready", "lunch"),
+        (nine - 300_000, "ready", ""),
+    ] {
+        writer.send(WriteCommand::AgentState(AgentStateChange {
+            agent: "r_agent".to_owned(),
+            at_ms: at,
+            state,
+            reason: reason.to_owned(),
+            cause: "request".to_owned(),
+        }));
+    }
     writer.flush().await.unwrap();
 
     // --- calls ---
@@ -377,12 +392,15 @@ async fn call_agent_and_ticket_reports() {
         rows.iter().all(|a| a["agent"] != "ghost"),
         "yesterday's call is out"
     );
-    assert!(!r["notes"].as_array().unwrap().is_empty());
+    // Logged in from midnight until now (10:00), five minutes of it not ready.
+    assert_eq!(me["logged_in_ms"], 36_000_000);
+    assert_eq!(me["not_ready_ms"], 300_000);
     let csv = director
         .get("/api/v1/reports/agents?from=2026-11-23&to=2026-11-23&format=csv")
         .await;
     assert!(
-        csv.text().contains("r_agent,张敏,2,180,90,1,100.0"),
+        csv.text()
+            .contains("r_agent,张敏,2,180,90,1,100.0,36000,300"),
         "{}",
         csv.text()
     );

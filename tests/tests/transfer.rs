@@ -249,6 +249,27 @@ async fn a_blind_transfer_hands_the_caller_ticket_and_recording_to_the_next_agen
         .map(|(_, d)| d["agent"].as_str().unwrap_or("").to_owned())
         .collect();
     assert_eq!(connected, ["first", "second"]);
+    // The seat's day is logged: first logged in, became ready, took the call, and left it.
+    let states: Vec<String> = server
+        .db()
+        .await
+        .prepare("SELECT state FROM agent_states WHERE agent = 'first' ORDER BY id")
+        .expect("prepare")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .map(|r| r.expect("row"))
+        .collect();
+    let on_call = states
+        .iter()
+        .position(|s| s == "on_call")
+        .expect("on_call logged");
+    assert!(states[..on_call].iter().any(|s| s == "ready"), "{states:?}");
+    assert!(
+        states[on_call + 1..]
+            .iter()
+            .any(|s| s == "wrap_up" || s == "ready"),
+        "{states:?}"
+    );
 
     let paths = call_recordings(&server.db().await);
     assert_eq!(paths.len(), 1, "one recording per call: {paths:?}");

@@ -12,10 +12,13 @@ use crate::acd::{
     self, Acd, AcdEffect, AcdSettings, AgentId, AgentLogin, CallId, QueueConfig, QueueId,
 };
 use crate::media::webrtc::AudioFrame;
+pub use state_log::AgentLog;
 
 mod consult;
 mod dial;
+mod ivr;
 mod monitor;
+mod state_log;
 mod transfer;
 
 /// An agent's audio while bridged to a call: what they say, and where to send what they hear.
@@ -75,6 +78,9 @@ pub enum CallControl {
     },
     /// The supervisor leaves the bridge; their audio goes back as `Input::AgentMedia`.
     StopMonitor,
+    /// The agent hands the caller to an IVR flow; with `return_to_agent` the agent waits and
+    /// the call comes back to them (`Input::BackFromIvr`) when the flow ends.
+    Ivr { flow: String, return_to_agent: bool },
 }
 
 /// Everything the distributor reacts to.
@@ -145,6 +151,12 @@ pub enum Input {
     /// A caller left a message (voicemail, 局长信箱): every agent and the supervisors who
     /// follow calls are told.
     Voicemail(proto::VoicemailNotice),
+    /// A caller the agent sent into a flow is back: `result` is the flow's `result` variable.
+    BackFromIvr {
+        call_id: String,
+        flow: String,
+        result: String,
+    },
 }
 
 /// Handle to the distributor task.
@@ -155,9 +167,11 @@ pub struct Distributor {
 
 impl Distributor {
     /// Starts the task with the configured queues.
+    /// Starts the task with the configured queues; agent state changes go to `log` if given.
     pub fn start(
         settings: AcdSettings,
         queues: Vec<QueueConfig>,
+        log: Option<AgentLog>,
     ) -> Result<Distributor, acd::AcdError> {
         let now = Instant::now();
         let mut acd = Acd::new(settings, rand::random());
@@ -165,7 +179,7 @@ impl Distributor {
             acd.define_queue(q, now)?;
         }
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(acd, rx));
+        tokio::spawn(run(acd, rx, log));
         Ok(Distributor { tx })
     }
 
@@ -243,13 +257,14 @@ struct State {
     out: dial::Outbound,
     /// Attended transfers and three-way calls in progress, by call.
     consults: HashMap<CallId, consult::Consult>,
+    log: Option<AgentLog>,
 }
 
 fn now_ms() -> u64 {
     u64::try_from(jiff::Timestamp::now().as_millisecond()).unwrap_or_default()
 }
 
-async fn run(acd: Acd, mut rx: mpsc::UnboundedReceiver<Input>) {
+async fn run(acd: Acd, mut rx: mpsc::UnboundedReceiver<Input>, log: Option<AgentLog>) {
     let mut st = State {
         acd,
         day: HashMap::new(),
@@ -262,6 +277,7 @@ async fn run(acd: Acd, mut rx: mpsc::UnboundedReceiver<Input>) {
         sup: monitor::Supervision::default(),
         out: dial::Outbound::default(),
         consults: HashMap::new(),
+        log,
     };
     loop {
         let deadline = st
@@ -419,6 +435,11 @@ impl State {
                 }
                 self.sup.publish(proto::Topic::MyCalls, &event);
             }
+            Input::BackFromIvr {
+                call_id,
+                flow,
+                result,
+            } => self.back_from_ivr(&call_id, &flow, &result),
             Input::AgentOffline { agent } => {
                 if self.supervisor_offline(&agent) {
                     return;
@@ -537,6 +558,11 @@ impl State {
                 };
                 return self.transfer(agent, req, now);
             }
+            proto::Command::TransferToIvr {
+                call_id,
+                flow,
+                return_to_agent,
+            } => return self.transfer_to_ivr(agent, &call_id, &flow, return_to_agent),
             other => {
                 return Err(format!(
                     "{} is not handled by the distributor yet",
@@ -621,6 +647,7 @@ impl State {
                         a.since_ms = now_ms();
                     }
                     self.sup.note_cause(&agent.0, &state, cause);
+                    self.log_state(&agent.0, &state, self.sup.cause_of(&agent.0));
                     self.send_state(&agent.0);
                 }
                 AcdEffect::Announce {

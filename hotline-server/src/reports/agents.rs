@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use super::agent_time::AgentTime;
 use super::period::Period;
 
 /// One stretch of an agent on a call: from its `connected` event to the next hand-over
@@ -40,6 +41,10 @@ pub struct AgentRow {
     pub rated: u64,
     /// Satisfied or basically satisfied, in percent of `rated`; `null` without ratings.
     pub satisfaction_pct: Option<f64>,
+    /// Logged in during the period (any state but logged out).
+    pub logged_in_ms: u64,
+    /// Not ready during the period (breaks, after missed calls, outbound, consulting).
+    pub not_ready_ms: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -51,12 +56,18 @@ pub struct AgentReport {
 }
 
 /// Agents sorted by calls answered (most first), then by id.
-pub fn agent_report(legs: &[AgentLeg], ratings: &[AgentRating], period: Period) -> AgentReport {
+pub fn agent_report(
+    legs: &[AgentLeg],
+    ratings: &[AgentRating],
+    times: &BTreeMap<String, AgentTime>,
+    period: Period,
+) -> AgentReport {
     let mut by_agent: BTreeMap<&str, (AgentRow, u64, u64)> = BTreeMap::new();
     for agent in legs
         .iter()
         .map(|l| &l.agent)
         .chain(ratings.iter().map(|r| &r.agent))
+        .chain(times.keys())
     {
         by_agent
             .entry(agent.as_str())
@@ -79,6 +90,12 @@ pub fn agent_report(legs: &[AgentLeg], ratings: &[AgentRating], period: Period) 
         }
         if let Some(until) = leg.until_ms {
             row.talk_ms += (until - leg.connected_at_ms).max(0) as u64;
+        }
+    }
+    for (agent, t) in times {
+        if let Some((row, _, _)) = by_agent.get_mut(agent.as_str()) {
+            row.logged_in_ms = t.logged_in_ms;
+            row.not_ready_ms = t.not_ready_ms;
         }
     }
     for r in ratings {
@@ -107,10 +124,7 @@ pub fn agent_report(legs: &[AgentLeg], ratings: &[AgentRating], period: Period) 
     AgentReport {
         period,
         rows,
-        notes: vec![
-            "not-ready and log-in time are not reported: agent state changes are not stored yet"
-                .to_owned(),
-        ],
+        notes: Vec::new(),
     }
 }
 
@@ -151,7 +165,7 @@ mod tests {
                 count: 1,
             },
         ];
-        let r = agent_report(&legs, &ratings, period);
+        let r = agent_report(&legs, &ratings, &BTreeMap::new(), period);
         assert_eq!(r.rows.len(), 2);
         let a1 = &r.rows[0];
         assert_eq!(

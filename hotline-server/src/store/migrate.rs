@@ -24,6 +24,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/0006_self_service.sql"),
     ),
     ("0007_notify", include_str!("migrations/0007_notify.sql")),
+    (
+        "0008_agent_states",
+        include_str!("migrations/0008_agent_states.sql"),
+    ),
 ];
 
 /// The schema version this binary creates and understands.

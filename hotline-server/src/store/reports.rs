@@ -4,7 +4,7 @@
 use rusqlite::params;
 
 use super::{Store, StoreError};
-use crate::reports::{AgentLeg, AgentRating, CallSample, GroupCount, TicketGroup};
+use crate::reports::{AgentLeg, AgentRating, CallSample, GroupCount, StateMark, TicketGroup};
 
 /// Statuses in which a department holds a ticket and its deadline runs.
 const HELD: &str = "('dispatched', 'accepted', 'in_progress')";
@@ -67,6 +67,36 @@ impl Store {
                     call_id: r.get(2)?,
                     connected_at_ms: r.get(3)?,
                     until_ms: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Agent state changes in `[from_ms, to_ms)`, plus each agent's last change before
+    /// `from_ms` (the state it started the period in), ordered by time.
+    pub fn report_agent_states(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<StateMark>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT agent, at_ms, state FROM (
+                 SELECT s.agent, s.at_ms, s.state, s.id FROM agent_states s
+                 WHERE s.at_ms >= ?1 AND s.at_ms < ?2
+                 UNION ALL
+                 SELECT s.agent, s.at_ms, s.state, s.id FROM agent_states s
+                 WHERE s.id IN (SELECT max(id) FROM agent_states
+                                WHERE at_ms < ?1 GROUP BY agent))
+             ORDER BY at_ms, id",
+        )?;
+        let rows = stmt
+            .query_map([from_ms, to_ms], |r| {
+                Ok(StateMark {
+                    agent: r.get(0)?,
+                    at_ms: r.get(1)?,
+                    state: r.get(2)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;

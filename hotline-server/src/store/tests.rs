@@ -92,6 +92,7 @@ fn open_creates_dirs_and_migrations_are_idempotent() {
     assert_eq!(
         tables,
         [
+            "agent_states",
             "audit_log",
             "blacklist",
             "call_events",

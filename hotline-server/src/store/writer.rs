@@ -43,6 +43,19 @@ pub enum WriteCommand {
     /// Ends the call and writes its CDR.
     CallEnded(CallEnd),
     Recording(NewRecording),
+    /// An agent's state changed (the ACD's decision), for reports.
+    AgentState(AgentStateChange),
+}
+
+/// One row of the agent state log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentStateChange {
+    pub agent: String,
+    pub at_ms: i64,
+    /// `logged_out`, `ready`, `not_ready`, `ringing`, `on_call` or `wrap_up`.
+    pub state: &'static str,
+    pub reason: String,
+    pub cause: String,
 }
 
 enum Message {
@@ -269,5 +282,14 @@ fn apply(conn: &Connection, command: &WriteCommand) -> rusqlite::Result<()> {
         WriteCommand::Recording(recording) => {
             recordings::insert_recording(conn, recording).map(drop)
         }
+        WriteCommand::AgentState(c) => conn
+            .prepare_cached(
+                "INSERT INTO agent_states (agent, at_ms, state, reason, cause)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(rusqlite::params![
+                c.agent, c.at_ms, c.state, c.reason, c.cause
+            ])
+            .map(drop),
     }
 }

@@ -15,7 +15,7 @@ use super::{ApiError, Params, now_ms, with_store};
 use crate::api::ApiDeps;
 use crate::reports::{
     AgentReport, By, CallFigures, CallReport, Compare, Csv, Period, TicketGroup, TicketReport,
-    agent_report, call_report, ticket_report,
+    agent_report, agent_times, call_report, ticket_report,
 };
 
 /// The service-level threshold when the request names none (GB/T 33358: 15 s).
@@ -176,13 +176,17 @@ pub async fn agents(
         ));
     }
     let (from, to) = c.bounds;
-    let (legs, ratings) = with_store(&deps, move |s| {
+    let (legs, ratings, marks) = with_store(&deps, move |s| {
         let legs = s.report_agent_legs(from, to).map_err(|e| internal(&e))?;
         let ratings = s.report_agent_ratings(from, to).map_err(|e| internal(&e))?;
-        Ok((legs, ratings))
+        let marks = s.report_agent_states(from, to).map_err(|e| internal(&e))?;
+        Ok((legs, ratings, marks))
     })
     .await?;
-    let report = agent_report(&legs, &ratings, c.period);
+    // A state still running counts until now, not until the end of a period not over yet.
+    let until = to.min(now_ms(&deps));
+    let times = agent_times(&marks, from, until);
+    let report = agent_report(&legs, &ratings, &times, c.period);
     if c.csv {
         return Ok(csv_response("agents", c.period, agents_csv(&report)));
     }
@@ -199,6 +203,8 @@ fn agents_csv(r: &AgentReport) -> String {
         "avg_talk_s",
         "rated",
         "satisfaction_pct",
+        "logged_in_s",
+        "not_ready_s",
     ]);
     for a in &r.rows {
         csv.row([
@@ -211,6 +217,8 @@ fn agents_csv(r: &AgentReport) -> String {
             a.satisfaction_pct
                 .map(|p| format!("{p:.1}"))
                 .unwrap_or_default(),
+            (a.logged_in_ms / 1000).to_string(),
+            (a.not_ready_ms / 1000).to_string(),
         ]);
     }
     csv.finish()
