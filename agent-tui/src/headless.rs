@@ -7,7 +7,7 @@ use hotline_protocol::{self as proto, Command, Event, ReplyBody};
 use hotline_softphone::{BackendKind, WebRtcLeg};
 
 use crate::Args;
-use crate::net::{Client, media_ip, ws_url};
+use hotline_tui::client::{Client, media_ip, ws_url};
 
 /// Runs the headless agent until `args.calls` calls are done.
 pub async fn run(args: &Args) -> anyhow::Result<()> {

@@ -10,7 +10,6 @@ pub mod app;
 pub mod config;
 pub mod headless;
 pub mod keys;
-pub mod net;
 pub mod offscreen;
 pub mod rest;
 pub mod runtime;
@@ -22,21 +21,10 @@ use std::path::PathBuf;
 /// The interface language, so callers of the library need not name `hotline-tui`.
 pub use hotline_tui::Lang;
 
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 
-/// The `--server` default.
-pub const DEFAULT_SERVER: &str = "ws://127.0.0.1:8080/ws";
-
-/// Where the interactive workstation's audio comes from and goes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AudioChoice {
-    /// The sound card (headset).
-    Cpal,
-    /// `--play` as the microphone, everything heard written to `--record`.
-    File,
-    /// Silence; nothing is played.
-    Null,
-}
+/// The `--server` default and the `--audio` choices.
+pub use hotline_tui::cli::{AudioChoice, DEFAULT_SERVER};
 
 #[derive(Debug, Clone, Parser)]
 #[command(

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use hotline_tui::client::{RestClient, RestError};
+
 /// A ticket row in search results.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct TicketRow {
@@ -151,174 +153,94 @@ pub enum RestReply {
     },
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum RestError {
-    #[error("{0}")]
-    Http(#[from] reqwest::Error),
-    #[error("{status}: {code}: {message}")]
-    Api {
-        status: u16,
-        code: String,
-        message: String,
-    },
+/// Runs one request with a session's REST client.
+pub async fn run(client: &RestClient, req: RestRequest) -> Result<RestReply, RestError> {
+    #[derive(Deserialize)]
+    struct Tickets {
+        tickets: Vec<TicketRow>,
+    }
+    #[derive(Deserialize)]
+    struct Items {
+        items: Vec<KnowledgeItem>,
+    }
+    #[derive(Deserialize)]
+    struct Callers {
+        callers: Vec<CallerRow>,
+    }
+    #[derive(Deserialize)]
+    struct Depts {
+        departments: Vec<Department>,
+    }
+    #[derive(Deserialize)]
+    struct Filed {
+        id: i64,
+        number: String,
+        #[serde(default)]
+        pin: String,
+    }
+    match req {
+        RestRequest::SearchTickets { q } => {
+            let r: Tickets = client
+                .get_json("/tickets", &[("q", &q), ("limit", "50")])
+                .await?;
+            Ok(RestReply::Tickets(r.tickets))
+        }
+        RestRequest::SearchKnowledge { q } => {
+            let r: Items = client
+                .get_json("/knowledge", &[("q", &q), ("limit", "50")])
+                .await?;
+            Ok(RestReply::Knowledge(r.items))
+        }
+        RestRequest::SearchCallers { q } => {
+            let r: Callers = client
+                .get_json("/callers", &[("q", &q), ("limit", "50")])
+                .await?;
+            Ok(RestReply::Callers(r.callers))
+        }
+        RestRequest::Departments => {
+            let r: Depts = client.get_json("/departments", &[]).await?;
+            Ok(RestReply::Departments(r.departments))
+        }
+        RestRequest::UpdateCaller { id, caller } => {
+            let path = format!("/callers/{id}");
+            Ok(RestReply::CallerSaved(
+                client.put_json(&path, &caller).await?,
+            ))
+        }
+        RestRequest::FileTicket {
+            ticket,
+            departments,
+        } => {
+            let filed: Filed = client.post_json("/tickets", &ticket).await?;
+            let dispatch_error = match departments.split_first() {
+                Some((lead, co)) => dispatch(client, filed.id, *lead, co)
+                    .await
+                    .err()
+                    .map(|e| e.to_string()),
+                None => None,
+            };
+            Ok(RestReply::Filed {
+                number: filed.number,
+                pin: filed.pin,
+                dispatch_error,
+            })
+        }
+    }
 }
 
-#[derive(Deserialize)]
-struct ApiError {
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    message: String,
-}
-
-/// A REST client for one session.
-#[derive(Debug, Clone)]
-pub struct Rest {
-    http: reqwest::Client,
-    base: String,
-    token: String,
-}
-
-impl Rest {
-    pub fn new(http: reqwest::Client, server: &str, token: &str) -> Rest {
-        Rest {
-            http,
-            base: crate::net::api_base(server),
-            token: token.to_owned(),
-        }
-    }
-
-    async fn check(resp: reqwest::Response) -> Result<reqwest::Response, RestError> {
-        let status = resp.status();
-        if status.is_success() {
-            return Ok(resp);
-        }
-        let body: ApiError = resp.json().await.unwrap_or(ApiError {
-            code: String::new(),
-            message: status.canonical_reason().unwrap_or_default().to_owned(),
-        });
-        Err(RestError::Api {
-            status: status.as_u16(),
-            code: body.code,
-            message: body.message,
-        })
-    }
-
-    async fn get<T: serde::de::DeserializeOwned>(
-        &self,
-        path: &str,
-        query: &[(&str, &str)],
-    ) -> Result<T, RestError> {
-        let resp = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .query(query)
-            .send()
-            .await?;
-        Ok(Self::check(resp).await?.json().await?)
-    }
-
-    /// Runs one request.
-    pub async fn run(&self, req: RestRequest) -> Result<RestReply, RestError> {
-        #[derive(Deserialize)]
-        struct Tickets {
-            tickets: Vec<TicketRow>,
-        }
-        #[derive(Deserialize)]
-        struct Items {
-            items: Vec<KnowledgeItem>,
-        }
-        #[derive(Deserialize)]
-        struct Callers {
-            callers: Vec<CallerRow>,
-        }
-        #[derive(Deserialize)]
-        struct Depts {
-            departments: Vec<Department>,
-        }
-        #[derive(Deserialize)]
-        struct Filed {
-            id: i64,
-            number: String,
-            #[serde(default)]
-            pin: String,
-        }
-        match req {
-            RestRequest::SearchTickets { q } => {
-                let r: Tickets = self.get("/tickets", &[("q", &q), ("limit", "50")]).await?;
-                Ok(RestReply::Tickets(r.tickets))
-            }
-            RestRequest::SearchKnowledge { q } => {
-                let r: Items = self
-                    .get("/knowledge", &[("q", &q), ("limit", "50")])
-                    .await?;
-                Ok(RestReply::Knowledge(r.items))
-            }
-            RestRequest::SearchCallers { q } => {
-                let r: Callers = self.get("/callers", &[("q", &q), ("limit", "50")]).await?;
-                Ok(RestReply::Callers(r.callers))
-            }
-            RestRequest::Departments => {
-                let r: Depts = self.get("/departments", &[]).await?;
-                Ok(RestReply::Departments(r.departments))
-            }
-            RestRequest::UpdateCaller { id, caller } => {
-                let resp = self
-                    .http
-                    .put(format!("{}/callers/{id}", self.base))
-                    .bearer_auth(&self.token)
-                    .json(&caller)
-                    .send()
-                    .await?;
-                Ok(RestReply::CallerSaved(
-                    Self::check(resp).await?.json().await?,
-                ))
-            }
-            RestRequest::FileTicket {
-                ticket,
-                departments,
-            } => {
-                let resp = self
-                    .http
-                    .post(format!("{}/tickets", self.base))
-                    .bearer_auth(&self.token)
-                    .json(&ticket)
-                    .send()
-                    .await?;
-                let filed: Filed = Self::check(resp).await?.json().await?;
-                let dispatch_error = match departments.split_first() {
-                    Some((lead, co)) => self
-                        .dispatch(filed.id, *lead, co)
-                        .await
-                        .err()
-                        .map(|e| e.to_string()),
-                    None => None,
-                };
-                Ok(RestReply::Filed {
-                    number: filed.number,
-                    pin: filed.pin,
-                    dispatch_error,
-                })
-            }
-        }
-    }
-
-    async fn dispatch(&self, ticket: i64, lead: i64, co: &[i64]) -> Result<(), RestError> {
-        let body = serde_json::json!({
-            "action": "dispatch",
-            "lead": lead.to_string(),
-            "co_handlers": co.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            "note": "",
-        });
-        let resp = self
-            .http
-            .post(format!("{}/tickets/{ticket}/transitions", self.base))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await?;
-        Self::check(resp).await?;
-        Ok(())
-    }
+/// Dispatches a filed ticket to its departments (first = lead).
+async fn dispatch(
+    client: &RestClient,
+    ticket: i64,
+    lead: i64,
+    co: &[i64],
+) -> Result<(), RestError> {
+    let body = serde_json::json!({
+        "action": "dispatch",
+        "lead": lead.to_string(),
+        "co_handlers": co.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "note": "",
+    });
+    let path = format!("/tickets/{ticket}/transitions");
+    client.post(&path, &body).await
 }

@@ -3,30 +3,25 @@
 //! without ever blocking the loop on the network.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use anyhow::Context as _;
-use crossterm::event::{Event as TermEvent, EventStream};
-use futures_util::StreamExt;
-use hotline_protocol::Command;
+use crossterm::event::KeyEvent;
 use hotline_softphone::{AudioIo, BackendKind, Frame, LevelMeter};
 use hotline_tui::Lang;
+use hotline_tui::client::{RestClient, ServerLink};
+use hotline_tui::runtime::{Workstation, now_ms};
 use hotline_tui::terminal::TerminalGuard;
 use tokio::sync::{mpsc, watch};
 
 use crate::app::state::Screen;
 use crate::app::{Action, Effect, State, update};
+use crate::rest;
 use crate::session::{self, Media};
 use crate::view::{self, Ui};
 use crate::{Args, AudioChoice, DEFAULT_SERVER, config, keys};
 
 const TICK: Duration = Duration::from_millis(200);
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
 
 /// The audio side kept by the runtime: the speaker (for the test tone), the meters and the
 /// route the microphone forwarder follows.
@@ -118,25 +113,83 @@ fn start_audio(args: &Args, state: &mut State, remembered: &config::Remembered) 
     }
 }
 
-struct Runner {
-    actions: mpsc::Sender<Action>,
-    commands: Option<mpsc::Sender<Command>>,
-    session: Option<tokio::task::JoinHandle<()>>,
-    http: reqwest::Client,
+/// The workstation as the shared event loop drives it: state, view and the effect runner.
+struct Agent {
+    state: State,
+    ui: Ui,
+    link: ServerLink<Action>,
     audio: Option<Audio>,
+    shown_second: u64,
 }
 
-impl Runner {
+impl Workstation for Agent {
+    type Action = Action;
+    type Effect = Effect;
+
+    fn draw(&self, frame: &mut ratatui::Frame<'_>) {
+        view::render(&self.state, &self.ui, frame);
+    }
+
+    fn on_key(&self, key: &KeyEvent) -> Vec<Action> {
+        keys::action_for(&self.state, &self.ui.keymap, key)
+            .into_iter()
+            .collect()
+    }
+
+    fn on_paste(&self, text: String) -> Vec<Action> {
+        keys::paste(&self.state, &text)
+    }
+
+    fn on_tick(&self, now_ms: u64) -> Vec<Action> {
+        let mut v = vec![Action::Tick { now_ms }];
+        if let Some(a) = &self.audio {
+            let l = a.levels.snapshot();
+            v.push(Action::Levels {
+                input: l.input_peak,
+                output: l.output_peak,
+            });
+        }
+        v
+    }
+
+    fn quit_action(&self) -> Action {
+        Action::Quit
+    }
+
+    fn update(&mut self, action: Action) -> Vec<Effect> {
+        update(&mut self.state, action)
+    }
+
+    fn run_effect(&mut self, effect: Effect) -> Option<Action> {
+        self.run(effect)
+    }
+
+    /// Timers show seconds and meters move only on the log-in screen, so ticks redraw only
+    /// when one of those changed.
+    fn needs_redraw(&mut self, tick_only: bool) -> bool {
+        let second = self.state.now_ms / 1000;
+        if !tick_only || self.state.screen == Screen::Login || second != self.shown_second {
+            self.shown_second = second;
+            return true;
+        }
+        false
+    }
+
+    fn quit(&self) -> bool {
+        self.state.quit
+    }
+}
+
+impl Agent {
     /// Runs one effect; what fails comes back as an action.
-    fn run(&mut self, state: &State, effect: Effect) -> Option<Action> {
+    fn run(&mut self, effect: Effect) -> Option<Action> {
+        let state = &self.state;
         match effect {
             Effect::Connect {
                 server,
                 user,
                 password,
             } => {
-                let (tx, rx) = mpsc::channel(64);
-                self.commands = Some(tx);
                 let params = session::Params {
                     server,
                     user,
@@ -146,12 +199,10 @@ impl Runner {
                         speaker: a.speaker.clone(),
                     }),
                 };
-                self.session = Some(tokio::spawn(session::run(params, rx, self.actions.clone())));
+                self.link.connect(params.session());
             }
             Effect::Send(cmd) => {
-                let command = cmd.name();
-                let sent = self.commands.as_ref().map(|tx| tx.try_send(cmd));
-                if !matches!(sent, Some(Ok(()))) {
+                if let Err(command) = self.link.send(cmd) {
                     return Some(Action::CommandFailed {
                         command,
                         message: hotline_tui::t(state.lang, "status.not_sent").to_owned(),
@@ -159,25 +210,26 @@ impl Runner {
                 }
             }
             Effect::Rest(req) => {
-                let Some(token) = state.token.clone() else {
+                let request = req.what();
+                let started = self.link.rest(
+                    &state.login.server,
+                    state.token.as_deref(),
+                    move |client| async move {
+                        match rest::run(&client, req).await {
+                            Ok(r) => Action::RestDone(r),
+                            Err(e) => Action::RestFailed {
+                                request,
+                                message: e.to_string(),
+                            },
+                        }
+                    },
+                );
+                if !started {
                     return Some(Action::RestFailed {
-                        request: req.what(),
+                        request,
                         message: "not logged in".into(),
                     });
-                };
-                let rest = crate::rest::Rest::new(self.http.clone(), &state.login.server, &token);
-                let tx = self.actions.clone();
-                tokio::spawn(async move {
-                    let request = req.what();
-                    let a = match rest.run(req).await {
-                        Ok(r) => Action::RestDone(r),
-                        Err(e) => Action::RestFailed {
-                            request,
-                            message: e.to_string(),
-                        },
-                    };
-                    let _ = tx.send(a).await;
-                });
+                }
             }
             Effect::SaveLogin { server, user } => {
                 let r = config::Remembered {
@@ -251,79 +303,21 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
     state.now_ms = now_ms();
     let audio = start_audio(args, &mut state, &remembered);
 
-    let (tx, mut rx) = mpsc::channel::<Action>(256);
-    let mut runner = Runner {
-        actions: tx,
-        commands: None,
-        session: None,
-        http: reqwest::Client::builder()
-            .timeout(Duration::from_secs(15))
-            .build()
-            .context("HTTP client")?,
+    let (tx, rx) = mpsc::channel::<Action>(256);
+    let mut agent = Agent {
+        state,
+        ui,
+        link: ServerLink::new(
+            tx,
+            RestClient::http_client(Duration::from_secs(15)).context("HTTP client")?,
+        ),
         audio,
+        shown_second: 0,
     };
 
     let mut guard = TerminalGuard::enter()?;
-    let mut events = EventStream::new();
-    let mut tick = tokio::time::interval(TICK);
-    let mut dirty = true;
-    let mut shown_second = 0;
-    loop {
-        if dirty {
-            guard
-                .terminal()
-                .draw(|f| view::render(&state, &ui, f))
-                .context("drawing")?;
-            dirty = false;
-        }
-        let actions: Vec<Action> = tokio::select! {
-            ev = events.next() => match ev {
-                Some(Ok(TermEvent::Key(k))) => keys::action_for(&state, &ui.keymap, &k).into_iter().collect(),
-                Some(Ok(TermEvent::Paste(text))) => keys::paste(&state, &text),
-                Some(Ok(TermEvent::Resize(..))) => {
-                    dirty = true;
-                    Vec::new()
-                }
-                Some(Ok(_)) => Vec::new(),
-                Some(Err(e)) => return Err(e).context("reading the terminal"),
-                None => vec![Action::Quit],
-            },
-            a = rx.recv() => a.into_iter().collect(),
-            _ = tick.tick() => {
-                let mut v = vec![Action::Tick { now_ms: now_ms() }];
-                if let Some(a) = &runner.audio {
-                    let l = a.levels.snapshot();
-                    v.push(Action::Levels { input: l.input_peak, output: l.output_peak });
-                }
-                v
-            }
-        };
-        for action in actions {
-            let tick_only = action.is_tick();
-            let mut queue = vec![action];
-            while let Some(a) = queue.pop() {
-                for effect in update(&mut state, a) {
-                    if let Some(back) = runner.run(&state, effect) {
-                        queue.push(back);
-                    }
-                }
-            }
-            // Timers show seconds and meters move only on the log-in screen, so ticks redraw
-            // only when one of those changed.
-            if !tick_only || state.screen == Screen::Login || state.now_ms / 1000 != shown_second {
-                shown_second = state.now_ms / 1000;
-                dirty = true;
-            }
-        }
-        if state.quit {
-            break;
-        }
-    }
+    hotline_tui::runtime::run(&mut agent, guard.terminal(), rx, TICK).await?;
     drop(guard);
-    // Closing the command channel makes the session log out; give it a moment.
-    runner.commands = None;
-    if let Some(task) = runner.session.take() {
-        let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
-    }
+    agent.link.close().await;
     Ok(())
 }

@@ -7,6 +7,7 @@ pub mod agents;
 pub mod api;
 pub mod auth;
 pub mod calls;
+pub mod campaign;
 pub mod cli;
 pub mod config;
 pub mod ivr;

@@ -8,6 +8,7 @@
 pub mod backoff;
 pub mod email;
 pub mod events;
+pub mod imap;
 pub mod inbound;
 pub mod outbox;
 pub mod rate_limit;
@@ -120,7 +121,8 @@ pub fn templates_for(config: &Config, store: &Store) -> Result<Templates, Notify
     Ok(templates)
 }
 
-/// Checks the templates and starts the outbox task; it stops with `shutdown`.
+/// Checks the templates and starts the outbox task and, when a mailbox is configured, the
+/// mailbox task; they stop with `shutdown`.
 pub fn spawn(
     config: &Config,
     db_path: &std::path::Path,
@@ -128,8 +130,12 @@ pub fn spawn(
     shutdown: CancellationToken,
 ) -> Result<(), NotifyError> {
     asset_templates(config)?;
-    let task = outbox::OutboxTask::new(config, db_path, clock)?;
-    tokio::spawn(task.run(shutdown));
+    let task = outbox::OutboxTask::new(config, db_path, clock.clone())?;
+    tokio::spawn(task.run(shutdown.clone()));
+    if !config.notify.imap.host.is_empty() {
+        let mailbox = imap::MailboxTask::new(config, db_path, clock)?;
+        tokio::spawn(mailbox.run(shutdown));
+    }
     Ok(())
 }
 

@@ -10,7 +10,6 @@
 pub mod app;
 pub mod config;
 pub mod keys;
-pub mod net;
 pub mod rest;
 pub mod runtime;
 pub mod session;
@@ -18,21 +17,10 @@ pub mod view;
 
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 
-/// The `--server` default.
-pub const DEFAULT_SERVER: &str = "ws://127.0.0.1:8080/ws";
-
-/// Where the listening audio goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AudioChoice {
-    /// The sound card (headset).
-    Cpal,
-    /// `--play` as the microphone, everything heard written to `--record`.
-    File,
-    /// No audio at all.
-    Null,
-}
+/// The `--server` default and the `--audio` choices.
+pub use hotline_tui::cli::{AudioChoice, DEFAULT_SERVER};
 
 #[derive(Debug, Clone, Parser)]
 #[command(

@@ -5,7 +5,8 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
+use hotline_tui::client::RestClient;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -234,108 +235,59 @@ pub enum Response {
     },
 }
 
-/// A REST client bound to one server and token.
-pub struct Rest {
-    http: reqwest::Client,
-    base: String,
-    token: String,
-}
-
 #[derive(Deserialize)]
 struct TicketPage {
     tickets: Vec<Ticket>,
 }
 
-impl Rest {
-    pub fn new(http: reqwest::Client, server: &str, token: &str) -> Rest {
-        Rest {
-            http,
-            base: crate::net::api_base(server),
-            token: token.to_owned(),
+/// A client with the workstation's timeout.
+pub fn http_client() -> anyhow::Result<reqwest::Client> {
+    RestClient::http_client(Duration::from_secs(20)).context("HTTP client")
+}
+
+/// Runs one request with a session's REST client.
+pub async fn run(client: &RestClient, req: Request) -> anyhow::Result<Response> {
+    match req {
+        Request::Tickets(which) => {
+            let path = match which {
+                TicketList::Overdue => "/tickets?overdue=true&limit=500",
+                TicketList::DueSoon => "/tickets?status=dispatched,accepted,in_progress&limit=500",
+            };
+            let page: TicketPage = client.get_json(path, &[]).await?;
+            Ok(Response::Tickets(which, page.tickets))
         }
-    }
-
-    /// A client with the workstation's timeout.
-    pub fn http_client() -> anyhow::Result<reqwest::Client> {
-        reqwest::Client::builder()
-            .timeout(Duration::from_secs(20))
-            .build()
-            .context("HTTP client")
-    }
-
-    async fn get(&self, path: &str) -> anyhow::Result<reqwest::Response> {
-        let r = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await?;
-        Ok(r)
-    }
-
-    async fn ok(r: reqwest::Response) -> anyhow::Result<reqwest::Response> {
-        if r.status().is_success() {
-            return Ok(r);
+        Request::Digest(date) => {
+            let query = [("date", date.as_str()), ("format", "text")];
+            let r = client.get_response("/digest", &query).await?;
+            if r.status() == reqwest::StatusCode::NOT_FOUND {
+                return Ok(Response::Digest(None));
+            }
+            Ok(Response::Digest(Some(
+                RestClient::check(r).await?.text().await?,
+            )))
         }
-        let status = r.status();
-        let body: Value = r.json().await.unwrap_or(Value::Null);
-        let message = body["message"].as_str().unwrap_or("").to_owned();
-        bail!("{status} {message}")
-    }
-
-    pub async fn run(&self, req: Request) -> anyhow::Result<Response> {
-        match req {
-            Request::Tickets(which) => {
-                let path = match which {
-                    TicketList::Overdue => "/tickets?overdue=true&limit=500",
-                    TicketList::DueSoon => {
-                        "/tickets?status=dispatched,accepted,in_progress&limit=500"
-                    }
-                };
-                let page: TicketPage = Self::ok(self.get(path).await?).await?.json().await?;
-                Ok(Response::Tickets(which, page.tickets))
-            }
-            Request::Digest(date) => {
-                let r = self
-                    .get(&format!("/digest?date={date}&format=text"))
-                    .await?;
-                if r.status() == reqwest::StatusCode::NOT_FOUND {
-                    return Ok(Response::Digest(None));
-                }
-                Ok(Response::Digest(Some(Self::ok(r).await?.text().await?)))
-            }
-            Request::Report(q) => {
-                let r = Self::ok(self.get(&q.path(false)).await?).await?;
-                Ok(match q.kind {
-                    ReportKind::Calls => Response::Calls(r.json().await?),
-                    ReportKind::Agents => Response::Agents(r.json().await?),
-                    ReportKind::Tickets => Response::TicketReport(r.json().await?),
-                })
-            }
-            Request::Export { query, path } => {
-                let text = Self::ok(self.get(&query.path(true)).await?)
-                    .await?
-                    .text()
-                    .await?;
-                tokio::fs::write(&path, text.as_bytes())
-                    .await
-                    .with_context(|| format!("writing {path}"))?;
-                Ok(Response::Exported {
-                    path,
-                    bytes: text.len(),
-                })
-            }
-            Request::Transition { id, number, body } => {
-                let r = self
-                    .http
-                    .post(format!("{}/tickets/{id}/transitions", self.base))
-                    .bearer_auth(&self.token)
-                    .json(&body)
-                    .send()
-                    .await?;
-                Self::ok(r).await?;
-                Ok(Response::Transitioned { number })
-            }
+        Request::Report(q) => {
+            let path = q.path(false);
+            Ok(match q.kind {
+                ReportKind::Calls => Response::Calls(client.get_json(&path, &[]).await?),
+                ReportKind::Agents => Response::Agents(client.get_json(&path, &[]).await?),
+                ReportKind::Tickets => Response::TicketReport(client.get_json(&path, &[]).await?),
+            })
+        }
+        Request::Export { query, path } => {
+            let text = client.get_text(&query.path(true), &[]).await?;
+            tokio::fs::write(&path, text.as_bytes())
+                .await
+                .with_context(|| format!("writing {path}"))?;
+            Ok(Response::Exported {
+                path,
+                bytes: text.len(),
+            })
+        }
+        Request::Transition { id, number, body } => {
+            let path = format!("/tickets/{id}/transitions");
+            client.post(&path, &body).await?;
+            Ok(Response::Transitioned { number })
         }
     }
 }

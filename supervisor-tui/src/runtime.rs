@@ -4,31 +4,25 @@
 //! channel).
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use anyhow::Context as _;
-use crossterm::event::{Event as TermEvent, EventStream};
-use futures_util::StreamExt;
-use hotline_protocol::Command;
+use crossterm::event::KeyEvent;
 use hotline_softphone::{AudioIo, BackendKind};
 use hotline_tui::Lang;
+use hotline_tui::client::ServerLink;
+use hotline_tui::runtime::{Workstation, now_ms};
 use hotline_tui::terminal::TerminalGuard;
 use tokio::sync::{mpsc, watch};
 
 use crate::app::state::LoginField;
 use crate::app::{Action, Effect, State, update};
-use crate::rest::Rest;
+use crate::rest;
 use crate::session::{self, Media};
 use crate::view::{self, Ui};
 use crate::{Args, AudioChoice, config, keys};
 
 const TICK: Duration = Duration::from_millis(250);
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
 
 struct Audio {
     media: Media,
@@ -76,37 +70,60 @@ fn start_audio(args: &Args, state: &mut State) -> Option<Audio> {
     }
 }
 
-struct Runner {
-    actions: mpsc::Sender<Action>,
-    commands: Option<mpsc::Sender<Command>>,
-    session: Option<tokio::task::JoinHandle<()>>,
-    http: reqwest::Client,
+/// The workstation as the shared event loop drives it: state, view and the effect runner.
+struct Supervisor {
+    state: State,
+    ui: Ui,
+    link: ServerLink<Action>,
     audio: Option<Audio>,
+    shown_half_second: u64,
 }
 
-impl Runner {
+impl Workstation for Supervisor {
+    type Action = Action;
+    type Effect = Effect;
+
+    fn draw(&self, frame: &mut ratatui::Frame<'_>) {
+        view::render(&self.state, &self.ui, frame);
+    }
+
+    fn on_key(&self, key: &KeyEvent) -> Vec<Action> {
+        keys::action_for(&self.state, &self.ui.keymap, key)
+            .into_iter()
+            .collect()
+    }
+
+    fn on_paste(&self, text: String) -> Vec<Action> {
+        vec![Action::Paste(text)]
+    }
+
+    fn on_tick(&self, now_ms: u64) -> Vec<Action> {
+        vec![Action::Tick { now_ms }]
+    }
+
+    fn quit_action(&self) -> Action {
+        Action::Quit
+    }
+
+    fn update(&mut self, action: Action) -> Vec<Effect> {
+        update(&mut self.state, action)
+    }
+
     /// Runs one effect; a failure to start it comes back as an action.
-    fn run(&mut self, state: &State, effect: Effect) -> Option<Action> {
+    fn run_effect(&mut self, effect: Effect) -> Option<Action> {
+        let state = &self.state;
         match effect {
             Effect::Connect {
                 server,
                 user,
                 password,
             } => {
-                let (tx, rx) = mpsc::channel(64);
-                self.commands = Some(tx);
-                let params = session::Params {
-                    server,
-                    user,
-                    password,
-                    media: self.audio.as_ref().map(|a| a.media.clone()),
-                };
-                self.session = Some(tokio::spawn(session::run(params, rx, self.actions.clone())));
+                let media = self.audio.as_ref().map(|a| a.media.clone());
+                self.link
+                    .connect(session::params(server, user, password, media));
             }
             Effect::Send(cmd) => {
-                let command = cmd.name();
-                let sent = self.commands.as_ref().map(|tx| tx.try_send(cmd));
-                if !matches!(sent, Some(Ok(()))) {
+                if let Err(command) = self.link.send(cmd) {
                     return Some(Action::CommandFailed {
                         command,
                         message: hotline_tui::t(state.lang, "sup.status.not_sent").to_owned(),
@@ -114,28 +131,44 @@ impl Runner {
                 }
             }
             Effect::Rest(req) => {
-                let Some(token) = state.token.clone() else {
+                let request = req.what();
+                let started = self.link.rest(
+                    &state.login.server,
+                    state.token.as_deref(),
+                    move |client| async move {
+                        match rest::run(&client, req).await {
+                            Ok(r) => Action::RestDone(r),
+                            Err(e) => Action::RestFailed {
+                                request,
+                                message: format!("{e:#}"),
+                            },
+                        }
+                    },
+                );
+                if !started {
                     return Some(Action::RestFailed {
-                        request: req.what(),
+                        request,
                         message: "not logged in".into(),
                     });
-                };
-                let rest = Rest::new(self.http.clone(), &state.login.server, &token);
-                let tx = self.actions.clone();
-                tokio::spawn(async move {
-                    let request = req.what();
-                    let a = match rest.run(req).await {
-                        Ok(r) => Action::RestDone(r),
-                        Err(e) => Action::RestFailed {
-                            request,
-                            message: format!("{e:#}"),
-                        },
-                    };
-                    let _ = tx.send(a).await;
-                });
+                }
             }
         }
         None
+    }
+
+    /// Timers show seconds and alarms flash at half-second steps: a tick redraws only when
+    /// one of those can have changed.
+    fn needs_redraw(&mut self, tick_only: bool) -> bool {
+        let half = self.state.now_ms / 500;
+        if !tick_only || half != self.shown_half_second {
+            self.shown_half_second = half;
+            return true;
+        }
+        false
+    }
+
+    fn quit(&self) -> bool {
+        self.state.quit
     }
 }
 
@@ -159,70 +192,18 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
     state.now_ms = now_ms();
     let audio = start_audio(args, &mut state);
 
-    let (tx, mut rx) = mpsc::channel::<Action>(256);
-    let mut runner = Runner {
-        actions: tx,
-        commands: None,
-        session: None,
-        http: Rest::http_client()?,
+    let (tx, rx) = mpsc::channel::<Action>(256);
+    let mut supervisor = Supervisor {
+        state,
+        ui,
+        link: ServerLink::new(tx, rest::http_client()?),
         audio,
+        shown_half_second: 0,
     };
 
     let mut guard = TerminalGuard::enter()?;
-    let mut events = EventStream::new();
-    let mut tick = tokio::time::interval(TICK);
-    let mut dirty = true;
-    let mut shown_second = 0;
-    loop {
-        if dirty {
-            guard
-                .terminal()
-                .draw(|f| view::render(&state, &ui, f))
-                .context("drawing")?;
-            dirty = false;
-        }
-        let actions: Vec<Action> = tokio::select! {
-            ev = events.next() => match ev {
-                Some(Ok(TermEvent::Key(k))) => keys::action_for(&state, &ui.keymap, &k).into_iter().collect(),
-                Some(Ok(TermEvent::Paste(text))) => vec![Action::Paste(text)],
-                Some(Ok(TermEvent::Resize(..))) => {
-                    dirty = true;
-                    Vec::new()
-                }
-                Some(Ok(_)) => Vec::new(),
-                Some(Err(e)) => return Err(e).context("reading the terminal"),
-                None => vec![Action::Quit],
-            },
-            a = rx.recv() => a.into_iter().collect(),
-            _ = tick.tick() => vec![Action::Tick { now_ms: now_ms() }],
-        };
-        for action in actions {
-            let tick_only = action.is_tick();
-            let mut queue = vec![action];
-            while let Some(a) = queue.pop() {
-                for effect in update(&mut state, a) {
-                    if let Some(back) = runner.run(&state, effect) {
-                        queue.push(back);
-                    }
-                }
-            }
-            // Timers show seconds and alarms flash at half-second steps: a tick redraws
-            // only when one of those can have changed.
-            let half = state.now_ms / 500;
-            if !tick_only || half != shown_second {
-                shown_second = half;
-                dirty = true;
-            }
-        }
-        if state.quit {
-            break;
-        }
-    }
+    hotline_tui::runtime::run(&mut supervisor, guard.terminal(), rx, TICK).await?;
     drop(guard);
-    // Closing the command channel makes the session log out; give it a moment.
-    runner.commands = None;
-    if let Some(task) = runner.session.take() {
-        let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
-    }
+    supervisor.link.close().await;
     Ok(())
 }

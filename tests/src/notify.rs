@@ -46,42 +46,68 @@ impl MovableClock {
     }
 }
 
-/// A logged-in REST user.
+/// A logged-in REST user; logs in again when the session expired (tests move the clock).
 pub struct Api {
     base: String,
-    token: String,
+    user: String,
+    password: String,
+    token: Mutex<String>,
     http: reqwest::Client,
 }
 
 impl Api {
     pub async fn login(server: &TestServer, user: &str, password: &str) -> Api {
-        let base = format!("http://{}/api/v1", server.running.api);
-        let http = reqwest::Client::new();
-        let reply: Value = http
-            .post(format!("{base}/login"))
-            .json(&json!({"user": user, "password": password}))
+        let api = Api {
+            base: format!("http://{}/api/v1", server.running.api),
+            user: user.to_owned(),
+            password: password.to_owned(),
+            token: Mutex::default(),
+            http: reqwest::Client::new(),
+        };
+        api.relogin().await;
+        api
+    }
+
+    async fn relogin(&self) {
+        let reply: Value = self
+            .http
+            .post(format!("{}/login", self.base))
+            .json(&json!({"user": self.user, "password": self.password}))
             .send()
             .await
             .expect("login")
             .json()
             .await
             .expect("login JSON");
-        let token = reply["token"].as_str().expect("token").to_owned();
-        Api { base, token, http }
+        let token = reply["token"].as_str().expect("token");
+        token.clone_into(&mut self.token.lock().expect("token"));
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> (u16, Value) {
-        let mut req = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.token);
-        if let Some(b) = body {
-            req = req.json(b);
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        for _ in 0..2 {
+            let token = self.token.lock().expect("token").clone();
+            let mut req = self
+                .http
+                .request(method.clone(), format!("{}{path}", self.base))
+                .bearer_auth(token);
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            let resp = req.send().await.expect("request");
+            let status = resp.status().as_u16();
+            if status == 401 {
+                self.relogin().await;
+                continue;
+            }
+            let text = resp.text().await.expect("body");
+            return (status, serde_json::from_str(&text).unwrap_or(Value::Null));
         }
-        let resp = req.send().await.expect("request");
-        let status = resp.status().as_u16();
-        let text = resp.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        panic!("{path}: still unauthorized after logging in again");
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {
@@ -121,7 +147,10 @@ impl Api {
         for _ in 0..200 {
             let (status, body) = self.get(&format!("/tickets/{ticket}/notifications")).await;
             assert_eq!(status, 200, "{body}");
-            last = body["notifications"].as_array().cloned().unwrap_or_default();
+            last = body["notifications"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
             if done(&last) {
                 return last;
             }
@@ -273,4 +302,114 @@ impl SmtpSink {
             .expect("the SMTP sink runs");
         serde_json::from_str(&line).expect("JSON line")
     }
+}
+
+/// Debian's dovecot serving one IMAP user from a maildir in a temporary folder, on a free
+/// loopback port. Runs as root (CI and the developer machines are), with the mail owned by
+/// `nobody`. Fails clearly when dovecot is not installed.
+pub struct Dovecot {
+    pub port: u16,
+    dir: tempfile::TempDir,
+    child: Option<tokio::process::Child>,
+}
+
+impl Dovecot {
+    pub async fn start(user: &str, password: &str) -> Dovecot {
+        use std::os::unix::fs::PermissionsExt as _;
+        let binary = "/usr/sbin/dovecot";
+        assert!(
+            std::path::Path::new(binary).exists(),
+            "dovecot is missing: apt-get install dovecot-imapd (.ci/deps installs it)"
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        // Dovecot's own users (dovecot, dovenull, nobody) must reach their files.
+        std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        for sub in ["run", "state", "mail"] {
+            std::fs::create_dir_all(root.join(sub)).expect("mkdir");
+        }
+        let maildir = root.join(format!("mail/{user}/Maildir"));
+        for sub in ["new", "cur", "tmp"] {
+            std::fs::create_dir_all(maildir.join(sub)).expect("maildir");
+        }
+        std::fs::write(root.join("passwd"), format!("{user}:{{PLAIN}}{password}\n"))
+            .expect("passwd");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let r = root.display();
+        let conf = format!(
+            "protocols = imap\nlisten = 127.0.0.1\nbase_dir = {r}/run\nstate_dir = {r}/state\n\
+             log_path = /dev/stderr\nssl = no\ndisable_plaintext_auth = no\n\
+             auth_mechanisms = plain login\nfirst_valid_uid = 1\n\
+             passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {r}/passwd\n}}\n\
+             userdb {{\n  driver = static\n  args = uid=65534 gid=65534 home={r}/mail/%u\n}}\n\
+             mail_location = maildir:{r}/mail/%u/Maildir\n\
+             service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
+             service anvil {{\n  chroot =\n}}\n"
+        );
+        std::fs::write(root.join("dovecot.conf"), conf).expect("conf");
+        chown_nobody(&root.join("mail"));
+        let child = tokio::process::Command::new(binary)
+            .arg("-F")
+            .arg("-c")
+            .arg(root.join("dovecot.conf"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("dovecot runs");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return Dovecot {
+                    port,
+                    dir,
+                    child: Some(child),
+                };
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("dovecot did not listen on {port}");
+    }
+
+    /// Puts a message into the user's inbox, as a delivery agent would.
+    pub fn deliver(&self, user: &str, name: &str, raw: &str) {
+        let maildir = self.dir.path().join(format!("mail/{user}/Maildir"));
+        let tmp = maildir.join("tmp").join(name);
+        std::fs::write(&tmp, raw.replace('\n', "\r\n")).expect("message");
+        chown_nobody(&tmp);
+        std::fs::rename(&tmp, maildir.join("new").join(name)).expect("deliver");
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        // SIGTERM to the master we started, so it stops its children too.
+        if let Some(pid) = self
+            .child
+            .take()
+            .as_ref()
+            .and_then(tokio::process::Child::id)
+        {
+            let _ = std::process::Command::new("kill")
+                .arg(pid.to_string())
+                .status();
+        }
+    }
+}
+
+fn chown_nobody(path: &std::path::Path) {
+    let status = std::process::Command::new("chown")
+        .args(["-R", "65534:65534"])
+        .arg(path)
+        .status()
+        .expect("chown runs");
+    assert!(
+        status.success(),
+        "chown {} (the tests run as root)",
+        path.display()
+    );
 }

@@ -179,12 +179,13 @@ async fn in_band_tones_are_detected_when_the_caller_has_no_rfc_4733() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_directors_mailbox_records_the_message() {
     let server = TestServer::start(|_| {}).await;
-    // The caller's "voice" is a 440 Hz tone; 5 = director's mailbox, then speak, then # to finish.
+    // The caller's "voice" is a 440 Hz tone; 5 = director's mailbox, # = call back this phone,
+    // 1 = reply wanted, then speak until hanging up.
     let voice = server.dir.path().join("voice.wav");
     let mut tone = vec![0i16; 8000 * 30];
     hotline_media::ToneGenerator::new(&[440.0], 8000, 8000).fill(&mut tone);
     std::fs::write(&voice, hotline_media::wav_bytes(&tone, 8000, 1)).expect("voice");
-    let mut a = args(server.sip(), "12315", "5", 16.0, None);
+    let mut a = args(server.sip(), "12315", "5#1", 20.0, None);
     a.play = Some(voice);
     a.dtmf_delay = 0.5;
     let report = place_call(&a).await.expect("call");

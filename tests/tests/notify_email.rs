@@ -95,7 +95,10 @@ async fn dispatch_emails_with_letter_auth_retry_and_edited_templates() {
         .await;
     assert_eq!(n[0]["channel"], "email");
     assert_eq!(n[0]["status"], "pending");
-    assert!(n[0]["last_error"].as_str().unwrap_or("").contains("451"), "{n:?}");
+    assert!(
+        n[0]["last_error"].as_str().unwrap_or("").contains("451"),
+        "{n:?}"
+    );
     clock.advance(Duration::from_secs(61));
     let n = agent
         .notifications_until(id, |n| n[0]["status"] == "sent")
@@ -108,13 +111,19 @@ async fn dispatch_emails_with_letter_auth_retry_and_edited_templates() {
     assert_eq!(mail["from"], "hotline@example.gov");
     assert_eq!(mail["authenticated"], true);
     let subject = mail["subject"].as_str().expect("subject");
-    assert!(subject.contains("新派单") && subject.contains(&number), "{subject}");
+    assert!(
+        subject.contains("新派单") && subject.contains(&number),
+        "{subject}"
+    );
     assert!(part(&mail, "text/plain").contains("商场拒绝退货"));
     assert!(part(&mail, "text/html").contains(&format!("<b>{number}</b>")));
     let letter = &mail["files"][0];
     assert_eq!(letter["name"], format!("{number}.txt"));
     let letter = letter["text"].as_str().expect("letter text");
-    assert!(letter.contains("转办单") && letter.contains("市市场监管局"), "{letter}");
+    assert!(
+        letter.contains("转办单") && letter.contains("市市场监管局"),
+        "{letter}"
+    );
     assert!(
         mail["message_id"]
             .as_str()
@@ -138,7 +147,9 @@ async fn dispatch_emails_with_letter_auth_retry_and_edited_templates() {
         )
         .await;
     assert_eq!(status, 400, "{r}");
-    let t2 = agent.file("Leaking roof in public housing", "13800000002").await;
+    let t2 = agent
+        .file("Leaking roof in public housing", "13800000002")
+        .await;
     let (id2, number2) = (
         t2["id"].as_i64().expect("id"),
         t2["number"].as_str().expect("number").to_owned(),

@@ -65,7 +65,11 @@ async fn wait_hits(gw: &FakeGateway, n: usize) {
 }
 
 /// Restarts the server on the same data folder, clock and settings.
-async fn restart(server: TestServer, clock: &MovableClock, gateway: std::net::SocketAddr) -> TestServer {
+async fn restart(
+    server: TestServer,
+    clock: &MovableClock,
+    gateway: std::net::SocketAddr,
+) -> TestServer {
     let TestServer { running, dir } = server;
     let data_dir = running.data_dir.clone();
     running.shutdown().await;
@@ -110,8 +114,14 @@ async fn sms_through_the_gateway_with_retries_rate_limit_restart_and_replies() {
         .notifications_until(id, |n| n.first().is_some_and(|x| x["attempts"] == 1))
         .await;
     assert_eq!(statuses(&n), vec![("pending".into(), 1)]);
-    assert!(n[0]["last_error"].as_str().unwrap_or("").contains("503"), "{n:?}");
-    assert!(!n[0]["body"].as_str().unwrap_or("").contains(&pin), "the PIN is not shown");
+    assert!(
+        n[0]["last_error"].as_str().unwrap_or("").contains("503"),
+        "{n:?}"
+    );
+    assert!(
+        !n[0]["body"].as_str().unwrap_or("").contains(&pin),
+        "the PIN is not shown"
+    );
     // Not before the backoff: one minute, then two.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(gw.hits().len(), 1, "retried before the backoff");
@@ -128,7 +138,12 @@ async fn sms_through_the_gateway_with_retries_rate_limit_restart_and_replies() {
     assert_eq!(hit.body["mobile"], CITIZEN);
     let text = hit.body["content"].as_str().expect("content");
     assert!(text.contains(&number) && text.contains(&pin), "{text}");
-    assert!(hit.body["ref"].as_str().unwrap_or("").starts_with("hotline-"));
+    assert!(
+        hit.body["ref"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("hotline-")
+    );
 
     // A delivery report from the gateway marks it delivered.
     let http = reqwest::Client::new();
@@ -147,8 +162,13 @@ async fn sms_through_the_gateway_with_retries_rate_limit_restart_and_replies() {
     // The per-number limit (2 an hour): the third SMS to the same number waits an hour.
     let second = agent.file("电梯故障", CITIZEN).await;
     let third = agent.file("噪音扰民", CITIZEN).await;
-    let (second, third) = (second["id"].as_i64().expect("id"), third["id"].as_i64().expect("id"));
-    agent.notifications_until(second, |n| n[0]["status"] == "sent").await;
+    let (second, third) = (
+        second["id"].as_i64().expect("id"),
+        third["id"].as_i64().expect("id"),
+    );
+    agent
+        .notifications_until(second, |n| n[0]["status"] == "sent")
+        .await;
     let held = agent
         .notifications_until(third, |n| {
             n[0]["last_error"].as_str().unwrap_or("").contains("limit")
@@ -156,7 +176,9 @@ async fn sms_through_the_gateway_with_retries_rate_limit_restart_and_replies() {
         .await;
     assert_eq!(statuses(&held), vec![("pending".into(), 0)]);
     clock.advance(Duration::from_secs(3601));
-    agent.notifications_until(third, |n| n[0]["status"] == "sent").await;
+    agent
+        .notifications_until(third, |n| n[0]["status"] == "sent")
+        .await;
 
     // The gateway goes down, then the server: the queued SMS is not lost.
     gw.fail_next(1000);
@@ -184,7 +206,9 @@ async fn sms_through_the_gateway_with_retries_rate_limit_restart_and_replies() {
             .json(&body)
             .send()
     };
-    let refused = inbound(json!({"from": CITIZEN, "text": "x"}), "wrong").await.expect("post");
+    let refused = inbound(json!({"from": CITIZEN, "text": "x"}), "wrong")
+        .await
+        .expect("post");
     assert_eq!(refused.status(), 401);
     // A reply from the citizen joins the ticket last notified to that number.
     let reply = inbound(

@@ -7,9 +7,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use hotline_e2e::TestServer;
 use hotline_e2e::console::Console;
 use hotline_e2e::people::{add_agent, add_user, caller_args, wait_ready};
+use hotline_e2e::{TestServer, scenario_from_template, sipp};
 use hotline_protocol::{self as proto, Command, Event, VoicemailKind};
 use hotline_server::cli::test_call::{CallArgs, place_call};
 use hotline_server::store::{NewDepartment, NewKnowledge, Store, TicketDraft, dept_id};
@@ -171,6 +171,93 @@ async fn the_directors_mailbox_files_a_ticket_with_its_recording_and_tells_the_c
         assert_eq!(n.from, "13912345678", "{who}");
         assert!(n.duration_ms >= 2000, "{who}: {n:?}");
     }
+    server.running.shutdown().await;
+}
+
+/// SIPp keys 5, # and 1 (RFC 4733), speaks after the beep and hangs up without pressing #:
+/// the message still becomes a ticket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sipp_caller_who_hangs_up_after_speaking_still_leaves_a_ticket() {
+    let server = TestServer::start(|_| {}).await;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let pcap = |name: &str| format!("/usr/share/sip-tester/{name}.pcap");
+    let sf = scenario_from_template(
+        "uac_message.tmpl",
+        tmp.path(),
+        &[
+            ("DIGIT_1", &pcap("dtmf_2833_5")),
+            ("DIGIT_2", &pcap("dtmf_2833_pound")),
+            ("DIGIT_3", &pcap("dtmf_2833_1")),
+            ("WAIT_MS", "8000"),
+            ("VOICE_PCAP", &pcap("g711a")),
+        ],
+    );
+    let run = sipp(
+        &sf,
+        server.sip(),
+        &[
+            "-s",
+            "12315",
+            "-m",
+            "1",
+            "-set",
+            "codec",
+            "8",
+            "-d",
+            "9000",
+            "-set",
+            "caller",
+            "13600000008",
+        ],
+        Duration::from_secs(40),
+    )
+    .await;
+    assert!(run.success, "sipp failed: {}\n{}", run.stdout, run.stderr);
+    server.wait_idle(Duration::from_secs(5)).await;
+    // The ticket is filed off the call's task: give it a moment after the hang-up.
+    let mut filed = None;
+    for _ in 0..50 {
+        let db = server.db().await;
+        filed = db
+            .query_row(
+                "SELECT t.type, t.caller_number, v.reply_wanted FROM tickets t
+                 JOIN voicemails v ON v.ticket_id = t.id",
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                },
+            )
+            .ok();
+        if filed.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let ev = server.events_of_latest_call().await;
+    assert_eq!(
+        filed,
+        Some(("director_mail".into(), "13600000008".into(), 1)),
+        "{:?}",
+        kinds(&ev)
+    );
+    let digits: Vec<&str> = ev
+        .iter()
+        .filter(|(k, d)| k == "digit" && d["source"] == "rfc4733")
+        .filter_map(|(_, d)| d["digit"].as_str())
+        .collect();
+    assert_eq!(digits, ["5", "#", "1"]);
+    let done = ev
+        .iter()
+        .find(|(k, _)| k == "record_done")
+        .expect("recorded");
+    assert!(
+        done.1["duration_ms"].as_u64().unwrap_or(0) >= 5000,
+        "{done:?}"
+    );
     server.running.shutdown().await;
 }
 
@@ -339,7 +426,12 @@ async fn the_status_query_reads_the_ticket_back_and_locks_after_three_wrong_pins
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_caller_rates_the_agent_after_the_agent_hangs_up() {
-    let server = TestServer::start(|_| {}).await;
+    let server = TestServer::start(|c| {
+        for p in &mut c.profiles {
+            p.survey_flow = "satisfaction".into();
+        }
+    })
+    .await;
     add_agent(&server, "rated1", PASSWORD);
     let agent_args = agent_tui::Args {
         answer_after: 0.2,
@@ -458,5 +550,137 @@ async fn an_office_guide_is_played_and_queued_for_sms() {
         ("sms", "13800000007", "办事大厅")
     );
     assert!(attachments.contains("\"knowledge\""), "{attachments}");
+    server.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_sends_the_caller_to_key_a_pin_and_gets_the_result_back() {
+    let server = TestServer::start(|_| {}).await;
+    dispatched_ticket(&server);
+    add_agent(&server, "pin1", PASSWORD);
+    let mut agent = Console::login(
+        server.running.api,
+        "pin1",
+        PASSWORD,
+        proto::ClientKind::Other,
+    )
+    .await;
+    agent.call(Command::SetReady).await.expect("ready");
+    // The whole number (profile too: the ticket is a 12315 one, the call a 12345 one), then
+    // the PIN, once the agent has passed the caller to the IVR.
+    let mut args = call(
+        &server,
+        "12345",
+        "13800000002",
+        "1231520261123000001#004217",
+        40.0,
+    );
+    args.dtmf_delay = 12.0;
+    let caller = tokio::spawn(async move { place_call(&args).await });
+
+    let offered = agent
+        .wait_for("offer", Duration::from_secs(15), |e| {
+            matches!(e, Event::CallOffered { .. })
+        })
+        .await;
+    let Event::CallOffered { call_id, .. } = offered else {
+        unreachable!()
+    };
+    agent
+        .call(Command::Answer {
+            call_id: call_id.clone(),
+        })
+        .await
+        .expect("answer");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    agent
+        .call(Command::TransferToIvr {
+            call_id: call_id.clone(),
+            flow: "pin_entry".into(),
+            return_to_agent: true,
+        })
+        .await
+        .expect("to the IVR");
+    let notice = agent
+        .wait_for("the IVR's result", Duration::from_secs(30), |e| {
+            matches!(e, Event::Notice { .. })
+        })
+        .await;
+    let Event::Notice { text, .. } = notice else {
+        unreachable!()
+    };
+    assert_eq!(text, "IVR pin_entry: ok");
+    // Back with the agent: the agent ends the call.
+    agent
+        .call(Command::Hangup {
+            call_id: call_id.clone(),
+        })
+        .await
+        .expect("hang up");
+    let report = tokio::time::timeout(Duration::from_secs(15), caller)
+        .await
+        .expect("caller done")
+        .expect("caller task")
+        .expect("call");
+    assert_eq!(report.ended_by, "server", "{report}");
+    server.wait_idle(Duration::from_secs(5)).await;
+    let db = server.db().await;
+    let ev = hotline_e2e::events(&db, &call_id.0);
+    let k = kinds(&ev);
+    let mut order: Vec<&str> = k
+        .iter()
+        .copied()
+        .filter(|k| ["connected", "ivr_transfer", "ivr_return", "bye"].contains(k))
+        .collect();
+    order.dedup();
+    assert_eq!(
+        order,
+        ["connected", "ivr_transfer", "ivr_return", "bye"],
+        "{k:?}"
+    );
+    assert_eq!(service_results(&ev), ["ok"]);
+    server.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queue_with_nobody_to_answer_overflows_to_voicemail_and_the_message_is_filed() {
+    let server = TestServer::start(|c| {
+        for q in &mut c.acd.queues {
+            if q.name == "general" {
+                q.overflow = "voicemail".into();
+                q.max_wait_secs = Some(2);
+            }
+        }
+    })
+    .await;
+    // Nobody is logged in: the caller is offered voicemail. # = this phone, 2 = no reply
+    // needed, speak, #.
+    let until_keys = prompt_secs("welcome_12345") + 2;
+    let speak = prompt_secs("mailbox_reply") + prompt_secs("record_after_beep") + 4;
+    let dtmf = format!("{}#2{}#", pause(until_keys), pause(speak));
+    let mut args = call(&server, "12345", "13800000009", &dtmf, 70.0);
+    args.play = Some(voice(server.dir.path(), 70));
+    let report = place_call(&args).await.expect("call");
+    assert_eq!(report.ended_by, "server", "{report}");
+    server.wait_idle(Duration::from_secs(5)).await;
+    let ev = server.events_of_latest_call().await;
+    let k = kinds(&ev);
+    let overflow = k.iter().position(|k| *k == "overflow").expect("overflowed");
+    let flow = k.iter().position(|k| *k == "flow").expect("voicemail flow");
+    assert!(overflow < flow, "{k:?}");
+    assert_eq!(service_results(&ev), ["ok"], "{k:?}");
+    let db = server.db().await;
+    let (kind, channel, reply): (String, String, i64) = db
+        .query_row(
+            "SELECT t.type, t.channel, v.reply_wanted FROM tickets t
+             JOIN voicemails v ON v.ticket_id = t.id WHERE v.kind = 'voicemail'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("a voicemail ticket");
+    assert_eq!(
+        (kind.as_str(), channel.as_str(), reply),
+        ("complaint", "voicemail", 0)
+    );
     server.running.shutdown().await;
 }

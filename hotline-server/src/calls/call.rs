@@ -699,8 +699,13 @@ impl Call {
                         });
                         self.queue = Some(queue);
                     }
-                    Action::Service { name, args } => self.start_service(&name, args),
-                    Action::Hangup { cause } => self.hangup(&cause).await,
+                    Action::Service { name, args } => self.start_service(&name, &args),
+                    Action::Hangup { cause } => {
+                        // A flow the agent sent the caller into ends back with the agent.
+                        if !self.back_to_agent(&cause) {
+                            self.hangup(&cause).await;
+                        }
+                    }
                     Action::Log { node, step, detail } => {
                         self.event(
                             &format!("ivr.{step}"),

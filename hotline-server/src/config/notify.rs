@@ -21,6 +21,7 @@ pub struct NotifyConfig {
     pub sms: SmsGatewayConfig,
     pub smtp: SmtpConfig,
     pub inbound: InboundConfig,
+    pub imap: ImapConfig,
 }
 
 impl Default for NotifyConfig {
@@ -34,6 +35,7 @@ impl Default for NotifyConfig {
             sms: SmsGatewayConfig::default(),
             smtp: SmtpConfig::default(),
             inbound: InboundConfig::default(),
+            imap: ImapConfig::default(),
         }
     }
 }
@@ -163,6 +165,45 @@ impl Default for InboundConfig {
             reply_window_days: 7,
         }
     }
+}
+
+/// The mailbox citizens write to: its new messages become tickets or join the ticket they
+/// answer.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImapConfig {
+    /// `""` = no mailbox is read.
+    pub host: String,
+    pub port: u16,
+    pub security: ImapSecurity,
+    pub username: String,
+    pub password: String,
+    pub mailbox: String,
+    /// How often the mailbox is looked at.
+    pub poll_interval_ms: u64,
+}
+
+impl Default for ImapConfig {
+    fn default() -> Self {
+        Self {
+            host: String::new(),
+            port: 993,
+            security: ImapSecurity::Tls,
+            username: String::new(),
+            password: String::new(),
+            mailbox: "INBOX".into(),
+            poll_interval_ms: 60_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImapSecurity {
+    /// IMAPS: TLS from the first byte (port 993).
+    Tls,
+    /// No encryption: only for a server on the same host.
+    None,
 }
 
 /// `[campaign]`: the defaults of outbound follow-up (回访) and survey campaigns.

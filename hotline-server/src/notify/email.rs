@@ -141,8 +141,12 @@ mod tests {
             attachments: std::slice::from_ref(&letter),
             message_id: "outbox-1@hotline",
         };
-        let raw = String::from_utf8(build_message("12345 <h@localhost>", &email).unwrap().formatted())
-            .unwrap();
+        let raw = String::from_utf8(
+            build_message("12345 <h@localhost>", &email)
+                .unwrap()
+                .formatted(),
+        )
+        .unwrap();
         assert!(raw.contains("Message-ID: <outbox-1@hotline>"), "{raw}");
         assert!(raw.contains("multipart/alternative"));
         assert!(raw.contains("filename=\"letter.txt\""));

@@ -50,7 +50,11 @@ fn ticket_vars(
     let due = ticket
         .due_at_ms
         .and_then(|ms| Timestamp::from_millisecond(ms).ok())
-        .map(|t| t.to_zoned_datetime(tz).strftime("%Y-%m-%d %H:%M").to_string())
+        .map(|t| {
+            t.to_zoned_datetime(tz)
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        })
         .unwrap_or_default();
     let department = department
         .or(ticket.lead_department_id)
@@ -214,16 +218,15 @@ pub fn after_filing(
     let vars = ticket_vars(store, config, &filed.ticket, None);
     let language = citizen_language(store, config, &filed.ticket);
     let secret = Some(filed.pin.as_str().to_owned());
-    Ok(q
-        .sms(
-            Event::Received,
-            &filed.ticket.caller_number,
-            &language,
-            &vars,
-            secret,
-        )?
-        .into_iter()
-        .collect())
+    Ok(q.sms(
+        Event::Received,
+        &filed.ticket.caller_number,
+        &language,
+        &vars,
+        secret,
+    )?
+    .into_iter()
+    .collect())
 }
 
 /// A workflow step was stored: its notices become notifications. `letter` is attached to a
@@ -271,4 +274,154 @@ pub fn wants_letter(applied: &AppliedTransition) -> bool {
             }
         )
     })
+}
+
+/// The deadline task recorded a reminder (催办) or an escalation: the lead department gets the
+/// due-soon notice before the due time and the overdue notice after it.
+pub fn after_deadline_action(
+    store: &Store,
+    config: &Config,
+    ticket: &TicketRow,
+    action: &crate::tickets::DeadlineAction,
+    now_ms: i64,
+) -> Vec<i64> {
+    use crate::tickets::DeadlineAction;
+    let (department, due) = match action {
+        DeadlineAction::Remind {
+            department, due, ..
+        } => (dept_row_id(department), *due),
+        DeadlineAction::Escalate { due, .. } => (ticket.lead_department_id, *due),
+    };
+    let Some(department) = department else {
+        return Vec::new();
+    };
+    let notice = if due.as_millisecond() > now_ms {
+        Notice::Reminder
+    } else {
+        Notice::Escalated { level: 0 }
+    };
+    let q = Queue {
+        store,
+        config,
+        ticket,
+        now_ms,
+    };
+    q.notice(notice, &Audience::Department(department), None)
+        .unwrap_or_else(|e| {
+            warn!(ticket = %ticket.number, error = %e, "deadline notice not queued");
+            Vec::new()
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::tz::TimeZone;
+
+    use super::*;
+    use crate::server::deadlines::sweep_with;
+    use crate::store::{DepartmentContact, NewDepartment, TicketDraft, dept_id};
+    use crate::tickets::{
+        Actor, CategoryTree, Channel, DeadlineRules, Deadlines, Pin, Role, TicketState, TicketType,
+        TimeLimit, Urgency, WorkCalendar, WorkflowAction,
+    };
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn reminders_and_escalations_reach_the_department_by_email_and_sms() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("n.db")).unwrap();
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/data");
+        let read = |f: &str| std::fs::read_to_string(data.join(f)).unwrap();
+        let tz = TimeZone::get("Asia/Shanghai").unwrap();
+        let rules = Deadlines::new(
+            DeadlineRules::parse(&read("deadlines.toml")).unwrap(),
+            CategoryTree::parse(&read("categories.toml")).unwrap(),
+            WorkCalendar::from_holidays_toml(&read("holidays.toml")).unwrap(),
+            tz.clone(),
+        );
+        let mut config = Config::default();
+        config.server.assets_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets").into();
+        config.notify.smtp.host = "mail.example".into();
+        config.notify.sms.url = "http://gw.example/send".into();
+        let housing = NewDepartment {
+            parent_id: None,
+            name: "市住建局".into(),
+            contact: String::new(),
+            phone: String::new(),
+        };
+        let housing = store.add_department(&housing, 0).unwrap().id;
+        store
+            .set_department_contact(&DepartmentContact {
+                department_id: housing,
+                email: "zjj@example.gov".into(),
+                sms: "13700000000".into(),
+                language: "zh".into(),
+            })
+            .unwrap();
+        let draft = TicketDraft {
+            profile: "12345".into(),
+            ticket_type: TicketType::Complaint,
+            channel: Channel::Phone,
+            category: "urban_construction".into(),
+            urgency: Urgency::Normal,
+            limit: TimeLimit::Days(2),
+            subject: "夜间施工噪音".into(),
+            description: String::new(),
+            address: String::new(),
+            region: String::new(),
+            caller_id: None,
+            caller_number: "13912345678".into(),
+            call_id: None,
+        };
+        let agent = Actor::centre("agent1", Role::Agent);
+        let filed = at("2026-11-23T02:00:00Z");
+        let t = store
+            .create_ticket(&draft, &agent, Pin::from_random(1), &tz, filed)
+            .unwrap();
+        let due = |s: &TicketState| rules.due_at(s).ok().flatten();
+        let dispatch = WorkflowAction::Dispatch {
+            lead: dept_id(housing),
+            co_handlers: Vec::new(),
+            note: String::new(),
+        };
+        let applied = store
+            .apply_transition(t.ticket.id, &agent, &dispatch, filed, None, &due)
+            .unwrap();
+        // Dispatch: the department's e-mail and SMS, the citizen's SMS.
+        let ids = after_transition(&store, &config, &applied, None, filed.as_millisecond());
+        assert_eq!(ids.len(), 3);
+        for when in ["2026-11-25T02:00:30Z", "2026-11-27T09:00:00Z"] {
+            let now = at(when);
+            let notify = |s: &Store, t: &TicketRow, a: &crate::tickets::DeadlineAction| {
+                after_deadline_action(s, &config, t, a, now.as_millisecond());
+            };
+            sweep_with(&store, &rules, 30, now, &notify).unwrap();
+        }
+        let rows = store.ticket_notifications(t.ticket.id).unwrap();
+        let sent: Vec<(&str, &str, &str)> = rows
+            .iter()
+            .map(|r| (r.event.as_str(), r.channel.as_str(), r.recipient.as_str()))
+            .collect();
+        assert!(
+            sent.contains(&("due_soon", "email", "zjj@example.gov")),
+            "{sent:?}"
+        );
+        assert!(
+            sent.contains(&("overdue", "email", "zjj@example.gov")),
+            "{sent:?}"
+        );
+        assert!(
+            sent.contains(&("overdue", "sms", "13700000000")),
+            "{sent:?}"
+        );
+        assert!(
+            sent.contains(&("dispatched", "sms", "13912345678")),
+            "{sent:?}"
+        );
+        let overdue = rows.iter().find(|r| r.event == "overdue").unwrap();
+        assert!(overdue.subject.contains("超期") && overdue.body.contains("市住建局"));
+    }
 }

@@ -86,7 +86,19 @@ pub fn receive(
     } else {
         Channel::Sms
     };
-    let caller = store.caller_by_number(&message.sender)?;
+    // The sender's caller record: by address for mail (its first number then gets the
+    // receipt by SMS), by number for SMS.
+    let (caller_id, caller_number) = if channel == Channel::Email {
+        let id = store.caller_id_by_email(&message.sender)?;
+        let number = match id {
+            Some(id) => store.caller(id)?.and_then(|c| c.numbers.first().cloned()),
+            None => None,
+        };
+        (id, number.unwrap_or_default())
+    } else {
+        let id = store.caller_by_number(&message.sender)?.map(|c| c.id);
+        (id, message.sender.clone())
+    };
     let draft = TicketDraft {
         profile: config.profile_for_dnis("").name.clone(),
         ticket_type: config.notify.inbound.ticket_type,
@@ -98,12 +110,8 @@ pub fn receive(
         description: message.body.clone(),
         address: String::new(),
         region: String::new(),
-        caller_id: caller.map(|c| c.id),
-        caller_number: if channel == Channel::Sms {
-            message.sender.clone()
-        } else {
-            String::new()
-        },
+        caller_id,
+        caller_number,
         call_id: None,
     };
     let actor = Actor::centre(INBOUND_USER, Role::Agent);

@@ -103,11 +103,7 @@ fn percent_encode(text: &str) -> String {
 
 /// How the gateway's answer is judged: 2xx, plus `accept_body` when set; the message id is
 /// read at `id_pointer`. 4xx other than 408/429 will not get better by retrying.
-pub fn judge(
-    config: &SmsGatewayConfig,
-    status: u16,
-    body: &str,
-) -> Result<String, SendError> {
+pub fn judge(config: &SmsGatewayConfig, status: u16, body: &str) -> Result<String, SendError> {
     if !(200..300).contains(&status) {
         let permanent = (400..500).contains(&status) && status != 408 && status != 429;
         let message = format!("gateway answered {status}: {}", excerpt(body));
@@ -181,8 +177,10 @@ impl SmsGateway {
             GatewayBody::None => builder,
             GatewayBody::Json(v) => builder.json(v),
             GatewayBody::Form(fields) => {
-                let map: BTreeMap<&str, &str> =
-                    fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                let map: BTreeMap<&str, &str> = fields
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
                 builder.form(&map)
             }
         };
@@ -232,7 +230,10 @@ mod tests {
     fn json_form_and_query_bodies_follow_the_template() {
         let r = build_request(&config(BodyFormat::Json), &SMS);
         assert_eq!(r.url, "http://gw.example/send?key=s3%2Fcr%3Dt");
-        assert_eq!(r.headers, vec![("Authorization".into(), "Bearer s3/cr=t".into())]);
+        assert_eq!(
+            r.headers,
+            vec![("Authorization".into(), "Bearer s3/cr=t".into())]
+        );
         assert_eq!(
             r.body,
             GatewayBody::Json(serde_json::json!({
@@ -243,7 +244,10 @@ mod tests {
         assert!(matches!(r.body, GatewayBody::Form(ref f) if f.len() == 3));
         let r = build_request(&config(BodyFormat::Query), &SMS);
         assert_eq!(r.body, GatewayBody::None);
-        assert!(r.url.ends_with("&content=%E5%B7%A5%E5%8D%95%20A%26B&mobile=13800000001&ref=hl-7"));
+        assert!(
+            r.url
+                .ends_with("&content=%E5%B7%A5%E5%8D%95%20A%26B&mobile=13800000001&ref=hl-7")
+        );
     }
 
     #[test]

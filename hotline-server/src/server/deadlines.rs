@@ -36,6 +36,20 @@ pub fn sweep(
     horizon_days: u32,
     now: Timestamp,
 ) -> Result<SweepReport, RecordError> {
+    sweep_with(store, deadlines, horizon_days, now, &|_, _, _| {})
+}
+
+/// What [`sweep_with`] calls for each reminder or escalation it records (the notifications).
+pub type OnRecorded<'a> = &'a dyn Fn(&Store, &crate::store::TicketRow, &DeadlineAction);
+
+/// [`sweep`], calling `recorded` for each reminder or escalation it records.
+pub fn sweep_with(
+    store: &Store,
+    deadlines: &Deadlines,
+    horizon_days: u32,
+    now: Timestamp,
+    recorded: OnRecorded<'_>,
+) -> Result<SweepReport, RecordError> {
     let until = now.as_millisecond() + i64::from(horizon_days) * 86_400_000;
     let directory = store.department_directory()?;
     let actor = Actor::centre(SYSTEM_USER, Role::Admin);
@@ -57,10 +71,13 @@ pub fn sweep(
         for action in &actions {
             match store.record_deadline_action(ticket.id, action, &actor, now, &due) {
                 Ok(false) => {}
-                Ok(true) => match action {
-                    DeadlineAction::Remind { .. } => report.reminded += 1,
-                    DeadlineAction::Escalate { .. } => report.escalated += 1,
-                },
+                Ok(true) => {
+                    recorded(store, &ticket, action);
+                    match action {
+                        DeadlineAction::Remind { .. } => report.reminded += 1,
+                        DeadlineAction::Escalate { .. } => report.escalated += 1,
+                    }
+                }
                 // One ticket the rules refuse (e.g. changed meanwhile) does not stop the rest.
                 Err(e) => warn!(ticket = %ticket.number, error = %e, "reminder not recorded"),
             }
@@ -105,8 +122,21 @@ pub fn spawn(config: &Config, db_path: PathBuf, clock: Clock, shutdown: Cancella
             };
             let now = clock();
             let horizon = config.tickets.reminder_horizon_days;
-            let run =
-                tokio::task::spawn_blocking(move || sweep(&conn, &deadlines, horizon, now)).await;
+            let settings = config.clone();
+            // Each reminder and escalation also goes to the department by e-mail or SMS.
+            let notify = move |s: &Store, t: &crate::store::TicketRow, a: &DeadlineAction| {
+                crate::notify::events::after_deadline_action(
+                    s,
+                    &settings,
+                    t,
+                    a,
+                    now.as_millisecond(),
+                );
+            };
+            let run = tokio::task::spawn_blocking(move || {
+                sweep_with(&conn, &deadlines, horizon, now, &notify)
+            })
+            .await;
             match run {
                 Ok(Ok(r)) if r != SweepReport::default() => {
                     info!(

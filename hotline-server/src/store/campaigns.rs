@@ -16,7 +16,7 @@ pub struct NewCampaign {
     pub flow: String,
     pub agent: String,
     pub max_attempts: u32,
-    pub retry_secs: u64,
+    pub retry_secs: i64,
     /// Local minutes after midnight.
     pub window_start: u32,
     pub window_end: u32,
@@ -31,7 +31,7 @@ pub struct CampaignRow {
     pub mode: String,
     pub flow: String,
     pub max_attempts: u32,
-    pub retry_secs: u64,
+    pub retry_secs: i64,
     pub window_start: u32,
     pub window_end: u32,
     pub status: String,
@@ -402,7 +402,11 @@ mod tests {
         s.finish_target_call(t, "call-3", &answered, 90).unwrap();
         let rows = s.campaign_targets(c.id).unwrap();
         assert_eq!(
-            (rows[0].status.as_str(), rows[0].attempts, rows[0].answer.as_str()),
+            (
+                rows[0].status.as_str(),
+                rows[0].attempts,
+                rows[0].answer.as_str()
+            ),
             ("done", 3, "satisfied")
         );
         assert_eq!(s.campaign(c.id).unwrap().unwrap().status, "done");

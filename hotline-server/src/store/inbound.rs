@@ -99,3 +99,19 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }
+
+impl Store {
+    /// The caller whose record has this e-mail address (`custom.email`), for mail received.
+    pub fn caller_id_by_email(&self, email: &str) -> Result<Option<i64>, RecordError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT id FROM callers
+                 WHERE lower(json_extract(custom, '$.email')) = lower(?1)
+                 ORDER BY updated_at DESC LIMIT 1",
+                [email.trim()],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+}

@@ -402,7 +402,8 @@ mod tests {
         let due = s.due_notifications(100, 10).unwrap();
         assert_eq!(due.len(), 1);
         assert_eq!(due[0].body_to_send(), "PIN 4321");
-        s.mark_notification_failed(id, "503", Some(200), 100).unwrap();
+        s.mark_notification_failed(id, "503", Some(200), 100)
+            .unwrap();
         assert!(s.due_notifications(150, 10).unwrap().is_empty());
         assert_eq!(s.due_notifications(200, 10).unwrap()[0].attempts, 1);
         s.mark_notification_sent(id, "gw-1", 200).unwrap();
@@ -410,8 +411,14 @@ mod tests {
         assert_eq!((row.status.as_str(), row.attempts), ("sent", 2));
         assert_eq!(row.secret, None, "the PIN is erased once sent");
         assert_eq!(s.sms_sent_since("13800000001", 0).unwrap(), vec![200]);
-        assert!(s.mark_notification_delivered("gw-1", true, "", 300).unwrap());
-        assert!(!s.mark_notification_delivered("gw-2", true, "", 300).unwrap());
+        assert!(
+            s.mark_notification_delivered("gw-1", true, "", 300)
+                .unwrap()
+        );
+        assert!(
+            !s.mark_notification_delivered("gw-2", true, "", 300)
+                .unwrap()
+        );
         assert_eq!(s.notification(id).unwrap().unwrap().status, "delivered");
     }
 

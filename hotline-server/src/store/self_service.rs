@@ -2,6 +2,8 @@
 //! with its wrong-PIN log, post-call ratings and opinion-poll answers.
 //! Called off the media path (blocking threads), never from a call's 20 ms loop.
 
+use std::fmt::Write as _;
+
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use rusqlite::{OptionalExtension, params};
@@ -152,7 +154,7 @@ fn description(m: &NewMessage) -> String {
         if m.reply_wanted { "是 yes" } else { "否 no" }
     );
     for (label, path) in &m.recordings {
-        text.push_str(&format!("录音 / recording {label}: {path}\n"));
+        let _ = writeln!(text, "录音 / recording {label}: {path}");
     }
     text
 }

@@ -26,4 +26,8 @@ pub enum TuiError {
     },
     #[error("terminal: {0}")]
     Terminal(#[source] std::io::Error),
+    #[error("drawing")]
+    Draw(#[source] std::io::Error),
+    #[error("reading the terminal")]
+    Input(#[source] std::io::Error),
 }

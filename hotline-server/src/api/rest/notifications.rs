@@ -61,7 +61,13 @@ pub(super) fn after_transition(
     let letter = events::wants_letter(applied)
         .then(|| dispatch_letter(store, config, deadlines, applied, now))
         .flatten();
-    events::after_transition(store, config, applied, letter.as_ref(), now.as_millisecond());
+    events::after_transition(
+        store,
+        config,
+        applied,
+        letter.as_ref(),
+        now.as_millisecond(),
+    );
 }
 
 fn dispatch_letter(
@@ -179,7 +185,10 @@ async fn set_contact(
         language: req.language,
     };
     let saved = contact.clone();
-    with_store(&deps, move |store| Ok(store.set_department_contact(&contact)?)).await?;
+    with_store(&deps, move |store| {
+        Ok(store.set_department_contact(&contact)?)
+    })
+    .await?;
     Ok(Json(saved))
 }
 
@@ -253,6 +262,10 @@ async fn put_template(
     };
     let now = now_ms(&deps);
     let saved = row.clone();
-    with_store(&deps, move |store| Ok(store.put_notify_template(&row, now)?)).await?;
+    with_store(
+        &deps,
+        move |store| Ok(store.put_notify_template(&row, now)?),
+    )
+    .await?;
     Ok(Json(json!({ "template": saved })))
 }

@@ -141,7 +141,10 @@ pub(crate) async fn run_answered(
         && let Some(flow) = order.flow.as_deref()
     {
         let ticket = order.ticket_id.clone().unwrap_or_default();
-        call.enter_flow(flow, &[("ticket_id", ticket)]).await;
+        // Read out digit by digit (a voice dispatch order says the ticket number).
+        let digits: String = ticket.chars().filter(char::is_ascii_digit).collect();
+        call.enter_flow(flow, &[("ticket_id", ticket), ("ticket_digits", digits)])
+            .await;
     }
     call.drive(&mut inbox).await;
     call.finish(started_ms).await;

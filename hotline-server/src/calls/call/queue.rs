@@ -104,6 +104,10 @@ impl Call {
                 audio,
             } => self.on_monitor(supervisor, mode, audio),
             CallControl::StopMonitor => self.on_stop_monitor(),
+            CallControl::Ivr {
+                flow,
+                return_to_agent,
+            } => self.on_ivr_transfer(&flow, return_to_agent).await,
             CallControl::Hangup { cause } => {
                 self.event("bye", json!({"from": "agent", "cause": cause}));
                 // A caller the agent hung up on may rate the service first.

@@ -65,6 +65,8 @@ pub(super) struct SelfService {
     pub(super) recorded_ms: u64,
     /// The agent the caller talked to last (the survey rates them).
     agent: Option<String>,
+    /// The flow the agent sent the caller into and waits to get them back from.
+    ivr_return: Option<String>,
 }
 
 impl Default for SelfService {
@@ -77,6 +79,7 @@ impl Default for SelfService {
             pin_failures: 0,
             recorded_ms: 0,
             agent: None,
+            ivr_return: None,
         }
     }
 }
@@ -150,7 +153,7 @@ impl Call {
     }
 
     /// Carries out an IVR `service` request; the answer arrives as a [`Reply`].
-    pub(super) fn start_service(&mut self, name: &str, args: BTreeMap<String, String>) {
+    pub(super) fn start_service(&mut self, name: &str, args: &BTreeMap<String, String>) {
         // The PIN stays out of the event log.
         let logged: BTreeMap<&str, &str> = args
             .iter()
@@ -159,11 +162,11 @@ impl Call {
         self.event("service", json!({"name": name, "args": logged}));
         let tx = self.self_service.tx.clone();
         match name {
-            "leave_message" => self.leave_message(&args, tx),
-            "status_query" => self.status_query(&args, tx),
-            "survey" => self.survey(&args, tx),
-            "poll" => self.poll(&args, tx),
-            "send_info" => self.send_info(&args, tx),
+            "leave_message" => self.leave_message(args, tx),
+            "status_query" => self.status_query(args, tx),
+            "survey" => self.survey(args, tx),
+            "poll" => self.poll(args, tx),
+            "send_info" => self.send_info(args, tx),
             other => {
                 let _ = tx.try_send(Reply::failed(&format!("unknown service {other}")));
             }
@@ -467,6 +470,60 @@ impl Call {
             audio,
         });
         self.enter_flow(&flow, &[("agent", agent)]).await
+    }
+
+    /// The agent sent the caller into `flow`: with `return_to_agent` the agent waits (the
+    /// bridge is held, the recording goes on) until the flow ends; otherwise they are free.
+    pub(super) async fn on_ivr_transfer(&mut self, flow: &str, return_to_agent: bool) {
+        self.event(
+            "ivr_transfer",
+            json!({"flow": flow, "return_to_agent": return_to_agent}),
+        );
+        if self.bridge.is_none() || self.ctx.flows.get(flow).is_none() {
+            warn!(%flow, "IVR transfer without a bridge or to an unknown flow; ignored");
+            return;
+        }
+        if !return_to_agent {
+            let audio = self.end_bridge();
+            self.self_service.agent = audio.as_ref().map(|(a, _)| a.clone());
+            self.control = None;
+            self.ctx.distributor.send(Input::CallGone {
+                call_id: self.dialog.call_id.clone(),
+                audio,
+            });
+            self.enter_flow(flow, &[]).await;
+            return;
+        }
+        if let Some(b) = self.bridge.as_mut() {
+            b.held = true;
+            self.self_service.agent = Some(b.agent.clone());
+        }
+        self.self_service.ivr_return = Some(flow.to_owned());
+        self.enter_flow(flow, &[]).await;
+    }
+
+    /// The flow ended: if the agent waits for the caller, reconnect them and hand the result
+    /// over (true); otherwise the call ends as the flow asks (false).
+    pub(super) fn back_to_agent(&mut self, cause: &str) -> bool {
+        let Some(flow) = self.self_service.ivr_return.take() else {
+            return false;
+        };
+        let Some(b) = self.bridge.as_mut() else {
+            return false;
+        };
+        b.held = false;
+        self.player.stop();
+        let result = self.var("result");
+        self.event(
+            "ivr_return",
+            json!({"flow": flow, "result": result, "cause": cause}),
+        );
+        self.ctx.distributor.send(Input::BackFromIvr {
+            call_id: self.dialog.call_id.clone(),
+            flow,
+            result,
+        });
+        true
     }
 
     /// The queue overflowed to voicemail: the caller may leave a message.

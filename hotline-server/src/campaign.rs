@@ -1,0 +1,216 @@
+//! Outbound campaigns (G5, F6): follow-up visits (回访) and surveys placed as calls through the
+//! trunk. The task picks the targets that are due, keeps to each campaign's calling window and
+//! to `[campaign] max_parallel`, places each call with [`crate::calls::outbound::place`]; the
+//! answered citizen enters the campaign's IVR flow (the satisfaction survey by default). The
+//! result code and the keypad answer go on the target, the call is linked to the ticket, and a
+//! survey answer is recorded as the ticket's follow-up result (an unsatisfied one reopens it).
+//! Busy, no answer and failures are tried again per the campaign's policy ([`policy`]).
+
+pub mod policy;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::calls::Context;
+use crate::calls::outbound::{self, OutboundOrder, OutboundResult, Progress, Purpose};
+use crate::store::{CallOutcome, DueTarget, RecordError, Store};
+use crate::tickets::{Actor, Role, Status, WorkflowAction};
+use policy::{Next, Window, next_after, result_name, satisfaction_of};
+
+/// The account named in the history rows a campaign writes.
+pub const CAMPAIGN_USER: &str = "campaign";
+
+/// How long a placed call may take, ringing included, before the task stops waiting for it.
+const CALL_LIMIT: Duration = Duration::from_hours(1);
+
+struct Dialer {
+    ctx: Arc<Context>,
+    store: Arc<Store>,
+    in_flight: Arc<AtomicUsize>,
+}
+
+/// Starts the campaign task; calls that were in progress at the last stop are requeued.
+pub fn spawn(
+    ctx: Arc<Context>,
+    db_path: &Path,
+    shutdown: CancellationToken,
+) -> Result<(), RecordError> {
+    let store = Arc::new(Store::open(db_path)?);
+    let requeued = store.requeue_calling_targets(ctx.now_ms())?;
+    if requeued > 0 {
+        info!(
+            requeued,
+            "campaign calls cut by the last stop are due again"
+        );
+    }
+    let dialer = Arc::new(Dialer {
+        ctx,
+        store,
+        in_flight: Arc::default(),
+    });
+    tokio::spawn(dialer.run(shutdown));
+    Ok(())
+}
+
+impl Dialer {
+    async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        let every = Duration::from_millis(self.ctx.config.campaign.poll_interval_ms.max(10));
+        loop {
+            if let Err(e) = self.clone().pass().await {
+                warn!(error = %e, "campaign pass failed");
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(every) => {}
+            }
+        }
+    }
+
+    async fn db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, RecordError> + Send + 'static,
+    ) -> Result<T, RecordError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .map_err(|e| RecordError::Invalid(format!("campaign task: {e}")))?
+    }
+
+    /// Places calls for the targets due now, as far as the parallel limit allows.
+    async fn pass(self: Arc<Self>) -> Result<(), RecordError> {
+        let max = self.ctx.config.campaign.max_parallel.max(1);
+        let free = max.saturating_sub(self.in_flight.load(Ordering::Acquire));
+        if free == 0 {
+            return Ok(());
+        }
+        let now = (self.ctx.clock)();
+        let now_ms = now.as_millisecond();
+        let due = self.db(move |s| s.due_targets(now_ms, free)).await?;
+        let tz = self.ctx.config.server.tz();
+        for d in due {
+            let window = Window {
+                start_min: d.campaign.window_start,
+                end_min: d.campaign.window_end,
+            };
+            if let Some(open) = window.next_open(now, &tz) {
+                let (id, at) = (d.target.id, open.as_millisecond());
+                self.db(move |s| s.defer_target(id, at)).await?;
+                continue;
+            }
+            let call_id = outbound::new_call_id();
+            let (target, ticket, call) = (d.target.id, d.target.ticket_id, call_id.clone());
+            self.db(move |s| {
+                s.start_target_call(target, &call, now_ms)?;
+                if let Some(t) = ticket {
+                    s.link_call(t, &call, now_ms)?;
+                }
+                Ok(())
+            })
+            .await?;
+            self.in_flight.fetch_add(1, Ordering::AcqRel);
+            let me = self.clone();
+            tokio::spawn(async move {
+                me.call(d, call_id).await;
+                me.in_flight.fetch_sub(1, Ordering::AcqRel);
+            });
+        }
+        Ok(())
+    }
+
+    /// One call for one target, from dialling to the result on the target and the ticket.
+    async fn call(&self, due: DueTarget, call_id: String) {
+        let DueTarget { target, campaign } = due;
+        // Held until the call ends: a closed control channel would hang the call up.
+        let (_control, control_rx) = mpsc::channel(4);
+        let (progress_tx, mut progress) = mpsc::channel(8);
+        let order = OutboundOrder {
+            call_id: call_id.clone(),
+            number: target.number.clone(),
+            caller_id: None,
+            purpose: Purpose::Campaign,
+            agent: None,
+            ticket_id: target.ticket_id.map(|t| t.to_string()),
+            peer: None,
+            for_call: None,
+            flow: (!campaign.flow.is_empty()).then(|| campaign.flow.clone()),
+        };
+        // A refused order has already reported its `Ended` on the channel.
+        let _ = outbound::place(&self.ctx, order, control_rx, progress_tx).await;
+        let ended = tokio::time::timeout(CALL_LIMIT, async {
+            while let Some(p) = progress.recv().await {
+                if let Progress::Ended { result, cause, .. } = p {
+                    return (result, cause);
+                }
+            }
+            (OutboundResult::Failed, "the call task ended".to_owned())
+        })
+        .await;
+        let (result, cause) =
+            ended.unwrap_or((OutboundResult::Failed, "no result within the limit".into()));
+        // The survey's answer is written by the call; make sure it is in before reading.
+        let _ = self.ctx.store.flush().await;
+        let answer = if result == OutboundResult::Answered {
+            let call = call_id.clone();
+            self.db(move |s| s.survey_answer(&call))
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let now_ms = self.ctx.now_ms();
+        let retry_ms = campaign.retry_secs.saturating_mul(1000);
+        let attempts = target.attempts.saturating_add(1);
+        let (retry_at_ms, final_status) =
+            match next_after(result, attempts, campaign.max_attempts, retry_ms, now_ms) {
+                Next::Retry(at) => (Some(at), "failed"),
+                Next::Finish(status) => (None, status),
+            };
+        info!(%call_id, number = %target.number, result = %result, %answer, ?retry_at_ms,
+              "campaign call ended");
+        let outcome = CallOutcome {
+            result: result_name(result),
+            cause,
+            answer: answer.clone(),
+            retry_at_ms,
+            final_status,
+        };
+        let (id, call) = (target.id, call_id.clone());
+        if let Err(e) = self
+            .db(move |s| s.finish_target_call(id, &call, &outcome, now_ms))
+            .await
+        {
+            warn!(%call_id, error = %e, "campaign result not recorded");
+        }
+        if let (Some(ticket), Some(satisfaction)) = (target.ticket_id, satisfaction_of(&answer)) {
+            let now = (self.ctx.clock)();
+            let note = format!("{}: {call_id}", campaign.name);
+            let recorded = self
+                .db(move |s| {
+                    let actor = Actor::centre(CAMPAIGN_USER, Role::Agent);
+                    let no_due = |_: &crate::tickets::TicketState| None;
+                    let current = s
+                        .ticket(ticket)?
+                        .ok_or_else(|| RecordError::not_found("ticket", ticket))?;
+                    if current.state.status == Status::Replied {
+                        let start = WorkflowAction::StartFollowUp;
+                        s.apply_transition(ticket, &actor, &start, now, None, &no_due)?;
+                    }
+                    let record = WorkflowAction::RecordFollowUp { satisfaction, note };
+                    s.apply_transition(ticket, &actor, &record, now, None, &no_due)?;
+                    Ok(())
+                })
+                .await;
+            if let Err(e) = recorded {
+                warn!(ticket, error = %e, "follow-up result not recorded on the ticket");
+            }
+        }
+    }
+}
