@@ -14,6 +14,7 @@ pub mod audio;
 pub mod console;
 pub mod notify;
 pub mod people;
+pub mod ws;
 
 /// A running server with its own temporary data folder.
 pub struct TestServer {

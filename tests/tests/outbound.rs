@@ -5,18 +5,14 @@
 use std::path::Path;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use hotline_e2e::audio::tone_file;
-use hotline_e2e::people::{add_agent, wait_state};
+use hotline_e2e::people::{add_agent, caller_args, wait_state};
+use hotline_e2e::ws::{Ws, answer, login, offered, reply, send, until};
 use hotline_e2e::{TestServer, free_udp_port_even, scenario_dir};
-use hotline_protocol::{self as proto, ClientFrame, Command, PROTOCOL_VERSION, ServerFrame};
+use hotline_protocol::{self as proto, Command, ServerFrame};
 use hotline_server::acd::AgentState;
 use hotline_server::cli::test_call::{CallArgs, place_call};
 use hotline_softphone::{BackendKind, WebRtcLeg};
-use tokio_tungstenite::tungstenite::Message;
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 const PASSWORD: &str = "agent password 1";
 
@@ -62,41 +58,6 @@ async fn citizen_done(child: tokio::process::Child) {
     );
 }
 
-async fn send(ws: &mut Ws, id: u64, cmd: Command) {
-    let frame = ClientFrame {
-        v: PROTOCOL_VERSION,
-        id,
-        cmd,
-    };
-    ws.send(Message::Text(proto::encode_client(&frame).into()))
-        .await
-        .expect("send");
-}
-
-/// Reads frames until `want` matches one, within 20 s.
-async fn until<T>(ws: &mut Ws, mut want: impl FnMut(&ServerFrame) -> Option<T>) -> T {
-    tokio::time::timeout(Duration::from_secs(20), async {
-        while let Some(Ok(msg)) = ws.next().await {
-            if let Message::Text(t) = msg
-                && let Ok(frame) = proto::decode_server(t.as_str())
-                && let Some(found) = want(&frame)
-            {
-                return found;
-            }
-        }
-        panic!("session closed");
-    })
-    .await
-    .expect("expected frame in time")
-}
-
-fn reply(frame: &ServerFrame, want: u64) -> Option<proto::ReplyResult> {
-    match frame {
-        ServerFrame::Reply { id, result, .. } if *id == want => Some(result.clone()),
-        _ => None,
-    }
-}
-
 fn call_state(frame: &ServerFrame) -> Option<(proto::CallState, proto::Direction)> {
     match frame {
         ServerFrame::Event {
@@ -107,25 +68,6 @@ fn call_state(frame: &ServerFrame) -> Option<(proto::CallState, proto::Direction
         } => Some((state.clone(), *direction)),
         _ => None,
     }
-}
-
-async fn login(server: &TestServer, name: &str) -> Ws {
-    let url = format!("ws://{}/ws", server.running.api);
-    let mut ws = tokio_tungstenite::connect_async(&url).await.expect("ws").0;
-    send(
-        &mut ws,
-        1,
-        Command::Login {
-            user: name.into(),
-            password: PASSWORD.into(),
-            client: proto::ClientKind::Other,
-            resume_token: None,
-        },
-    )
-    .await;
-    let ok = until(&mut ws, |f| reply(f, 1)).await;
-    assert!(matches!(ok, proto::ReplyResult::Ok(_)), "{ok:?}");
-    ws
 }
 
 /// The workstation's WebRTC leg playing `play` and recording what it hears to `record`.
@@ -209,7 +151,7 @@ async fn an_agent_dials_a_citizen_and_they_hear_each_other() {
     let dir = server.dir.path().to_owned();
     let voice = tone_file(&dir, "agent.wav", 600.0);
     let heard = dir.join("agent-heard.wav");
-    let mut ws = login(&server, "dialer").await;
+    let mut ws = login(&server, "dialer", PASSWORD).await;
     let (leg, audio) = media_leg(&mut ws, &voice, &heard).await;
     send(&mut ws, 3, Command::SetReady).await;
     wait_state(&server, "dialer", &AgentState::Ready).await;
@@ -329,7 +271,7 @@ async fn a_busy_citizen_is_reported_and_the_agent_is_ready_again() {
     let phone = citizen("uas_busy.xml", uas_port);
     let server = server_with_trunk(uas_port).await;
     add_agent(&server, "busyline", PASSWORD);
-    let mut ws = login(&server, "busyline").await;
+    let mut ws = login(&server, "busyline", PASSWORD).await;
     send(&mut ws, 3, Command::SetReady).await;
     wait_state(&server, "busyline", &AgentState::Ready).await;
 
@@ -405,45 +347,20 @@ async fn a_caller_transferred_to_an_outside_number_hears_the_far_end() {
     let dir = server.dir.path().to_owned();
     let caller_voice = tone_file(&dir, "caller.wav", 1000.0);
     let caller_heard = dir.join("caller-heard.wav");
-    let mut ws = login(&server, "xfer").await;
+    let mut ws = login(&server, "xfer", PASSWORD).await;
     send(&mut ws, 3, Command::SetReady).await;
     wait_state(&server, "xfer", &AgentState::Ready).await;
 
     let call = tokio::spawn({
         let args = CallArgs {
-            to: "12345".into(),
-            from: "13900000042".into(),
-            server: server.sip(),
-            dtmf: String::new(),
-            dtmf_delay: 0.0,
             play: Some(caller_voice),
             record: Some(caller_heard.clone()),
-            duration: 10.0,
-            codec: None,
-            inband: false,
+            ..caller_args(&server, "13900000042", 10.0)
         };
         async move { place_call(&args).await }
     });
-    let call_id = until(&mut ws, |f| match f {
-        ServerFrame::Event {
-            event: proto::Event::CallOffered { call_id, .. },
-            ..
-        } => Some(call_id.clone()),
-        _ => None,
-    })
-    .await;
-    send(
-        &mut ws,
-        4,
-        Command::Answer {
-            call_id: call_id.clone(),
-        },
-    )
-    .await;
-    until(&mut ws, |f| {
-        call_state(f).filter(|(s, _)| *s == proto::CallState::Connected)
-    })
-    .await;
+    let call_id = offered(&mut ws).await;
+    answer(&mut ws, 4, &call_id).await;
     send(
         &mut ws,
         5,
@@ -525,26 +442,15 @@ async fn a_caller_whose_department_is_busy_comes_back_to_the_head_of_the_queue()
             0,
         )
         .expect("department");
-    let mut ws = login(&server, "retry").await;
+    let mut ws = login(&server, "retry", PASSWORD).await;
     send(&mut ws, 3, Command::SetReady).await;
     wait_state(&server, "retry", &AgentState::Ready).await;
 
     let call = tokio::spawn({
-        let args = CallArgs {
-            to: "12345".into(),
-            from: "13900000043".into(),
-            server: server.sip(),
-            dtmf: String::new(),
-            dtmf_delay: 0.0,
-            play: None,
-            record: None,
-            duration: 8.0,
-            codec: None,
-            inband: false,
-        };
+        let args = caller_args(&server, "13900000043", 8.0);
         async move { place_call(&args).await }
     });
-    let offered = |f: &ServerFrame| match f {
+    let offered_transfer = |f: &ServerFrame| match f {
         ServerFrame::Event {
             event: proto::Event::CallOffered {
                 call_id, transfer, ..
@@ -553,19 +459,8 @@ async fn a_caller_whose_department_is_busy_comes_back_to_the_head_of_the_queue()
         } => Some((call_id.clone(), transfer.clone())),
         _ => None,
     };
-    let (call_id, _) = until(&mut ws, offered).await;
-    send(
-        &mut ws,
-        4,
-        Command::Answer {
-            call_id: call_id.clone(),
-        },
-    )
-    .await;
-    until(&mut ws, |f| {
-        call_state(f).filter(|(s, _)| *s == proto::CallState::Connected)
-    })
-    .await;
+    let (call_id, _) = until(&mut ws, offered_transfer).await;
+    answer(&mut ws, 4, &call_id).await;
     send(
         &mut ws,
         5,
@@ -599,7 +494,7 @@ async fn a_caller_whose_department_is_busy_comes_back_to_the_head_of_the_queue()
     );
     // Out of wrap-up, the agent is offered the same caller again, marked as transferred.
     send(&mut ws, 6, Command::EndWrapUp).await;
-    let (again, transfer) = until(&mut ws, offered).await;
+    let (again, transfer) = until(&mut ws, offered_transfer).await;
     assert_eq!(again, call_id);
     assert!(
         transfer.is_some(),
@@ -648,7 +543,7 @@ async fn an_unanswered_call_is_cancelled_at_the_ring_timeout() {
     })
     .await;
     add_agent(&server, "patient", PASSWORD);
-    let mut ws = login(&server, "patient").await;
+    let mut ws = login(&server, "patient", PASSWORD).await;
     send(
         &mut ws,
         4,
@@ -705,7 +600,7 @@ async fn a_challenged_invite_is_sent_again_with_the_trunks_credentials() {
     })
     .await;
     add_agent(&server, "secure", PASSWORD);
-    let mut ws = login(&server, "secure").await;
+    let mut ws = login(&server, "secure", PASSWORD).await;
     send(
         &mut ws,
         4,

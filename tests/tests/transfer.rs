@@ -5,46 +5,14 @@
 
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use hotline_e2e::TestServer;
 use hotline_e2e::audio::tone_file;
-use hotline_e2e::people::{add_agent, wait_ready};
-use hotline_protocol::{self as proto, ClientFrame, Command, PROTOCOL_VERSION, ServerFrame};
+use hotline_e2e::people::{add_agent, caller_args, wait_ready};
+use hotline_e2e::ws::{answer, login, offered, send, until};
+use hotline_protocol::{self as proto, Command, ServerFrame};
 use hotline_server::cli::test_call::{CallArgs, place_call};
-use tokio_tungstenite::tungstenite::Message;
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 const PASSWORD: &str = "agent password 1";
-
-async fn send(ws: &mut Ws, id: u64, cmd: Command) {
-    let frame = ClientFrame {
-        v: PROTOCOL_VERSION,
-        id,
-        cmd,
-    };
-    ws.send(Message::Text(proto::encode_client(&frame).into()))
-        .await
-        .expect("send");
-}
-
-/// Reads frames until `want` matches one, within 20 s.
-async fn until<T>(ws: &mut Ws, mut want: impl FnMut(&ServerFrame) -> Option<T>) -> T {
-    tokio::time::timeout(Duration::from_secs(20), async {
-        while let Some(Ok(msg)) = ws.next().await {
-            if let Message::Text(t) = msg
-                && let Ok(frame) = proto::decode_server(t.as_str())
-                && let Some(found) = want(&frame)
-            {
-                return found;
-            }
-        }
-        panic!("session closed");
-    })
-    .await
-    .expect("expected frame in time")
-}
 
 fn dominant(samples: &[i16]) -> Option<f32> {
     hotline_media::dominant_frequency(samples, &[600.0, 1000.0], 8000)
@@ -70,65 +38,20 @@ async fn transfer_story(tweak: impl FnOnce(&mut hotline_server::config::Config))
     let caller_heard = dir.join("caller-heard.wav");
     let second_heard = dir.join("second-heard.wav");
 
-    let url = format!("ws://{}/ws", server.running.api);
-    let mut first = tokio_tungstenite::connect_async(&url).await.expect("ws").0;
-    send(
-        &mut first,
-        1,
-        Command::Login {
-            user: "first".into(),
-            password: PASSWORD.into(),
-            client: proto::ClientKind::Other,
-            resume_token: None,
-        },
-    )
-    .await;
+    let mut first = login(&server, "first", PASSWORD).await;
     send(&mut first, 2, Command::SetReady).await;
     wait_ready(&server, "first").await;
 
     let call = tokio::spawn({
         let args = CallArgs {
-            to: "12345".into(),
-            from: "13900000042".into(),
-            server: server.sip(),
-            dtmf: String::new(),
-            dtmf_delay: 0.0,
             play: Some(caller_voice),
             record: Some(caller_heard.clone()),
-            duration: 14.0,
-            codec: None,
-            inband: false,
+            ..caller_args(&server, "13900000042", 14.0)
         };
         async move { place_call(&args).await }
     });
-    let call_id = until(&mut first, |f| match f {
-        ServerFrame::Event {
-            event: proto::Event::CallOffered { call_id, .. },
-            ..
-        } => Some(call_id.clone()),
-        _ => None,
-    })
-    .await;
-    send(
-        &mut first,
-        3,
-        Command::Answer {
-            call_id: call_id.clone(),
-        },
-    )
-    .await;
-    until(&mut first, |f| match f {
-        ServerFrame::Event {
-            event:
-                proto::Event::CallState {
-                    state: proto::CallState::Connected,
-                    ..
-                },
-            ..
-        } => Some(()),
-        _ => None,
-    })
-    .await;
+    let call_id = offered(&mut first).await;
+    answer(&mut first, 3, &call_id).await;
 
     // The second agent logs in only now, so the queue could not have chosen it.
     let second = tokio::spawn({
