@@ -167,7 +167,7 @@ fn main() {
         fill_tickets(&store, tickets, &mut rng);
         fill_calls(&path, calls, &mut rng);
     }
-    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let size = std::fs::metadata(&path).map_or(0, |m| m.len());
     println!("database {} ({} MiB)", path.display(), size / (1 << 20));
 
     let terms = [

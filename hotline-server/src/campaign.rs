@@ -17,14 +17,18 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
+use crate::api::rest::Rules;
 use crate::calls::Context;
 use crate::calls::outbound::{self, OutboundOrder, OutboundResult, Progress, Purpose};
 use crate::store::{CallOutcome, DueTarget, RecordError, Store};
-use crate::tickets::{Actor, Role, Status, WorkflowAction};
+use crate::tickets::{Actor, Role, Status, TicketState, WorkflowAction};
 use policy::{Next, Window, next_after, result_name, satisfaction_of};
 
 /// The account named in the history rows a campaign writes.
 pub const CAMPAIGN_USER: &str = "campaign";
+
+/// The hang-up cause of the dispatch flow when the team acknowledged the order.
+pub const ACKNOWLEDGED: &str = "acknowledged";
 
 /// How long a placed call may take, ringing included, before the task stops waiting for it.
 const CALL_LIMIT: Duration = Duration::from_hours(1);
@@ -33,6 +37,7 @@ struct Dialer {
     ctx: Arc<Context>,
     store: Arc<Store>,
     in_flight: Arc<AtomicUsize>,
+    rules: Rules,
 }
 
 /// Starts the campaign task; calls that were in progress at the last stop are requeued.
@@ -53,12 +58,18 @@ pub fn spawn(
         ctx,
         store,
         in_flight: Arc::default(),
+        rules: Rules::default(),
     });
     tokio::spawn(dialer.run(shutdown));
     Ok(())
 }
 
 impl Dialer {
+    /// The deadline rules, for the due time a workflow step stores; `None` if they do not load.
+    fn deadlines(&self) -> Option<Arc<crate::tickets::Deadlines>> {
+        self.rules.deadlines(&self.ctx.config).ok()
+    }
+
     async fn run(self: Arc<Self>, shutdown: CancellationToken) {
         let every = Duration::from_millis(self.ctx.config.campaign.poll_interval_ms.max(10));
         loop {
@@ -129,13 +140,22 @@ impl Dialer {
         // Held until the call ends: a closed control channel would hang the call up.
         let (_control, control_rx) = mpsc::channel(4);
         let (progress_tx, mut progress) = mpsc::channel(8);
+        // The flow gets the ticket's number (a dispatch order reads it out).
+        let number = match target.ticket_id {
+            Some(id) => self
+                .db(move |s| Ok(s.ticket(id)?.map(|t| t.number)))
+                .await
+                .ok()
+                .flatten(),
+            None => None,
+        };
         let order = OutboundOrder {
             call_id: call_id.clone(),
             number: target.number.clone(),
             caller_id: None,
             purpose: Purpose::Campaign,
             agent: None,
-            ticket_id: target.ticket_id.map(|t| t.to_string()),
+            ticket_id: number,
             peer: None,
             for_call: None,
             flow: (!campaign.flow.is_empty()).then(|| campaign.flow.clone()),
@@ -155,21 +175,32 @@ impl Dialer {
             ended.unwrap_or((OutboundResult::Failed, "no result within the limit".into()));
         // The survey's answer is written by the call; make sure it is in before reading.
         let _ = self.ctx.store.flush().await;
-        let answer = if result == OutboundResult::Answered {
-            let call = call_id.clone();
-            self.db(move |s| s.survey_answer(&call))
-                .await
-                .ok()
-                .flatten()
-                .unwrap_or_default()
-        } else {
-            String::new()
+        let dispatch = campaign.purpose == "dispatch";
+        let answer = match result {
+            // The dispatch flow hangs up with this cause once the team keyed 1.
+            OutboundResult::Answered if dispatch && cause == ACKNOWLEDGED => ACKNOWLEDGED.into(),
+            OutboundResult::Answered if dispatch => "not_acknowledged".into(),
+            OutboundResult::Answered => {
+                let call = call_id.clone();
+                self.db(move |s| s.survey_answer(&call))
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default()
+            }
+            _ => String::new(),
         };
         let now_ms = self.ctx.now_ms();
         let retry_ms = campaign.retry_secs.saturating_mul(1000);
         let attempts = target.attempts.saturating_add(1);
+        // An order nobody acknowledged is called again like one nobody answered.
+        let counted = if dispatch && result == OutboundResult::Answered && answer != ACKNOWLEDGED {
+            OutboundResult::NoAnswer
+        } else {
+            result
+        };
         let (retry_at_ms, final_status) =
-            match next_after(result, attempts, campaign.max_attempts, retry_ms, now_ms) {
+            match next_after(counted, attempts, campaign.max_attempts, retry_ms, now_ms) {
                 Next::Retry(at) => (Some(at), "failed"),
                 Next::Finish(status) => (None, status),
             };
@@ -189,28 +220,67 @@ impl Dialer {
         {
             warn!(%call_id, error = %e, "campaign result not recorded");
         }
+        if dispatch && answer == ACKNOWLEDGED {
+            if let Some(ticket) = target.ticket_id {
+                self.acknowledge(ticket, &call_id).await;
+            }
+            return;
+        }
         if let (Some(ticket), Some(satisfaction)) = (target.ticket_id, satisfaction_of(&answer)) {
             let now = (self.ctx.clock)();
+            let deadlines = self.deadlines();
             let note = format!("{}: {call_id}", campaign.name);
             let recorded = self
                 .db(move |s| {
                     let actor = Actor::centre(CAMPAIGN_USER, Role::Agent);
-                    let no_due = |_: &crate::tickets::TicketState| None;
+                    let due = |t: &TicketState| {
+                        deadlines.as_ref().and_then(|d| d.due_at(t).ok().flatten())
+                    };
                     let current = s
                         .ticket(ticket)?
                         .ok_or_else(|| RecordError::not_found("ticket", ticket))?;
                     if current.state.status == Status::Replied {
                         let start = WorkflowAction::StartFollowUp;
-                        s.apply_transition(ticket, &actor, &start, now, None, &no_due)?;
+                        s.apply_transition(ticket, &actor, &start, now, None, &due)?;
                     }
                     let record = WorkflowAction::RecordFollowUp { satisfaction, note };
-                    s.apply_transition(ticket, &actor, &record, now, None, &no_due)?;
+                    s.apply_transition(ticket, &actor, &record, now, None, &due)?;
                     Ok(())
                 })
                 .await;
             if let Err(e) = recorded {
                 warn!(ticket, error = %e, "follow-up result not recorded on the ticket");
             }
+        }
+    }
+
+    /// The team keyed 1: the ticket is accepted (签收) in the lead department's name.
+    async fn acknowledge(&self, ticket: i64, call_id: &str) {
+        let now = (self.ctx.clock)();
+        let call = call_id.to_owned();
+        let deadlines = self.deadlines();
+        let accepted = self
+            .db(move |s| {
+                let current = s
+                    .ticket(ticket)?
+                    .ok_or_else(|| RecordError::not_found("ticket", ticket))?;
+                let Some(lead) = current.lead_department_id else {
+                    return Ok(false);
+                };
+                if current.state.status != Status::Dispatched {
+                    return Ok(false);
+                }
+                let actor = Actor::department(format!("voice:{call}"), lead.to_string());
+                let due =
+                    |t: &TicketState| deadlines.as_ref().and_then(|d| d.due_at(t).ok().flatten());
+                s.apply_transition(ticket, &actor, &WorkflowAction::Accept, now, None, &due)?;
+                Ok(true)
+            })
+            .await;
+        match accepted {
+            Ok(true) => info!(ticket, %call_id, "dispatch order acknowledged by phone"),
+            Ok(false) => {}
+            Err(e) => warn!(ticket, error = %e, "acknowledgement not recorded on the ticket"),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! candidates with their reasons while a ticket is entered, and the daily digest as JSON and
 //! text. The server runs in-process on 127.0.0.1:0 on a fixed clock.
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -42,7 +43,7 @@ async fn http_raw(
         body.len()
     );
     for (name, value) in headers {
-        req.push_str(&format!("{name}: {value}\r\n"));
+        let _ = write!(req, "{name}: {value}\r\n");
     }
     req.push_str("\r\n");
     stream.write_all(req.as_bytes()).await.expect("send");
@@ -174,12 +175,12 @@ fn ticket(subject: &str, number: &str, address: &str, urgency: &str, region: &st
 /// Shanghai).
 async fn start_server(dir: &std::path::Path) -> hotline_server::Running {
     let mut config = Config::default();
-    config.server.sip_listen = "127.0.0.1:0".parse().unwrap();
-    config.server.api_listen = "127.0.0.1:0".parse().unwrap();
-    config.server.data_dir = dir.to_owned();
-    config.server.assets_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets").to_owned();
+    config.server.sip_listen = "127.0.0.1:0".parse().expect("address");
+    config.server.api_listen = "127.0.0.1:0".parse().expect("address");
+    dir.clone_into(&mut config.server.data_dir);
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../assets").clone_into(&mut config.server.assets_dir);
     // Monday 2026-11-23, 10:00 in Shanghai.
-    let now: jiff::Timestamp = "2026-11-23T02:00:00Z".parse().unwrap();
+    let now: jiff::Timestamp = "2026-11-23T02:00:00Z".parse().expect("time");
     let options = ServerOptions {
         clock: Some(Arc::new(move || now)),
     };
@@ -367,7 +368,10 @@ async fn a_caller_record_is_edited_and_keeps_what_is_left_out() {
     let path = format!("/api/v1/callers/{}", a["id"]);
 
     let (status, row) = agent
-        .put(&path, &json!({"name": "王芳", "numbers": ["13911110001", "02558001234"]}))
+        .put(
+            &path,
+            &json!({"name": "王芳", "numbers": ["13911110001", "02558001234"]}),
+        )
         .await;
     assert_eq!(status, 200, "{row}");
     assert_eq!(row["name"], "王芳");
@@ -382,7 +386,9 @@ async fn a_caller_record_is_edited_and_keeps_what_is_left_out() {
     assert_eq!(now["numbers"], json!(["02558001234", "13911110001"]));
     let (status, _) = agent.put(&path, &json!({"name": "  "})).await;
     assert_eq!(status, 400);
-    let (status, _) = agent.put("/api/v1/callers/99999", &json!({"name": "x"})).await;
+    let (status, _) = agent
+        .put("/api/v1/callers/99999", &json!({"name": "x"}))
+        .await;
     assert_eq!(status, 404);
     // The new number finds the record; a director may read callers but not edit them.
     let (_, pop) = agent.get("/api/v1/screen-pop?number=02558001234").await;

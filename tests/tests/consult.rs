@@ -128,7 +128,9 @@ async fn window(secs: u64) -> (Instant, Instant) {
     tokio::time::sleep(Duration::from_secs(secs)).await;
     (
         start + Duration::from_millis(500),
-        Instant::now() - Duration::from_millis(500),
+        Instant::now()
+            .checked_sub(Duration::from_millis(500))
+            .unwrap_or(start),
     )
 }
 

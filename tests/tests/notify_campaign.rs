@@ -150,7 +150,11 @@ async fn a_follow_up_campaign_retries_busy_and_no_answer_then_records_the_survey
 
     // The third call is answered; the citizen keys 1 (satisfied).
     let tmp = tempfile::tempdir().expect("tmp");
-    let survey = scenario_from_template("uas_survey.tmpl", tmp.path(), &[("DTMF_PCAP", pcap)]);
+    let survey = scenario_from_template(
+        "uas_survey.tmpl",
+        tmp.path(),
+        &[("DTMF_PCAP", pcap), ("DTMF_DELAY_MS", "1500")],
+    );
     let answering = citizen(&survey, uas_port);
     tokio::time::sleep(Duration::from_millis(300)).await;
     clock.advance(Duration::from_secs(61));
@@ -193,5 +197,137 @@ async fn a_follow_up_campaign_retries_busy_and_no_answer_then_records_the_survey
     );
     let (_, c) = sup.get(&format!("/campaigns/{campaign}")).await;
     assert_eq!(c["campaign"]["status"], "done");
+    server.running.shutdown().await;
+}
+
+/// Seconds of audio in a prompt (8 kHz, 16-bit mono WAV).
+fn prompt_secs(name: &str) -> f64 {
+    let path = hotline_e2e::assets_dir().join(format!("prompts/zh/{name}.wav"));
+    let bytes = std::fs::metadata(&path).expect("prompt").len();
+    (bytes.saturating_sub(44)) as f64 / 16_000.0
+}
+
+/// A voice dispatch order (seed 000: 执法调度 by voice and SMS): dispatching a ticket to a
+/// department with a duty phone calls it; SIPp plays the team's phone, hears the order with
+/// the ticket number read out, keys 1, and the ticket is accepted (签收) in the department's
+/// name. The department's SMS goes out in parallel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_voice_dispatch_order_is_acknowledged_on_the_keypad() {
+    let pcap = "/usr/share/sip-tester/dtmf_2833_1.pcap";
+    assert!(
+        Path::new(pcap).exists(),
+        "{pcap} missing: apt-get install sip-tester"
+    );
+    let uas_port = free_udp_port();
+    let (gw, gateway) = hotline_e2e::notify::FakeGateway::start(0).await;
+    let server = TestServer::start(move |c| {
+        c.trunks[0].outbound = Some(format!("127.0.0.1:{uas_port}"));
+        c.trunks[0].caller_id = Some("12345".into());
+        c.campaign.poll_interval_ms = 50;
+        c.notify.voice_dispatch = true;
+        c.notify.poll_interval_ms = 50;
+        c.notify.sms.url = format!("http://{gateway}/send");
+        c.notify.sms.fields = [
+            ("mobile".to_owned(), "{to}".to_owned()),
+            ("content".to_owned(), "{text}".to_owned()),
+        ]
+        .into();
+    })
+    .await;
+    add_user(&server, "v_admin", Role::Admin, PASSWORD);
+    add_user(&server, "v_sup", Role::Supervisor, PASSWORD);
+    add_user(&server, "v_agent", Role::Agent, PASSWORD);
+    let admin = Api::login(&server, "v_admin", PASSWORD).await;
+    let sup = Api::login(&server, "v_sup", PASSWORD).await;
+    let agent = Api::login(&server, "v_agent", PASSWORD).await;
+    let (status, d) = admin
+        .post(
+            "/departments",
+            &json!({"name": "市场监管执法大队", "phone": "057187001234"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{d}");
+    let dept = d["id"].as_i64().expect("department");
+    let (status, _) = admin
+        .put(
+            &format!("/departments/{dept}/contact"),
+            &json!({"sms": "13700000000"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    let t = agent.file("超市销售过期食品", CITIZEN).await;
+    let (ticket, number) = (
+        t["id"].as_i64().expect("id"),
+        t["number"].as_str().expect("number").to_owned(),
+    );
+    // The team keys 1 while the acknowledgement question plays: after the order and the
+    // ticket number read out digit by digit.
+    let digits: Vec<char> = number.chars().filter(char::is_ascii_digit).collect();
+    let order_secs = prompt_secs("dispatch_order")
+        + digits
+            .iter()
+            .map(|d| prompt_secs(&format!("digit_{d}")))
+            .sum::<f64>();
+    let delay_ms = ((order_secs + 1.5) * 1000.0) as u64;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let delay = delay_ms.to_string();
+    let phone = scenario_from_template(
+        "uas_survey.tmpl",
+        tmp.path(),
+        &[("DTMF_PCAP", pcap), ("DTMF_DELAY_MS", &delay)],
+    );
+    let team = citizen(&phone, uas_port);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (status, r) = sup
+        .post(
+            &format!("/tickets/{ticket}/transitions"),
+            &json!({"action": "dispatch", "lead": dept.to_string()}),
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    citizen_done(team).await;
+
+    let mut calls = Value::Null;
+    for _ in 0..200 {
+        let (_, body) = agent.get(&format!("/tickets/{ticket}/follow-ups")).await;
+        calls = body["calls"].clone();
+        if calls[0]["answer"] != "" && calls[0]["answer"] != Value::Null {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(calls[0]["number"], "057187001234", "{calls:#}");
+    assert_eq!(calls[0]["result"], "answered");
+    assert_eq!(calls[0]["answer"], "acknowledged");
+    let mut status = Value::Null;
+    for _ in 0..100 {
+        let (_, t) = agent.get(&format!("/tickets/{ticket}")).await;
+        status = t["status"].clone();
+        if status == "accepted" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "accepted");
+    let (_, h) = agent.get(&format!("/tickets/{ticket}/history")).await;
+    let last = h["history"]
+        .as_array()
+        .expect("history")
+        .last()
+        .cloned()
+        .expect("row");
+    assert_eq!(last["action"], "accept");
+    assert!(
+        last["actor"].as_str().unwrap_or("").starts_with("voice:"),
+        "{last}"
+    );
+    // The department's SMS (and the citizen's) went out in parallel.
+    let texts: Vec<String> = gw
+        .hits()
+        .iter()
+        .map(|h| h.body["mobile"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert!(texts.iter().any(|m| m == "13700000000"), "{texts:?}");
     server.running.shutdown().await;
 }

@@ -18,6 +18,7 @@ mod consult;
 mod dial;
 mod ivr;
 mod monitor;
+mod queue_view;
 mod state_log;
 mod transfer;
 
@@ -80,7 +81,10 @@ pub enum CallControl {
     StopMonitor,
     /// The agent hands the caller to an IVR flow; with `return_to_agent` the agent waits and
     /// the call comes back to them (`Input::BackFromIvr`) when the flow ends.
-    Ivr { flow: String, return_to_agent: bool },
+    Ivr {
+        flow: String,
+        return_to_agent: bool,
+    },
 }
 
 /// Everything the distributor reacts to.
@@ -230,17 +234,7 @@ struct Agent {
     since_ms: u64,
 }
 
-/// Today's figures of one queue, for the live queue view (GB/T 33358 service level: answered
-/// within 15 s).
-#[derive(Default, Clone, Copy)]
-struct QueueDay {
-    answered: u32,
-    answered_in_time: u32,
-    abandoned: u32,
-    wait_ms_total: u64,
-}
-
-const SERVICE_LEVEL_MS: u64 = 15_000;
+use queue_view::{QueueDay, SERVICE_LEVEL_MS};
 
 struct State {
     acd: Acd,
@@ -763,52 +757,6 @@ impl State {
         };
         self.sup.publish(proto::Topic::Agents, &event);
         let _ = a.events.try_send(event);
-    }
-
-    /// The screen-pop of a waiting call, if its look-up came back in time.
-    fn waiting_pop(&self, call: CallId) -> Option<&proto::ScreenPop> {
-        self.calls.get(&call).and_then(|c| c.screen_pop.as_deref())
-    }
-
-    fn broadcast_queue(&self, s: &acd::QueueSnapshot) {
-        let day = self.day.get(&s.queue.0).copied().unwrap_or_default();
-        let snapshot = proto::QueueSnapshot {
-            queue: s.queue.0.clone(),
-            waiting: s
-                .waiting
-                .iter()
-                .map(|w| proto::WaitingCaller {
-                    call_id: proto::CallId(self.names.get(&w.call).cloned().unwrap_or_default()),
-                    number: w.caller.clone(),
-                    name: self.waiting_pop(w.call).and_then(|p| p.caller.name.clone()),
-                    location: self.waiting_pop(w.call).and_then(|p| p.caller.location.clone()),
-                    vip: self
-                        .waiting_pop(w.call)
-                        .is_some_and(|p| p.caller.category == proto::CallerCategory::Vip),
-                    waited_ms: w.waited_ms,
-                    priority: u8::try_from(w.priority.clamp(0, 255)).unwrap_or(0),
-                })
-                .collect(),
-            longest_wait_ms: s.longest_wait_ms,
-            agents_ready: u32::try_from(s.agents_ready).unwrap_or(u32::MAX),
-            agents_busy: u32::try_from(s.agents_busy).unwrap_or(u32::MAX),
-            agents_not_ready: 0,
-            answered_today: day.answered,
-            abandoned_today: day.abandoned,
-            // Answered within 15 s over calls offered to the queue (answered + abandoned).
-            service_level_pct: if day.answered + day.abandoned == 0 {
-                100.0
-            } else {
-                f64::from(day.answered_in_time) * 100.0 / f64::from(day.answered + day.abandoned)
-            },
-            avg_wait_ms: day.wait_ms_total / u64::from(day.answered.max(1)),
-            avg_talk_ms: 0,
-        };
-        for a in self.agents.values() {
-            let _ = a.events.try_send(Event::QueueSnapshot(snapshot.clone()));
-        }
-        self.sup
-            .publish(proto::Topic::Queues, &Event::QueueSnapshot(snapshot));
     }
 }
 

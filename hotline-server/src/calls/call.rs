@@ -25,6 +25,7 @@ use crate::store::{CallEnd, NewCall};
 
 mod consult;
 mod in_dialog;
+mod lookup;
 mod monitor;
 pub(crate) mod outbound;
 mod queue;
@@ -32,6 +33,7 @@ mod recording;
 mod self_service;
 mod transfer;
 
+use self::lookup::{CallerFacts, lookup_caller};
 use self::recording::{ActiveRecord, PendingRecord};
 use super::bridge::Bridge;
 
@@ -777,50 +779,6 @@ impl Call {
             })
             .await;
     }
-}
-
-/// What the records say about a caller, for routing: the agent who served them recently
-/// (首问负责制) and whether their caller record marks them VIP; and the agent's screen-pop.
-#[derive(Debug, Default)]
-struct CallerFacts {
-    last_agent: Option<String>,
-    vip: bool,
-    screen_pop: Option<Box<hotline_protocol::ScreenPop>>,
-}
-
-/// Starts the caller look-up on a blocking thread; the call picks the answer up when it reaches
-/// a queue.
-fn lookup_caller(
-    ctx: &Arc<Context>,
-    caller: &str,
-    call_id: &str,
-) -> Option<tokio::sync::oneshot::Receiver<CallerFacts>> {
-    if caller.is_empty() {
-        return None;
-    }
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let ctx = ctx.clone();
-    let caller = caller.to_owned();
-    let call_id = call_id.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let Ok(store) = ctx.lookup.lock() else { return };
-        let blacklist = ctx.blacklist.read().ok();
-        let input = crate::agents::screen_pop::LookupInput {
-            number: &caller,
-            call_id: &call_id,
-            now_ms: ctx.now_ms(),
-            first_contact_days: ctx.config.acd.first_contact_days,
-            regions: &ctx.regions,
-            blacklist: blacklist.as_deref(),
-        };
-        let found = crate::agents::screen_pop::look_up(&store, &input);
-        let _ = tx.send(CallerFacts {
-            last_agent: found.last_agent,
-            vip: found.vip,
-            screen_pop: Some(Box::new(found.screen_pop)),
-        });
-    });
-    Some(rx)
 }
 
 /// Waits for the distributor's next order, or forever while the call is not queued.

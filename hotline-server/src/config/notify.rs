@@ -18,6 +18,9 @@ pub struct NotifyConfig {
     pub max_attempts: u32,
     /// Language of citizens and departments that have none recorded.
     pub default_language: String,
+    /// A ticket dispatched to a department with a phone is also read to that phone as a voice
+    /// dispatch order (`[campaign] dispatch_flow`), acknowledged on the keypad.
+    pub voice_dispatch: bool,
     pub sms: SmsGatewayConfig,
     pub smtp: SmtpConfig,
     pub inbound: InboundConfig,
@@ -32,6 +35,7 @@ impl Default for NotifyConfig {
             retry_max_secs: 3600,
             max_attempts: 10,
             default_language: "zh".into(),
+            voice_dispatch: false,
             sms: SmsGatewayConfig::default(),
             smtp: SmtpConfig::default(),
             inbound: InboundConfig::default(),
@@ -216,6 +220,10 @@ pub struct CampaignConfig {
     pub max_parallel: usize,
     /// The IVR flow a survey campaign runs on the answered call.
     pub survey_flow: String,
+    /// The flow of a voice dispatch order, and the wait before calling a department again
+    /// when nobody acknowledged it.
+    pub dispatch_flow: String,
+    pub dispatch_retry_secs: u64,
     pub max_attempts: u32,
     /// Wait before calling again after busy, no answer or a failure.
     pub retry_secs: u64,
@@ -230,6 +238,8 @@ impl Default for CampaignConfig {
             poll_interval_ms: 1000,
             max_parallel: 4,
             survey_flow: "satisfaction".into(),
+            dispatch_flow: "dispatch_order".into(),
+            dispatch_retry_secs: 120,
             max_attempts: 3,
             retry_secs: 1800,
             window_start: "09:00".into(),

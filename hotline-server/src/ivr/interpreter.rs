@@ -542,7 +542,11 @@ impl Interpreter {
             return hangup("flow error");
         };
         let result = vars.get("result").cloned().unwrap_or_default();
-        log(out, node, json!({"event": "service_done", "ok": ok, "result": result}));
+        log(
+            out,
+            node,
+            json!({"event": "service_done", "ok": ok, "result": result}),
+        );
         self.vars.extend(vars);
         if ok {
             to(s.next.as_ref())

@@ -14,7 +14,8 @@ use super::template::{Event, EventTemplate, render};
 use super::{NotifyError, templates_for};
 use crate::config::Config;
 use crate::store::{
-    AppliedTransition, FiledTicket, NewNotification, SECRET_MARK, Store, TicketRow, dept_row_id,
+    AppliedTransition, FiledTicket, NewCampaign, NewNotification, SECRET_MARK, Store, TicketRow,
+    dept_row_id,
 };
 use crate::tickets::{Effect, Notice};
 
@@ -167,6 +168,38 @@ impl Queue<'_> {
         Ok(Some(self.store.enqueue_notification(&n, self.now_ms)?))
     }
 
+    /// With `[notify] voice_dispatch`, the lead department's phone is called with the order.
+    fn voice_order(&self, department: i64) -> Result<(), NotifyError> {
+        if !self.config.notify.voice_dispatch {
+            return Ok(());
+        }
+        let Some(phone) = self
+            .store
+            .department(department)?
+            .map(|d| d.phone)
+            .filter(|p| !p.trim().is_empty())
+        else {
+            return Ok(());
+        };
+        let c = &self.config.campaign;
+        let order = NewCampaign {
+            name: format!("派单 {}", self.ticket.number),
+            mode: "survey".into(),
+            flow: c.dispatch_flow.clone(),
+            agent: String::new(),
+            max_attempts: c.max_attempts.max(1),
+            retry_secs: i64::try_from(c.dispatch_retry_secs).unwrap_or(i64::MAX),
+            // Enforcement teams take orders day and night.
+            window_start: 0,
+            window_end: 1440,
+            created_by: "dispatch".into(),
+            purpose: "dispatch".into(),
+        };
+        self.store
+            .create_campaign(&order, &[(Some(self.ticket.id), phone)], self.now_ms)?;
+        Ok(())
+    }
+
     fn notice(
         &self,
         notice: Notice,
@@ -184,6 +217,9 @@ impl Queue<'_> {
                 ids.extend(self.sms(event, &self.ticket.caller_number, &language, &vars, None)?);
             }
             Audience::Department(d) => {
+                if notice == Notice::Dispatched {
+                    self.voice_order(*d)?;
+                }
                 let Some(contact) = self.store.department_contact(*d)? else {
                     return Ok(ids);
                 };

@@ -165,8 +165,19 @@ mod tests {
                 count: 1,
             },
         ];
-        let r = agent_report(&legs, &ratings, &BTreeMap::new(), period);
-        assert_eq!(r.rows.len(), 2);
+        let times = BTreeMap::from([
+            (
+                "a2".to_owned(),
+                AgentTime {
+                    logged_in_ms: 3_600_000,
+                    not_ready_ms: 600_000,
+                },
+            ),
+            // Logged in all day without a call: still in the report.
+            ("a3".to_owned(), AgentTime::default()),
+        ]);
+        let r = agent_report(&legs, &ratings, &times, period);
+        assert_eq!(r.rows.len(), 3);
         let a1 = &r.rows[0];
         assert_eq!(
             (a1.calls_answered, a1.talk_ms, a1.avg_talk_ms),
@@ -179,6 +190,8 @@ mod tests {
             (a2.calls_answered, a2.talk_ms, a2.satisfaction_pct),
             (1, 0, None)
         );
-        assert!(!r.notes.is_empty());
+        assert_eq!((a2.logged_in_ms, a2.not_ready_ms), (3_600_000, 600_000));
+        assert_eq!(r.rows[2].agent, "a3");
+        assert!(r.notes.is_empty());
     }
 }

@@ -21,6 +21,8 @@ pub struct NewCampaign {
     pub window_start: u32,
     pub window_end: u32,
     pub created_by: String,
+    /// `follow_up`, `survey` or `dispatch`.
+    pub purpose: String,
 }
 
 /// A stored campaign with its counts.
@@ -37,6 +39,7 @@ pub struct CampaignRow {
     pub status: String,
     pub created_by: String,
     pub created_at_ms: i64,
+    pub purpose: String,
 }
 
 /// One citizen to call.
@@ -89,7 +92,8 @@ pub struct CampaignCallRow {
 }
 
 const CAMPAIGN_COLUMNS: &str = "c.id, c.name, c.mode, c.flow, c.max_attempts, c.retry_secs, \
-                                c.window_start, c.window_end, c.status, c.created_by, c.created_at";
+                                c.window_start, c.window_end, c.status, c.created_by, c.created_at, \
+                                c.purpose";
 const TARGET_COLUMNS: &str = "t.id, t.campaign_id, t.ticket_id, t.number, t.status, t.attempts, \
                               t.next_at, t.result, t.answer, t.last_call, t.updated_at";
 
@@ -106,6 +110,7 @@ fn campaign_row(r: &Row<'_>, at: usize) -> rusqlite::Result<CampaignRow> {
         status: r.get(at + 8)?,
         created_by: r.get(at + 9)?,
         created_at_ms: r.get(at + 10)?,
+        purpose: r.get(at + 11)?,
     })
 }
 
@@ -140,8 +145,8 @@ impl Store {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO campaigns (name, mode, flow, agent, max_attempts, retry_secs,
-                 window_start, window_end, created_by, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 window_start, window_end, created_by, created_at, purpose)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 c.name.trim(),
                 c.mode,
@@ -152,7 +157,8 @@ impl Store {
                 c.window_start,
                 c.window_end,
                 c.created_by,
-                now_ms
+                now_ms,
+                c.purpose
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -362,6 +368,7 @@ mod tests {
             window_start: 540,
             window_end: 1200,
             created_by: "sup".into(),
+            purpose: "follow_up".into(),
         }
     }
 

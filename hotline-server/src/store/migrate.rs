@@ -28,6 +28,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "0008_agent_states",
         include_str!("migrations/0008_agent_states.sql"),
     ),
+    (
+        "0009_campaign_purpose",
+        include_str!("migrations/0009_campaign_purpose.sql"),
+    ),
 ];
 
 /// The schema version this binary creates and understands.

@@ -61,6 +61,9 @@ struct CreateRequest {
     window_start: Option<String>,
     #[serde(default)]
     window_end: Option<String>,
+    /// `follow_up` (default) or `survey`: the keypad answer is recorded.
+    #[serde(default)]
+    purpose: Option<String>,
 }
 
 /// `POST /campaigns`: answers the campaign and how many citizens it will call.
@@ -86,6 +89,13 @@ async fn create(
             "calling window {start}–{end}: two HH:MM times, the first earlier"
         ))
     })?;
+    if let Some(p) = req.purpose.as_deref()
+        && !matches!(p, "follow_up" | "survey")
+    {
+        return Err(ApiError::bad_request(format!(
+            "purpose \"{p}\": follow_up or survey (dispatch orders start from dispatching)"
+        )));
+    }
     let campaign = NewCampaign {
         name: req.name,
         mode: "survey".into(),
@@ -97,6 +107,7 @@ async fn create(
         window_start: window.start_min,
         window_end: window.end_min,
         created_by: me.actor().user.as_str().to_owned(),
+        purpose: req.purpose.unwrap_or_else(|| "follow_up".into()),
     };
     let actor = me.actor();
     let now = now_ms(&deps);

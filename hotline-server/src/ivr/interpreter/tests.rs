@@ -695,7 +695,10 @@ fn shipped_12315_menu() {
     ivr.on_event(Event::PlaybackDone, t0);
     assert_eq!(
         acts(ivr.on_event(Event::Digit('1'), t0)),
-        [Action::StopPlayback, play("zh", &["record_after_beep"], false)]
+        [
+            Action::StopPlayback,
+            play("zh", &["record_after_beep"], false)
+        ]
     );
     ivr.on_event(Event::PlaybackDone, t0);
     let out = acts(ivr.on_event(Event::PlaybackDone, t0));
@@ -713,7 +716,12 @@ fn shipped_12315_menu() {
     };
     assert_eq!(name, "leave_message");
     assert_eq!(
-        (args["kind"].as_str(), args["message"].as_str(), args["callback"].as_str(), args["reply"].as_str()),
+        (
+            args["kind"].as_str(),
+            args["message"].as_str(),
+            args["callback"].as_str(),
+            args["reply"].as_str()
+        ),
         ("director_mail", "m.wav", "", "1")
     );
     let filed = BTreeMap::from([
@@ -721,7 +729,13 @@ fn shipped_12315_menu() {
         ("ticket_digits".to_owned(), "2026112300000".to_owned()),
         ("pin".to_owned(), "42".to_owned()),
     ]);
-    let out = acts(ivr.on_event(Event::ServiceDone { ok: true, vars: filed }, t0));
+    let out = acts(ivr.on_event(
+        Event::ServiceDone {
+            ok: true,
+            vars: filed,
+        },
+        t0,
+    ));
     let [Action::Play { prompts, .. }] = &out[..] else {
         panic!("{out:?}");
     };
