@@ -370,7 +370,15 @@ impl Acd {
         let mut fx = Vec::new();
         self.calls.remove(&call);
         self.ledger.completed += 1;
-        self.end_agent_part(&agent, call, &queue, since, StateCause::CallEnded, now, &mut fx);
+        self.end_agent_part(
+            &agent,
+            call,
+            &queue,
+            since,
+            StateCause::CallEnded,
+            now,
+            &mut fx,
+        );
         Ok(self.finish(now, fx))
     }
 

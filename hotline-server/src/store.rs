@@ -7,8 +7,8 @@ mod backup;
 mod blacklist;
 mod bulk;
 mod callers;
-mod campaigns;
 mod calls;
+mod campaigns;
 mod connection;
 mod departments;
 mod digest;
@@ -39,25 +39,21 @@ pub use audit::{AuditEntry, AuditRow};
 pub use backup::TableDigest;
 pub use blacklist::BlockRow;
 pub use bulk::RowProblem;
-pub use campaigns::{
-    CallOutcome, CampaignCallRow, CampaignRow, DueTarget, NewCampaign, TargetRow,
-};
 pub use callers::{CallerCategory, CallerQuery, CallerRow, CallerUpdate, NewCaller};
+pub use campaigns::{CallOutcome, CampaignCallRow, CampaignRow, DueTarget, NewCampaign, TargetRow};
 pub use departments::{DepartmentNode, DepartmentRow, MAX_LEVEL, NewDepartment};
 pub use error::StoreError;
 pub use inbound::{InboundRow, NewInbound};
 pub use knowledge::{KnowledgeHit, KnowledgeKind, KnowledgeRow, NewKnowledge};
 pub use migrate::SCHEMA_VERSION;
 pub use outbox::{DepartmentContact, NewNotification, OutboxRow, SECRET_MARK, TemplateRow};
+pub use related::{RelatedQuery, RelatedRow};
 pub use rows::{
     CallEnd, CallEventRow, CallRow, CallState, CdrRow, NewCall, NewRecording, RECORDING_KINDS,
     RecordingRow,
 };
-pub use related::{RelatedQuery, RelatedRow};
 pub use screen_pop::{CallerHistory, CallerHistoryQuery, CallerTicket, PastCall};
-pub use self_service::{
-    MessageKind, NewMessage, PollCount, Rating, StatusAnswer, SurveyCounts,
-};
+pub use self_service::{MessageKind, NewMessage, PollCount, Rating, StatusAnswer, SurveyCounts};
 pub use sessions::{NewSession, SessionRow};
 pub use tickets::{
     AppliedTransition, DueFn, FiledTicket, HistoryRow, RecordError, TicketDraft, TicketFilter,

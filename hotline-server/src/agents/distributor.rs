@@ -58,7 +58,9 @@ pub enum CallControl {
     Mute(bool),
     /// The agent transferred the call: give their audio back, keep the caller (with music)
     /// and the recording until the next `Bridge`. `detail` goes into the call's event log.
-    Transfer { detail: serde_json::Value },
+    Transfer {
+        detail: serde_json::Value,
+    },
     /// A second agent joins: consulted (the caller hears music) or in conference (everyone
     /// hears everyone).
     Guest {

@@ -36,8 +36,8 @@ use serde::de::DeserializeOwned;
 
 pub use error::ApiError;
 pub use rules::Rules;
-pub use session::Authed;
 pub(crate) use screen_pop::screen_pop_for;
+pub use session::Authed;
 
 use super::ApiDeps;
 use crate::store::Store;

@@ -201,7 +201,8 @@ impl Store {
         let tx = conn.transaction()?;
         let old = caller_by_id(&tx, id)?.ok_or_else(|| RecordError::not_found("caller", id))?;
         let pick = |new: &Option<String>, old: &str| {
-            new.as_deref().map_or_else(|| old.to_owned(), |v| v.trim().to_owned())
+            new.as_deref()
+                .map_or_else(|| old.to_owned(), |v| v.trim().to_owned())
         };
         let custom = edit.custom.as_ref().unwrap_or(&old.custom);
         let custom = serde_json::to_string(custom).unwrap_or_else(|_| "{}".to_owned());
