@@ -5,7 +5,8 @@
 //! words still comes up. Terms under three characters cannot use a trigram index and fall back
 //! to `LIKE`. Ranking: the whole of every term in the subject first, then anywhere in the text,
 //! then partial matches; within a tier by BM25 (subject weighs most), then newest first. Only
-//! the newest [`RANKED`] matching tickets are ranked, which bounds the cost of common terms.
+//! the newest [`RANKED`] matching tickets are ranked, which bounds the cost of common terms
+//! (short terms alone are looked for among the newest tickets first, bounded the same way).
 
 use rusqlite::types::Value;
 
@@ -235,6 +236,16 @@ impl Store {
                      ORDER BY tickets_fts.rowid DESC LIMIT {RANKED}) m \
                      JOIN tickets t ON t.id = m.fid",
                     where_sql(&inner)
+                );
+                (from, String::new())
+            }
+            // Only terms under three characters: they cannot use the trigram index, so they are
+            // looked for in the newest tickets first, bounded the same way.
+            None if plan.is_some() => {
+                let from = format!(
+                    "(SELECT t.id AS fid FROM tickets t{} ORDER BY t.id DESC LIMIT {RANKED}) m \
+                     JOIN tickets t ON t.id = m.fid",
+                    where_sql(&wheres)
                 );
                 (from, String::new())
             }
