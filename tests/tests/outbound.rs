@@ -142,6 +142,27 @@ fn outbound_row(
     .expect("outbound call row")
 }
 
+/// Sends `dial` for `number` (request id `id`) and returns the server's answer.
+async fn dial(ws: &mut Ws, id: u64, number: &str) -> proto::ReplyResult {
+    send(
+        ws,
+        id,
+        Command::Dial {
+            number: number.into(),
+            caller_id: None,
+            ticket_id: None,
+        },
+    )
+    .await;
+    until(ws, |f| reply(f, id)).await
+}
+
+/// The logged-in agent goes ready (request id 3) and the ACD has it so.
+async fn ready(server: &TestServer, ws: &mut Ws, agent: &str) {
+    send(ws, 3, Command::SetReady).await;
+    wait_state(server, agent, &AgentState::Ready).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_dials_a_citizen_and_they_hear_each_other() {
     let uas_port = free_udp_port();
@@ -153,20 +174,9 @@ async fn an_agent_dials_a_citizen_and_they_hear_each_other() {
     let heard = dir.join("agent-heard.wav");
     let mut ws = login(&server, "dialer", PASSWORD).await;
     let (leg, audio) = media_leg(&mut ws, &voice, &heard).await;
-    send(&mut ws, 3, Command::SetReady).await;
-    wait_state(&server, "dialer", &AgentState::Ready).await;
+    ready(&server, &mut ws, "dialer").await;
 
-    send(
-        &mut ws,
-        4,
-        Command::Dial {
-            number: "138-1234-5678".into(),
-            caller_id: None,
-            ticket_id: None,
-        },
-    )
-    .await;
-    let dialed = until(&mut ws, |f| reply(f, 4)).await;
+    let dialed = dial(&mut ws, 4, "138-1234-5678").await;
     let proto::ReplyResult::Ok(proto::ReplyBody::Dialed { call_id }) = dialed else {
         panic!("dial refused: {dialed:?}");
     };
@@ -272,21 +282,10 @@ async fn a_busy_citizen_is_reported_and_the_agent_is_ready_again() {
     let server = server_with_trunk(uas_port).await;
     add_agent(&server, "busyline", PASSWORD);
     let mut ws = login(&server, "busyline", PASSWORD).await;
-    send(&mut ws, 3, Command::SetReady).await;
-    wait_state(&server, "busyline", &AgentState::Ready).await;
+    ready(&server, &mut ws, "busyline").await;
 
     // The dial plan refuses what is not a phone number, before anything is dialled.
-    send(
-        &mut ws,
-        4,
-        Command::Dial {
-            number: "sip:someone@example.com".into(),
-            caller_id: None,
-            ticket_id: None,
-        },
-    )
-    .await;
-    let refused = until(&mut ws, |f| reply(f, 4)).await;
+    let refused = dial(&mut ws, 4, "sip:someone@example.com").await;
     let proto::ReplyResult::Err(e) = refused else {
         panic!("an address was dialled: {refused:?}");
     };
@@ -348,8 +347,7 @@ async fn a_caller_transferred_to_an_outside_number_hears_the_far_end() {
     let caller_voice = tone_file(&dir, "caller.wav", 1000.0);
     let caller_heard = dir.join("caller-heard.wav");
     let mut ws = login(&server, "xfer", PASSWORD).await;
-    send(&mut ws, 3, Command::SetReady).await;
-    wait_state(&server, "xfer", &AgentState::Ready).await;
+    ready(&server, &mut ws, "xfer").await;
 
     let call = tokio::spawn({
         let args = CallArgs {
@@ -443,8 +441,7 @@ async fn a_caller_whose_department_is_busy_comes_back_to_the_head_of_the_queue()
         )
         .expect("department");
     let mut ws = login(&server, "retry", PASSWORD).await;
-    send(&mut ws, 3, Command::SetReady).await;
-    wait_state(&server, "retry", &AgentState::Ready).await;
+    ready(&server, &mut ws, "retry").await;
 
     let call = tokio::spawn({
         let args = caller_args(&server, "13900000043", 8.0);
@@ -601,17 +598,7 @@ async fn a_challenged_invite_is_sent_again_with_the_trunks_credentials() {
     .await;
     add_agent(&server, "secure", PASSWORD);
     let mut ws = login(&server, "secure", PASSWORD).await;
-    send(
-        &mut ws,
-        4,
-        Command::Dial {
-            number: "13812349999".into(),
-            caller_id: None,
-            ticket_id: None,
-        },
-    )
-    .await;
-    let dialed = until(&mut ws, |f| reply(f, 4)).await;
+    let dialed = dial(&mut ws, 4, "13812349999").await;
     let proto::ReplyResult::Ok(proto::ReplyBody::Dialed { call_id }) = dialed else {
         panic!("dial refused: {dialed:?}");
     };
