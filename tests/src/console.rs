@@ -13,7 +13,7 @@ use hotline_protocol::{
     self as proto, ClientFrame, Command, ErrorBody, Event, PROTOCOL_VERSION, ReplyBody,
     ReplyResult, ServerFrame,
 };
-use hotline_softphone::{AudioHandle, BackendKind, FRAME_SAMPLES, WebRtcLeg};
+use hotline_softphone::{AudioHandle, BackendKind, FRAME_SAMPLES, Frame, WebRtcLeg};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -29,7 +29,8 @@ pub struct Console {
     next_id: u64,
     /// Events not yet asked for, oldest first.
     backlog: VecDeque<Event>,
-    media: Option<(WebRtcLeg, AudioHandle)>,
+    /// The leg and, on the file backend, its handle.
+    media: Option<(WebRtcLeg, Option<AudioHandle>)>,
     pub heard: Heard,
 }
 
@@ -153,6 +154,23 @@ impl Console {
             loop_play: true,
         })
         .expect("file backend");
+        let leg = self.connect_leg().await;
+        self.attach(&leg, io.mic, io.speaker);
+        self.media = Some((leg, Some(io.handle)));
+    }
+
+    /// Brings up the media leg with the test as the microphone: every frame sent on `mic`
+    /// goes out at once (no file, no pacing of ours). Heard frames are kept as above.
+    pub async fn start_media_with_mic(&mut self, mic: mpsc::Receiver<Frame>) {
+        let leg = self.connect_leg().await;
+        let (speaker, mut sink) = mpsc::channel(64);
+        tokio::spawn(async move { while sink.recv().await.is_some() {} });
+        self.attach(&leg, mic, speaker);
+        self.media = Some((leg, None));
+    }
+
+    /// Offers a WebRTC leg to the server and waits until it is connected.
+    async fn connect_leg(&mut self) -> WebRtcLeg {
         let (leg, offer) = WebRtcLeg::offer(IpAddr::from([127, 0, 0, 1]))
             .await
             .expect("offer");
@@ -177,10 +195,13 @@ impl Console {
         leg.connected(Duration::from_secs(10))
             .await
             .expect("leg up");
-        // The speaker side goes through a tap that notes when each frame arrived.
+        leg
+    }
+
+    /// The speaker side goes through a tap that notes when each frame arrived.
+    fn attach(&self, leg: &WebRtcLeg, mic: mpsc::Receiver<Frame>, speaker: mpsc::Sender<Frame>) {
         let (tap, mut tapped) = mpsc::channel(64);
-        leg.attach(io.mic, tap);
-        let speaker = io.speaker;
+        leg.attach(mic, tap);
         let heard = self.heard.clone();
         tokio::spawn(async move {
             while let Some(frame) = tapped.recv().await {
@@ -192,7 +213,6 @@ impl Console {
                 }
             }
         });
-        self.media = Some((leg, io.handle));
     }
 
     /// The samples heard between `from` and `to`.
@@ -209,7 +229,9 @@ impl Console {
     pub async fn stop_media(&mut self) {
         if let Some((leg, handle)) = self.media.take() {
             leg.close().await;
-            handle.finish().await.expect("recording finished");
+            if let Some(handle) = handle {
+                handle.finish().await.expect("recording finished");
+            }
         }
     }
 }

@@ -77,12 +77,20 @@ const AGENT: usize = 1;
 const SUPERVISOR: usize = 2;
 const GUEST: usize = 3;
 
+/// Frames a workstation's queue may hold behind the one taken: one absorbs network jitter.
+/// More is latency that a burst added and one-frame-per-turn would never take back, so it is
+/// dropped.
+const MAX_WAITING_FRAMES: usize = 1;
+
 /// The next frame a workstation sent: a late frame is covered once by the last one, then it is
 /// silence. Never waits.
 fn next_frame(audio: Option<&mut AgentAudio>, last: &mut AudioFrame) -> AudioFrame {
     let Some(audio) = audio else {
         return AudioFrame::SILENCE;
     };
+    while audio.from_agent.len() > MAX_WAITING_FRAMES + 1 {
+        let _ = audio.from_agent.try_recv();
+    }
     if let Ok(f) = audio.from_agent.try_recv() {
         *last = f;
         f
@@ -251,6 +259,22 @@ mod tests {
 
     fn bridge(audio: AgentAudio) -> Bridge {
         Bridge::new("a1".into(), Some(audio), None, 0)
+    }
+
+    /// A backlog of the agent's frames is cut to one waiting: the caller hears the newest
+    /// but one, not the oldest, so a burst does not delay the rest of the call.
+    #[test]
+    fn a_standing_queue_from_the_agent_is_cut_back() {
+        let (agent, agent_says, _agent_hears) = leg();
+        let mut b = bridge(agent);
+        for v in 1..=4 {
+            agent_says.try_send(frame(v)).expect("agent frame");
+        }
+        let mut to_caller = [0i16; FRAME_SAMPLES];
+        b.exchange(&[0; FRAME_SAMPLES], &mut to_caller);
+        assert_eq!(to_caller[0], 3);
+        b.exchange(&[0; FRAME_SAMPLES], &mut to_caller);
+        assert_eq!(to_caller[0], 4);
     }
 
     /// One turn where the caller says 1, the agent 10 and the supervisor 100: returns what

@@ -16,6 +16,10 @@ use super::framer::Framer;
 use super::pacer::Pacer;
 use super::{AudioFrame, FRAME_SAMPLES, HubStats, LegState};
 
+/// Frames toward the agent that may wait behind the one being sent (jitter between the
+/// producer's clock and this slot clock); more is dropped as latency.
+const MAX_WAITING: usize = 1;
+
 /// What the driver lends a peer while it works: the socket and the counters.
 pub(super) struct Io<'a> {
     pub socket: &'a UdpSocket,
@@ -130,6 +134,11 @@ impl Peer {
         let Some(slot) = pacer.slot(now) else {
             return;
         };
+        // One frame is sent per slot, so a queue that grew in a hiccup would delay every
+        // later frame for the rest of the session: keep at most one waiting behind this one.
+        while self.to_agent.len() > MAX_WAITING + 1 {
+            let _ = self.to_agent.try_recv();
+        }
         let frame = match self.to_agent.try_recv() {
             Ok(frame) => frame,
             Err(TryRecvError::Empty) => return,

@@ -1,0 +1,266 @@
+//! Benchmark (ignored by default): the delay the server adds to audio between a caller and an
+//! agent. Run with
+//! `cargo test -p hotline-e2e --test audio_delay -- --ignored --nocapture`.
+//!
+//! Both ends live in this process, on one clock: the caller's media is a UDP socket of the
+//! test (SIPp only does the signalling, its SDP points at that socket), the agent is a real
+//! WebRTC leg whose microphone is fed by the test. Once a second each side sends one loud
+//! 20 ms frame of 1 kHz among silence, and the other side notes when it arrives:
+//!
+//! - agent → caller: from the frame handed to the agent's WebRTC stack to the RTP packet at
+//!   the caller's socket. Nothing but the server (str0m hub, bridge, RTP leg and its send
+//!   clock) sits between; the client's send path is immediate.
+//! - caller → agent: from the RTP packet sent to the frame the agent's leg plays out. This
+//!   also holds the agent client's playout buffer (three frames), so it is an upper bound.
+//!
+//! `JITTER_DEPTH=N` sets the trunk side's jitter buffer (`[media] jitter_depth_packets`,
+//! default 3) to show how much of the caller → agent figure it is.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hotline_e2e::console::Console;
+use hotline_e2e::people::{add_agent, wait_state};
+use hotline_e2e::{TestServer, scenario_dir, sipp};
+use hotline_media::{Codec, RtpHeader, ToneGenerator, parse_rtp, rms, write_rtp};
+use hotline_protocol::{self as proto, Command, Event};
+use hotline_server::acd::AgentState;
+use hotline_softphone::{FRAME_SAMPLES, Frame};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+const PASSWORD: &str = "correct horse battery";
+/// A frame louder than this carries the probe; silence and comfort noise stay far below.
+const LOUD: f32 = 2_000.0;
+const ROUNDS: usize = 100;
+
+fn probe_frame() -> [i16; FRAME_SAMPLES] {
+    let mut tone = ToneGenerator::new(&[1000.0], 12_000, 8000);
+    let mut frame = [0i16; FRAME_SAMPLES];
+    tone.fill(&mut frame);
+    frame
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn summary(name: &str, mut ms: Vec<f64>) {
+    ms.sort_by(f64::total_cmp);
+    println!(
+        "{name}: n={} p50={:.1} ms p99={:.1} ms max={:.1} ms",
+        ms.len(),
+        percentile(&ms, 0.5),
+        percentile(&ms, 0.99),
+        ms.last().copied().unwrap_or(0.0)
+    );
+}
+
+/// When each loud packet reached the caller's socket, and where the server sends from.
+type Arrivals = Arc<Mutex<Vec<Instant>>>;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: prints delays; run with --ignored --nocapture"]
+async fn audio_delay_between_caller_and_agent() {
+    let depth = std::env::var("JITTER_DEPTH")
+        .ok()
+        .and_then(|d| d.parse().ok());
+    let server = TestServer::start(|c| {
+        if let Some(depth) = depth {
+            c.media.jitter_depth_packets = depth;
+        }
+    })
+    .await;
+    println!(
+        "jitter_depth_packets={}",
+        server.running.context.config.media.jitter_depth_packets
+    );
+    add_agent(&server, "delay1", PASSWORD);
+    let mut agent = Console::login(
+        server.running.api,
+        "delay1",
+        PASSWORD,
+        proto::ClientKind::Other,
+    )
+    .await;
+    let (mic, mic_rx) = mpsc::channel::<Frame>(4);
+    agent.start_media_with_mic(mic_rx).await;
+    agent.call(Command::SetReady).await.expect("ready");
+    wait_state(&server, "delay1", &AgentState::Ready).await;
+
+    let media = Arc::new(UdpSocket::bind("127.0.0.1:0").await.expect("bind"));
+    let port = media.local_addr().expect("addr").port().to_string();
+    let hold_ms = ((ROUNDS as u64 + 30) * 1000).to_string();
+    let caller = sipp(
+        &scenario_dir().join("uac_listen.xml"),
+        server.sip(),
+        &[
+            "-s",
+            "12345",
+            "-m",
+            "1",
+            "-set",
+            "rtpport",
+            &port,
+            "-set",
+            "codec",
+            "0",
+            "-set",
+            "caller",
+            "13800138000",
+            "-d",
+            &hold_ms,
+        ],
+        Duration::from_secs(ROUNDS as u64 + 60),
+    );
+    let caller = tokio::spawn(caller);
+    let Event::CallOffered { call_id, .. } = agent
+        .wait_for("the offer", Duration::from_secs(30), |e| {
+            matches!(e, Event::CallOffered { .. })
+        })
+        .await
+    else {
+        unreachable!("matched above")
+    };
+    agent
+        .call(Command::Answer { call_id })
+        .await
+        .expect("answer");
+
+    // The caller's ear: note loud packets; learn where the server sends from.
+    let arrivals: Arrivals = Arc::default();
+    let (peer_tx, mut peer_rx) = mpsc::channel(1);
+    tokio::spawn({
+        let media = media.clone();
+        let arrivals = arrivals.clone();
+        async move {
+            let mut buf = [0u8; 2048];
+            let mut pcm = [0i16; 2048];
+            let mut told = false;
+            while let Ok((n, from)) = media.recv_from(&mut buf).await {
+                let Ok((h, payload)) = parse_rtp(&buf[..n]) else {
+                    continue;
+                };
+                if h.payload_type != 0 || payload.len() > pcm.len() {
+                    continue;
+                }
+                if !told {
+                    told = peer_tx.send(from).await.is_ok();
+                }
+                let pcm = &mut pcm[..payload.len()];
+                Codec::Pcmu.decode(payload, pcm);
+                if rms(pcm) > LOUD
+                    && let Ok(mut a) = arrivals.lock()
+                {
+                    a.push(Instant::now());
+                }
+            }
+        }
+    });
+    let server_rtp = tokio::time::timeout(Duration::from_secs(10), peer_rx.recv())
+        .await
+        .expect("the server sends RTP")
+        .expect("peer");
+
+    // Both mouths: a frame every 20 ms, silence unless a probe is due. A probe's send time
+    // is noted just before it leaves.
+    let probe = probe_frame();
+    let mut encoded_probe = [0u8; FRAME_SAMPLES];
+    Codec::Pcmu.encode(&probe, &mut encoded_probe);
+    let encoded_silence = [0xFFu8; FRAME_SAMPLES];
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    let mut seq: u16 = 0;
+    let mut packet = [0u8; 12 + FRAME_SAMPLES];
+    let mut agent_sent = Vec::new();
+    let mut caller_sent = Vec::new();
+    // Settle: the bridge is up and both sides hear silence first.
+    for _ in 0..50 {
+        tick.tick().await;
+        send_rtp(&media, server_rtp, &mut packet, &mut seq, &encoded_silence).await;
+        let _ = mic.send(Frame::SILENCE).await;
+    }
+    agent.heard.lock().expect("heard").clear();
+    arrivals.lock().expect("arrivals").clear();
+    for round in 0..ROUNDS * 50 {
+        tick.tick().await;
+        // The agent speaks at the start of each second, the caller half a second later.
+        let caller_speaks = round % 50 == 25;
+        let payload = if caller_speaks {
+            caller_sent.push(Instant::now());
+            &encoded_probe
+        } else {
+            &encoded_silence
+        };
+        send_rtp(&media, server_rtp, &mut packet, &mut seq, payload).await;
+        if round % 50 == 0 {
+            agent_sent.push(Instant::now());
+            let _ = mic.send(Frame(probe)).await;
+        } else {
+            let _ = mic.send(Frame::SILENCE).await;
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let arrivals = arrivals.lock().expect("arrivals").clone();
+    let heard: Vec<Instant> = agent
+        .heard
+        .lock()
+        .expect("heard")
+        .iter()
+        .filter(|(_, f)| rms(f) > LOUD)
+        .map(|(t, _)| *t)
+        .collect();
+    let to_caller = delays(&agent_sent, &arrivals);
+    let to_agent = delays(&caller_sent, &heard);
+    println!("rounds={ROUNDS} (one probe each way per second)");
+    summary("agent -> caller (server only)", to_caller.clone());
+    summary(
+        "caller -> agent (server + agent playout buffer)",
+        to_agent.clone(),
+    );
+    // Every probe must come through; a lost one means the path, not the timing, is broken.
+    assert!(
+        to_caller.len() >= ROUNDS * 95 / 100,
+        "{} of {ROUNDS}",
+        to_caller.len()
+    );
+    assert!(
+        to_agent.len() >= ROUNDS * 95 / 100,
+        "{} of {ROUNDS}",
+        to_agent.len()
+    );
+    caller.abort();
+}
+
+async fn send_rtp(
+    media: &UdpSocket,
+    to: std::net::SocketAddr,
+    packet: &mut [u8],
+    seq: &mut u16,
+    payload: &[u8],
+) {
+    let header = RtpHeader {
+        payload_type: 0,
+        marker: *seq == 0,
+        sequence: *seq,
+        timestamp: u32::from(*seq).wrapping_mul(FRAME_SAMPLES as u32),
+        ssrc: 0x5EED_0001,
+    };
+    *seq = seq.wrapping_add(1);
+    if let Ok(n) = write_rtp(&header, payload, packet) {
+        let _ = media.send_to(&packet[..n], to).await;
+    }
+}
+
+/// For each send, the first loud arrival after it (within half a second), in milliseconds.
+fn delays(sent: &[Instant], arrived: &[Instant]) -> Vec<f64> {
+    sent.iter()
+        .filter_map(|s| {
+            arrived
+                .iter()
+                .find(|a| **a >= *s && a.duration_since(*s) < Duration::from_millis(500))
+                .map(|a| a.duration_since(*s).as_secs_f64() * 1000.0)
+        })
+        .collect()
+}
