@@ -14,6 +14,8 @@ pub mod audio;
 pub mod console;
 pub mod notify;
 pub mod people;
+pub mod rtp_caller;
+pub mod tmux;
 pub mod ws;
 
 /// A running server with its own temporary data folder.

@@ -16,17 +16,16 @@
 //! `JITTER_DEPTH=N` sets the trunk side's jitter buffer (`[media] jitter_depth_packets`,
 //! default 3) to show how much of the caller → agent figure it is.
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use hotline_e2e::TestServer;
 use hotline_e2e::console::Console;
 use hotline_e2e::people::{add_agent, wait_state};
-use hotline_e2e::{TestServer, scenario_dir, sipp};
-use hotline_media::{Codec, RtpHeader, ToneGenerator, parse_rtp, rms, write_rtp};
+use hotline_e2e::rtp_caller::RtpCaller;
+use hotline_media::{ToneGenerator, rms};
 use hotline_protocol::{self as proto, Command, Event};
 use hotline_server::acd::AgentState;
 use hotline_softphone::{FRAME_SAMPLES, Frame};
-use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
 const PASSWORD: &str = "correct horse battery";
@@ -57,9 +56,6 @@ fn summary(name: &str, mut ms: Vec<f64>) {
     );
 }
 
-/// When each loud packet reached the caller's socket, and where the server sends from.
-type Arrivals = Arc<Mutex<Vec<Instant>>>;
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: prints delays; run with --ignored --nocapture"]
 async fn audio_delay_between_caller_and_agent() {
@@ -89,32 +85,8 @@ async fn audio_delay_between_caller_and_agent() {
     agent.call(Command::SetReady).await.expect("ready");
     wait_state(&server, "delay1", &AgentState::Ready).await;
 
-    let media = Arc::new(UdpSocket::bind("127.0.0.1:0").await.expect("bind"));
-    let port = media.local_addr().expect("addr").port().to_string();
-    let hold_ms = ((ROUNDS as u64 + 30) * 1000).to_string();
-    let caller = sipp(
-        &scenario_dir().join("uac_listen.xml"),
-        server.sip(),
-        &[
-            "-s",
-            "12345",
-            "-m",
-            "1",
-            "-set",
-            "rtpport",
-            &port,
-            "-set",
-            "codec",
-            "0",
-            "-set",
-            "caller",
-            "13800138000",
-            "-d",
-            &hold_ms,
-        ],
-        Duration::from_secs(ROUNDS as u64 + 60),
-    );
-    let caller = tokio::spawn(caller);
+    let hold = Duration::from_secs(ROUNDS as u64 + 30);
+    let mut caller = RtpCaller::dial(&server, "12345", "13800138000", hold).await;
     let Event::CallOffered { call_id, .. } = agent
         .wait_for("the offer", Duration::from_secs(30), |e| {
             matches!(e, Event::CallOffered { .. })
@@ -127,72 +99,34 @@ async fn audio_delay_between_caller_and_agent() {
         .call(Command::Answer { call_id })
         .await
         .expect("answer");
-
-    // The caller's ear: note loud packets; learn where the server sends from.
-    let arrivals: Arrivals = Arc::default();
-    let (peer_tx, mut peer_rx) = mpsc::channel(1);
-    tokio::spawn({
-        let media = media.clone();
-        let arrivals = arrivals.clone();
-        async move {
-            let mut buf = [0u8; 2048];
-            let mut pcm = [0i16; 2048];
-            let mut told = false;
-            while let Ok((n, from)) = media.recv_from(&mut buf).await {
-                let Ok((h, payload)) = parse_rtp(&buf[..n]) else {
-                    continue;
-                };
-                if h.payload_type != 0 || payload.len() > pcm.len() {
-                    continue;
-                }
-                if !told {
-                    told = peer_tx.send(from).await.is_ok();
-                }
-                let pcm = &mut pcm[..payload.len()];
-                Codec::Pcmu.decode(payload, pcm);
-                if rms(pcm) > LOUD
-                    && let Ok(mut a) = arrivals.lock()
-                {
-                    a.push(Instant::now());
-                }
-            }
-        }
-    });
-    let server_rtp = tokio::time::timeout(Duration::from_secs(10), peer_rx.recv())
-        .await
-        .expect("the server sends RTP")
-        .expect("peer");
+    caller.wait_media(Duration::from_secs(10)).await;
 
     // Both mouths: a frame every 20 ms, silence unless a probe is due. A probe's send time
     // is noted just before it leaves.
     let probe = probe_frame();
-    let mut encoded_probe = [0u8; FRAME_SAMPLES];
-    Codec::Pcmu.encode(&probe, &mut encoded_probe);
-    let encoded_silence = [0xFFu8; FRAME_SAMPLES];
+    let silence = [0i16; FRAME_SAMPLES];
     let mut tick = tokio::time::interval(Duration::from_millis(20));
-    let mut seq: u16 = 0;
-    let mut packet = [0u8; 12 + FRAME_SAMPLES];
     let mut agent_sent = Vec::new();
     let mut caller_sent = Vec::new();
     // Settle: the bridge is up and both sides hear silence first.
     for _ in 0..50 {
         tick.tick().await;
-        send_rtp(&media, server_rtp, &mut packet, &mut seq, &encoded_silence).await;
+        caller.send(&silence).await;
         let _ = mic.send(Frame::SILENCE).await;
     }
     agent.heard.lock().expect("heard").clear();
-    arrivals.lock().expect("arrivals").clear();
+    caller.heard.lock().expect("heard").clear();
     for round in 0..ROUNDS * 50 {
         tick.tick().await;
         // The agent speaks at the start of each second, the caller half a second later.
         let caller_speaks = round % 50 == 25;
-        let payload = if caller_speaks {
+        let frame = if caller_speaks {
             caller_sent.push(Instant::now());
-            &encoded_probe
+            &probe
         } else {
-            &encoded_silence
+            &silence
         };
-        send_rtp(&media, server_rtp, &mut packet, &mut seq, payload).await;
+        caller.send(frame).await;
         if round % 50 == 0 {
             agent_sent.push(Instant::now());
             let _ = mic.send(Frame(probe)).await;
@@ -202,15 +136,8 @@ async fn audio_delay_between_caller_and_agent() {
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
 
-    let arrivals = arrivals.lock().expect("arrivals").clone();
-    let heard: Vec<Instant> = agent
-        .heard
-        .lock()
-        .expect("heard")
-        .iter()
-        .filter(|(_, f)| rms(f) > LOUD)
-        .map(|(t, _)| *t)
-        .collect();
+    let arrivals = loud(&caller.heard.lock().expect("heard"));
+    let heard = loud(&agent.heard.lock().expect("heard"));
     let to_caller = delays(&agent_sent, &arrivals);
     let to_agent = delays(&caller_sent, &heard);
     println!("rounds={ROUNDS} (one probe each way per second)");
@@ -230,27 +157,16 @@ async fn audio_delay_between_caller_and_agent() {
         "{} of {ROUNDS}",
         to_agent.len()
     );
-    caller.abort();
+    caller.hang_up();
 }
 
-async fn send_rtp(
-    media: &UdpSocket,
-    to: std::net::SocketAddr,
-    packet: &mut [u8],
-    seq: &mut u16,
-    payload: &[u8],
-) {
-    let header = RtpHeader {
-        payload_type: 0,
-        marker: *seq == 0,
-        sequence: *seq,
-        timestamp: u32::from(*seq).wrapping_mul(FRAME_SAMPLES as u32),
-        ssrc: 0x5EED_0001,
-    };
-    *seq = seq.wrapping_add(1);
-    if let Ok(n) = write_rtp(&header, payload, packet) {
-        let _ = media.send_to(&packet[..n], to).await;
-    }
+/// When each loud frame arrived.
+fn loud(frames: &[(Instant, [i16; FRAME_SAMPLES])]) -> Vec<Instant> {
+    frames
+        .iter()
+        .filter(|(_, f)| rms(f) > LOUD)
+        .map(|(t, _)| *t)
+        .collect()
 }
 
 /// For each send, the first loud arrival after it (within half a second), in milliseconds.

@@ -1,0 +1,111 @@
+//! Mute during a call, with real audio both ways: the caller (a UDP socket of the test, SIPp
+//! doing the SIP) says 1 kHz, the agent (a real WebRTC leg fed by the test) says 600 Hz. While
+//! the agent is muted the caller hears nothing of the agent, the agent still hears the caller,
+//! and both directions come back on unmute.
+
+use std::time::{Duration, Instant};
+
+use hotline_e2e::TestServer;
+use hotline_e2e::audio::{hears, power};
+use hotline_e2e::console::Console;
+use hotline_e2e::people::{add_agent, wait_state};
+use hotline_e2e::rtp_caller::{RtpCaller, tone_frame};
+use hotline_protocol::{self as proto, Command, Event};
+use hotline_server::acd::AgentState;
+use hotline_softphone::Frame;
+use tokio::sync::mpsc;
+
+const PASSWORD: &str = "correct horse battery";
+const CALLER: f32 = 1000.0;
+const AGENT: f32 = 600.0;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_muted_agent_is_not_heard_but_still_hears() {
+    let server = TestServer::start(|_| {}).await;
+    add_agent(&server, "mute1", PASSWORD);
+    let mut agent = Console::login(
+        server.running.api,
+        "mute1",
+        PASSWORD,
+        proto::ClientKind::Other,
+    )
+    .await;
+    let (mic, mic_rx) = mpsc::channel::<Frame>(4);
+    agent.start_media_with_mic(mic_rx).await;
+    agent.call(Command::SetReady).await.expect("ready");
+    wait_state(&server, "mute1", &AgentState::Ready).await;
+
+    let mut caller =
+        RtpCaller::dial(&server, "12345", "13800138000", Duration::from_secs(40)).await;
+    let Event::CallOffered { call_id, .. } = agent
+        .wait_for("the offer", Duration::from_secs(30), |e| {
+            matches!(e, Event::CallOffered { .. })
+        })
+        .await
+    else {
+        unreachable!("matched above")
+    };
+    agent
+        .call(Command::Answer { call_id })
+        .await
+        .expect("answer");
+    caller.wait_media(Duration::from_secs(10)).await;
+
+    // Both speak all along: the agent's microphone from a task, the caller from here.
+    let agent_voice = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        loop {
+            tick.tick().await;
+            if mic.send(Frame(tone_frame(AGENT))).await.is_err() {
+                return;
+            }
+        }
+    });
+    let caller_voice = tone_frame(CALLER);
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    let mut speak_for = async |caller: &mut RtpCaller, secs: f64| {
+        let until = Instant::now() + Duration::from_secs_f64(secs);
+        while Instant::now() < until {
+            tick.tick().await;
+            caller.send(&caller_voice).await;
+        }
+    };
+    // A window of 2 s, trimmed by 0.5 s at the start for the change to settle.
+    let mut phases = Vec::new();
+    for muted in [false, true, false] {
+        agent.call(Command::Mute { on: muted }).await.expect("mute");
+        let start = Instant::now();
+        speak_for(&mut caller, 2.5).await;
+        phases.push((muted, start + Duration::from_millis(500), Instant::now()));
+    }
+    agent_voice.abort();
+
+    let full = power(&vec_of(tone_frame(AGENT), 100), AGENT);
+    for (muted, from, to) in phases {
+        let caller_heard = caller.heard_between(from, to);
+        let agent_heard = agent.heard_between(from, to);
+        assert!(
+            hears(&agent_heard, CALLER, AGENT),
+            "muted={muted}: the agent hears the caller"
+        );
+        // Measured against the agent's tone itself: a caller hearing the agent gets it near full
+        // level, a muted one silence (any leak of 600 Hz fails).
+        let level = power(&caller_heard, AGENT);
+        if muted {
+            assert!(
+                level < full * 0.001,
+                "muted: the caller hears the agent ({level} vs {full})"
+            );
+        } else {
+            assert!(
+                level > full * 0.1,
+                "unmuted: the caller hears the agent ({level} vs {full})"
+            );
+        }
+    }
+    caller.hang_up();
+}
+
+fn vec_of(frame: [i16; 160], n: usize) -> Vec<i16> {
+    frame.iter().copied().cycle().take(160 * n).collect()
+}
