@@ -6,6 +6,7 @@ pub mod caller_edit;
 pub mod categories;
 pub mod effect;
 pub mod form;
+pub mod inbox;
 pub mod sample;
 pub mod state;
 pub mod text;

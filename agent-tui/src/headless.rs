@@ -1,4 +1,8 @@
 //! The headless agent: a real workstation session (WebSocket + WebRTC leg) driven by flags.
+//! With `--sessions N` (N > 1) one process runs N such agents side by side ([`load`]).
+
+mod load;
+mod voice;
 
 use std::time::{Duration, Instant};
 
@@ -9,23 +13,18 @@ use hotline_softphone::{BackendKind, WebRtcLeg};
 use crate::Args;
 use hotline_tui::client::{Client, media_ip, ws_url};
 
-/// Runs the headless agent until `args.calls` calls are done.
+pub use load::session_login;
+pub use voice::tone_frame;
+
+/// Runs the headless agent until `args.calls` calls are done; with `--sessions N` (N > 1),
+/// runs N agents in this process until each has done its calls.
 pub async fn run(args: &Args) -> anyhow::Result<()> {
+    if args.sessions > 1 {
+        return load::run(args).await;
+    }
     let user = args.user.clone().context("--user is required")?;
     let password = args.password.clone().context("--password is required")?;
-    let url = ws_url(&args.server);
-    let mut c = Client::connect(&url).await?;
-    let login = c
-        .call(Command::Login {
-            user: user.clone(),
-            password,
-            client: proto::ClientKind::Headless,
-            resume_token: None,
-        })
-        .await?;
-    let ReplyBody::LoginOk { agent, .. } = login else {
-        bail!("unexpected reply to login")
-    };
+    let (mut c, who) = log_in(args, user, password).await?;
 
     // The media leg is set up once and stays up; calls only switch where its audio goes.
     let audio = hotline_softphone::start_backend(&BackendKind::File {
@@ -39,7 +38,39 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
         handle,
         ..
     } = audio;
-    let (leg, offer) = WebRtcLeg::offer(media_ip(&url)).await?;
+    let leg = media_leg(&mut c, &args.server).await?;
+    leg.attach(mic, speaker);
+    c.call(Command::SetReady).await?;
+    eprintln!("{who} ready");
+
+    take_calls(&mut c, args, "", None).await?;
+    let _ = c.call(Command::Logout).await;
+    leg.close().await;
+    handle.finish().await?;
+    Ok(())
+}
+
+/// Connects and logs in; returns the connection and "agent ID (work number)".
+async fn log_in(args: &Args, user: String, password: String) -> anyhow::Result<(Client, String)> {
+    let url = ws_url(&args.server);
+    let mut c = Client::connect(&url).await?;
+    let login = c
+        .call(Command::Login {
+            user,
+            password,
+            client: proto::ClientKind::Headless,
+            resume_token: None,
+        })
+        .await?;
+    let ReplyBody::LoginOk { agent, .. } = login else {
+        bail!("unexpected reply to login")
+    };
+    Ok((c, format!("agent {} ({})", agent.id.0, agent.work_number)))
+}
+
+/// Negotiates the session's WebRTC leg over the WebSocket and waits until it is connected.
+async fn media_leg(c: &mut Client, server: &str) -> anyhow::Result<WebRtcLeg> {
+    let (leg, offer) = WebRtcLeg::offer(media_ip(&ws_url(server))).await?;
     c.call(Command::WebRtc(proto::WebRtcSignal {
         kind: proto::SignalKind::Offer,
         payload: offer,
@@ -54,13 +85,21 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
     };
     leg.accept_answer(&answer).await?;
     leg.connected(Duration::from_secs(10)).await?;
-    leg.attach(mic, speaker);
-    c.call(Command::SetReady).await?;
-    eprintln!("agent {} ({}) ready", agent.id.0, agent.work_number);
+    Ok(leg)
+}
 
+/// Answers offered calls, holds and hangs up as the flags say, and prints one line per call
+/// (after `prefix`; with `heard`, how many frames the agent heard and how many were not
+/// silent) until `args.calls` calls are done (never when 0).
+async fn take_calls(
+    c: &mut Client,
+    args: &Args,
+    prefix: &str,
+    heard: Option<&voice::Heard>,
+) -> anyhow::Result<()> {
     let mut done = 0u32;
     let mut offered_at: Option<(proto::CallId, Instant)> = None;
-    let mut connected_at: Option<Instant> = None;
+    let mut connected_at: Option<(Instant, voice::HeardCount)> = None;
     let mut hangup_at: Option<Instant> = None;
     let mut hold_at: Option<Instant> = None;
     let mut resume_at: Option<Instant> = None;
@@ -115,7 +154,7 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
                 ..
             } => {
                 eprintln!(
-                    "offered {} from {} in {queue}",
+                    "{prefix}offered {} from {} in {queue}",
                     call_id.0, screen_pop.caller.number
                 );
                 offered_at = Some((call_id, Instant::now()));
@@ -126,7 +165,7 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
                 ..
             } if current.as_ref() != Some(&call_id) => {
                 // A new call (resume and unmute report `connected` again for the same call).
-                connected_at = Some(Instant::now());
+                connected_at = Some((Instant::now(), heard.map(|h| h.count()).unwrap_or_default()));
                 current = Some(call_id);
                 if args.hangup_after > 0.0 {
                     hangup_at = Some(Instant::now() + Duration::from_secs_f64(args.hangup_after));
@@ -140,9 +179,10 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
                 state: proto::CallState::Ended { cause },
                 ..
             } => {
-                let talked = connected_at
-                    .take()
-                    .map_or(0.0, |t| t.elapsed().as_secs_f64());
+                let (talked, during) = connected_at.take().map_or((0.0, None), |(t, before)| {
+                    let during = heard.map(|h| h.count().since(before));
+                    (t.elapsed().as_secs_f64(), during)
+                });
                 hangup_at = None;
                 hold_at = None;
                 resume_at = None;
@@ -150,9 +190,15 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
                 current = None;
                 if talked > 0.0 {
                     done += 1;
-                    println!("call {} talked={talked:.1}s ended={cause:?}", call_id.0);
+                    let heard = during.map_or(String::new(), |d| {
+                        format!(" heard={}/{}", d.voiced, d.frames)
+                    });
+                    println!(
+                        "{prefix}call {} talked={talked:.1}s ended={cause:?}{heard}",
+                        call_id.0
+                    );
                     if args.calls > 0 && done >= args.calls {
-                        break;
+                        return Ok(());
                     }
                     let _ = c.call(Command::EndWrapUp).await;
                 }
@@ -167,8 +213,4 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
             _ => {}
         }
     }
-    let _ = c.call(Command::Logout).await;
-    leg.close().await;
-    handle.finish().await?;
-    Ok(())
 }

@@ -5,6 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 pub use hotline_tui::client::{RestClient, RestError};
+pub use voicemail::{TicketLink, VoicemailPart, VoicemailRow};
+
+mod voicemail;
 
 /// A ticket row in search results.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -93,6 +96,9 @@ pub struct NewTicket {
     pub caller_number: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub call_id: Option<String>,
+    /// Ticket numbers to link (关联工单).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<String>,
 }
 
 /// A request the screens make.
@@ -115,10 +121,35 @@ pub enum RestRequest {
         id: i64,
         caller: CallerUpdate,
     },
-    /// Files the ticket, then dispatches it when departments were chosen (first = lead).
+    /// Files the ticket, then dispatches it when departments were chosen (first = lead), and
+    /// ties the voicemail it was made from to it.
     FileTicket {
         ticket: NewTicket,
         departments: Vec<i64>,
+        voicemail: Option<i64>,
+    },
+    /// A ticket with its links, for the ticket search preview.
+    TicketDetail {
+        id: i64,
+    },
+    /// Suggestions while a ticket is entered (`GET /tickets/related`).
+    RelatedTickets {
+        caller: String,
+        address: String,
+        text: String,
+    },
+    /// The voicemail inbox (`status`: comma-separated, "" for all).
+    Voicemails {
+        status: String,
+    },
+    /// How many messages nobody has listened to yet (the status bar's badge).
+    UnheardCount,
+    /// A message's audio, decoded for the speaker.
+    VoicemailAudio {
+        id: i64,
+    },
+    VoicemailHandled {
+        id: i64,
     },
 }
 
@@ -132,6 +163,12 @@ impl RestRequest {
             RestRequest::Departments => "departments",
             RestRequest::UpdateCaller { .. } => "update_caller",
             RestRequest::FileTicket { .. } => "file_ticket",
+            RestRequest::TicketDetail { .. } => "ticket",
+            RestRequest::RelatedTickets { .. } => "related",
+            RestRequest::Voicemails { .. } => "voicemails",
+            RestRequest::UnheardCount => "voicemail_count",
+            RestRequest::VoicemailAudio { .. } => "voicemail_audio",
+            RestRequest::VoicemailHandled { .. } => "voicemail_handled",
         }
     }
 }
@@ -148,9 +185,28 @@ pub enum RestReply {
     Filed {
         number: String,
         pin: String,
-        /// Set when filing worked but dispatching did not.
+        /// Set when filing worked but dispatching (or tying the voicemail) did not.
         dispatch_error: Option<String>,
     },
+    /// The links of ticket `id`.
+    TicketLinks {
+        id: i64,
+        links: Vec<TicketLink>,
+    },
+    /// Related-ticket suggestions: `(number, subject)`.
+    Related(Vec<(String, String)>),
+    Voicemails {
+        items: Vec<VoicemailRow>,
+        total: u64,
+    },
+    UnheardCount(u64),
+    /// 8 kHz mono samples of message `id`.
+    VoicemailAudio {
+        id: i64,
+        samples: Vec<i16>,
+    },
+    /// The message as the server stored it.
+    VoicemailSaved(VoicemailRow),
 }
 
 /// Runs one request with a session's REST client.
@@ -210,21 +266,30 @@ pub async fn run(client: &RestClient, req: RestRequest) -> Result<RestReply, Res
         RestRequest::FileTicket {
             ticket,
             departments,
+            voicemail,
         } => {
             let filed: Filed = client.post_json("/tickets", &ticket).await?;
-            let dispatch_error = match departments.split_first() {
+            let mut dispatch_error = match departments.split_first() {
                 Some((lead, co)) => dispatch(client, filed.id, *lead, co)
                     .await
                     .err()
                     .map(|e| e.to_string()),
                 None => None,
             };
+            if let Some(vm) = voicemail {
+                let path = format!("/voicemails/{vm}/ticket");
+                let body = serde_json::json!({ "ticket_id": filed.id });
+                if let Err(e) = client.post(&path, &body).await {
+                    dispatch_error.get_or_insert(e.to_string());
+                }
+            }
             Ok(RestReply::Filed {
                 number: filed.number,
                 pin: filed.pin,
                 dispatch_error,
             })
         }
+        other => voicemail::run(client, other).await,
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use crossterm::event::KeyEvent;
-use hotline_softphone::{AudioIo, BackendKind, Frame, LevelMeter};
+use hotline_softphone::{AudioIo, BackendKind, FRAME_DURATION, FRAME_SAMPLES, Frame, LevelMeter};
 use hotline_tui::Lang;
 use hotline_tui::client::{RestClient, ServerLink};
 use hotline_tui::runtime::{Workstation, now_ms};
@@ -29,7 +29,7 @@ struct Audio {
     speaker: mpsc::Sender<Frame>,
     levels: Arc<LevelMeter>,
     route: session::MicRoute,
-    _handle: hotline_softphone::AudioHandle,
+    handle: hotline_softphone::AudioHandle,
 }
 
 /// Starts one audio backend with its microphone forwarder.
@@ -46,7 +46,7 @@ fn open_audio(kind: &BackendKind) -> Result<Audio, String> {
         speaker,
         levels,
         route: Arc::new(route_tx),
-        _handle: handle,
+        handle,
     })
 }
 
@@ -113,6 +113,26 @@ fn start_audio(args: &Args, state: &mut State, remembered: &config::Remembered) 
     }
 }
 
+/// Plays `samples` on the speaker in 20 ms frames at the pace of real time (the backend's
+/// queue is short), then reports the end.
+async fn play(
+    speaker: mpsc::Sender<Frame>,
+    samples: Vec<i16>,
+    id: i64,
+    actions: mpsc::Sender<Action>,
+) {
+    let mut tick = tokio::time::interval(FRAME_DURATION);
+    for chunk in samples.chunks(FRAME_SAMPLES) {
+        let mut f = Frame::SILENCE;
+        f.0[..chunk.len()].copy_from_slice(chunk);
+        tick.tick().await;
+        if speaker.send(f).await.is_err() {
+            break;
+        }
+    }
+    let _ = actions.send(Action::PlaybackEnded { id }).await;
+}
+
 /// The workstation as the shared event loop drives it: state, view and the effect runner.
 struct Agent {
     state: State,
@@ -120,6 +140,10 @@ struct Agent {
     link: ServerLink<Action>,
     audio: Option<Audio>,
     shown_second: u64,
+    /// Where playback reports its end.
+    actions: mpsc::Sender<Action>,
+    /// The voicemail playing now.
+    playback: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Workstation for Agent {
@@ -271,6 +295,27 @@ impl Agent {
                     hotline_softphone::test_tone(&a.speaker, 440.0, 800);
                 }
             }
+            Effect::Play { id, samples } => {
+                if let Some(p) = self.playback.take() {
+                    p.abort();
+                }
+                let Some(a) = &self.audio else {
+                    return Some(Action::AudioProblem(
+                        hotline_tui::t(state.lang, "inbox.no_audio").to_owned(),
+                    ));
+                };
+                self.playback = Some(tokio::spawn(play(
+                    a.speaker.clone(),
+                    samples,
+                    id,
+                    self.actions.clone(),
+                )));
+            }
+            Effect::StopPlayback => {
+                if let Some(p) = self.playback.take() {
+                    p.abort();
+                }
+            }
             Effect::Quit => {}
         }
         None
@@ -308,16 +353,24 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
         state,
         ui,
         link: ServerLink::new(
-            tx,
+            tx.clone(),
             RestClient::http_client(Duration::from_secs(15)).context("HTTP client")?,
         ),
         audio,
         shown_second: 0,
+        actions: tx,
+        playback: None,
     };
 
     let mut guard = TerminalGuard::enter()?;
     hotline_tui::runtime::run(&mut agent, guard.terminal(), rx, TICK).await?;
     drop(guard);
     agent.link.close().await;
+    if let Some(a) = agent.audio.take() {
+        // Stop the backend cleanly, so a `--record` file is complete.
+        if let Err(e) = a.handle.finish().await {
+            eprintln!("audio: {e}");
+        }
+    }
     Ok(())
 }

@@ -8,6 +8,7 @@ mod dialogs;
 mod form;
 mod help;
 mod home;
+mod inbox;
 mod login;
 mod queue;
 mod search;
@@ -75,6 +76,7 @@ pub fn render(s: &State, ui: &Ui, f: &mut Frame) {
                 Panel::Knowledge | Panel::Tickets | Panel::Callers => {
                     search::render(s, ui, f, body);
                 }
+                Panel::Inbox => inbox::render(s, ui, f, body),
             }
             status::render_hints(s, ui, f, hints);
             status::render_message(s, ui, f, msg);

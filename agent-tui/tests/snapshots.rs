@@ -9,7 +9,9 @@ use agent_tui::app::sample;
 use agent_tui::app::state::{LoginField, Overlay, State, TransferDialog};
 use agent_tui::app::text::Caret;
 use agent_tui::app::{Action, Panel, update};
+use agent_tui::rest::{RestReply, TicketLink};
 use agent_tui::view::{Ui, render};
+use hotline_protocol::{Event, NoticeLevel};
 use hotline_tui::Lang;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -110,6 +112,32 @@ fn main_screen() {
             update(s, Action::Mute);
         })
     });
+    // Back from the PIN entry flow, a help request waiting, two messages unheard.
+    check("on_call_ivr", |lang| {
+        with(sample::on_call(lang), |s| {
+            update(s, Action::Transfer);
+            update(s, Action::Left);
+            update(s, Action::NextField);
+            update(s, Action::NextField);
+            update(s, Action::Right);
+            update(s, Action::Enter);
+            update(
+                s,
+                Action::Server(Event::Notice {
+                    text: "IVR pin_entry: ok".into(),
+                    level: NoticeLevel::Info,
+                }),
+            );
+            update(s, Action::CallSupervisor);
+            update(
+                s,
+                Action::Tick {
+                    now_ms: sample::NOW_MS + 12_000,
+                },
+            );
+            s.inbox.unheard = 2;
+        })
+    });
     check("wrap_up", sample::wrap_up);
     check("not_ready", sample::not_ready);
     check("reconnecting", |lang| {
@@ -149,6 +177,13 @@ fn dialogs() {
             update(s, Action::Input(','));
             update(s, Action::Input('1'));
             update(s, Action::Enter);
+        })
+    });
+    check("transfer_ivr", |lang| {
+        with(sample::on_call(lang), |s| {
+            update(s, Action::Transfer);
+            update(s, Action::Left);
+            update(s, Action::NextField);
         })
     });
     check("dial", |lang| {
@@ -228,6 +263,39 @@ fn panels() {
             s.tickets.query = "路灯".into();
             s.tickets.searched = true;
             s.tickets.results = sample::ticket_rows();
+        })
+    });
+    check("inbox", sample::inbox);
+    check("inbox_empty", |lang| {
+        with(sample::ready(lang), |s| {
+            update(s, Action::Show(Panel::Inbox));
+            update(
+                s,
+                Action::RestDone(RestReply::Voicemails {
+                    items: Vec::new(),
+                    total: 0,
+                }),
+            );
+        })
+    });
+    check("tickets_links", |lang| {
+        with(sample::ready(lang), |s| {
+            s.panel = Panel::Tickets;
+            s.tickets.query = "路灯".into();
+            s.tickets.searched = true;
+            s.tickets.results = sample::ticket_rows();
+            update(
+                s,
+                Action::RestDone(RestReply::TicketLinks {
+                    id: 17,
+                    links: vec![TicketLink {
+                        id: 3,
+                        number: "12345-20261101-000003".into(),
+                        subject: "噪音扰民夜间施工".into(),
+                        status: "closed".into(),
+                    }],
+                }),
+            );
         })
     });
     check("callers", |lang| {

@@ -63,6 +63,11 @@
 //!   target must be ready; the call is offered to that agent alone first (skills aside) and,
 //!   if it rings out or is rejected, routed as usual.
 //! - **Log-out during a call**: the ACD forgets the call (it is the server's to end).
+//! - **Callback** (排队回拨, [`Acd::request_callback`]): a waiting caller's entry keeps its place
+//!   after they hang up; it is offered like any call, hears no announcements and never
+//!   overflows. After the agent answers, the server dials the caller; a failed attempt
+//!   ([`Acd::callback_failed`]) frees the agent at once and puts the entry at the head of its
+//!   queue after the queue's retry delay, until its attempts are used up.
 //! - "Today" figures (fewest calls, least talk time) reset with [`Acd::reset_daily_stats`].
 //!
 //! Every offer ends in exactly one `Connect` or `CancelOffer`; every agent state change is an
@@ -71,6 +76,7 @@
 
 mod agent;
 mod call;
+mod callback;
 mod dispatch;
 mod effect;
 mod error;
@@ -96,6 +102,7 @@ use rand::rngs::StdRng;
 
 pub use agent::AgentLogin;
 pub use call::IncomingCall;
+pub use callback::CallbackPolicy;
 pub use effect::{
     AcdEffect, AgentState, CancelReason, OverflowCause, QueueSnapshot, REASON_DISCONNECTED,
     REASON_LOGIN, REASON_MISSED, RejectCause, StateCause, WaitingCall,
@@ -119,6 +126,8 @@ struct Ledger {
     overflowed_out: u64,
     rejected: u64,
     abandoned: u64,
+    /// Callbacks given up after their last failed attempt.
+    callbacks_failed: u64,
 }
 
 /// The ACD state machine. See the [module documentation](self).
@@ -318,6 +327,7 @@ impl Acd {
             max_wait_at: None,
             declined: BTreeSet::new(),
             directed: None,
+            callback: None,
         };
         self.ledger.arrived += 1;
         let mut fx = Vec::new();

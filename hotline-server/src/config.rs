@@ -33,8 +33,8 @@ pub use error::ConfigError;
 pub use holidays::{Holidays, load_holidays, load_holidays_file};
 pub use media::{KNOWN_CODECS, MediaConfig};
 pub use notify::{
-    BodyFormat, CampaignConfig, HttpMethod, ImapConfig, ImapSecurity, InboundConfig, NotifyConfig,
-    SmsGatewayConfig, SmtpConfig, SmtpSecurity,
+    BodyFormat, CampaignConfig, CentreContact, HttpMethod, ImapConfig, ImapSecurity, InboundConfig,
+    NotifyConfig, SmsGatewayConfig, SmtpConfig, SmtpSecurity,
 };
 pub use profile::{LANGUAGES, ProfileConfig};
 pub use recording::{RecordingConfig, RecordingPolicy};

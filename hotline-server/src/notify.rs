@@ -10,10 +10,12 @@ pub mod email;
 pub mod events;
 pub mod imap;
 pub mod inbound;
+pub mod information;
 pub mod outbox;
 pub mod rate_limit;
 pub mod sms;
 pub mod template;
+pub mod tls;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -6,10 +6,12 @@ mod audit;
 mod backup;
 mod blacklist;
 mod bulk;
+mod callbacks;
 mod callers;
 mod calls;
 mod campaigns;
 mod connection;
+mod consultations;
 mod departments;
 mod digest;
 mod error;
@@ -24,8 +26,10 @@ mod rows;
 mod screen_pop;
 mod self_service;
 mod sessions;
+mod ticket_links;
 mod tickets;
 mod users;
+mod voicemails;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -39,8 +43,10 @@ pub use audit::{AuditEntry, AuditRow};
 pub use backup::TableDigest;
 pub use blacklist::BlockRow;
 pub use bulk::RowProblem;
+pub use callbacks::{CallbackRow, CallbackWrite};
 pub use callers::{CallerCategory, CallerQuery, CallerRow, CallerUpdate, NewCaller};
 pub use campaigns::{CallOutcome, CampaignCallRow, CampaignRow, DueTarget, NewCampaign, TargetRow};
+pub use consultations::{ConsultationAnswer, ConsultationRow};
 pub use departments::{DepartmentNode, DepartmentRow, MAX_LEVEL, NewDepartment};
 pub use error::StoreError;
 pub use inbound::{InboundRow, NewInbound};
@@ -55,11 +61,13 @@ pub use rows::{
 pub use screen_pop::{CallerHistory, CallerHistoryQuery, CallerTicket, PastCall};
 pub use self_service::{MessageKind, NewMessage, PollCount, Rating, StatusAnswer, SurveyCounts};
 pub use sessions::{NewSession, SessionRow};
+pub use ticket_links::TicketLink;
 pub use tickets::{
     AppliedTransition, DueFn, FiledTicket, HistoryRow, RecordError, TicketDraft, TicketFilter,
     TicketHit, TicketRow, TicketStateDoc, dept_id, dept_row_id,
 };
 pub use users::{AddUserError, NewUser, UserRow};
+pub use voicemails::{VOICEMAIL_STATUSES, VoicemailPart, VoicemailQuery, VoicemailRow};
 pub use writer::{
     AgentStateChange, BATCH_LIMIT, StoreWriter, WriteCommand, WriterHandle, spawn_writer,
 };

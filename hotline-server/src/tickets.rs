@@ -20,6 +20,7 @@
 pub mod action;
 pub mod calendar;
 pub mod category;
+pub mod consultation;
 pub mod deadline;
 pub mod department;
 pub mod digest;

@@ -12,7 +12,7 @@ use crate::app::state::{Dialog, Screen, State, Tab};
 pub const EMBEDDED: &str = include_str!("../../assets/keymaps/supervisor.toml");
 
 /// Every action name a keymap may use.
-pub const ACTIONS: [&str; 35] = [
+pub const ACTIONS: [&str; 36] = [
     "help",
     "quit",
     "back",
@@ -37,6 +37,7 @@ pub const ACTIONS: [&str; 35] = [
     "force_not_ready",
     "force_logout",
     "force_release",
+    "answer_help",
     "toggle_list",
     "supervise",
     "approve_extension",
@@ -82,6 +83,7 @@ pub fn named(name: &str) -> Option<Action> {
         "force_not_ready" => Action::ForceNotReady,
         "force_logout" => Action::ForceLogout,
         "force_release" => Action::ForceRelease,
+        "answer_help" => Action::AnswerHelp,
         "toggle_list" => Action::ToggleList,
         "supervise" => Action::Supervise,
         "approve_extension" => Action::ApproveExtension,

@@ -26,7 +26,8 @@ const TICK: Duration = Duration::from_millis(250);
 
 struct Audio {
     media: Media,
-    _handle: hotline_softphone::AudioHandle,
+    /// Finished at quit so a `--record` WAV gets its header.
+    handle: hotline_softphone::AudioHandle,
 }
 
 fn start_audio(args: &Args, state: &mut State) -> Option<Audio> {
@@ -60,7 +61,7 @@ fn start_audio(args: &Args, state: &mut State) -> Option<Audio> {
                     mic_route: Arc::new(route_tx),
                     speaker,
                 },
-                _handle: handle,
+                handle,
             })
         }
         Err(e) => {
@@ -205,5 +206,11 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
     hotline_tui::runtime::run(&mut supervisor, guard.terminal(), rx, TICK).await?;
     drop(guard);
     supervisor.link.close().await;
+    // The session is closed, so nothing more is heard: write out the recording.
+    if let Some(audio) = supervisor.audio.take()
+        && let Err(e) = audio.handle.finish().await
+    {
+        eprintln!("supervisor-tui: audio: {e}");
+    }
     Ok(())
 }

@@ -1,15 +1,18 @@
 """A real SMTP server for the notification tests (aiosmtpd on loopback).
 
-Usage: smtp_sink.py PORT USER PASSWORD FAILURES
+Usage: smtp_sink.py PORT USER PASSWORD FAILURES [SECURITY CERT KEY]
 Requires AUTH (PLAIN/LOGIN, allowed without TLS on loopback) when USER is not "-". Answers
 451 to the first FAILURES messages, then accepts. Prints each accepted message as one JSON
-line: envelope, decoded subject, text parts and attachments.
+line: envelope, decoded subject, text parts and attachments (name, type, text), and whether
+the session was encrypted. SECURITY is "none" (default), "starttls" (STARTTLS required
+before anything else) or "tls" (TLS from the first byte), with the PEM CERT and KEY.
 """
 
 import asyncio
 import email
 import json
 import logging
+import ssl
 import sys
 import warnings
 from email import policy
@@ -22,6 +25,7 @@ warnings.filterwarnings("ignore")
 logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 port, user, password, failures = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+security = sys.argv[5] if len(sys.argv) > 5 else "none"
 
 
 def authenticator(server, session, envelope, mechanism, auth_data):
@@ -45,7 +49,9 @@ class Sink:
                 continue
             name = part.get_filename()
             if name:
-                files.append({"name": name, "text": part.get_content()})
+                files.append({"name": name, "type": part.get_content_type(),
+                              "charset": part.get_content_charset() or "",
+                              "text": part.get_content()})
             else:
                 parts.append({"type": part.get_content_type(), "text": part.get_content()})
         record = {
@@ -54,6 +60,7 @@ class Sink:
             "subject": str(msg["subject"]),
             "message_id": str(msg["message-id"]),
             "authenticated": bool(session.authenticated),
+            "encrypted": server.transport.get_extra_info("ssl_object") is not None,
             "parts": parts,
             "files": files,
         }
@@ -63,10 +70,18 @@ class Sink:
 
 async def main():
     auth = user != "-"
+    tls = {}
+    if security != "none":
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(sys.argv[6], sys.argv[7])
+        if security == "starttls":
+            tls = {"tls_context": context, "require_starttls": True}
+        else:
+            tls = {"ssl_context": context}
     controller = Controller(
         Sink(), hostname="127.0.0.1", port=port,
         authenticator=authenticator if auth else None,
-        auth_required=auth, auth_require_tls=False,
+        auth_required=auth, auth_require_tls=security == "starttls", **tls,
     )
     controller.start()
     print("ready", flush=True)

@@ -1,6 +1,7 @@
 //! Helpers for the notification tests: a clock the test moves, a small REST client, an SMS
-//! gateway played by an axum server in the test (with failures on demand), and Python's
-//! aiosmtpd as a real SMTP server on loopback.
+//! gateway played by an axum server in the test (with failures on demand), Python's aiosmtpd
+//! as a real SMTP server on loopback, Debian's dovecot as a real IMAP server, and a private CA
+//! made with the openssl command for their TLS.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -255,6 +256,18 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub async fn start(user: &str, password: &str, failures: u32) -> SmtpSink {
+        Self::start_with(user, password, failures, &[]).await
+    }
+
+    /// The same server speaking TLS with `ca`'s server certificate: `security` is
+    /// `"starttls"` (STARTTLS required before AUTH and mail) or `"tls"` (TLS from the first
+    /// byte).
+    pub async fn start_secure(user: &str, password: &str, security: &str, ca: &TestCa) -> SmtpSink {
+        let (cert, key) = (ca.cert.display().to_string(), ca.key.display().to_string());
+        Self::start_with(user, password, 0, &[security, &cert, &key]).await
+    }
+
+    async fn start_with(user: &str, password: &str, failures: u32, tls: &[&str]) -> SmtpSink {
         use tokio::io::AsyncBufReadExt as _;
         let python = python_with_aiosmtpd().expect(
             "aiosmtpd is missing: apt-get install python3-aiosmtpd (or pip install aiosmtpd); \
@@ -268,6 +281,7 @@ impl SmtpSink {
         let mut child = tokio::process::Command::new(python)
             .arg(script)
             .args([&port.to_string(), user, password, &failures.to_string()])
+            .args(tls)
             .stdout(std::process::Stdio::piped())
             .kill_on_drop(true)
             .spawn()
@@ -315,6 +329,16 @@ pub struct Dovecot {
 
 impl Dovecot {
     pub async fn start(user: &str, password: &str) -> Dovecot {
+        Self::start_with(user, password, None).await
+    }
+
+    /// The same server speaking IMAPS only (`ssl = required`, TLS from the first byte) with
+    /// `ca`'s server certificate.
+    pub async fn start_tls(user: &str, password: &str, ca: &TestCa) -> Dovecot {
+        Self::start_with(user, password, Some(ca)).await
+    }
+
+    async fn start_with(user: &str, password: &str, tls: Option<&TestCa>) -> Dovecot {
         use std::os::unix::fs::PermissionsExt as _;
         let binary = "/usr/sbin/dovecot";
         assert!(
@@ -339,14 +363,27 @@ impl Dovecot {
             .expect("free port")
             .port();
         let r = root.display();
+        // Plain IMAP on the port, or only IMAPS there.
+        let (ssl, imap_port, imaps_port) = match tls {
+            None => ("ssl = no".to_owned(), port, 0),
+            Some(ca) => (
+                format!(
+                    "ssl = required\nssl_cert = <{}\nssl_key = <{}",
+                    ca.cert.display(),
+                    ca.key.display()
+                ),
+                0,
+                port,
+            ),
+        };
         let conf = format!(
             "protocols = imap\nlisten = 127.0.0.1\nbase_dir = {r}/run\nstate_dir = {r}/state\n\
-             log_path = /dev/stderr\nssl = no\ndisable_plaintext_auth = no\n\
+             log_path = /dev/stderr\n{ssl}\ndisable_plaintext_auth = no\n\
              auth_mechanisms = plain login\nfirst_valid_uid = 1\n\
              passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {r}/passwd\n}}\n\
              userdb {{\n  driver = static\n  args = uid=65534 gid=65534 home={r}/mail/%u\n}}\n\
              mail_location = maildir:{r}/mail/%u/Maildir\n\
-             service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
+             service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {imap_port}\n  }}\n  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {imaps_port}\n  }}\n}}\n\
              service anvil {{\n  chroot =\n}}\n"
         );
         std::fs::write(root.join("dovecot.conf"), conf).expect("conf");
@@ -412,4 +449,112 @@ fn chown_nobody(path: &std::path::Path) {
         "chown {} (the tests run as root)",
         path.display()
     );
+}
+
+/// A private CA and a server certificate it signed for `127.0.0.1` and `localhost`, made
+/// with the openssl command in a temporary folder: the servers present the certificate, the
+/// client trusts the CA through `ca_file`.
+pub struct TestCa {
+    /// The CA's certificate (PEM): what `ca_file` names.
+    pub ca: std::path::PathBuf,
+    /// The server's certificate and key (PEM).
+    pub cert: std::path::PathBuf,
+    pub key: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl TestCa {
+    pub fn new() -> TestCa {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        // Dovecot reads the files as root, aiosmtpd as the test's user: both may.
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod");
+        let at = |f: &str| dir.path().join(f);
+        let openssl = |args: &[&str]| {
+            let out = std::process::Command::new("openssl")
+                .args(args)
+                .current_dir(dir.path())
+                .output()
+                .expect("openssl runs (apt-get install openssl)");
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ];
+        let mut ca_args = vec!["req", "-x509"];
+        ca_args.extend(ec);
+        ca_args.extend([
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=Hotline Test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ]);
+        openssl(&ca_args);
+        let mut csr_args = vec!["req"];
+        csr_args.extend(ec);
+        csr_args.extend([
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ]);
+        openssl(&csr_args);
+        std::fs::write(
+            at("server.ext"),
+            "subjectAltName = IP:127.0.0.1, DNS:localhost\nbasicConstraints = CA:FALSE\n\
+             keyUsage = digitalSignature\nextendedKeyUsage = serverAuth\n",
+        )
+        .expect("extensions");
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+        ]);
+        for f in ["ca.pem", "server.pem", "server.key"] {
+            std::fs::set_permissions(at(f), std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        }
+        TestCa {
+            ca: at("ca.pem"),
+            cert: at("server.pem"),
+            key: at("server.key"),
+            _dir: dir,
+        }
+    }
+}
+
+impl Default for TestCa {
+    fn default() -> Self {
+        Self::new()
+    }
 }

@@ -589,3 +589,126 @@ async fn ring_latency() {
     percentiles("server 'ringing' (offer) -> banner drawn", from_ringing);
     drop(audio.handle);
 }
+
+/// How long a Mandarin prompt plays, in whole seconds rounded up (8 kHz 16-bit mono WAV).
+fn prompt_secs(name: &str) -> usize {
+    let path = hotline_e2e::assets_dir().join(format!("prompts/zh/{name}.wav"));
+    let bytes = std::fs::metadata(&path).expect("prompt").len();
+    usize::try_from(bytes.div_ceil(16_000)).expect("fits")
+}
+
+/// The voicemail row's status and who handled it.
+fn voicemail_status(db: &rusqlite::Connection) -> (String, String, String) {
+    db.query_row(
+        "SELECT status, heard_by, handled_by FROM voicemails",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .expect("one voicemail")
+}
+
+/// A real caller leaves a message in the director's mailbox; the agent at the real terminal
+/// sees the badge, opens the inbox, plays the message through the softphone's speaker, marks
+/// it handled and opens a ticket form from it. The database then holds who listened and who
+/// handled it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_plays_a_message_from_the_inbox_and_marks_it_handled() {
+    let bin = agent_tui_binary();
+    let server = TestServer::start(|_| {}).await;
+    add_user(&server, "vmagent", hotline_protocol::Role::Agent);
+    let dir = server.dir.path().to_owned();
+    let xdg = dir.join("xdg");
+    std::fs::create_dir_all(&xdg).expect("config dir");
+    let heard_wav = dir.join("heard.wav");
+    let session = format!("hotline-e2e-vm-{}", std::process::id());
+    // The file backend: what the speaker plays is written to heard.wav.
+    let command = format!(
+        "env XDG_CONFIG_HOME={} LANG=en_US.UTF-8 {} --server http://{} --user vmagent \
+         --audio file --record {} --lang en",
+        xdg.display(),
+        bin.display(),
+        server.running.api,
+        heard_wav.display()
+    );
+    let mut tui = Tmux::start(&session, &command, dir.join("agent-tui.stderr"));
+    let long = Duration::from_secs(90);
+    tui.wait_text("Password", long).await;
+    tui.text(PASSWORD);
+    tui.keys(&["Enter"]);
+    tui.wait_text("Welcome", long).await;
+
+    // 5: the director's mailbox; # = call back this phone; 1 = reply wanted; speak a 440 Hz
+    // "voice" after the prompts and the beep; # ends the message.
+    let speak = prompt_secs("mailbox_reply") + prompt_secs("record_after_beep") + 4;
+    let voice = dir.join("voice.wav");
+    let mut tone = vec![0i16; 8000 * 60];
+    hotline_media::ToneGenerator::new(&[440.0], 8000, 8000).fill(&mut tone);
+    std::fs::write(&voice, hotline_media::wav_bytes(&tone, 8000, 1)).expect("voice");
+    let args = CallArgs {
+        to: "12365".into(),
+        dtmf: format!("5#1{}#", ",".repeat(speak)),
+        dtmf_delay: 1.0,
+        play: Some(voice),
+        ..hotline_e2e::people::caller_args(&server, NUMBER, 60.0)
+    };
+    let report = place_call(&args).await.expect("call");
+    assert_eq!(report.ended_by, "server", "the IVR says goodbye: {report}");
+
+    // The notice counts in the status bar; the inbox lists the message.
+    tui.wait_text("Voicemail 1", long).await;
+    tui.keys(&["C-v"]);
+    let inbox = tui.wait_text("Director", long).await;
+    assert!(inbox.contains(NUMBER), "the caller in the list:\n{inbox}");
+    assert!(inbox.contains("new"), "{inbox}");
+
+    // Enter plays it: the server marks it heard by this agent.
+    tui.keys(&["Enter"]);
+    tui.wait_for("the message to play", long, |s| {
+        s.contains("Playing the message") || s.contains("heard")
+    })
+    .await;
+    let db = server.db().await;
+    let until = tokio::time::Instant::now() + long;
+    while voicemail_status(&db).0 != "heard" {
+        assert!(tokio::time::Instant::now() < until, "never marked heard");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(voicemail_status(&db).1, "vmagent");
+
+    // o marks it handled.
+    tui.keys(&["o"]);
+    tui.wait_text("Marked handled", long).await;
+    let (status, heard_by, handled_by) = voicemail_status(&db);
+    assert_eq!(
+        (status.as_str(), heard_by.as_str(), handled_by.as_str()),
+        ("answered", "vmagent", "vmagent")
+    );
+    let audited: i64 = db
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE action = 'voicemail_handled' AND user = 'vmagent'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("audit");
+    assert_eq!(audited, 1);
+
+    // i: the ticket form from the message, on the voicemail channel with the caller.
+    tui.keys(&["i"]);
+    tui.wait_text(&format!("Voicemail {NUMBER}"), long).await;
+
+    // The speaker played the caller's voice: quit so the recording is finished, then check it.
+    tui.keys(&["C-q"]);
+    tui.wait_text("agent-tui exited", long).await;
+    let heard = hotline_media::read_wav_8k_mono(&std::fs::read(&heard_wav).expect("heard.wav"))
+        .expect("wav");
+    let found: Vec<Option<f32>> = heard
+        .chunks(4000)
+        .filter(|c| c.len() == 4000)
+        .map(|c| hotline_media::dominant_frequency(c, &[440.0, 1000.0], 8000))
+        .collect();
+    assert!(
+        found.contains(&Some(440.0)),
+        "the 440 Hz message came out of the speaker: {} samples, {found:?}",
+        heard.len()
+    );
+}

@@ -421,6 +421,26 @@ async fn the_status_query_reads_the_ticket_back_and_locks_after_three_wrong_pins
         "the due date is said: {:?}",
         kinds(&ev)
     );
+    // Keyed digits are logged one by one, the PIN's as "*"; the call record likewise.
+    let logged: String = ev
+        .iter()
+        .filter(|(k, _)| k == "digit")
+        .filter_map(|(_, d)| d["digit"].as_str())
+        .collect();
+    assert_eq!(logged, "420261123000001#******", "{:?}", kinds(&ev));
+    let recorded: String = server
+        .db()
+        .await
+        .query_row(
+            "SELECT digits FROM cdrs WHERE caller = '13800000002'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("digits");
+    assert!(
+        recorded.ends_with("******") && !recorded.contains("004217"),
+        "{recorded}"
+    );
     server.running.shutdown().await;
 }
 

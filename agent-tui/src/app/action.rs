@@ -7,7 +7,7 @@ use hotline_protocol::{AgentInfo, Event};
 use crate::rest::RestReply;
 
 /// Every action a key can be bound to, by its keymap name.
-pub const NAMES: [&str; 44] = [
+pub const NAMES: [&str; 49] = [
     "help",
     "quit",
     "ready",
@@ -52,6 +52,11 @@ pub const NAMES: [&str; 44] = [
     "line_end",
     "delete",
     "edit_caller",
+    "voicemail_inbox",
+    "play",
+    "mark_handled",
+    "call_back",
+    "voicemail_ticket",
 ];
 
 /// Which panel fills the main area.
@@ -65,6 +70,8 @@ pub enum Panel {
     Knowledge,
     Tickets,
     Callers,
+    /// Voicemail and the director's mailbox (留言 / 局长信箱).
+    Inbox,
 }
 
 /// An input to [`update`](crate::app::update::update).
@@ -135,6 +142,14 @@ pub enum Action {
     /// Edit the highlighted caller record (caller search).
     EditCaller,
     TestTone,
+    /// Play the highlighted message through the speaker, or stop it.
+    Play,
+    /// Mark the highlighted message handled.
+    MarkHandled,
+    /// Dial the number of the highlighted message, caller or ticket (D4).
+    CallBack,
+    /// The ticket form, filled in from the highlighted message.
+    VoicemailTicket,
 
     // --- from the clock and audio ---
     /// Time passed: local wall clock in ms since the epoch.
@@ -144,6 +159,10 @@ pub enum Action {
     Levels {
         input: f32,
         output: f32,
+    },
+    /// The message being played has been played to the end.
+    PlaybackEnded {
+        id: i64,
     },
 
     // --- from the session task ---
@@ -228,6 +247,11 @@ impl Action {
             "insert_answer" => Action::InsertAnswer,
             "edit_caller" => Action::EditCaller,
             "test_tone" => Action::TestTone,
+            "voicemail_inbox" => Action::Show(Panel::Inbox),
+            "play" => Action::Play,
+            "mark_handled" => Action::MarkHandled,
+            "call_back" => Action::CallBack,
+            "voicemail_ticket" => Action::VoicemailTicket,
             _ => return None,
         })
     }

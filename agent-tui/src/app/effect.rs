@@ -26,6 +26,11 @@ pub enum Effect {
     },
     /// Play a short tone on the speaker.
     TestTone,
+    /// Play 8 kHz mono samples (a voicemail) on the speaker; reported back with
+    /// `Action::PlaybackEnded { id }` when done.
+    Play { id: i64, samples: Vec<i16> },
+    /// Stop what `Play` started.
+    StopPlayback,
     /// Log out and leave.
     Quit,
 }

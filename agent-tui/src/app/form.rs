@@ -3,7 +3,7 @@
 
 use crate::app::categories::Category;
 use crate::app::text::Caret;
-use crate::rest::NewTicket;
+use crate::rest::{NewTicket, VoicemailRow};
 
 /// Ticket types an agent files (F1); `director_mail` comes from the IVR only.
 pub const TYPES: [&str; 6] = [
@@ -116,6 +116,10 @@ pub struct TicketForm {
     pub filed: Option<(String, String)>,
     pub call_id: Option<String>,
     pub caller_number: Option<String>,
+    /// How the matter came in: `phone`, or `voicemail` for a form made from a message.
+    pub channel: &'static str,
+    /// The message this ticket is made for, tied to it once filed (it had no ticket yet).
+    pub voicemail: Option<i64>,
 }
 
 impl Default for TicketForm {
@@ -142,6 +146,8 @@ impl Default for TicketForm {
             filed: None,
             call_id: None,
             caller_number: None,
+            channel: "phone",
+            voicemail: None,
         }
     }
 }
@@ -166,6 +172,20 @@ impl TicketForm {
         TicketForm {
             call_id,
             caller_number,
+            ..TicketForm::default()
+        }
+    }
+
+    /// A draft from a voicemail: the voicemail channel, the caller's number, the message's
+    /// ticket (if the IVR filed one) marked related, its callback number in the description.
+    pub fn for_voicemail(vm: &VoicemailRow, callback_label: &str) -> TicketForm {
+        TicketForm {
+            caller_number: Some(vm.caller.clone()).filter(|c| !c.is_empty()),
+            channel: "voicemail",
+            voicemail: vm.ticket_id.is_none().then_some(vm.id),
+            related: vm.ticket_number.iter().cloned().collect(),
+            description: format!("{callback_label} {}\n", vm.callback),
+            focus: Field::Category,
             ..TicketForm::default()
         }
     }
@@ -364,24 +384,20 @@ impl TicketForm {
         errors
     }
 
-    /// The request body. Related tickets have no API field, so they go into the description.
+    /// The request body; related tickets are linked by the server.
     pub fn to_ticket(&self) -> NewTicket {
-        let mut description = self.description.trim().to_owned();
-        if !self.related.is_empty() {
-            description.push_str("\n\n关联工单 / Related: ");
-            description.push_str(&self.related.join(", "));
-        }
         NewTicket {
             kind: TYPES[self.kind].to_owned(),
-            channel: "phone".into(),
+            channel: self.channel.into(),
             category: self.category.clone().unwrap_or_default(),
             urgency: URGENCIES[self.urgency].to_owned(),
             subject: self.subject.trim().to_owned(),
-            description,
+            description: self.description.trim().to_owned(),
             address: self.address.trim().to_owned(),
             region: self.region.trim().to_owned(),
             caller_number: self.caller_number.clone(),
             call_id: self.call_id.clone(),
+            related: self.related.clone(),
         }
     }
 }
@@ -438,7 +454,7 @@ mod tests {
     }
 
     #[test]
-    fn departments_toggle_and_related_go_into_the_description() {
+    fn departments_toggle_and_related_tickets_are_sent_to_link() {
         let depts = vec![
             DeptEntry {
                 id: 3,
@@ -463,6 +479,9 @@ mod tests {
         assert_eq!(f.departments, [3]);
         f.focus = Field::Related;
         f.input(' ', &depts, &["T-1".to_owned()]);
-        assert!(f.to_ticket().description.contains("T-1"));
+        let ticket = f.to_ticket();
+        assert_eq!(ticket.related, ["T-1"]);
+        assert!(!ticket.description.contains("T-1"));
+        assert_eq!(ticket.channel, "phone");
     }
 }

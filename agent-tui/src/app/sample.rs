@@ -12,7 +12,7 @@ use crate::app::action::{Action, Panel};
 use crate::app::form::DeptEntry;
 use crate::app::state::{Conn, Screen, State};
 use crate::app::update::update;
-use crate::rest::{CallerRow, KnowledgeItem, TicketRow};
+use crate::rest::{CallerRow, KnowledgeItem, RestReply, TicketRow, VoicemailPart, VoicemailRow};
 
 /// 2026-11-23 09:30:00 in Beijing, as local and server time.
 pub const NOW_MS: u64 = 1_795_483_800_000;
@@ -196,6 +196,7 @@ pub fn ringing(lang: Lang) -> State {
             ring_timeout_ms: 20_000,
             screen_pop: screen_pop(),
             transfer: None,
+            callback: None,
         }),
     );
     s.status = None;
@@ -349,4 +350,80 @@ pub fn caller_rows() -> Vec<CallerRow> {
             category: "resident".into(),
         },
     ]
+}
+
+/// Messages in the inbox: a new director's-mailbox message filed as a ticket, a guided
+/// complaint in two parts already heard, and an old voicemail with no ticket, handled.
+pub fn voicemail_rows() -> Vec<VoicemailRow> {
+    let part = |index: usize, label: &str, duration_ms: u64| VoicemailPart {
+        index,
+        label: label.into(),
+        duration_ms,
+    };
+    vec![
+        VoicemailRow {
+            id: 9,
+            kind: "director_mail".into(),
+            caller: "13912345678".into(),
+            callback: "13912345678".into(),
+            reply_wanted: true,
+            ticket_id: Some(12),
+            ticket_number: Some("12365-20261123-000001".into()),
+            parts: vec![part(0, "message", 42_000)],
+            duration_ms: 42_000,
+            status: "new".into(),
+            at_ms: NOW_MS - 20 * 60_000,
+            handled_by: String::new(),
+        },
+        VoicemailRow {
+            id: 8,
+            kind: "complaint".into(),
+            caller: "13800000002".into(),
+            callback: "057188880000".into(),
+            reply_wanted: false,
+            ticket_id: Some(11),
+            ticket_number: Some("12345-20261123-000007".into()),
+            parts: vec![
+                part(0, "who", 6_000),
+                part(1, "what", 31_000),
+                part(2, "where", 9_000),
+            ],
+            duration_ms: 46_000,
+            status: "heard".into(),
+            at_ms: NOW_MS - 3 * 3_600_000,
+            handled_by: String::new(),
+        },
+        VoicemailRow {
+            id: 5,
+            kind: "voicemail".into(),
+            caller: "13700000003".into(),
+            callback: "13700000003".into(),
+            reply_wanted: true,
+            ticket_id: None,
+            ticket_number: None,
+            parts: vec![part(0, "message", 15_000)],
+            duration_ms: 15_000,
+            status: "answered".into(),
+            at_ms: NOW_MS - 2 * 86_400_000,
+            handled_by: "王芳".into(),
+        },
+    ]
+}
+
+/// The inbox open on all messages, the second highlighted, two unheard.
+pub fn inbox(lang: Lang) -> State {
+    let mut s = ready(lang);
+    update(&mut s, Action::Show(Panel::Inbox));
+    s.inbox.filter = 2;
+    update(
+        &mut s,
+        Action::RestDone(RestReply::Voicemails {
+            items: voicemail_rows(),
+            total: 3,
+        }),
+    );
+    update(&mut s, Action::RestDone(RestReply::UnheardCount(2)));
+    update(&mut s, Action::Down);
+    s.status = None;
+    s
 }

@@ -11,8 +11,9 @@ use crate::app::action::Panel;
 use crate::app::caller_edit::CallerDialog;
 use crate::app::categories::{self, Category};
 use crate::app::form::{DeptEntry, TicketForm};
+use crate::app::inbox::Inbox;
 use crate::app::text::Caret;
-use crate::rest::{CallerRow, KnowledgeItem, TicketRow};
+use crate::rest::{CallerRow, KnowledgeItem, TicketLink, TicketRow};
 
 /// Not-ready reasons offered in the picker (`missed` is set by the server only).
 pub const REASONS: [StandardReason; 6] = [
@@ -126,10 +127,30 @@ pub struct Call {
     pub muted: bool,
     /// The number on the other end, from the screen-pop or the dial dialog.
     pub number: String,
+    /// The caller sent to an IVR flow (PIN entry, survey) and what it handed back.
+    pub ivr: Option<IvrLeg>,
 }
 
-/// Kinds of transfer target in the dialog.
-pub const TARGET_KINDS: [&str; 4] = ["agent", "queue", "department", "external"];
+/// A trip of the caller through an IVR flow while the agent keeps the call (A11).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IvrLeg {
+    pub flow: String,
+    /// The flow's result once the caller is back ("ok", …).
+    pub result: Option<String>,
+}
+
+/// A help request or emergency sent to the supervisors, until one of them joins the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HelpRequest {
+    pub emergency: bool,
+    /// Local time it was sent.
+    pub at_ms: u64,
+}
+
+/// Kinds of transfer target in the dialog; `ivr` hands the caller to a flow (A11).
+pub const TARGET_KINDS: [&str; 5] = ["agent", "queue", "department", "external", "ivr"];
+/// The IVR flows an agent may send a caller to (assets/ivr), offered in the dialog.
+pub const IVR_FLOWS: [&str; 2] = ["pin_entry", "satisfaction"];
 /// Modes in the transfer dialog; `conference` adds the target instead (D3).
 pub const TRANSFER_MODES: [&str; 3] = ["blind", "attended", "conference"];
 
@@ -250,6 +271,14 @@ pub struct State {
     pub knowledge: Search<KnowledgeItem>,
     pub tickets: Search<TicketRow>,
     pub callers: Search<CallerRow>,
+    /// Links of tickets shown in ticket search, by ticket id (fetched as rows are viewed).
+    pub ticket_links: std::collections::BTreeMap<i64, Vec<TicketLink>>,
+    /// Related-ticket suggestions from the server for the ticket being entered:
+    /// `(number, subject)`.
+    pub related_suggestions: Vec<(String, String)>,
+    pub inbox: Inbox,
+    /// A help request or emergency waiting for a supervisor.
+    pub help: Option<HelpRequest>,
     pub status: Option<StatusMsg>,
     pub levels: (f32, f32),
     /// The number last dialled, shown for the outbound call it starts.
@@ -286,6 +315,10 @@ impl State {
             knowledge: Search::default(),
             tickets: Search::default(),
             callers: Search::default(),
+            ticket_links: std::collections::BTreeMap::new(),
+            related_suggestions: Vec::new(),
+            inbox: Inbox::default(),
+            help: None,
             status: None,
             levels: (0.0, 0.0),
             dialed: None,
@@ -330,12 +363,25 @@ impl State {
         all
     }
 
-    /// Ticket numbers a new ticket may be linked to: the caller's open tickets first.
+    /// Ticket numbers a new ticket may be linked to: the caller's tickets (open ones first),
+    /// the server's suggestions, and any already chosen (a voicemail's ticket).
     pub fn related_candidates(&self) -> Vec<String> {
-        self.pop
+        let mut out: Vec<String> = self
+            .pop
             .as_ref()
             .map(|p| p.tickets.iter().map(|t| t.number.clone()).collect())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let more = self
+            .related_suggestions
+            .iter()
+            .map(|(n, _)| n)
+            .chain(&self.form.related);
+        for n in more {
+            if !out.contains(n) {
+                out.push(n.clone());
+            }
+        }
+        out
     }
 
     /// The keymap contexts in effect, most specific first.
@@ -371,6 +417,7 @@ impl State {
                     ctx.push("main");
                 }
                 Panel::Queue => ctx.extend(["queue", "list", "main"]),
+                Panel::Inbox => ctx.extend(["inbox", "list", "main"]),
                 Panel::TicketForm => ctx.push("form"),
                 Panel::Knowledge | Panel::Tickets | Panel::Callers => {
                     ctx.extend(["search", "list", "form"]);

@@ -9,10 +9,10 @@ use hotline_tui::{Lang, t};
 
 use crate::app::action::{Action, Panel};
 use crate::app::effect::Effect;
-use crate::app::form::TicketForm;
+use crate::app::form::{Field, TicketForm};
 use crate::app::state::{
-    Call, Conn, EXTEND_SECS, Level, Overlay, REASONS, Screen, State, StatusMsg, TARGET_KINDS,
-    TRANSFER_MODES, TransferDialog,
+    Call, Conn, EXTEND_SECS, HelpRequest, IVR_FLOWS, IvrLeg, Level, Overlay, REASONS, Screen,
+    State, StatusMsg, TARGET_KINDS, TRANSFER_MODES, TransferDialog,
 };
 use crate::app::text::Caret;
 use crate::rest::RestRequest;
@@ -40,6 +40,11 @@ pub fn update(s: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Tick { now_ms } => s.now_ms = now_ms,
         Action::Levels { input, output } => s.levels = (input, output),
+        Action::PlaybackEnded { id } => {
+            if s.inbox.playing == Some(id) {
+                s.inbox.playing = None;
+            }
+        }
         Action::TestTone => return vec![Effect::TestTone],
         Action::Connecting => s.conn = Conn::Connecting,
         Action::LoggedIn {
@@ -78,12 +83,21 @@ pub fn update(s: &mut State, action: Action) -> Vec<Effect> {
             s.say(Level::Warning, text);
         }
         Action::CommandFailed { command, message } => {
+            match command {
+                "call_supervisor" | "emergency" => s.help = None,
+                "transfer_to_ivr" => {
+                    if let Some(c) = &mut s.call {
+                        c.ivr = None;
+                    }
+                }
+                _ => {}
+            }
             let text = format!("{} {command}: {message}", t(s.lang, "status.failed"));
             s.say(Level::Error, text);
         }
         Action::RestFailed { request, message } => rest_failed(s, request, &message),
-        Action::RestDone(reply) => rest_done(s, reply),
-        Action::Server(event) => server_event(s, event),
+        Action::RestDone(reply) => return rest_done(s, reply),
+        Action::Server(event) => return server_event(s, event),
         key => {
             return if s.screen == Screen::Login {
                 login_key(s, &key)
@@ -122,11 +136,12 @@ fn logged_in(
         s.say(Level::Info, text);
     }
     s.agent = Some(agent);
+    let mut effects = vec![Effect::Rest(RestRequest::UnheardCount)];
     if s.departments.is_empty() && !s.departments_pending {
         s.departments_pending = true;
-        return vec![Effect::Rest(RestRequest::Departments)];
+        effects.push(Effect::Rest(RestRequest::Departments));
     }
-    Vec::new()
+    effects
 }
 
 fn main_key(s: &mut State, key: &Action) -> Vec<Effect> {
@@ -238,12 +253,25 @@ fn transfer_key(s: &mut State, key: &Action) -> Option<Vec<Effect>> {
             d.focus = (d.focus + 3) % 4;
             d.caret = Caret::END;
         }
+        (Action::Left | Action::Right, _) if d.focus == 1 && TARGET_KINDS[d.kind] == "ivr" => {
+            // The flows are a fixed set: the arrows choose one.
+            let by = if *key == Action::Left { -1 } else { 1 };
+            let at = IVR_FLOWS.iter().position(|f| *f == d.target);
+            let next = at.map_or(0, |i| cycle(i, IVR_FLOWS.len(), by));
+            IVR_FLOWS[next].clone_into(&mut d.target);
+            d.caret = Caret::END;
+        }
         (Action::Left, Some(t)) => d.caret.left(t),
         (Action::Right, Some(t)) => d.caret.right(t),
         (Action::Left | Action::Right, None) => {
             let by = if *key == Action::Left { -1 } else { 1 };
             match d.focus {
-                0 => d.kind = cycle(d.kind, TARGET_KINDS.len(), by),
+                0 => {
+                    d.kind = cycle(d.kind, TARGET_KINDS.len(), by);
+                    if TARGET_KINDS[d.kind] == "ivr" && !IVR_FLOWS.contains(&d.target.as_str()) {
+                        IVR_FLOWS[0].clone_into(&mut d.target);
+                    }
+                }
                 _ => d.mode = cycle(d.mode, TRANSFER_MODES.len(), by),
             }
         }
@@ -262,6 +290,12 @@ fn transfer_key(s: &mut State, key: &Action) -> Option<Vec<Effect>> {
             return match transfer_command(&dialog, call.call_id.clone()) {
                 Ok(cmd) => {
                     s.overlay = Overlay::None;
+                    if let (Command::TransferToIvr { flow, .. }, Some(c)) = (&cmd, &mut s.call) {
+                        c.ivr = Some(IvrLeg {
+                            flow: flow.clone(),
+                            result: None,
+                        });
+                    }
                     Some(vec![Effect::Send(cmd)])
                 }
                 Err(key) => {
@@ -298,6 +332,18 @@ pub fn transfer_command(
         "department" => TransferTarget::Department {
             id: target.to_owned(),
         },
+        "ivr" => {
+            // Attended: the caller comes back with the result (PIN entry); blind: the flow
+            // ends the call (a survey).
+            return match TRANSFER_MODES[d.mode] {
+                "conference" => Err("transfer.err.ivr_mode"),
+                mode => Ok(Command::TransferToIvr {
+                    call_id,
+                    flow: target.to_owned(),
+                    return_to_agent: mode == "attended",
+                }),
+            };
+        }
         _ => {
             if !target.chars().all(|c| c.is_ascii_digit() || c == '+') {
                 return Err("transfer.err.number");
@@ -347,6 +393,7 @@ fn panel_key(s: &mut State, key: &Action) -> Option<Vec<Effect>> {
         },
         Panel::TicketForm => form_key(s, key),
         Panel::Knowledge | Panel::Tickets | Panel::Callers => search_key(s, key),
+        Panel::Inbox => inbox_key(s, key),
     }
 }
 
@@ -368,8 +415,22 @@ fn form_key(s: &mut State, key: &Action) -> Option<Vec<Effect>> {
         Action::Input(c) => f.input(*c, &s.departments, &related),
         Action::Backspace => f.backspace(),
         Action::Enter => f.enter(&s.categories, &s.departments, &related),
-        Action::NextField => f.next_field(),
-        Action::PrevField => f.prev_field(),
+        Action::NextField | Action::PrevField => {
+            if *key == Action::NextField {
+                f.next_field();
+            } else {
+                f.prev_field();
+            }
+            if f.focus == Field::Related {
+                // Ask the server what this may duplicate, from what has been typed so far.
+                let req = RestRequest::RelatedTickets {
+                    caller: f.caller_number.clone().unwrap_or_default(),
+                    address: f.address.clone(),
+                    text: format!("{} {}", f.subject, f.description),
+                };
+                return Some(vec![Effect::Rest(req)]);
+            }
+        }
         Action::Left => f.left_right(-1),
         Action::Right => f.left_right(1),
         Action::Delete => f.delete(),
@@ -400,6 +461,7 @@ fn submit(s: &mut State) -> Vec<Effect> {
     vec![Effect::Rest(RestRequest::FileTicket {
         ticket: s.form.to_ticket(),
         departments: s.form.departments.clone(),
+        voicemail: s.form.voicemail,
     })]
 }
 
@@ -433,6 +495,9 @@ fn search_key(s: &mut State, key: &Action) -> Option<Vec<Effect>> {
             }
         }};
     }
+    if *key == Action::CallBack && matches!(s.panel, Panel::Tickets | Panel::Callers) {
+        return Some(call_back(s));
+    }
     match s.panel {
         Panel::Knowledge => {
             if *key == Action::InsertAnswer {
@@ -440,11 +505,27 @@ fn search_key(s: &mut State, key: &Action) -> Option<Vec<Effect>> {
             }
             with_search!(&mut s.knowledge, |q| RestRequest::SearchKnowledge { q });
         }
-        Panel::Tickets => with_search!(&mut s.tickets, |q| RestRequest::SearchTickets { q }),
+        Panel::Tickets => {
+            with_search!(&mut s.tickets, |q| RestRequest::SearchTickets { q });
+            return Some(ticket_links(s));
+        }
         Panel::Callers if *key == Action::EditCaller => return Some(edit_caller(s)),
         _ => with_search!(&mut s.callers, |q| RestRequest::SearchCallers { q }),
     }
     Some(Vec::new())
+}
+
+/// The highlighted ticket's links, fetched once when it is first highlighted.
+pub(super) fn ticket_links(s: &mut State) -> Vec<Effect> {
+    match s.tickets.selected() {
+        Some(tk) if !s.ticket_links.contains_key(&tk.id) => {
+            let id = tk.id;
+            // An empty entry marks the request as made, so moving on and back asks once.
+            s.ticket_links.insert(id, Vec::new());
+            vec![Effect::Rest(RestRequest::TicketDetail { id })]
+        }
+        _ => Vec::new(),
+    }
 }
 
 fn insert_answer(s: &mut State) -> Vec<Effect> {
@@ -571,13 +652,19 @@ fn call_key(s: &mut State, key: &Action) -> Vec<Effect> {
             }
             s.panel = Panel::Queue;
         }
-        Action::CallSupervisor => {
-            s.say_key(Level::Info, "call.supervisor_called");
-            return vec![Effect::Send(Command::CallSupervisor)];
-        }
-        Action::Emergency => {
-            s.say_key(Level::Warning, "call.emergency_sent");
-            return vec![Effect::Send(Command::Emergency)];
+        Action::CallSupervisor | Action::Emergency => {
+            let emergency = *key == Action::Emergency;
+            s.help = Some(HelpRequest {
+                emergency,
+                at_ms: s.now_ms,
+            });
+            return if emergency {
+                s.say_key(Level::Warning, "call.emergency_sent");
+                vec![Effect::Send(Command::Emergency)]
+            } else {
+                s.say_key(Level::Info, "call.supervisor_called");
+                vec![Effect::Send(Command::CallSupervisor)]
+            };
         }
         Action::Ready => {
             return match s.agent_state {
@@ -597,6 +684,10 @@ fn call_key(s: &mut State, key: &Action) -> Vec<Effect> {
             } else {
                 Command::ExtendWrapUp { secs: EXTEND_SECS }
             })];
+        }
+        Action::Show(Panel::Inbox) => {
+            s.overlay = Overlay::None;
+            return inbox::open(s);
         }
         Action::Show(panel) => {
             let panel = *panel;
@@ -618,6 +709,7 @@ fn call_key(s: &mut State, key: &Action) -> Vec<Effect> {
 
 mod callers;
 mod events;
+mod inbox;
 mod login;
 #[cfg(test)]
 mod tests;
@@ -625,4 +717,5 @@ mod tests;
 use callers::{caller_key, edit_caller};
 pub use events::flatten_departments;
 use events::{rest_done, rest_failed, server_event};
+use inbox::{call_back, inbox_key};
 use login::login_key;

@@ -209,6 +209,12 @@ fn picker<'a>(s: &State, ui: &Ui, rows: usize) -> Option<(String, Vec<Line<'a>>)
                         .as_ref()
                         .and_then(|p| p.tickets.iter().find(|tk| &tk.number == n))
                         .map(|tk| tk.subject.clone())
+                        .or_else(|| {
+                            s.related_suggestions
+                                .iter()
+                                .find(|(num, _)| num == n)
+                                .map(|(_, subject)| subject.clone())
+                        })
                         .unwrap_or_default();
                     let line = Line::raw(format!("[{}] {n} {subject}", if on { "✓" } else { " " }));
                     if i == f.related_sel {
@@ -272,10 +278,18 @@ pub fn render(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
     } else {
         (area, None)
     };
-    let title = match &s.form.call_id {
+    let mut title = match &s.form.call_id {
         Some(id) => format!("{} · {id}", t(lang, "form.title")),
         None => t(lang, "form.title").to_owned(),
     };
+    if s.form.channel != "phone" {
+        // A ticket made from a message says so, with whose message it is.
+        title = format!(
+            "{title} · {} {}",
+            t(lang, &format!("channel.{}", s.form.channel)),
+            s.form.caller_number.as_deref().unwrap_or("")
+        );
+    }
     let b = block(ui, &title, true);
     let inner = b.inner(form_area);
     f.render_widget(b, form_area);

@@ -129,6 +129,26 @@ fn call_lines<'a>(s: &State, ui: &Ui) -> Vec<Line<'a>> {
             ui.theme.style(if c.muted { "warning" } else { "info" }),
         ),
     ];
+    if let Some(ivr) = &c.ivr {
+        // The caller's trip through a flow: waiting for it, then what it handed back.
+        // Flows and results without a translation show as the server names them.
+        let named = |key: String, raw: &str| {
+            if hotline_tui::i18n::has_key(&key) {
+                t(lang, &key).to_owned()
+            } else {
+                raw.to_owned()
+            }
+        };
+        let flow = named(format!("ivr_flow.{}", ivr.flow), &ivr.flow);
+        let (text, role) = match &ivr.result {
+            None => (format!("{flow} — {}", t(lang, "ivr.waiting")), "warning"),
+            Some(r) => {
+                let result = named(format!("ivr_result.{r}"), r);
+                (format!("{flow}: {result}"), "info")
+            }
+        };
+        lines.push(field(ui, t(lang, "ivr.label"), text, ui.theme.style(role)));
+    }
     if !c.parties.is_empty() {
         let names: Vec<String> = c
             .parties

@@ -73,7 +73,7 @@ fn listing<'a>(s: &'a State, ui: &Ui) -> Listing<'a> {
         Panel::Tickets => {
             let k = &s.tickets;
             let preview = k.selected().map_or_else(Vec::new, |tk| {
-                vec![
+                let mut lines = vec![
                     Line::from(Span::styled(tk.subject.clone(), ui.theme.style("title"))),
                     field(
                         ui,
@@ -107,7 +107,23 @@ fn listing<'a>(s: &'a State, ui: &Ui) -> Listing<'a> {
                     ),
                     Line::raw(""),
                     Line::raw(tk.description.clone()),
-                ]
+                ];
+                if let Some(links) = s.ticket_links.get(&tk.id).filter(|l| !l.is_empty()) {
+                    lines.push(Line::raw(""));
+                    lines.push(Line::from(Span::styled(
+                        tr("tickets.links"),
+                        ui.theme.style("label"),
+                    )));
+                    for l in links {
+                        lines.push(Line::raw(format!(
+                            "  {} {} {}",
+                            l.number,
+                            td(format!("ticket_status.{}", l.status)),
+                            l.subject
+                        )));
+                    }
+                }
+                lines
             });
             Listing {
                 title: "tickets.title",

@@ -66,6 +66,25 @@ pub fn render_bar(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
         }
         segs.push(Segment::new(text, ui.theme.style("value")));
     }
+    if let Some(h) = &s.help {
+        let key = if h.emergency {
+            "status.emergency_pending"
+        } else {
+            "status.help_pending"
+        };
+        let waited = duration(s.now_ms.saturating_sub(h.at_ms));
+        segs.push(Segment::new(
+            format!("{} {waited}", t(lang, key)),
+            ui.theme
+                .style(if h.emergency { "error" } else { "warning" }),
+        ));
+    }
+    if s.inbox.unheard > 0 {
+        segs.push(Segment::new(
+            format!("✉ {} {}", t(lang, "status.voicemail"), s.inbox.unheard),
+            ui.theme.style("warning"),
+        ));
+    }
     let waiting: usize = s.queues.iter().map(|q| q.waiting.len()).sum();
     let longest = s
         .queues
@@ -139,8 +158,15 @@ fn hint_actions(s: &State) -> Vec<&'static str> {
         Panel::Queue => vec!["pick_up", "up", "down", "close", "help"],
         Panel::TicketForm => vec!["next_field", "submit", "knowledge", "close", "help"],
         Panel::Knowledge => vec!["enter", "insert_answer", "close", "help"],
-        Panel::Tickets => vec!["enter", "close", "help"],
-        Panel::Callers => vec!["enter", "edit_caller", "close", "help"],
+        Panel::Tickets => vec!["enter", "call_back", "close", "help"],
+        Panel::Callers => vec!["enter", "call_back", "edit_caller", "close", "help"],
+        Panel::Inbox => vec![
+            "play",
+            "mark_handled",
+            "call_back",
+            "voicemail_ticket",
+            "close",
+        ],
     }
 }
 

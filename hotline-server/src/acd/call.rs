@@ -4,6 +4,7 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::BTreeSet;
 use std::time::Instant;
 
+use super::callback::Callback;
 use super::ids::{AgentId, CallId, QueueId};
 
 /// A call the IVR hands to a queue.
@@ -82,11 +83,23 @@ pub(super) struct CallEntry {
     /// Transferred to this agent: offered to them only (skills aside) until they take it or
     /// let it go, then routed as usual.
     pub directed: Option<AgentId>,
+    /// The caller asked to be called back and has hung up (see `callback.rs`).
+    pub callback: Option<Callback>,
 }
 
 impl CallEntry {
     pub fn is_waiting(&self) -> bool {
         self.phase == Phase::Waiting
+    }
+
+    /// Waiting and offerable now: not a callback still in its retry delay.
+    pub fn offerable(&self, now: Instant) -> bool {
+        self.is_waiting()
+            && self
+                .callback
+                .as_ref()
+                .and_then(|c| c.not_before)
+                .is_none_or(|t| now >= t)
     }
 
     pub fn in_queue(&self) -> bool {

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::time::Instant;
 
 use super::agent::Agent;
-use super::call::{CallEntry, Phase};
+use super::call::Phase;
 use super::effect::{AcdEffect, AgentState, CancelReason, StateCause};
 use super::ids::{AgentId, CallId};
 use super::settings::Strategy;
@@ -28,7 +28,7 @@ impl Acd {
             .queues
             .values()
             .flat_map(|q| q.calls.iter().copied())
-            .filter(|(_, id)| self.calls.get(id).is_some_and(CallEntry::is_waiting))
+            .filter(|(_, id)| self.calls.get(id).is_some_and(|c| c.offerable(now)))
             .collect();
         order.sort();
         for (_, call) in order {

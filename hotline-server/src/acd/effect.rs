@@ -175,4 +175,12 @@ pub enum AcdEffect {
         cause: RejectCause,
     },
     QueueSnapshot(QueueSnapshot),
+    /// A callback attempt failed (see [`crate::acd::Acd::callback_failed`]): with `retry_at`
+    /// the entry waits at the head of its queue until then; without, it has left the ACD.
+    CallbackFailed {
+        call: CallId,
+        /// Failed attempts so far.
+        attempts: u32,
+        retry_at: Option<Instant>,
+    },
 }

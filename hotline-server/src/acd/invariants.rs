@@ -12,7 +12,7 @@ impl Acd {
     /// Verifies the invariants; tests call it after every step. Costs O(calls × agents).
     ///
     /// - every call that arrived is accounted for: live (waiting, ringing, connected) or
-    ///   completed, overflowed out, rejected or abandoned;
+    ///   completed, overflowed out, rejected, abandoned or a callback given up;
     /// - each live call not yet connected is in exactly its own queue, in queue order;
     /// - a ringing call rings at exactly one agent, or at several only under ring-all, and
     ///   each of them is `Ringing` with that call (so an agent holds at most one call);
@@ -23,8 +23,12 @@ impl Acd {
     /// mandatory `cause`.)
     pub fn check_invariants(&self) -> Result<(), String> {
         let l = &self.ledger;
-        let accounted =
-            self.calls.len() as u64 + l.completed + l.overflowed_out + l.rejected + l.abandoned;
+        let accounted = self.calls.len() as u64
+            + l.completed
+            + l.overflowed_out
+            + l.rejected
+            + l.abandoned
+            + l.callbacks_failed;
         if accounted != l.arrived {
             return Err(format!(
                 "{} calls arrived but {accounted} accounted for",

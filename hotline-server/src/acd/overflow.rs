@@ -135,7 +135,8 @@ impl Acd {
             }
             stranded.extend(queue.calls.iter().filter_map(|(_, id)| {
                 let entry = self.calls.get(id)?;
-                let movable = entry.is_waiting() && entry.backup_group.is_none();
+                let movable =
+                    entry.is_waiting() && entry.backup_group.is_none() && entry.callback.is_none();
                 (movable && entry.queue == *name).then_some(*id)
             }));
         }

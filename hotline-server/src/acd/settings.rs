@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::callback::CallbackPolicy;
 use super::ids::{AgentId, QueueId};
 
 /// Knobs that apply to the whole ACD.
@@ -90,6 +91,8 @@ pub struct QueueConfig {
     pub first_contact_wait: Duration,
     /// Fixed order for [`Strategy::Linear`]; agents not listed follow by skill level.
     pub agent_order: Vec<AgentId>,
+    /// Attempts and retry delay for callbacks in this queue (排队回拨).
+    pub callback: CallbackPolicy,
 }
 
 impl QueueConfig {
@@ -109,6 +112,7 @@ impl QueueConfig {
             vip_queue: None,
             first_contact_wait: Duration::ZERO,
             agent_order: Vec::new(),
+            callback: CallbackPolicy::default(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Scenario tests on a virtual clock, plus a property test over random input sequences.
 
+mod callback;
 mod props;
 mod routing;
 mod scenarios;

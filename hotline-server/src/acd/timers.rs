@@ -62,6 +62,8 @@ impl Acd {
             }
         }
 
+        self.release_callbacks(now);
+
         let too_long: Vec<_> = self
             .calls
             .values()
@@ -131,11 +133,18 @@ impl Acd {
             };
             let max_wait = c.max_wait_at.filter(|_| c.is_waiting());
             let announce = c.next_announce.filter(|_| c.in_queue());
+            // A callback waiting out its retry delay is offered when the delay ends.
+            let retry = c
+                .callback
+                .as_ref()
+                .and_then(|cb| cb.not_before)
+                .filter(|_| c.is_waiting());
             [
                 ring,
                 max_wait,
                 announce,
                 c.first_contact.as_ref().map(|(_, t)| *t),
+                retry,
             ]
         });
         agents.chain(calls).flatten().min()

@@ -12,8 +12,10 @@ use crate::acd::{
     self, Acd, AcdEffect, AcdSettings, AgentId, AgentLogin, CallId, QueueConfig, QueueId,
 };
 use crate::media::webrtc::AudioFrame;
+pub use callback::{CampaignAttempt, CampaignCall};
 pub use state_log::AgentLog;
 
+mod callback;
 mod consult;
 mod dial;
 mod ivr;
@@ -81,6 +83,11 @@ pub enum CallControl {
     },
     /// The supervisor leaves the bridge; their audio goes back as `Input::AgentMedia`.
     StopMonitor,
+    /// The answer to `Input::CallbackRequest`: the entry keeps its place for a callback, or
+    /// (not waiting any more: an agent is being offered the call) it could not.
+    Callback {
+        accepted: bool,
+    },
     /// The agent hands the caller to an IVR flow; with `return_to_agent` the agent waits and
     /// the call comes back to them (`Input::BackFromIvr`) when the flow ends.
     Ivr {
@@ -157,6 +164,18 @@ pub enum Input {
     /// A caller left a message (voicemail, 局长信箱): every agent and the supervisors who
     /// follow calls are told.
     Voicemail(proto::VoicemailNotice),
+    /// A queued caller keyed the callback key and a number (checked against the dial plan):
+    /// keep their place and call them back (排队回拨). Answered with `CallControl::Callback`.
+    CallbackRequest {
+        call_id: String,
+        number: String,
+    },
+    /// A follow-up campaign's citizen to connect to an agent, then dial (回访 by an agent).
+    CampaignCall(CampaignCall),
+    /// The campaign stopped waiting for an agent to take this entry.
+    CampaignWithdraw {
+        entry_id: String,
+    },
     /// A caller the agent sent into a flow is back: `result` is the flow's `result` variable.
     BackFromIvr {
         call_id: String,
@@ -253,6 +272,8 @@ struct State {
     out: dial::Outbound,
     /// Attended transfers and three-way calls in progress, by call.
     consults: HashMap<CallId, consult::Consult>,
+    /// Callback requests (排队回拨) and their outbound legs.
+    cb: callback::Callbacks,
     log: Option<AgentLog>,
 }
 
@@ -273,6 +294,7 @@ async fn run(acd: Acd, mut rx: mpsc::UnboundedReceiver<Input>, log: Option<Agent
         sup: monitor::Supervision::default(),
         out: dial::Outbound::default(),
         consults: HashMap::new(),
+        cb: callback::Callbacks::default(),
         log,
     };
     loop {
@@ -344,6 +366,10 @@ impl State {
             Input::CallGone { call_id, audio } => {
                 if let Some((agent, audio)) = audio {
                     self.audio_back(&agent, audio);
+                }
+                // A caller who asked to be called back keeps their place.
+                if self.callback_caller_gone(&call_id) {
+                    return;
                 }
                 let Some(id) = self.ids.remove(&call_id) else {
                     return;
@@ -423,7 +449,16 @@ impl State {
                 let _ = reply.send(self.dial(&agent, &number, caller_id, ticket_id, now));
             }
             Input::DialerReady(link) => self.out.dialer = Some(link),
-            Input::Outbound { call_id, progress } => self.on_outbound(&call_id, progress, now),
+            Input::Outbound { call_id, progress } => {
+                if let Err(progress) = self.callback_progress(&call_id, progress, now) {
+                    self.on_outbound(&call_id, progress, now);
+                }
+            }
+            Input::CallbackRequest { call_id, number } => {
+                self.request_callback(&call_id, &number, now);
+            }
+            Input::CampaignCall(call) => self.campaign_call(call, now),
+            Input::CampaignWithdraw { entry_id } => self.campaign_withdraw(&entry_id, now),
             Input::Voicemail(notice) => {
                 let event = Event::Voicemail(notice);
                 for a in self.agents.values() {
@@ -463,6 +498,9 @@ impl State {
             return result;
         }
         if let Some(result) = self.supervise(agent, &command, now) {
+            return result;
+        }
+        if let Some(result) = self.callback_command(agent, &command) {
             return result;
         }
         if let Some(result) = self.outbound_command(agent, &command, now) {
@@ -614,6 +652,7 @@ impl State {
                             .unwrap_or(u64::MAX),
                         screen_pop: screen_pop(c),
                         transfer: c.transfer.clone(),
+                        callback: self.callback_offer(call),
                     });
                 }
                 AcdEffect::CancelOffer {
@@ -633,7 +672,16 @@ impl State {
                         let _ = a.events.try_send(ended(name, cause));
                     }
                 }
-                AcdEffect::Connect { call, agent } => self.connect(call, &agent),
+                AcdEffect::Connect { call, agent } => {
+                    if !self.connect_callback(call, &agent) {
+                        self.connect(call, &agent);
+                    }
+                }
+                AcdEffect::CallbackFailed {
+                    call,
+                    attempts,
+                    retry_at,
+                } => self.on_callback_failed(call, attempts, retry_at),
                 AcdEffect::AgentState {
                     agent,
                     state,

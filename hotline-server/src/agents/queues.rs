@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::acd::{OverflowTarget, QueueConfig, QueueId};
+use crate::acd::{CallbackPolicy, OverflowTarget, QueueConfig, QueueId};
 use crate::config::AcdConfig;
 
 /// The ACD queue definitions, or the first entry that makes no sense.
@@ -21,6 +21,16 @@ pub fn queue_configs(config: &AcdConfig) -> Result<Vec<QueueConfig>, String> {
             c.vip_priority_boost = q.vip_priority_boost;
             c.announce_interval = q.announce_secs.filter(|s| *s > 0).map(Duration::from_secs);
             c.overflow = overflow(&q.overflow).map_err(|e| format!("queue \"{}\": {e}", q.name))?;
+            if !matches!(q.callback_key.as_bytes(), [] | [b'0'..=b'9' | b'*' | b'#']) {
+                return Err(format!(
+                    "queue \"{}\": callback_key \"{}\" is not one key of 0-9, * or #",
+                    q.name, q.callback_key
+                ));
+            }
+            c.callback = CallbackPolicy {
+                max_attempts: q.callback_attempts.max(1),
+                retry_delay: Duration::from_secs(q.callback_retry_secs),
+            };
             Ok(c)
         })
         .collect()
@@ -56,6 +66,24 @@ mod tests {
             queues[1].overflow,
             OverflowTarget::Queue(QueueId("general".into()))
         );
+        // 排队回拨 is on for the 12345 queue: three attempts, five minutes apart.
+        assert_eq!(config.acd.queues[0].callback_key, "1");
+        assert_eq!(
+            queues[0].callback,
+            CallbackPolicy {
+                max_attempts: 3,
+                retry_delay: Duration::from_mins(5),
+            }
+        );
+    }
+
+    #[test]
+    fn a_callback_key_is_one_keypad_key() {
+        let mut config = crate::config::load(None).expect("defaults");
+        config.acd.queues[0].callback_key = "12".into();
+        assert!(queue_configs(&config.acd).is_err());
+        config.acd.queues[0].callback_key = "#".into();
+        assert!(queue_configs(&config.acd).is_ok());
     }
 
     #[test]

@@ -10,6 +10,7 @@
 mod attachments;
 mod callers;
 mod campaigns;
+mod consultations;
 mod departments;
 mod digest;
 mod error;
@@ -23,6 +24,7 @@ mod rules;
 mod screen_pop;
 mod session;
 mod tickets;
+mod voicemails;
 
 use std::sync::Arc;
 
@@ -76,12 +78,20 @@ pub fn router() -> Router<ApiDeps> {
             put(knowledge::update).get(knowledge::get),
         )
         .route("/knowledge/{id}/versions", get(knowledge::versions))
+        .route(
+            "/consultations",
+            post(consultations::hold).get(consultations::list),
+        )
+        .route("/consultations/{id}", get(consultations::get))
+        .route("/consultations/{id}/answer", post(consultations::answer))
+        .route("/consultations/{id}/callback", post(consultations::callback))
         .route("/digest", get(digest::digest))
         .route("/screen-pop", get(screen_pop::screen_pop))
         .merge(reports::routes())
         .merge(notifications::routes())
         .merge(inbound::routes())
         .merge(campaigns::routes())
+        .merge(voicemails::routes())
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .layer(Extension(Arc::new(Rules::default())));
     Router::new().nest("/api/v1", v1)

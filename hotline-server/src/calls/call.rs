@@ -23,6 +23,7 @@ use crate::sip::core::{FromCall, IncomingCall, ToCall};
 use crate::sip::number;
 use crate::store::{CallEnd, NewCall};
 
+mod callback;
 mod consult;
 mod in_dialog;
 mod lookup;
@@ -76,6 +77,8 @@ struct Call {
     outbound: Option<outbound::OutboundLeg>,
     /// Answers to the IVR's self-service requests, and what they need to know of the call.
     self_service: self_service::SelfService,
+    /// A queued caller asking to be called back (排队回拨).
+    callback: callback::CallbackAsk,
 }
 
 /// Runs one call to its end. Never panics on peer input; every path ends with a CDR.
@@ -202,6 +205,7 @@ pub async fn run(
         after_block: None,
         outbound: None,
         self_service: self_service::SelfService::default(),
+        callback: callback::CallbackAsk::default(),
     };
     call.event("received", json!({"caller": caller.national, "dnis": dnis.national, "profile": profile.name, "flow": flow_name, "trunk": trunk, "remote": source.to_string(), "codec": neg.codec.name(), "location": location}));
     if call.interp.is_none() {
@@ -464,6 +468,7 @@ impl Call {
                     .as_ref()
                     .and_then(InviteOkRetransmitter::next_deadline),
                 self.record.as_ref().map(|r| r.until),
+                self.callback.deadline(),
             ]
             .into_iter()
             .flatten()
@@ -548,6 +553,7 @@ impl Call {
         if self.record.as_ref().is_some_and(|r| now >= r.until) {
             self.stop_recording().await;
         }
+        self.callback_timer(now).await;
         let actions = self
             .interp
             .as_mut()
@@ -573,14 +579,20 @@ impl Call {
     }
 
     async fn on_digit(&mut self, digit: char, source: &str) {
+        // A PIN's digits never reach the event log.
+        let hidden = self.interp.as_ref().is_some_and(|i| i.hides_digits());
+        let shown = if hidden { '*' } else { digit };
         self.event(
             "digit",
-            json!({"digit": digit.to_string(), "source": source}),
+            json!({"digit": shown.to_string(), "source": source}),
         );
         if let Some(rec) = &self.record
             && rec.finish_on == Some(digit)
         {
             self.stop_recording().await;
+            return;
+        }
+        if self.callback_digit(digit) {
             return;
         }
         let actions = self

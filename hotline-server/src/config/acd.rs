@@ -55,6 +55,24 @@ pub struct QueueEntry {
     /// Position and estimated-wait announcements every this many seconds.
     #[serde(default)]
     pub announce_secs: Option<u64>,
+    /// 排队回拨: the key (`0`-`9`, `*`, `#`) a waiting caller presses to be called back while
+    /// keeping their place; the announcements offer it. `""` turns callbacks off.
+    #[serde(default)]
+    pub callback_key: String,
+    /// Dialling attempts per callback, the first included.
+    #[serde(default = "default_callback_attempts")]
+    pub callback_attempts: u32,
+    /// How long a failed callback waits (at the head of the queue) before the next attempt.
+    #[serde(default = "default_callback_retry")]
+    pub callback_retry_secs: u64,
+}
+
+fn default_callback_attempts() -> u32 {
+    3
+}
+
+fn default_callback_retry() -> u64 {
+    300
 }
 
 fn default_strategy() -> Strategy {

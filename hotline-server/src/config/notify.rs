@@ -21,6 +21,10 @@ pub struct NotifyConfig {
     /// A ticket dispatched to a department with a phone is also read to that phone as a voice
     /// dispatch order (`[campaign] dispatch_flow`), acknowledged on the keypad.
     pub voice_dispatch: bool,
+    /// Where the centre hears of a voicemail or director's mail left in the IVR.
+    pub voicemail: CentreContact,
+    /// Where the centre hears that a replied ticket is due for its follow-up visit (回访).
+    pub follow_up: CentreContact,
     pub sms: SmsGatewayConfig,
     pub smtp: SmtpConfig,
     pub inbound: InboundConfig,
@@ -36,12 +40,25 @@ impl Default for NotifyConfig {
             max_attempts: 10,
             default_language: "zh".into(),
             voice_dispatch: false,
+            voicemail: CentreContact::default(),
+            follow_up: CentreContact::default(),
             sms: SmsGatewayConfig::default(),
             smtp: SmtpConfig::default(),
             inbound: InboundConfig::default(),
             imap: ImapConfig::default(),
         }
     }
+}
+
+/// A desk of the centre (duty mailbox, duty phone) that gets the centre's own notices; empty
+/// fields are not used.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CentreContact {
+    pub email: String,
+    pub sms: String,
+    /// `""` = `[notify] default_language`.
+    pub language: String,
 }
 
 /// How the request to an SMS gateway is built. Values may use `{to}`, `{text}`, `{id}` (the
@@ -119,6 +136,9 @@ pub struct SmtpConfig {
     /// `Name <address>`.
     pub from: String,
     pub timeout_secs: u64,
+    /// PEM file of the CAs the server's certificate is checked against (a private CA);
+    /// `""` = the public web roots. Verification is never turned off.
+    pub ca_file: String,
 }
 
 impl Default for SmtpConfig {
@@ -131,6 +151,7 @@ impl Default for SmtpConfig {
             password: String::new(),
             from: "Hotline <hotline@localhost>".into(),
             timeout_secs: 20,
+            ca_file: String::new(),
         }
     }
 }
@@ -185,6 +206,9 @@ pub struct ImapConfig {
     pub mailbox: String,
     /// How often the mailbox is looked at.
     pub poll_interval_ms: u64,
+    /// PEM file of the CAs the server's certificate is checked against; `""` = the public
+    /// web roots.
+    pub ca_file: String,
 }
 
 impl Default for ImapConfig {
@@ -197,6 +221,7 @@ impl Default for ImapConfig {
             password: String::new(),
             mailbox: "INBOX".into(),
             poll_interval_ms: 60_000,
+            ca_file: String::new(),
         }
     }
 }

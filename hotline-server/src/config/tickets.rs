@@ -9,6 +9,8 @@ pub struct TicketsConfig {
     pub reminder_interval_secs: u64,
     /// Tickets due within this many days are looked at (reminders before the due time).
     pub reminder_horizon_days: u32,
+    /// Callback attempts (busy, no answer) before a pending consultation is given up on.
+    pub consultation_callback_attempts: u32,
 }
 
 impl Default for TicketsConfig {
@@ -16,6 +18,7 @@ impl Default for TicketsConfig {
         Self {
             reminder_interval_secs: 60,
             reminder_horizon_days: 30,
+            consultation_callback_attempts: 3,
         }
     }
 }

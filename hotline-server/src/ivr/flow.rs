@@ -102,6 +102,8 @@ pub struct Menu {
 pub struct Collect {
     pub prompts: Vec<Prompt>,
     pub into: String,
+    /// The digits are a secret (a PIN): logs and the call record show `*` for each.
+    pub secret: bool,
     pub min_digits: u32,
     pub max_digits: u32,
     pub terminator: Option<char>,

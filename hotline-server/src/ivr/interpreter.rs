@@ -149,8 +149,12 @@ impl Interpreter {
                 if !is_dtmf(d) {
                     return out;
                 }
-                self.digits.push(d);
-                self.log_current(&mut out, json!({"event": "digit", "digit": d.to_string()}));
+                let shown = if self.hides_digits() { '*' } else { d };
+                self.digits.push(shown);
+                self.log_current(
+                    &mut out,
+                    json!({"event": "digit", "digit": shown.to_string()}),
+                );
                 self.on_digit(d, now, &mut out)
             }
             Event::PlaybackDone => {
@@ -208,6 +212,14 @@ impl Interpreter {
     /// Whether the flow is over (queued, hung up, or the caller left).
     pub fn is_finished(&self) -> bool {
         matches!(self.state, State::Done)
+    }
+
+    /// Whether a key pressed now is part of a secret (a PIN being collected): it is then
+    /// logged and recorded as `*`.
+    pub fn hides_digits(&self) -> bool {
+        self.current_node()
+            .and_then(|n| self.flow.node(n))
+            .is_some_and(|node| matches!(&node.step, Step::Collect(c) if c.secret))
     }
 
     fn current_node(&self) -> Option<&str> {

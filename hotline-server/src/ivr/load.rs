@@ -14,7 +14,7 @@
 //! |------|----------|------------|
 //! | play | `play = [prompts]` | `next`, `interruptible` (false; true keeps keys for the next menu) |
 //! | menu | `menu = [prompts]` | `choices = { 1 = "node", "*" = "node" }`, `timeout`, `retries`, `invalid`, `no_input`, `on_failure` (none: hang up), `into`, `interruptible` (true) |
-//! | collect | `collect = [prompts]` | `into` (required), `min` (1), `max` (20), `terminator` ("#", "" = none), `first_timeout`, `inter_timeout` (3), `retries`, `invalid`, `no_input`, `next`, `on_failure`, `interruptible` |
+//! | collect | `collect = [prompts]` | `into` (required), `min` (1), `max` (20), `terminator` ("#", "" = none), `first_timeout`, `inter_timeout` (3), `retries`, `invalid`, `no_input`, `next`, `on_failure`, `interruptible`, `secret` (false: true logs `*` for each digit, for PINs) |
 //! | branch | `branch = "var"` | `when = [{ equals = "x" \| in = ["a","b"] \| len = 11, goto = "node", var = "other" }]`, `else` |
 //! | goto | `goto = "node"` | |
 //! | set | `set = { var = "value" }` | `next` |
@@ -300,8 +300,9 @@ fn parse_step(r: &mut Reader<'_, '_, '_>, name: &str, d: &Defaults, line: u32) -
 
 /// Keys that are options of some step (anything else without a step key is an unknown step).
 fn is_option(key: &str) -> bool {
-    const OPTIONS: [&str; 26] = [
+    const OPTIONS: [&str; 27] = [
         "next",
+        "secret",
         "interruptible",
         "choices",
         "timeout",
@@ -386,6 +387,7 @@ fn parse_collect(r: &mut Reader<'_, '_, '_>, d: &Defaults, line: u32) -> Collect
     Collect {
         prompts: r.prompts("collect").unwrap_or_default(),
         into,
+        secret: r.boolean("secret").unwrap_or(false),
         min_digits,
         max_digits,
         terminator: r.key_char("terminator", Some('#')),

@@ -7,7 +7,7 @@ use std::time::Duration;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +18,11 @@ use super::SendError;
 /// A file attached to an e-mail, stored with the outbox row (the letter as it was when sent).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TextAttachment {
+    /// What it is (`letter`, `knowledge`) and which (the ticket, the item), for the record.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
     pub name: String,
     /// `text/plain; charset=utf-8` and the like.
     pub content_type: String,
@@ -72,6 +77,21 @@ pub fn build_message(from: &str, email: &Email<'_>) -> Result<Message, SendError
         .map_err(|e| SendError::permanent(format!("cannot build the message: {e}")))
 }
 
+/// TLS that checks the server against `ca_file`'s CAs, or the web roots when it is `""`.
+fn tls_parameters(host: &str, ca_file: &str) -> Result<TlsParameters, SendError> {
+    let bad = |e: String| SendError::permanent(format!("TLS for {host}: {e}"));
+    if ca_file.is_empty() {
+        return TlsParameters::new_rustls(host.to_owned()).map_err(|e| bad(e.to_string()));
+    }
+    let mut builder =
+        TlsParameters::builder(host.to_owned()).certificate_store(CertificateStore::None);
+    for der in super::tls::ca_certs(ca_file).map_err(bad)? {
+        let cert = Certificate::from_der(der.to_vec()).map_err(|e| bad(e.to_string()))?;
+        builder = builder.add_root_certificate(cert);
+    }
+    builder.build_rustls().map_err(|e| bad(e.to_string()))
+}
+
 /// The driver: one SMTP transport (with its connection pool) for all messages.
 #[derive(Clone)]
 pub struct Mailer {
@@ -85,10 +105,7 @@ impl Mailer {
         if config.host.is_empty() {
             return Ok(None);
         }
-        let tls = |host: &str| {
-            TlsParameters::new_rustls(host.to_owned())
-                .map_err(|e| SendError::permanent(format!("TLS for {host}: {e}")))
-        };
+        let tls = |host: &str| tls_parameters(host, &config.ca_file);
         let tls = match config.security {
             SmtpSecurity::Starttls => Tls::Required(tls(&config.host)?),
             SmtpSecurity::Tls => Tls::Wrapper(tls(&config.host)?),
@@ -129,6 +146,8 @@ mod tests {
     #[test]
     fn a_message_has_text_html_and_the_letter() {
         let letter = TextAttachment {
+            kind: "letter".into(),
+            id: Some(1),
             name: "letter.txt".into(),
             content_type: "text/plain; charset=utf-8".into(),
             text: "转办单".into(),

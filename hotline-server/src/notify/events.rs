@@ -2,7 +2,9 @@
 //! and PIN; the workflow's `NotifyCitizen` / `NotifyDepartment` effects send the citizen an
 //! SMS and the department an e-mail (with the dispatch letter) or SMS. Called on the blocking
 //! pool right after the step is stored; a notification that cannot be queued is logged and
-//! never undoes the step.
+//! never undoes the step. A reply that needs a follow-up visit tells the centre's follow-up
+//! desk (`[notify.follow_up]`); a voicemail left in the IVR tells the voicemail desk
+//! (`[notify.voicemail]`) and sends the caller the new ticket's number and PIN.
 
 use std::collections::BTreeMap;
 
@@ -12,7 +14,7 @@ use tracing::warn;
 use super::email::TextAttachment;
 use super::template::{Event, EventTemplate, render};
 use super::{NotifyError, templates_for};
-use crate::config::Config;
+use crate::config::{CentreContact, Config};
 use crate::store::{
     AppliedTransition, FiledTicket, NewCampaign, NewNotification, SECRET_MARK, Store, TicketRow,
     dept_row_id,
@@ -200,6 +202,20 @@ impl Queue<'_> {
         Ok(())
     }
 
+    /// The centre's own notice to one of its desks, by e-mail and SMS.
+    fn desk(&self, event: Event, desk: &CentreContact) -> Result<Vec<i64>, NotifyError> {
+        let vars = ticket_vars(self.store, self.config, self.ticket, None);
+        let language = if desk.language.is_empty() {
+            self.config.notify.default_language.clone()
+        } else {
+            desk.language.clone()
+        };
+        let mut ids = Vec::new();
+        ids.extend(self.email(event, &desk.email, &language, &vars, &[])?);
+        ids.extend(self.sms(event, &desk.sms, &language, &vars, None)?);
+        Ok(ids)
+    }
+
     fn notice(
         &self,
         notice: Notice,
@@ -282,6 +298,15 @@ pub fn after_transition(
     };
     let mut ids = Vec::new();
     for effect in &applied.effects {
+        if *effect == Effect::ScheduleFollowUp {
+            // The reply is in: the visit (回访) is the centre's work from now on.
+            match q.desk(Event::FollowUpDue, &config.notify.follow_up) {
+                Ok(more) => ids.extend(more),
+                Err(e) => warn!(ticket = %applied.ticket.number, error = %e,
+                                "follow-up notice not queued"),
+            }
+            continue;
+        }
         let (notice, audience) = match effect {
             Effect::NotifyCitizen { notice } => (*notice, Audience::Citizen),
             Effect::NotifyDepartment { department, notice } => match dept_row_id(department) {
@@ -295,6 +320,32 @@ pub fn after_transition(
             Err(e) => warn!(ticket = %applied.ticket.number, error = %e,
                             "notification not queued"),
         }
+    }
+    ids
+}
+
+/// A caller left a voicemail or a director's mail (filed as `filed`): the caller gets the
+/// ticket's number and PIN, the voicemail desk hears that a message waits.
+pub fn after_voicemail(
+    store: &Store,
+    config: &Config,
+    filed: &FiledTicket,
+    now_ms: i64,
+) -> Vec<i64> {
+    let mut ids = after_filing(store, config, filed, now_ms).unwrap_or_else(|e| {
+        warn!(ticket = %filed.ticket.number, error = %e, "receipt not queued");
+        Vec::new()
+    });
+    let q = Queue {
+        store,
+        config,
+        ticket: &filed.ticket,
+        now_ms,
+    };
+    match q.desk(Event::VoicemailWaiting, &config.notify.voicemail) {
+        Ok(more) => ids.extend(more),
+        Err(e) => warn!(ticket = %filed.ticket.number, error = %e,
+                        "voicemail notice not queued"),
     }
     ids
 }
@@ -459,5 +510,92 @@ mod tests {
         );
         let overdue = rows.iter().find(|r| r.event == "overdue").unwrap();
         assert!(overdue.subject.contains("超期") && overdue.body.contains("市住建局"));
+    }
+
+    #[test]
+    fn the_centre_desks_hear_of_voicemails_and_due_follow_ups() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("c.db")).unwrap();
+        let tz = TimeZone::get("Asia/Shanghai").unwrap();
+        let mut config = Config::default();
+        config.server.assets_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets").into();
+        config.notify.smtp.host = "mail.example".into();
+        config.notify.sms.url = "http://gw.example/send".into();
+        config.notify.voicemail.email = "duty@hotline.example".into();
+        config.notify.follow_up.sms = "13600000001".into();
+        config.notify.follow_up.language = "en".into();
+        let draft = TicketDraft {
+            profile: "12365".into(),
+            ticket_type: TicketType::Complaint,
+            channel: Channel::Voicemail,
+            category: "other".into(),
+            urgency: Urgency::Normal,
+            limit: TimeLimit::Days(5),
+            subject: "局长信箱 13912345678".into(),
+            description: String::new(),
+            address: String::new(),
+            region: String::new(),
+            caller_id: None,
+            caller_number: "13912345678".into(),
+            call_id: None,
+        };
+        let ivr = Actor::centre("ivr", Role::Agent);
+        let now = at("2026-11-23T02:00:00Z");
+        let filed = store
+            .create_ticket(&draft, &ivr, Pin::from_random(7), &tz, now)
+            .unwrap();
+        let ids = after_voicemail(&store, &config, &filed, now.as_millisecond());
+        assert_eq!(ids.len(), 2, "the caller's receipt and the desk's e-mail");
+        let rows = store.ticket_notifications(filed.ticket.id).unwrap();
+        let receipt = rows.iter().find(|r| r.event == "received").unwrap();
+        assert_eq!(
+            (receipt.channel.as_str(), receipt.recipient.as_str()),
+            ("sms", "13912345678")
+        );
+        assert!(receipt.body_to_send().contains(filed.pin.as_str()));
+        let desk = rows
+            .iter()
+            .find(|r| r.event == "voicemail_waiting")
+            .unwrap();
+        assert_eq!(
+            (desk.channel.as_str(), desk.recipient.as_str()),
+            ("email", "duty@hotline.example")
+        );
+        assert!(desk.subject.contains(&filed.ticket.number) && desk.body.contains("13912345678"));
+
+        // The reply needs a follow-up visit: the desk's SMS, in its language.
+        let agent = Actor::centre("agent1", Role::Agent);
+        let reply = WorkflowAction::Reply {
+            text: "已转告局长".into(),
+        };
+        let applied = store
+            .apply_transition(filed.ticket.id, &agent, &reply, now, None, &|_| None)
+            .unwrap();
+        after_transition(&store, &config, &applied, None, now.as_millisecond());
+        let rows = store.ticket_notifications(filed.ticket.id).unwrap();
+        let due = rows.iter().find(|r| r.event == "follow_up_due").unwrap();
+        assert_eq!(
+            (
+                due.channel.as_str(),
+                due.recipient.as_str(),
+                due.language.as_str()
+            ),
+            ("sms", "13600000001", "en")
+        );
+        assert!(due.body.contains(&filed.ticket.number) && due.body.contains("follow up"));
+        // A consultation needs no visit: nothing for the desk.
+        let consult = TicketDraft {
+            ticket_type: TicketType::Consultation,
+            ..draft
+        };
+        let t = store
+            .create_ticket(&consult, &agent, Pin::from_random(8), &tz, now)
+            .unwrap();
+        let applied = store
+            .apply_transition(t.ticket.id, &agent, &reply, now, None, &|_| None)
+            .unwrap();
+        after_transition(&store, &config, &applied, None, now.as_millisecond());
+        let rows = store.ticket_notifications(t.ticket.id).unwrap();
+        assert!(rows.iter().all(|r| r.event != "follow_up_due"), "{rows:?}");
     }
 }

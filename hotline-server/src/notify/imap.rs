@@ -123,7 +123,8 @@ impl MailboxTask {
         match c.security {
             ImapSecurity::None => self.session(tcp).await,
             ImapSecurity::Tls => {
-                let tls = tls_connector()
+                let tls = super::tls::connector(&c.ca_file)
+                    .map_err(ImapError::Tls)?
                     .connect(server_name(&c.host)?, tcp)
                     .await
                     .map_err(|e| ImapError::Tls(e.to_string()))?;
@@ -212,16 +213,6 @@ fn receive_mail(
     now: Timestamp,
 ) -> Result<Outcome, NotifyError> {
     receive(store, config, &parsed.message, parsed.reply_to, limit, now)
-}
-
-fn tls_connector() -> tokio_rustls::TlsConnector {
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    let config = rustls::ClientConfig::builder()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    tokio_rustls::TlsConnector::from(Arc::new(config))
 }
 
 fn server_name(host: &str) -> Result<rustls::pki_types::ServerName<'static>, ImapError> {

@@ -32,6 +32,18 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "0009_campaign_purpose",
         include_str!("migrations/0009_campaign_purpose.sql"),
     ),
+    (
+        "0010_callbacks",
+        include_str!("migrations/0010_callbacks.sql"),
+    ),
+    (
+        "0011_voicemail_inbox",
+        include_str!("migrations/0011_voicemail_inbox.sql"),
+    ),
+    (
+        "0012_pending_consultations",
+        include_str!("migrations/0012_pending_consultations.sql"),
+    ),
 ];
 
 /// The schema version this binary creates and understands.

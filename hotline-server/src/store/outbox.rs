@@ -21,7 +21,8 @@ pub struct NewNotification {
     /// May contain [`SECRET_MARK`], replaced by `secret` only when sending.
     pub body: String,
     pub html: String,
-    /// JSON array of `{"kind": "letter" | "knowledge", "id": n}`.
+    /// JSON array of files as sent (`notify::email::TextAttachment`): `{"kind": "letter" |
+    /// "knowledge", "id": n, "name", "content_type", "text"}`.
     pub attachments: serde_json::Value,
     pub secret: Option<String>,
     pub ticket_id: Option<i64>,

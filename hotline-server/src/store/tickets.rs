@@ -167,7 +167,7 @@ pub(crate) fn ticket_row(row: &Row<'_>) -> rusqlite::Result<TicketRow> {
     })
 }
 
-fn ticket_by_id(conn: &Connection, id: i64) -> Result<Option<TicketRow>, RecordError> {
+pub(in crate::store) fn ticket_by_id(conn: &Connection, id: i64) -> Result<Option<TicketRow>, RecordError> {
     let sql = format!("SELECT {COLUMNS} FROM tickets t WHERE t.id = ?1");
     Ok(conn.query_row(&sql, [id], ticket_row).optional()?)
 }
@@ -379,62 +379,9 @@ impl Store {
     ) -> Result<AppliedTransition, RecordError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let before = ticket_by_id(&tx, id)?
-            .filter(|t| can_see(actor, &t.state))
-            .ok_or_else(|| RecordError::not_found("ticket", id))?;
-        if let Some(expected) = expected_version
-            && expected != before.version
-        {
-            return Err(RecordError::Conflict(format!(
-                "ticket {} changed since version {expected} (now {})",
-                before.number, before.version
-            )));
-        }
-        if let WorkflowAction::Dispatch {
-            lead, co_handlers, ..
-        } = action
-        {
-            for d in std::iter::once(lead).chain(co_handlers) {
-                if !department_exists(&tx, d)? {
-                    return Err(RecordError::Invalid(format!("unknown department {d}")));
-                }
-            }
-        }
-        let step = workflow::apply(&before.state, actor, action, now)?;
-        let next = &step.state;
-        let instruction = next.instructions.last().map_or("", |i| i.text.as_str());
-        let due_at = due(next).map(Timestamp::as_millisecond);
-        let changed = tx.execute(
-            "UPDATE tickets SET status = ?1, lead_department_id = ?2, co_handlers = ?3,
-                 supervised = ?4, instruction = ?5, due_at = ?6, updated_at = ?7, state = ?8,
-                 version = version + 1
-             WHERE id = ?9 AND version = ?10",
-            params![
-                next.status.as_str(),
-                next.lead.as_ref().and_then(dept_row_id),
-                co_handlers_json(next),
-                next.supervised,
-                instruction,
-                due_at,
-                now.as_millisecond(),
-                state_json(next),
-                id,
-                before.version,
-            ],
-        )?;
-        if changed != 1 {
-            return Err(RecordError::Conflict(format!(
-                "ticket {} was changed by someone else",
-                before.number
-            )));
-        }
-        insert_history(&tx, id, &step.history)?;
-        let ticket = ticket_by_id(&tx, id)?.ok_or_else(|| RecordError::not_found("ticket", id))?;
+        let applied = transition_in(&tx, id, actor, action, now, expected_version, due)?;
         tx.commit()?;
-        Ok(AppliedTransition {
-            ticket,
-            effects: step.effects,
-        })
+        Ok(applied)
     }
 
     /// The ticket's audit trail, oldest first.
@@ -484,6 +431,74 @@ impl Store {
         let rows = stmt.query_map([ticket_id], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// One workflow step inside the caller's transaction (see [`Store::apply_transition`]), so a
+/// step and the record that caused it commit together.
+pub(in crate::store) fn transition_in(
+    tx: &Connection,
+    id: i64,
+    actor: &Actor,
+    action: &WorkflowAction,
+    now: Timestamp,
+    expected_version: Option<i64>,
+    due: DueFn<'_>,
+) -> Result<AppliedTransition, RecordError> {
+    let before = ticket_by_id(tx, id)?
+        .filter(|t| can_see(actor, &t.state))
+        .ok_or_else(|| RecordError::not_found("ticket", id))?;
+    if let Some(expected) = expected_version
+        && expected != before.version
+    {
+        return Err(RecordError::Conflict(format!(
+            "ticket {} changed since version {expected} (now {})",
+            before.number, before.version
+        )));
+    }
+    if let WorkflowAction::Dispatch {
+        lead, co_handlers, ..
+    } = action
+    {
+        for d in std::iter::once(lead).chain(co_handlers) {
+            if !department_exists(tx, d)? {
+                return Err(RecordError::Invalid(format!("unknown department {d}")));
+            }
+        }
+    }
+    let step = workflow::apply(&before.state, actor, action, now)?;
+    let next = &step.state;
+    let instruction = next.instructions.last().map_or("", |i| i.text.as_str());
+    let due_at = due(next).map(Timestamp::as_millisecond);
+    let changed = tx.execute(
+        "UPDATE tickets SET status = ?1, lead_department_id = ?2, co_handlers = ?3,
+             supervised = ?4, instruction = ?5, due_at = ?6, updated_at = ?7, state = ?8,
+             version = version + 1
+         WHERE id = ?9 AND version = ?10",
+        params![
+            next.status.as_str(),
+            next.lead.as_ref().and_then(dept_row_id),
+            co_handlers_json(next),
+            next.supervised,
+            instruction,
+            due_at,
+            now.as_millisecond(),
+            state_json(next),
+            id,
+            before.version,
+        ],
+    )?;
+    if changed != 1 {
+        return Err(RecordError::Conflict(format!(
+            "ticket {} was changed by someone else",
+            before.number
+        )));
+    }
+    insert_history(tx, id, &step.history)?;
+    let ticket = ticket_by_id(tx, id)?.ok_or_else(|| RecordError::not_found("ticket", id))?;
+    Ok(AppliedTransition {
+        ticket,
+        effects: step.effects,
+    })
 }
 
 #[cfg(test)]

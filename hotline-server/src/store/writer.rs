@@ -13,8 +13,9 @@ use rusqlite::{Connection, TransactionBehavior};
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
+use super::callbacks::CallbackWrite;
 use super::rows::{CallEnd, NewCall, NewRecording};
-use super::{StoreError, calls, connection, recordings};
+use super::{StoreError, callbacks, calls, connection, recordings};
 
 /// Commands applied in one transaction at most.
 pub const BATCH_LIMIT: usize = 500;
@@ -45,6 +46,8 @@ pub enum WriteCommand {
     Recording(NewRecording),
     /// An agent's state changed (the ACD's decision), for reports.
     AgentState(AgentStateChange),
+    /// Callback in queue: the request and its attempts.
+    Callback(CallbackWrite),
 }
 
 /// One row of the agent state log.
@@ -291,5 +294,6 @@ fn apply(conn: &Connection, command: &WriteCommand) -> rusqlite::Result<()> {
                 c.agent, c.at_ms, c.state, c.reason, c.cause
             ])
             .map(drop),
+        WriteCommand::Callback(write) => callbacks::apply(conn, write),
     }
 }

@@ -29,6 +29,11 @@ pub enum AlarmKind {
     LongQueue,
     /// An agent not ready for too long (seconds).
     LongNotReady,
+    /// An agent asked for help (求助); subject is the agent, value and threshold are 0. Cleared
+    /// when a supervisor joins the agent's call.
+    HelpRequest,
+    /// An agent pressed emergency; as `help_request`, to be answered at once.
+    Emergency,
 }
 
 impl AlarmKind {
@@ -38,6 +43,7 @@ impl AlarmKind {
             AlarmKind::ServiceLevel => "percent",
             AlarmKind::LongCall | AlarmKind::LongNotReady => "seconds",
             AlarmKind::LongQueue => "callers",
+            AlarmKind::HelpRequest | AlarmKind::Emergency => "none",
         }
     }
 }

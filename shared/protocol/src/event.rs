@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::agent::{AgentState, StateCause};
 use crate::alarm::Alarm;
 use crate::call::{CallState, Direction, Party};
+use crate::callback::CallbackOffer;
 use crate::error::ErrorBody;
 use crate::ids::{AgentId, CallId};
 use crate::monitor::MonitorMode;
@@ -45,6 +46,10 @@ pub enum Event {
         /// Set when another agent transferred the call here: their note and ticket.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         transfer: Option<TransferInfo>,
+        /// Set when the offer is a callback in queue (排队回拨): the caller has hung up and is
+        /// dialled on `callback.number` once the agent answers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        callback: Option<CallbackOffer>,
     },
     /// A call this user is in (or monitors) changed.
     CallState {

@@ -12,6 +12,7 @@
 mod agent;
 mod alarm;
 mod call;
+mod callback;
 mod command;
 mod error;
 mod event;
@@ -36,6 +37,7 @@ mod wire_tests;
 pub use agent::{AgentInfo, AgentState, SkillLevel, StateCause};
 pub use alarm::{Alarm, AlarmKind};
 pub use call::{CallState, Direction, EndCause, Party, PartyKind};
+pub use callback::CallbackOffer;
 pub use command::{ClientKind, Command, valid_dtmf};
 pub use error::{ErrorBody, ErrorCode, ProtocolError};
 pub use event::{Event, NoticeLevel};

@@ -284,6 +284,7 @@ pub fn events() -> Vec<Event> {
                 note: Some("燃气泄漏，已建单，请联系燃气集团".into()),
                 ticket_id: Some("T20250301-0042".into()),
             }),
+            callback: None,
         },
         Event::CallState {
             call_id: "c-20250301-000123".into(),
@@ -330,6 +331,17 @@ pub fn events() -> Vec<Event> {
             "session expired; log in again",
         )),
     ]
+}
+
+/// The `callback` of an offer placed by a follow-up campaign in agent mode (回访 by an agent).
+pub fn campaign_callback() -> CallbackOffer {
+    CallbackOffer {
+        number: "13812345678".into(),
+        attempt: 1,
+        requested_at_ms: T0,
+        ticket: Some("T20250301-0042".into()),
+        purpose: Some("follow_up".into()),
+    }
 }
 
 pub fn agent_info() -> AgentInfo {

@@ -196,6 +196,8 @@ fn every_nested_enum_round_trips() {
             AlarmKind::LongCall,
             AlarmKind::LongQueue,
             AlarmKind::LongNotReady,
+            AlarmKind::HelpRequest,
+            AlarmKind::Emergency,
         ],
         STRING,
     );

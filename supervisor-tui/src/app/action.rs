@@ -42,6 +42,9 @@ pub enum Action {
     ForceNotReady,
     ForceLogout,
     ForceRelease,
+    /// Goes to the seat of the oldest help request (emergencies first) and offers to join:
+    /// whisper for help, barge-in for an emergency.
+    AnswerHelp,
 
     // --- keys: tickets ---
     /// Switches between the overdue and the due-soon list.

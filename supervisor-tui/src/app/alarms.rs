@@ -50,13 +50,21 @@ impl LocalAlarm {
     }
 }
 
+/// People asking for help come before any threshold.
 fn kind_order(k: AlarmKind) -> u8 {
     match k {
-        AlarmKind::ServiceLevel => 0,
-        AlarmKind::LongQueue => 1,
-        AlarmKind::LongCall => 2,
-        AlarmKind::LongNotReady => 3,
+        AlarmKind::Emergency => 0,
+        AlarmKind::HelpRequest => 1,
+        AlarmKind::ServiceLevel => 2,
+        AlarmKind::LongQueue => 3,
+        AlarmKind::LongCall => 4,
+        AlarmKind::LongNotReady => 5,
     }
+}
+
+/// Whether the alarm is an agent asking for a supervisor.
+pub fn is_help(k: AlarmKind) -> bool {
+    matches!(k, AlarmKind::HelpRequest | AlarmKind::Emergency)
 }
 
 /// Every alarm in force at `now_ms`, queue alarms first, then by subject.
@@ -105,7 +113,9 @@ pub fn compute(
             });
         }
     }
-    for a in server.values().filter(|a| !a.cleared) {
+    // A help request from an agent who has logged out since is moot.
+    let moot = |a: &Alarm| is_help(a.kind) && !seats.keys().any(|id| id.0 == a.subject);
+    for a in server.values().filter(|a| !a.cleared && !moot(a)) {
         if !out
             .iter()
             .any(|l| l.kind == a.kind && l.subject == a.subject)

@@ -181,6 +181,19 @@ pub fn state(lang: Lang, role: Role) -> State {
             cleared: false,
         })),
     );
+    // Agent 1006 asked for help on their call.
+    update(
+        &mut s,
+        Action::Server(Event::Alarm(Alarm {
+            id: 8,
+            kind: AlarmKind::HelpRequest,
+            subject: "1006".into(),
+            value: 0.0,
+            threshold: 0.0,
+            raised_at_ms: NOW_MS - 20_000,
+            cleared: false,
+        })),
+    );
     s.screen = Screen::Main;
     s.role = Some(role);
     s.me = Some(AgentInfo {

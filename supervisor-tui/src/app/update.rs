@@ -2,7 +2,7 @@
 //! clock (time arrives as `Tick`), so every behaviour is a unit test.
 
 use hotline_protocol::{
-    AgentState, Command, Event, MonitorMode, NotReadyReason, NoticeLevel, StandardReason, Topic,
+    AgentState, AlarmKind, Command, Event, MonitorMode, NotReadyReason, NoticeLevel, StandardReason, Topic,
 };
 use hotline_tui::t;
 use serde_json::json;
@@ -350,6 +350,7 @@ fn main_key(s: &mut State, key: &Action) -> Vec<Effect> {
         | Action::ForceNotReady
         | Action::ForceLogout
         | Action::ForceRelease
+        | Action::AnswerHelp
             if s.tab == Tab::Wallboard =>
         {
             seat_action(s, key);
@@ -425,6 +426,10 @@ fn seat_action(s: &mut State, key: &Action) {
         error(s, text);
         return;
     }
+    if *key == Action::AnswerHelp {
+        answer_help(s);
+        return;
+    }
     if *key == Action::StopMonitor {
         if s.monitor.is_some() {
             s.dialog = Some(Dialog::Confirm(Pending::StopMonitor));
@@ -468,6 +473,32 @@ fn seat_action(s: &mut State, key: &Action) {
         }
         _ => {}
     }
+}
+
+/// Moves to the seat of the first help request in the alarm list (emergencies come first)
+/// and, when that agent is on a call, asks to join it: whispering to help, barging in on an
+/// emergency.
+fn answer_help(s: &mut State) {
+    let Some((agent, kind)) = s
+        .alarms
+        .iter()
+        .find(|a| alarms::is_help(a.kind))
+        .map(|a| (a.subject.clone(), a.kind))
+    else {
+        let text = t(s.lang, "sup.status.no_help").to_owned();
+        error(s, text);
+        return;
+    };
+    let Some(index) = s.seats.keys().position(|id| id.0 == agent) else {
+        return;
+    };
+    s.selected_seat = index;
+    let mode = if kind == AlarmKind::Emergency {
+        MonitorMode::Barge
+    } else {
+        MonitorMode::Whisper
+    };
+    seat_action(s, &Action::Monitor(mode));
 }
 
 fn load_tickets(s: &mut State) -> Vec<Effect> {

@@ -256,15 +256,34 @@ fn alarms(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
                     fmt::duration(a.value as u64 * 1000),
                     fmt::duration(a.threshold as u64 * 1000)
                 ),
+                // Where the call stands, so the supervisor knows what they would join.
+                AlarmKind::HelpRequest | AlarmKind::Emergency => help_detail(s, &a.subject),
             };
             let text = format!("▲ {what} {} {detail}", a.subject);
+            let style = if a.kind == AlarmKind::Emergency {
+                th.style("error")
+            } else {
+                th.style("warning")
+            };
             Line::from(styled(
-                hotline_tui::width::truncate(&text, inner.width as usize),
-                th.style("warning"),
+                hotline_tui::width::truncate(text.trim_end(), inner.width as usize),
+                style,
             ))
         })
         .collect();
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The asking agent's state and caller, e.g. `On call 13800138000`.
+fn help_detail(s: &State, agent: &str) -> String {
+    let Some(seat) = s.seats.values().find(|seat| seat.agent.0 == agent) else {
+        return String::new();
+    };
+    let (state, _) = state_text(s, &seat.state);
+    match &seat.caller {
+        Some(c) => format!("· {state} {c}"),
+        None => format!("· {state}"),
+    }
 }
 
 fn kind_key(k: AlarmKind) -> &'static str {
@@ -273,5 +292,7 @@ fn kind_key(k: AlarmKind) -> &'static str {
         AlarmKind::LongCall => "long_call",
         AlarmKind::LongQueue => "long_queue",
         AlarmKind::LongNotReady => "long_not_ready",
+        AlarmKind::HelpRequest => "help_request",
+        AlarmKind::Emergency => "emergency",
     }
 }

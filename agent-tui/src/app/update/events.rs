@@ -5,12 +5,16 @@ use hotline_protocol::{AgentState, CallState, Event, NoticeLevel, PartyKind};
 use hotline_tui::t;
 
 use crate::app::action::Panel;
+use crate::app::effect::Effect;
 use crate::app::form::{DeptEntry, TicketForm};
-use crate::app::state::{Call, Level, Offer, Overlay, State};
+use crate::app::state::{Call, IvrLeg, Level, Offer, Overlay, State};
 use crate::app::update::fresh_form;
 use crate::rest::{Department, RestReply};
 
-pub(super) fn server_event(s: &mut State, event: Event) {
+/// How the server hands back an IVR flow's result: a notice `IVR <flow>: <result>`.
+const IVR_RESULT_PREFIX: &str = "IVR ";
+
+pub(super) fn server_event(s: &mut State, event: Event) -> Vec<Effect> {
     match event {
         Event::AgentState {
             agent_id,
@@ -19,7 +23,7 @@ pub(super) fn server_event(s: &mut State, event: Event) {
             ..
         } => {
             if s.agent.as_ref().is_some_and(|a| a.id != agent_id) {
-                return;
+                return Vec::new();
             }
             if !matches!(state, AgentState::Ringing { .. }) {
                 s.offer = None;
@@ -39,6 +43,7 @@ pub(super) fn server_event(s: &mut State, event: Event) {
             ring_timeout_ms,
             mut screen_pop,
             transfer,
+            ..
         } => {
             s.handover = transfer;
             screen_pop.sort_tickets();
@@ -61,6 +66,10 @@ pub(super) fn server_event(s: &mut State, event: Event) {
             s.panel = Panel::Home;
             s.overlay = Overlay::None;
             s.say_key(Level::Info, "call.ringing");
+            if s.inbox.playing.take().is_some() || s.inbox.fetching.take().is_some() {
+                // The call comes first: the message stops.
+                return vec![Effect::StopPlayback];
+            }
         }
         Event::CallState {
             call_id,
@@ -76,10 +85,11 @@ pub(super) fn server_event(s: &mut State, event: Event) {
                 }
                 if s.call.as_ref().is_some_and(|c| c.call_id == call_id) {
                     s.call = None;
+                    s.help = None;
                     let text = format!("{} ({cause:?})", t(s.lang, "call.ended"));
                     s.say(Level::Info, text);
                 }
-                return;
+                return Vec::new();
             }
             if state != CallState::Ringing && s.offer.as_ref().is_some_and(|o| o.call_id == call_id)
             {
@@ -108,8 +118,13 @@ pub(super) fn server_event(s: &mut State, event: Event) {
                 |c| c.number.clone(),
             );
             let is_new = previous.is_none();
+            let ivr = previous.and_then(|c| c.ivr.clone());
             // Hold and mute events may leave the connect time out; the timer keeps running.
             let connected_at_ms = connected_at_ms.or(previous.and_then(|c| c.connected_at_ms));
+            if parties.iter().any(|p| p.kind == PartyKind::Supervisor) {
+                // A supervisor has joined: the help request is answered.
+                s.help = None;
+            }
             s.call = Some(Call {
                 call_id,
                 state,
@@ -118,6 +133,7 @@ pub(super) fn server_event(s: &mut State, event: Event) {
                 parties,
                 muted,
                 number,
+                ivr,
             });
             if is_new && s.form.subject.is_empty() && s.form.description.is_empty() {
                 s.form = fresh_form(s.call.as_ref(), s.pop.as_ref());
@@ -134,6 +150,16 @@ pub(super) fn server_event(s: &mut State, event: Event) {
             s.queue_sel = s.queue_sel.min(s.waiting().len().saturating_sub(1));
         }
         Event::Notice { text, level } => {
+            if let Some((flow, result)) = text
+                .strip_prefix(IVR_RESULT_PREFIX)
+                .and_then(|r| r.split_once(": "))
+                && let Some(c) = &mut s.call
+            {
+                c.ivr = Some(IvrLeg {
+                    flow: flow.to_owned(),
+                    result: Some(result.to_owned()),
+                });
+            }
             let level = match level {
                 NoticeLevel::Info => Level::Info,
                 NoticeLevel::Warning => Level::Warning,
@@ -141,18 +167,20 @@ pub(super) fn server_event(s: &mut State, event: Event) {
             };
             s.say(level, text);
         }
-        Event::Voicemail(_) => s.say_key(Level::Info, "voicemail.new"),
+        Event::Voicemail(_) => return super::inbox::arrived(s),
         Event::Error(e) => s.say(Level::Error, e.message),
         Event::Alarm(_) | Event::WebRtc(_) => {}
     }
+    Vec::new()
 }
 
-pub(super) fn rest_done(s: &mut State, reply: RestReply) {
+pub(super) fn rest_done(s: &mut State, reply: RestReply) -> Vec<Effect> {
     match reply {
         RestReply::Tickets(v) => {
             s.tickets.results = v;
             s.tickets.pending = false;
             s.tickets.sel = 0;
+            return super::ticket_links(s);
         }
         RestReply::Knowledge(v) => {
             s.knowledge.results = v;
@@ -183,7 +211,16 @@ pub(super) fn rest_done(s: &mut State, reply: RestReply) {
                 s.say(Level::Warning, text);
             }
         }
+        RestReply::TicketLinks { id, links } => {
+            s.ticket_links.insert(id, links);
+        }
+        RestReply::Related(list) => s.related_suggestions = list,
+        RestReply::Voicemails { items, total } => s.inbox.replace(items, total),
+        RestReply::UnheardCount(n) => s.inbox.unheard = n,
+        RestReply::VoicemailAudio { id, samples } => return super::inbox::audio(s, id, samples),
+        RestReply::VoicemailSaved(row) => super::inbox::saved(s, row),
     }
+    Vec::new()
 }
 
 pub(super) fn rest_failed(s: &mut State, request: &'static str, message: &str) {
@@ -194,6 +231,11 @@ pub(super) fn rest_failed(s: &mut State, request: &'static str, message: &str) {
         "departments" => s.departments_pending = false,
         "file_ticket" => s.form.pending = false,
         "update_caller" => return super::callers::failed(s, message),
+        "voicemails" => s.inbox.pending = false,
+        "voicemail_audio" => s.inbox.fetching = None,
+        "voicemail_handled" => s.inbox.saving = None,
+        // Suggestions while typing and the badge's count are extras: no message for them.
+        "related" | "voicemail_count" => return,
         _ => {}
     }
     let text = format!("{} {request}: {message}", t(s.lang, "status.failed"));

@@ -13,6 +13,8 @@ use crate::app::state::{Conn, Level, Overlay, Screen, State};
 use crate::app::update::update;
 use crate::rest::{RestReply, RestRequest};
 
+mod inbox;
+
 const CALL: &str = "c-20261123-0042";
 
 fn call_state(state: CallState) -> Action {
@@ -243,7 +245,11 @@ fn connection_loss_reconnects_and_resumes() {
             resumed: true,
         },
     );
-    assert!(fx.is_empty(), "departments are already loaded");
+    assert_eq!(
+        fx,
+        [Effect::Rest(RestRequest::UnheardCount)],
+        "departments are already loaded; the voicemail badge is refreshed"
+    );
     assert_eq!(s.conn, Conn::Online);
     assert!(s.call.is_some(), "the call is still shown");
     assert!(s.status.as_ref().unwrap().text.contains("resumed"));
@@ -282,7 +288,13 @@ fn login_needs_every_field_and_reports_failure() {
             resumed: false,
         },
     );
-    assert_eq!(fx, [Effect::Rest(RestRequest::Departments)]);
+    assert_eq!(
+        fx,
+        [
+            Effect::Rest(RestRequest::UnheardCount),
+            Effect::Rest(RestRequest::Departments)
+        ]
+    );
     assert_eq!(s.screen, Screen::Main);
     assert!(
         s.login.password.is_empty(),
@@ -311,8 +323,9 @@ fn transfer_dialog_builds_the_command() {
             ticket_id: None,
         }]
     );
-    // An external number with letters is refused in the dialog.
+    // An external number with letters is refused in the dialog (left of the IVR, the last kind).
     update(&mut s, Action::Transfer);
+    update(&mut s, Action::Left);
     update(&mut s, Action::Left);
     update(&mut s, Action::NextField);
     typed(&mut s, "12a");

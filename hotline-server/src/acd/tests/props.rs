@@ -31,6 +31,10 @@ enum Op {
     Extend(usize),
     /// The agent transfers its call to another agent, or (`true`) to queue `target`.
     Transfer(usize, usize, bool),
+    /// Call `n` (mod the calls so far) asks to be called back.
+    Callback(usize),
+    /// The agent's callback attempt failed; `true`: worth retrying.
+    CallbackFail(usize, bool),
     Advance(u64),
 }
 
@@ -52,7 +56,9 @@ fn op() -> impl PropStrategy<Value = Op> {
         1 => (a.clone(), 0..40usize).prop_map(|(a, c)| Op::Pick(a, c)),
         1 => a.clone().prop_map(Op::EndWrap),
         1 => a.clone().prop_map(Op::Extend),
-        1 => (a.clone(), a, any::<bool>()).prop_map(|(a, t, q)| Op::Transfer(a, t, q)),
+        1 => (a.clone(), a.clone(), any::<bool>()).prop_map(|(a, t, q)| Op::Transfer(a, t, q)),
+        2 => (0..40usize).prop_map(Op::Callback),
+        2 => (a, any::<bool>()).prop_map(|(a, r)| Op::CallbackFail(a, r)),
         3 => (0u64..3_000).prop_map(Op::Advance),
         1 => (0u64..40_000).prop_map(Op::Advance),
     ]
@@ -90,6 +96,10 @@ fn setup(now: Instant) -> Acd {
         q.vip_queue = (i == 0).then(|| qid("q2"));
         q.first_contact_wait = secs(20);
         q.agent_order = vec![agent("a4")];
+        q.callback = CallbackPolicy {
+            max_attempts: 1 + i as u32 % 3,
+            retry_delay: secs(7 * i as u64),
+        };
         acd.define_queue(q, now).expect("valid queue");
     }
     acd
@@ -230,6 +240,12 @@ fn apply(acd: &mut Acd, op: &Op, now: &mut Instant, next_call: &mut u64) -> Vec<
             };
             acd.transfer(&a, call, to, t)
         }
+        Op::Callback(i) => acd.request_callback(call_at(*i, *next_call), &format!("cb{i}"), t),
+        Op::CallbackFail(i, retry) => {
+            let a = agent(&format!("a{i}"));
+            let call = ringing_or_on_call(acd, &a).unwrap_or(CallId(1));
+            acd.callback_failed(call, *retry, t)
+        }
         Op::Advance(ms) => {
             *now += Duration::from_millis(*ms);
             Ok(acd.poll(*now))
@@ -291,6 +307,19 @@ fn strip_time(e: AcdEffect, base: Instant) -> AcdEffect {
                 reason: format!("wrap-up +{:?}", until.duration_since(base)),
             },
             cause,
+        },
+        // Shown as an agent state so the offset fits a comparable (time-free) effect.
+        AcdEffect::CallbackFailed {
+            call,
+            attempts,
+            retry_at,
+        } => AcdEffect::AgentState {
+            agent: agent(&format!(
+                "{call} failed {attempts}, retry {:?}",
+                retry_at.map(|t| t.duration_since(base))
+            )),
+            state: AgentState::LoggedOut,
+            cause: StateCause::CallEnded,
         },
         other => other,
     }

@@ -154,6 +154,7 @@ impl State {
                 ring_timeout_ms: 0,
                 screen_pop,
                 transfer: Some(info.clone()),
+                callback: None,
             });
         }
         let state = if conference {

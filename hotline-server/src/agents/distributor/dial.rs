@@ -96,7 +96,7 @@ fn external(number: &str) -> Vec<proto::Party> {
 
 impl State {
     /// The dialer, if outbound calls can be placed at all.
-    fn dialer(&self) -> Result<DialerLink, String> {
+    pub(super) fn dialer(&self) -> Result<DialerLink, String> {
         match &self.out.dialer {
             Some(link) if link.trunk.is_some() && link.is_up() => Ok(link.clone()),
             Some(link) if link.is_up() => Err(outbound::DialError::NoTrunk.to_string()),
@@ -124,7 +124,13 @@ impl State {
             .find(|(_, c)| matches!(&c.job, Job::Agent { agent: a, .. } if a == agent))
     }
 
-    fn out_event(&self, agent: &str, call_id: &str, state: proto::CallState, number: &str) {
+    pub(super) fn out_event(
+        &self,
+        agent: &str,
+        call_id: &str,
+        state: proto::CallState,
+        number: &str,
+    ) {
         let Some(a) = self.agents.get(agent) else {
             return;
         };
@@ -139,7 +145,7 @@ impl State {
         });
     }
 
-    fn notice(&self, agent: &str, text: String) {
+    pub(super) fn notice(&self, agent: &str, text: String) {
         if let Some(a) = self.agents.get(agent) {
             let _ = a.events.try_send(Event::Notice {
                 text,

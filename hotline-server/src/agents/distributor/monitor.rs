@@ -8,7 +8,7 @@ use std::time::Instant;
 use hotline_protocol::{self as proto, Event, MonitorMode, Topic};
 use tokio::sync::mpsc;
 
-use super::{AgentAudio, CallControl, State};
+use super::{AgentAudio, CallControl, State, now_ms};
 use crate::acd::{self, AgentId, CallId};
 
 /// Whether silent listening shows on the agent's screen (site policy; off: it is silent).
@@ -22,6 +22,10 @@ pub(super) struct Supervision {
     causes: HashMap<String, proto::StateCause>,
     /// Calls a supervisor is ending (by name), so the agent is told why.
     ending: HashMap<String, proto::EndCause>,
+    /// Help requests and emergencies not yet answered, by agent: every supervisor's alarm
+    /// list shows them until one joins the agent's call.
+    help: HashMap<String, proto::Alarm>,
+    next_alarm: u64,
 }
 
 struct Supervisor {
@@ -91,6 +95,42 @@ impl Supervision {
             });
         }
         self.supervisors.len()
+    }
+
+    /// Raises (or raises again) `agent`'s help alarm for every supervisor.
+    fn raise_help(&mut self, agent: &str, kind: proto::AlarmKind, now_ms: u64) {
+        let id = match self.help.get(agent) {
+            Some(a) => a.id,
+            None => {
+                self.next_alarm += 1;
+                self.next_alarm
+            }
+        };
+        let alarm = proto::Alarm {
+            id,
+            kind,
+            subject: agent.to_owned(),
+            value: 0.0,
+            threshold: 0.0,
+            raised_at_ms: now_ms,
+            cleared: false,
+        };
+        self.to_all(&Event::Alarm(alarm.clone()));
+        self.help.insert(agent.to_owned(), alarm);
+    }
+
+    /// A supervisor joined `agent`'s call: the help request is answered.
+    fn clear_help(&mut self, agent: &str) {
+        if let Some(mut alarm) = self.help.remove(agent) {
+            alarm.cleared = true;
+            self.to_all(&Event::Alarm(alarm));
+        }
+    }
+
+    fn to_all(&self, event: &Event) {
+        for s in self.supervisors.values() {
+            let _ = s.events.try_send(event.clone());
+        }
     }
 }
 
@@ -241,6 +281,10 @@ impl State {
             return;
         };
         s.topics = topics.iter().copied().collect();
+        // Unanswered help requests reach a supervisor whatever they subscribe to.
+        for alarm in self.sup.help.values() {
+            let _ = s.events.try_send(Event::Alarm(alarm.clone()));
+        }
         let (agents, queues) = (
             s.topics.contains(&Topic::Agents),
             s.topics.contains(&Topic::Queues),
@@ -343,6 +387,7 @@ impl State {
             let event = call_state(&name, proto::CallState::Connected, shown);
             let _ = a.events.try_send(event);
         }
+        self.sup.clear_help(agent);
         Ok(())
     }
 
@@ -504,6 +549,12 @@ impl State {
         if self.sup.alert(&text, level) == 0 {
             return Err("no supervisor is online".into());
         }
+        let kind = if level == proto::NoticeLevel::Critical {
+            proto::AlarmKind::Emergency
+        } else {
+            proto::AlarmKind::HelpRequest
+        };
+        self.sup.raise_help(user, kind, now_ms());
         Ok(())
     }
 }

@@ -1,10 +1,12 @@
 //! Notifications through the API: the hooks the ticket handlers call after a step is stored,
 //! a ticket's notifications and messages (`GET /tickets/{id}/notifications`), where a
 //! department's notices go (`PUT /departments/{id}/contact`) and templates edited in the
-//! database (`GET`, `PUT /notify/templates`).
+//! database (`GET`, `PUT /notify/templates`); a knowledge-base item sent to a citizen
+//! (`POST /knowledge/{id}/send`).
 
 use axum::extract::State;
-use axum::routing::{get, put};
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use hotline_protocol::Capability;
 use jiff::Timestamp;
@@ -31,6 +33,7 @@ pub fn routes() -> Router<ApiDeps> {
         .route("/tickets/{id}/notifications", get(for_ticket))
         .route("/departments/{id}/contact", put(set_contact).get(contact))
         .route("/notify/templates", get(templates).put(put_template))
+        .route("/knowledge/{id}/send", post(send_knowledge))
 }
 
 impl From<NotifyError> for ApiError {
@@ -101,6 +104,8 @@ fn dispatch_letter(
         },
     );
     Some(TextAttachment {
+        kind: "letter".into(),
+        id: Some(t.id),
         name: format!("{}.txt", t.number),
         content_type: "text/plain; charset=utf-8".into(),
         text,
@@ -268,4 +273,92 @@ async fn put_template(
     )
     .await?;
     Ok(Json(json!({ "template": saved })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SendKnowledgeRequest {
+    /// `sms` or `email`.
+    channel: String,
+    to: String,
+    /// The ticket the item answers: the notification is listed on it.
+    #[serde(default)]
+    ticket: Option<i64>,
+    /// `""` = `[notify] default_language`.
+    #[serde(default)]
+    language: String,
+}
+
+/// `POST /knowledge/{id}/send`: an agent sends a knowledge-base item (office guide, policy)
+/// to a citizen by SMS, or by e-mail with the item attached as a text file (A8).
+async fn send_knowledge(
+    State(deps): State<ApiDeps>,
+    me: Authed,
+    Id(id): Id,
+    Body(req): Body<SendKnowledgeRequest>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    me.require(Capability::CallerData)?;
+    let ctx = deps.ctx.clone();
+    let config = &ctx.config;
+    let configured = match req.channel.as_str() {
+        "sms" => !config.notify.sms.url.is_empty(),
+        "email" => {
+            if req.to.parse::<lettre::message::Mailbox>().is_err() {
+                return Err(ApiError::bad_request(format!(
+                    "\"{}\" is not an e-mail address",
+                    req.to
+                )));
+            }
+            !config.notify.smtp.host.is_empty()
+        }
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "channel \"{other}\": sms or email"
+            )));
+        }
+    };
+    if !configured {
+        return Err(ApiError::bad_request(format!(
+            "no {} channel is configured ([notify])",
+            req.channel
+        )));
+    }
+    if req.to.trim().is_empty() {
+        return Err(ApiError::bad_request("no recipient"));
+    }
+    let actor = me.actor();
+    let now = now_ms(&deps);
+    let outbox = with_store(&deps, move |store| {
+        let config = &ctx.config;
+        let hotline = match req.ticket {
+            Some(t) => {
+                visible(store, &actor, t)?;
+                store
+                    .ticket(t)?
+                    .and_then(|t| t.number.split('-').next().map(str::to_owned))
+                    .unwrap_or_default()
+            }
+            None => config.profile_for_dnis("").name.clone(),
+        };
+        let item = store
+            .knowledge(id)?
+            .ok_or_else(|| ApiError::not_found(format!("knowledge item {id} not found")))?;
+        let language = if req.language.is_empty() {
+            config.notify.default_language.clone()
+        } else {
+            req.language.clone()
+        };
+        let info = crate::notify::information::InfoRequest {
+            channel: &req.channel,
+            to: &req.to,
+            language: &language,
+            hotline: &hotline,
+            ticket_id: req.ticket,
+        };
+        Ok(crate::notify::information::send(
+            store, config, &item, &info, now,
+        )?)
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "notification": outbox }))))
 }

@@ -47,6 +47,26 @@ pub struct FileRequest {
     /// Default: the default profile of the configuration.
     #[serde(default)]
     profile: Option<String>,
+    /// Tickets to link (关联工单), by id or number.
+    #[serde(default)]
+    related: Vec<RelatedRef>,
+}
+
+/// A ticket named by its id or its number.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RelatedRef {
+    Id(i64),
+    Number(String),
+}
+
+impl RelatedRef {
+    fn text(&self) -> String {
+        match self {
+            RelatedRef::Id(id) => id.to_string(),
+            RelatedRef::Number(n) => n.clone(),
+        }
+    }
 }
 
 fn phone() -> Channel {
@@ -160,8 +180,17 @@ pub async fn file(
     let tz = config.server.tz();
     let pin = Pin::from_random(rand::random());
     let config = deps.ctx.config.clone();
+    let related: Vec<String> = req.related.iter().map(RelatedRef::text).collect();
     let filed = with_store(&deps, move |store| {
+        // An unknown related ticket refuses the request before anything is filed.
+        let related = store.resolve_tickets(&related)?;
         let filed = store.create_ticket(&draft, &actor, pin, &tz, now)?;
+        store.link_tickets(
+            filed.ticket.id,
+            &related,
+            &actor.user.0,
+            now.as_millisecond(),
+        )?;
         super::notifications::after_filing(store, &config, &filed, now);
         Ok(filed)
     })
@@ -194,17 +223,19 @@ pub async fn get(
     me.require(Capability::ViewTickets)?;
     me.own_department()?;
     let actor = me.actor();
-    let (ticket, calls, attachments) = with_store(&deps, move |store| {
+    let (ticket, calls, attachments, links) = with_store(&deps, move |store| {
         let t = visible(store, &actor, id)?;
         let calls = store.ticket_calls(id)?;
         let attachments = store.attachments(id)?;
-        Ok((t, calls, attachments))
+        let links = store.ticket_links(id)?;
+        Ok((t, calls, attachments, links))
     })
     .await?;
     let mut body = serde_json::to_value(TicketView::new(&ticket, now_ms(&deps)))
         .map_err(|e| ApiError::internal(&e))?;
     body["calls"] = json!(calls);
     body["attachments"] = json!(attachments);
+    body["links"] = json!(links);
     Ok(Json(body))
 }
 

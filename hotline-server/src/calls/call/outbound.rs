@@ -127,6 +127,7 @@ pub(crate) async fn run_answered(
             peer: None,
         }),
         self_service: super::self_service::SelfService::default(),
+        callback: super::callback::CallbackAsk::default(),
     };
     ctx.store.call_answered(&call.dialog.call_id, ctx.now_ms());
     call.event(

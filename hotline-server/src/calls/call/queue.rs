@@ -43,7 +43,8 @@ impl Call {
                     "announce",
                     json!({"position": position, "wait_secs": wait_secs}),
                 );
-                if self.bridge.is_none() {
+                // Not while the caller keys a callback number or hears its confirmation.
+                if self.bridge.is_none() && self.callback.idle() {
                     let lang = self
                         .interp
                         .as_ref()
@@ -54,6 +55,7 @@ impl Call {
                     for p in crate::ivr::say::say_number(&lang, position as u64) {
                         clips.extend(self.ctx.prompts.get(&p.language, &p.name));
                     }
+                    clips.extend(self.callback_offer_clips(&lang));
                     self.player.stop();
                     for c in clips {
                         self.player.enqueue(c);
@@ -70,6 +72,7 @@ impl Call {
                 }
                 self.goodbye("overflow").await;
             }
+            CallControl::Callback { accepted } => self.on_callback_answer(accepted),
             CallControl::Rejected => {
                 self.event("queue_rejected", json!({}));
                 self.goodbye("queue full").await;

@@ -21,7 +21,7 @@ use crate::calls::Context;
 use crate::ivr::pin_limit::{PinFailures, PinLimits};
 use crate::ivr::service::PART_PREFIX;
 use crate::ivr::{Event, Interpreter};
-use crate::store::{MessageKind, NewMessage, NewNotification, Rating, Store};
+use crate::store::{MessageKind, NewMessage, Rating, Store};
 use crate::tickets::{Pin, TimeLimit};
 
 /// The category of tickets filed from messages; the agent who listens refines it.
@@ -248,6 +248,13 @@ impl Call {
                         },
                         at_ms: u64::try_from(now.as_millisecond()).unwrap_or_default(),
                     }));
+                    // The caller's receipt SMS and the voicemail desk's notice.
+                    crate::notify::events::after_voicemail(
+                        store,
+                        &ctx.config,
+                        &filed,
+                        now.as_millisecond(),
+                    );
                     let number = filed.ticket.number.clone();
                     let digits: String = number.split('-').skip(1).collect::<Vec<_>>().concat();
                     Reply::result("ok")
@@ -392,23 +399,21 @@ impl Call {
             return;
         }
         let language = self.language();
+        let hotline = self.var("profile");
         spawn_job(&self.ctx, tx, move |ctx, store| {
             let row = match store.knowledge(item) {
                 Ok(Some(row)) => row,
                 Ok(None) => return Reply::result("not_found"),
                 Err(e) => return Reply::failed(&e.to_string()),
             };
-            let notification = NewNotification {
-                channel,
-                event: "information".into(),
-                language,
-                recipient: to,
-                subject: row.title.clone(),
-                body: format!("{}\n{}", row.title, row.body),
-                attachments: json!([{"kind": "knowledge", "id": item}]),
-                ..NewNotification::default()
+            let req = crate::notify::information::InfoRequest {
+                channel: &channel,
+                to: &to,
+                language: &language,
+                hotline: &hotline,
+                ticket_id: None,
             };
-            match store.enqueue_notification(&notification, ctx.now_ms()) {
+            match crate::notify::information::send(store, &ctx.config, &row, &req, ctx.now_ms()) {
                 Ok(id) => Reply::result("ok").with("notification", id.to_string()),
                 Err(e) => Reply::failed(&e.to_string()),
             }

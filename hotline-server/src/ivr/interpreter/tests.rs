@@ -627,3 +627,28 @@ fn random_events_never_panic_and_always_end() {
 }
 
 mod shipped;
+
+/// A secret collect (a PIN): the variable gets the digits, the log and the call record `*`.
+#[test]
+fn secret_digits_are_kept_but_not_shown() {
+    let t0 = Instant::now();
+    let text = COLLECT_FLOW.replace("retries = 1\n", "retries = 1\nsecret = true\n");
+    let mut ivr = interp(&text);
+    ivr.start(t0);
+    ivr.on_event(Event::PlaybackDone, secs(t0, 2));
+    assert!(ivr.hides_digits());
+    let mut logged = Vec::new();
+    for (i, d) in "4217#".chars().enumerate() {
+        for a in ivr.on_event(Event::Digit(d), secs(t0, 3 + i as u64)) {
+            if let Action::Log { detail, .. } = a
+                && detail["event"] == "digit"
+            {
+                logged.push(detail["digit"].as_str().unwrap_or("").to_owned());
+            }
+        }
+    }
+    assert_eq!(logged, ["*", "*", "*", "*", "*"]);
+    assert_eq!(ivr.variables()["ticket"], "4217");
+    assert_eq!(ivr.digits(), "*****");
+    assert!(!ivr.hides_digits(), "the read-back is not secret");
+}

@@ -305,3 +305,66 @@ fn seats_follow_agent_states() {
     update(&mut s, Action::Up);
     assert_eq!(s.selected_seat, n - 3);
 }
+
+fn help_alarm(id: u64, kind: AlarmKind, agent: &str, cleared: bool) -> Action {
+    Action::Server(Event::Alarm(hotline_protocol::Alarm {
+        id,
+        kind,
+        subject: agent.into(),
+        value: 0.0,
+        threshold: 0.0,
+        raised_at_ms: sample::NOW_MS,
+        cleared,
+    }))
+}
+
+#[test]
+fn a_help_request_is_listed_first_and_answered_by_joining_the_call() {
+    let mut s = sup();
+    // The sample's own help request is answered elsewhere first.
+    update(&mut s, help_alarm(8, AlarmKind::HelpRequest, "1006", true));
+    update(&mut s, Action::AnswerHelp);
+    assert!(s.status.as_ref().is_some_and(|st| st.error));
+    assert!(s.dialog.is_none());
+
+    update(&mut s, help_alarm(100, AlarmKind::HelpRequest, "1006", false));
+    assert_eq!(s.alarms[0].kind, AlarmKind::HelpRequest);
+    assert!(s.flash_until_ms > s.now_ms);
+    select(&mut s, "1002");
+    update(&mut s, Action::AnswerHelp);
+    assert_eq!(s.current_seat().unwrap().agent.as_str(), "1006");
+    let fx = update(&mut s, Action::Confirm);
+    assert_eq!(
+        fx,
+        [Effect::Send(Command::Monitor {
+            agent_id: "1006".into(),
+            mode: MonitorMode::Whisper
+        })]
+    );
+
+    // An emergency comes before it and is answered by barging in.
+    update(&mut s, help_alarm(101, AlarmKind::Emergency, "1001", false));
+    update(&mut s, Action::AnswerHelp);
+    assert!(matches!(
+        s.dialog,
+        Some(Dialog::Confirm(Pending::Monitor {
+            mode: MonitorMode::Barge,
+            ..
+        }))
+    ));
+    update(&mut s, Action::Back);
+
+    // Cleared by the server, or moot once the agent has logged out.
+    update(&mut s, help_alarm(100, AlarmKind::HelpRequest, "1006", true));
+    update(
+        &mut s,
+        Action::Server(Event::AgentState {
+            agent_id: "1001".into(),
+            state: AgentState::LoggedOut,
+            since_ms: sample::NOW_MS,
+            cause: hotline_protocol::StateCause::Logout,
+            caller: None,
+        }),
+    );
+    assert!(!s.alarms.iter().any(|a| super::alarms::is_help(a.kind)));
+}

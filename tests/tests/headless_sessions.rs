@@ -1,0 +1,98 @@
+//! `agent-tui --headless --sessions 3`: three agents in one process and one runtime, each with
+//! its own WebSocket log-in (`sess1`..`sess3`, passwords from the `{n}` pattern) and WebRTC leg.
+//! Three callers at once are all answered, each hears the sessions' shared 600 Hz voice, and
+//! the three CDRs name three different agents.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use hotline_e2e::TestServer;
+use hotline_e2e::people::{add_agent, caller_args, wait_ready};
+use hotline_server::cli::test_call::place_call;
+
+const PASSWORD: &str = "session {n} password";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_sessions_in_one_process_answer_three_callers() {
+    let server = TestServer::start(|_| {}).await;
+    for i in 1..=3 {
+        let (user, password) = agent_tui::headless::session_login("sess", PASSWORD, i);
+        add_agent(&server, &user, &password);
+    }
+    let agent_args = agent_tui::Args {
+        sessions: 3,
+        answer_after: 0.2,
+        hangup_after: 0.0,
+        calls: 1,
+        ..hotline_e2e::headless_agent(&server, "sess", PASSWORD)
+    };
+    let agents = tokio::spawn(async move { agent_tui::headless::run(&agent_args).await });
+    for user in ["sess1", "sess2", "sess3"] {
+        wait_ready(&server, user).await;
+    }
+
+    let dir = server.dir.path().to_owned();
+    let mut callers = Vec::new();
+    for i in 1..=3 {
+        let heard = dir.join(format!("caller{i}-heard.wav"));
+        let call = hotline_server::cli::test_call::CallArgs {
+            record: Some(heard.clone()),
+            ..caller_args(&server, &format!("1380013800{i}"), 14.0)
+        };
+        callers.push(tokio::spawn(async move {
+            (place_call(&call).await.expect("call"), heard)
+        }));
+    }
+    for caller in callers {
+        let (report, heard) = caller.await.expect("caller task");
+        assert!(report.answered, "{report}");
+        let samples =
+            hotline_media::read_wav_8k_mono(&std::fs::read(&heard).expect("caller recording"))
+                .expect("wav");
+        // The last seconds are the agent talking (the 12345 welcome plays first).
+        let tail =
+            &samples[samples.len().saturating_sub(16_000)..samples.len().saturating_sub(4000)];
+        assert_eq!(
+            hotline_media::dominant_frequency(tail, &[600.0, 1000.0], 8000),
+            Some(600.0),
+            "{} did not hear the agent (rms {})",
+            heard.display(),
+            hotline_media::rms(tail)
+        );
+    }
+    tokio::time::timeout(Duration::from_secs(15), agents)
+        .await
+        .expect("every session finished its call")
+        .expect("sessions task")
+        .expect("every session ran without error");
+    server.wait_idle(Duration::from_secs(5)).await;
+
+    let db = server.db().await;
+    let mut st = db
+        .prepare(
+            "SELECT d.end_cause, e.detail FROM cdrs d \
+             JOIN call_events e ON e.call_id = d.call_id AND e.kind = 'connected'",
+        )
+        .expect("prepare");
+    let rows: Vec<(String, String)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("query")
+        .map(|r| r.expect("row"))
+        .collect();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    let agents: BTreeSet<String> = rows
+        .iter()
+        .map(|(cause, detail)| {
+            assert_eq!(cause, "caller hangup");
+            serde_json::from_str::<serde_json::Value>(detail).expect("json")["agent"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        agents,
+        BTreeSet::from(["sess1", "sess2", "sess3"].map(str::to_owned))
+    );
+    server.running.shutdown().await;
+}
