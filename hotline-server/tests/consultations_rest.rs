@@ -59,15 +59,15 @@ async fn a_consultation_waits_for_its_answer_and_is_called_back() {
     let bad = agent
         .post("/api/v1/consultations", &hold(id, "tomorrow"))
         .await;
-    assert_eq!(bad.status, 400, "{}", bad.text());
+    assert_eq!(bad.0, 400, "{}", bad.1);
     let bad = agent
         .post("/api/v1/consultations", &hold(complaint, "13900001111"))
         .await;
-    assert_eq!(bad.status, 400, "{}", bad.text());
+    assert_eq!(bad.0, 400, "{}", bad.1);
     let bad = housing
         .post("/api/v1/consultations", &hold(id, "13900001111"))
         .await;
-    assert_eq!(bad.status, 403, "{}", bad.text());
+    assert_eq!(bad.0, 403, "{}", bad.1);
     let held = agent
         .must_post("/api/v1/consultations", &hold(id, "139-0000-1111"), 201)
         .await;
@@ -77,7 +77,7 @@ async fn a_consultation_waits_for_its_answer_and_is_called_back() {
     let again = agent
         .post("/api/v1/consultations", &hold(id, "13900001111"))
         .await;
-    assert_eq!(again.status, 409, "{}", again.text());
+    assert_eq!(again.0, 409, "{}", again.1);
     assert_eq!(
         ids(&agent.ok("/api/v1/consultations?status=waiting").await),
         [id]
@@ -132,7 +132,7 @@ async fn a_consultation_waits_for_its_answer_and_is_called_back() {
             &json!({ "text": "again" }),
         )
         .await;
-    assert_eq!(twice.status, 409, "{}", twice.text());
+    assert_eq!(twice.0, 409, "{}", twice.1);
     assert!(ids(&agent.ok("/api/v1/consultations?status=waiting").await).is_empty());
     assert_eq!(
         ids(&agent.ok("/api/v1/consultations?status=answered").await),
@@ -143,7 +143,7 @@ async fn a_consultation_waits_for_its_answer_and_is_called_back() {
     let cb = |result: &str| json!({ "result": result });
     let path = format!("/api/v1/consultations/{id}/callback");
     let bad = agent.post(&path, &cb("maybe")).await;
-    assert_eq!(bad.status, 400, "{}", bad.text());
+    assert_eq!(bad.0, 400, "{}", bad.1);
     let busy = agent.must_post(&path, &cb("busy"), 200).await;
     assert_eq!(
         (busy["status"].as_str(), busy["attempts"].as_i64()),
@@ -154,7 +154,7 @@ async fn a_consultation_waits_for_its_answer_and_is_called_back() {
     assert_eq!(reached["attempts"], 2);
     assert_eq!(reached["last_result"], "reached");
     let late = agent.post(&path, &cb("reached")).await;
-    assert_eq!(late.status, 409, "{}", late.text());
+    assert_eq!(late.0, 409, "{}", late.1);
     assert_eq!(
         ids(&agent.ok("/api/v1/consultations?status=done").await),
         [id]

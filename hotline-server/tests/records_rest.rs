@@ -3,160 +3,27 @@
 //! candidates with their reasons while a ticket is entered, and the daily digest as JSON and
 //! text. The server runs in-process on 127.0.0.1:0 on a fixed clock.
 
-use std::fmt::Write as _;
-use std::net::SocketAddr;
-use std::sync::Arc;
+mod common;
 
+use common::{Client, MONDAY_10AM, add_user, config, enc, start_at};
 use hotline_protocol::Role;
-use hotline_server::auth::{Actor, Auth, AuthPolicy, NewAccount};
-use hotline_server::config::Config;
-use hotline_server::{ServerOptions, start};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
-const PASSWORD: &str = "correct-horse-battery";
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-/// One HTTP/1.0 request (no chunking) with a raw body; answers the status and the body.
-async fn http_raw(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> (u16, Vec<u8>) {
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
-    let mut req = format!(
-        "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        let _ = write!(req, "{name}: {value}\r\n");
-    }
-    req.push_str("\r\n");
-    stream.write_all(req.as_bytes()).await.expect("send");
-    // A refused upload may close the connection before the body is read.
-    let _ = stream.write_all(body).await;
-    let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw).await;
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("end of headers");
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status");
-    (status, raw[split + 4..].to_vec())
-}
-
-/// One JSON request; answers the status and the body text.
-async fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&Value>,
-) -> (u16, String) {
-    let payload = body.map(Value::to_string).unwrap_or_default();
-    let auth = token.map(|t| format!("Bearer {t}")).unwrap_or_default();
-    let mut headers = vec![("Content-Type", "application/json")];
-    if token.is_some() {
-        headers.push(("Authorization", auth.as_str()));
-    }
-    let (status, body) = http_raw(addr, method, path, &headers, payload.as_bytes()).await;
-    (status, String::from_utf8(body).expect("utf-8"))
-}
-
-struct Client {
-    addr: SocketAddr,
-    token: String,
-}
-
+/// The shapes this test reads replies in.
 impl Client {
-    async fn login(addr: SocketAddr, user: &str) -> Client {
-        let body = json!({ "user": user, "password": PASSWORD });
-        let (status, reply) = http(addr, "POST", "/api/v1/login", None, Some(&body)).await;
-        assert_eq!(status, 200, "{reply}");
-        let reply: Value = serde_json::from_str(&reply).expect("json");
-        Client {
-            addr,
-            token: reply["token"].as_str().expect("token").to_owned(),
-        }
+    /// A POST that must create (201); answers its JSON.
+    async fn created(&self, path: &str, body: &Value) -> Value {
+        self.must_post(path, body, 201).await
     }
 
-    async fn get(&self, path: &str) -> (u16, Value) {
-        let (status, body) = http(self.addr, "GET", path, Some(&self.token), None).await;
-        (
-            status,
-            serde_json::from_str(&body).unwrap_or(Value::String(body)),
-        )
+    async fn upload_jpeg(&self, path: &str, name: &str, body: &[u8]) -> (u16, Value) {
+        self.upload(path, "image/jpeg", name, body).await.pair()
     }
 
-    async fn upload(&self, path: &str, name: &str, body: &[u8]) -> (u16, Value) {
-        let auth = format!("Bearer {}", self.token);
-        let headers = [
-            ("Authorization", auth.as_str()),
-            ("Content-Type", "image/jpeg"),
-            ("X-Filename", name),
-        ];
-        let (status, reply) = http_raw(self.addr, "POST", path, &headers, body).await;
-        let reply = serde_json::from_slice(&reply).unwrap_or(Value::Null);
-        (status, reply)
+    async fn fetch(&self, path: &str) -> (u16, Vec<u8>) {
+        let reply = self.download(path).await;
+        (reply.status, reply.body)
     }
-
-    async fn download(&self, path: &str) -> (u16, Vec<u8>) {
-        let auth = format!("Bearer {}", self.token);
-        http_raw(
-            self.addr,
-            "GET",
-            path,
-            &[("Authorization", auth.as_str())],
-            &[],
-        )
-        .await
-    }
-
-    async fn put(&self, path: &str, body: &Value) -> (u16, Value) {
-        let (status, reply) = http(self.addr, "PUT", path, Some(&self.token), Some(body)).await;
-        (
-            status,
-            serde_json::from_str(&reply).unwrap_or(Value::String(reply)),
-        )
-    }
-
-    async fn post(&self, path: &str, body: &Value) -> Value {
-        let (status, reply) = http(self.addr, "POST", path, Some(&self.token), Some(body)).await;
-        assert_eq!(status, 201, "{path}: {reply}");
-        serde_json::from_str(&reply).expect("json")
-    }
-}
-
-fn add_user(auth: &Auth, name: &str, role: Role) {
-    let account = NewAccount {
-        name: name.to_owned(),
-        role,
-        password: PASSWORD.to_owned(),
-        display_name: name.to_owned(),
-        work_number: String::new(),
-        department_id: None,
-        skills: std::collections::BTreeMap::new(),
-    };
-    auth.add_user(&account, &Actor::cli(), 0).expect("add user");
 }
 
 fn ticket(subject: &str, number: &str, address: &str, urgency: &str, region: &str) -> Value {
@@ -171,29 +38,12 @@ fn ticket(subject: &str, number: &str, address: &str, urgency: &str, region: &st
     })
 }
 
-/// The server on a fresh SQLite file in `dir`, on a fixed clock (Monday 2026-11-23, 10:00 in
-/// Shanghai).
-async fn start_server(dir: &std::path::Path) -> hotline_server::Running {
-    let mut config = Config::default();
-    config.server.sip_listen = "127.0.0.1:0".parse().expect("address");
-    config.server.api_listen = "127.0.0.1:0".parse().expect("address");
-    dir.clone_into(&mut config.server.data_dir);
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../assets").clone_into(&mut config.server.assets_dir);
-    // Monday 2026-11-23, 10:00 in Shanghai.
-    let now: jiff::Timestamp = "2026-11-23T02:00:00Z".parse().expect("time");
-    let options = ServerOptions {
-        clock: Some(Arc::new(move || now)),
-    };
-    start(config, options).await.expect("start")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn screen_pop_related_tickets_and_the_daily_digest() {
     let dir = tempfile::tempdir().unwrap();
-    let running = start_server(dir.path()).await;
-    let auth = Auth::new(&running.db_path, AuthPolicy::default()).expect("auth");
-    add_user(&auth, "desk7", Role::Agent);
-    add_user(&auth, "leader7", Role::Director);
+    let (running, auth) = start_at(config(dir.path()), MONDAY_10AM).await;
+    add_user(&auth, "desk7", Role::Agent, None);
+    add_user(&auth, "leader7", Role::Director, None);
     let agent = Client::login(running.api, "desk7").await;
 
     let caller = json!({
@@ -202,9 +52,9 @@ async fn screen_pop_related_tickets_and_the_daily_digest() {
         "category": "vip",
         "custom": { "tags": "老年人，独居" },
     });
-    agent.post("/api/v1/callers", &caller).await;
+    agent.created("/api/v1/callers", &caller).await;
     let noise = agent
-        .post(
+        .created(
             "/api/v1/tickets",
             &ticket(
                 "小区夜间施工噪音扰民",
@@ -216,7 +66,7 @@ async fn screen_pop_related_tickets_and_the_daily_digest() {
         )
         .await;
     let lamp = agent
-        .post(
+        .created(
             "/api/v1/tickets",
             &ticket("路灯不亮", "13700000001", "和平路1号", "normal", "西城区"),
         )
@@ -298,7 +148,7 @@ async fn screen_pop_related_tickets_and_the_daily_digest() {
     let path = format!("/api/v1/tickets/{id}/attachments");
     let photo = b"\xff\xd8\xff\xe0 not really a jpeg";
     let (status, added) = agent
-        .upload(&path, &enc("../../现场 照片.jpg"), photo)
+        .upload_jpeg(&path, &enc("../../现场 照片.jpg"), photo)
         .await;
     assert_eq!(status, 201, "{added}");
     assert_eq!(added["file_name"], "现场 照片.jpg");
@@ -314,7 +164,7 @@ async fn screen_pop_related_tickets_and_the_daily_digest() {
         shown["attachments"][0]["file_name"], "现场 照片.jpg",
         "{shown}"
     );
-    let (status, bytes) = agent.download(&format!("{path}/{attachment}")).await;
+    let (status, bytes) = agent.fetch(&format!("{path}/{attachment}")).await;
     assert_eq!(status, 200);
     assert_eq!(bytes, photo);
     let stored: Vec<_> = std::fs::read_dir(dir.path().join("attachments").join(id.to_string()))
@@ -322,11 +172,11 @@ async fn screen_pop_related_tickets_and_the_daily_digest() {
         .collect();
     assert_eq!(stored.len(), 1, "the file stays inside the ticket's folder");
     let (status, _) = agent
-        .upload(&path, "x.bin", &vec![0u8; 10 * 1024 * 1024 + 1])
+        .upload_jpeg(&path, "x.bin", &vec![0u8; 10 * 1024 * 1024 + 1])
         .await;
     assert_eq!(status, 413, "over the size limit");
     let (status, _) = agent
-        .upload("/api/v1/tickets/9999/attachments", "a.txt", b"a")
+        .upload_jpeg("/api/v1/tickets/9999/attachments", "a.txt", b"a")
         .await;
     assert_eq!(status, 404);
 
@@ -347,20 +197,19 @@ async fn screen_pop_related_tickets_and_the_daily_digest() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_caller_record_is_edited_and_keeps_what_is_left_out() {
     let dir = tempfile::tempdir().unwrap();
-    let running = start_server(dir.path()).await;
-    let auth = Auth::new(&running.db_path, AuthPolicy::default()).expect("auth");
-    add_user(&auth, "desk8", Role::Agent);
-    add_user(&auth, "leader8", Role::Director);
+    let (running, auth) = start_at(config(dir.path()), MONDAY_10AM).await;
+    add_user(&auth, "desk8", Role::Agent, None);
+    add_user(&auth, "leader8", Role::Director, None);
     let agent = Client::login(running.api, "desk8").await;
     let a = agent
-        .post(
+        .created(
             "/api/v1/callers",
             &json!({"name": "王女士", "numbers": ["13911110001"], "address": "幸福路12号",
                     "custom": {"tags": "老年人"}}),
         )
         .await;
     agent
-        .post(
+        .created(
             "/api/v1/callers",
             &json!({"name": "李先生", "numbers": ["13911110002"]}),
         )

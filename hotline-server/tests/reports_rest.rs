@@ -2,132 +2,24 @@
 //! store writer (as the call tasks write them), tickets filed and handled through the API on a
 //! server clock moved between periods; figures, comparisons, CSV, roles and bad parameters.
 
-use std::net::SocketAddr;
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
+use common::{Client, add_named_user, config, http};
 use hotline_protocol::Role;
-use hotline_server::auth::{Actor, Auth, AuthPolicy, NewAccount};
-use hotline_server::config::Config;
+use hotline_server::auth::{Auth, AuthPolicy};
 use hotline_server::store::{AgentStateChange, CallEnd, NewCall, WriteCommand, spawn_writer};
 use hotline_server::{ServerOptions, start};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
-const PASSWORD: &str = "correct-horse-battery";
 /// 2026-11-23 10:00 in Beijing.
 const NOW: i64 = 1_795_399_200_000;
 const DAY: i64 = 86_400_000;
 
-struct Reply {
-    status: u16,
-    head: String,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-fn dechunk(mut body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(eol) = body.windows(2).position(|w| w == b"\r\n") {
-        let size_text = String::from_utf8_lossy(&body[..eol]);
-        let size = usize::from_str_radix(size_text.trim(), 16).expect("chunk size");
-        if size == 0 {
-            break;
-        }
-        out.extend_from_slice(&body[eol + 2..eol + 2 + size]);
-        body = &body[eol + 2 + size + 2..];
-    }
-    out
-}
-
-/// One HTTP/1.1 request on its own connection.
-async fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&Value>,
-) -> Reply {
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
-    let payload = body.map(Value::to_string).unwrap_or_default();
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n",
-        payload.len()
-    );
-    if let Some(t) = token {
-        req.push_str("Authorization: Bearer ");
-        req.push_str(t);
-        req.push_str("\r\n");
-    }
-    req.push_str("\r\n");
-    req.push_str(&payload);
-    stream.write_all(req.as_bytes()).await.expect("send");
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.expect("receive");
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("headers");
-    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status");
-    let mut body = raw[split + 4..].to_vec();
-    if head.contains("transfer-encoding: chunked") {
-        body = dechunk(&body);
-    }
-    Reply { status, head, body }
-}
-
-struct Client {
-    addr: SocketAddr,
-    token: String,
-}
-
+/// The test's own steps on top of the shared client.
 impl Client {
-    async fn login(addr: SocketAddr, user: &str) -> Client {
-        let body = json!({ "user": user, "password": PASSWORD });
-        let r = http(addr, "POST", "/api/v1/login", None, Some(&body)).await;
-        assert_eq!(r.status, 200, "{}", r.text());
-        Client {
-            addr,
-            token: r.json()["token"].as_str().expect("token").to_owned(),
-        }
-    }
-
-    async fn get(&self, path: &str) -> Reply {
-        http(self.addr, "GET", path, Some(&self.token), None).await
-    }
-
-    async fn ok(&self, path: &str) -> Value {
-        let r = self.get(path).await;
-        assert_eq!(r.status, 200, "{path}: {}", r.text());
-        r.json()
-    }
-
-    async fn post(&self, path: &str, body: &Value) -> Value {
-        let r = http(self.addr, "POST", path, Some(&self.token), Some(body)).await;
-        assert!(
-            r.status == 200 || r.status == 201,
-            "{path} {body}: {}",
-            r.text()
-        );
-        r.json()
-    }
-
     async fn file(&self, ticket_type: &str, region: &str) -> i64 {
         let body = json!({
             "type": ticket_type,
@@ -136,28 +28,15 @@ impl Client {
             "region": region,
             "caller_number": "13800138000",
         });
-        self.post("/api/v1/tickets", &body).await["id"]
+        self.posted("/api/v1/tickets", &body).await["id"]
             .as_i64()
             .expect("id")
     }
 
     async fn step(&self, id: i64, action: Value) {
-        self.post(&format!("/api/v1/tickets/{id}/transitions"), &action)
+        self.posted(&format!("/api/v1/tickets/{id}/transitions"), &action)
             .await;
     }
-}
-
-fn add_user(auth: &Auth, name: &str, display: &str, role: Role, department_id: Option<i64>) {
-    let account = NewAccount {
-        name: name.to_owned(),
-        role,
-        password: PASSWORD.to_owned(),
-        display_name: display.to_owned(),
-        work_number: String::new(),
-        department_id,
-        skills: std::collections::BTreeMap::new(),
-    };
-    auth.add_user(&account, &Actor::cli(), 0).expect("add user");
 }
 
 fn call(id: &str, at: i64) -> NewCall {
@@ -208,11 +87,7 @@ fn seed_call(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn call_agent_and_ticket_reports() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::default();
-    config.server.sip_listen = "127.0.0.1:0".parse().unwrap();
-    config.server.api_listen = "127.0.0.1:0".parse().unwrap();
-    config.server.data_dir = dir.path().to_owned();
-    config.server.assets_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets").to_owned();
+    let mut config = config(dir.path());
     config.server.time_zone = "Asia/Shanghai".to_owned();
     let clock = Arc::new(AtomicI64::new(NOW - 365 * DAY));
     let c = clock.clone();
@@ -224,13 +99,13 @@ async fn call_agent_and_ticket_reports() {
     let running = start(config, options).await.unwrap();
     let addr = running.api;
     let auth = Auth::new(&running.db_path, AuthPolicy::default()).unwrap();
-    add_user(&auth, "r_agent", "张敏", Role::Agent, None);
-    add_user(&auth, "r_super", "王班长", Role::Supervisor, None);
-    add_user(&auth, "r_director", "李局长", Role::Director, None);
-    add_user(&auth, "r_admin", "admin", Role::Admin, None);
+    add_named_user(&auth, "r_agent", "张敏", Role::Agent, None);
+    add_named_user(&auth, "r_super", "王班长", Role::Supervisor, None);
+    add_named_user(&auth, "r_director", "李局长", Role::Director, None);
+    add_named_user(&auth, "r_admin", "admin", Role::Admin, None);
     let admin = Client::login(addr, "r_admin").await;
     let dept = admin
-        .post(
+        .posted(
             "/api/v1/departments",
             &json!({ "name": "市市场监管局", "parent_id": null }),
         )
@@ -361,7 +236,7 @@ async fn call_agent_and_ticket_reports() {
     assert_eq!(plain["period"]["from"], "2026-11-23");
 
     let csv = supervisor
-        .get("/api/v1/reports/calls?from=2026-11-23&to=2026-11-23&format=csv")
+        .get_reply("/api/v1/reports/calls?from=2026-11-23&to=2026-11-23&format=csv")
         .await;
     assert_eq!(csv.status, 200);
     assert!(csv.head.contains("content-type: text/csv"), "{}", csv.head);
@@ -396,7 +271,7 @@ async fn call_agent_and_ticket_reports() {
     assert_eq!(me["logged_in_ms"], 36_000_000);
     assert_eq!(me["not_ready_ms"], 300_000);
     let csv = director
-        .get("/api/v1/reports/agents?from=2026-11-23&to=2026-11-23&format=csv")
+        .get_reply("/api/v1/reports/agents?from=2026-11-23&to=2026-11-23&format=csv")
         .await;
     assert!(
         csv.text()
@@ -471,7 +346,7 @@ async fn call_agent_and_ticket_reports() {
     assert_eq!(r["rows"][0]["overdue"], 1);
     assert_eq!(r["compared_period"]["to"], "2026-11-22");
     let csv = supervisor
-        .get("/api/v1/reports/tickets?from=2026-11-23&to=2026-11-23&compare=yoy&format=csv")
+        .get_reply("/api/v1/reports/tickets?from=2026-11-23&to=2026-11-23&compare=yoy&format=csv")
         .await;
     assert!(
         csv.text().contains("complaint,complaint,2,1,1,100.0"),
@@ -481,7 +356,7 @@ async fn call_agent_and_ticket_reports() {
 
     // --- who may read, and bad parameters ---
     let agent = Client::login(addr, "r_agent").await;
-    let r = agent.get("/api/v1/reports/calls").await;
+    let r = agent.get_reply("/api/v1/reports/calls").await;
     assert_eq!(
         (r.status, r.json()["code"].clone()),
         (403, json!("forbidden"))
@@ -500,7 +375,7 @@ async fn call_agent_and_ticket_reports() {
         "/api/v1/reports/tickets?nonsense=1",
         "/api/v1/reports/tickets?from=2000-01-01&to=2026-01-01",
     ] {
-        let r = supervisor.get(bad).await;
+        let r = supervisor.get_reply(bad).await;
         assert_eq!(
             (r.status, r.json()["code"].clone()),
             (400, json!("bad_request")),

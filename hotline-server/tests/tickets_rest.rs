@@ -3,124 +3,18 @@
 //! supervisor supervises and approves an extension, the follow-up closes; an unsatisfied
 //! follow-up reopens; a department cannot see another's tickets; Chinese full-text search.
 //!
-//! The server runs in-process on 127.0.0.1:0; the client is a few lines of HTTP/1.1 over a
-//! TCP stream (one request per connection), so the test needs no HTTP client crate.
+//! The server runs in-process on 127.0.0.1:0 (real clock); the client is `common`.
 
-use std::net::SocketAddr;
+mod common;
 
+use common::{Client, add_user, config, enc, http};
 use hotline_protocol::Role;
-use hotline_server::auth::{Actor, Auth, AuthPolicy, NewAccount};
-use hotline_server::config::Config;
+use hotline_server::auth::{Auth, AuthPolicy};
 use hotline_server::{ServerOptions, start};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
-const PASSWORD: &str = "correct-horse-battery";
-
-/// Percent-encodes a query value (UTF-8 bytes outside the unreserved set).
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-fn dechunk(mut body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let Some(eol) = body.windows(2).position(|w| w == b"\r\n") else {
-            return out;
-        };
-        let size_text = String::from_utf8_lossy(&body[..eol]);
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
-            .expect("chunk size");
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&body[eol + 2..eol + 2 + size]);
-        body = &body[eol + 2 + size + 2..];
-    }
-}
-
-/// One request; answers the status and the JSON body (`Null` when empty).
-async fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&Value>,
-) -> (u16, Value) {
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
-    let payload = body.map(Value::to_string).unwrap_or_default();
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n",
-        payload.len()
-    );
-    if let Some(t) = token {
-        req.push_str("Authorization: Bearer ");
-        req.push_str(t);
-        req.push_str("\r\n");
-    }
-    req.push_str("\r\n");
-    req.push_str(&payload);
-    stream.write_all(req.as_bytes()).await.expect("send");
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.expect("receive");
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("end of headers");
-    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-    let status: u16 = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status code");
-    let mut body = raw[split + 4..].to_vec();
-    if head.contains("transfer-encoding: chunked") {
-        body = dechunk(&body);
-    }
-    let json = if body.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&body)
-            .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&body)))
-    };
-    (status, json)
-}
-
-/// A logged-in user of the API.
-struct Client {
-    addr: SocketAddr,
-    token: String,
-}
-
+/// The test's own steps on top of the shared client.
 impl Client {
-    async fn login(addr: SocketAddr, user: &str) -> Client {
-        let body = json!({ "user": user, "password": PASSWORD });
-        let (status, reply) = http(addr, "POST", "/api/v1/login", None, Some(&body)).await;
-        assert_eq!(status, 200, "{reply}");
-        Client {
-            addr,
-            token: reply["token"].as_str().expect("token").to_owned(),
-        }
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        http(self.addr, "GET", path, Some(&self.token), None).await
-    }
-
-    async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        http(self.addr, "POST", path, Some(&self.token), Some(body)).await
-    }
-
     /// A workflow step that must succeed; answers the ticket.
     async fn step(&self, id: i64, action: Value) -> Value {
         let (status, reply) = self
@@ -173,19 +67,6 @@ impl Client {
     }
 }
 
-fn add_user(auth: &Auth, name: &str, role: Role, department_id: Option<i64>) {
-    let account = NewAccount {
-        name: name.to_owned(),
-        role,
-        password: PASSWORD.to_owned(),
-        display_name: name.to_owned(),
-        work_number: String::new(),
-        department_id,
-        skills: std::collections::BTreeMap::new(),
-    };
-    auth.add_user(&account, &Actor::cli(), 0).expect("add user");
-}
-
 fn id(ticket: &Value) -> i64 {
     ticket["id"].as_i64().expect("id")
 }
@@ -193,12 +74,9 @@ fn id(ticket: &Value) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_ticket_workflow_story_through_rest() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::default();
-    config.server.sip_listen = "127.0.0.1:0".parse().unwrap();
-    config.server.api_listen = "127.0.0.1:0".parse().unwrap();
-    config.server.data_dir = dir.path().to_owned();
-    config.server.assets_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets").to_owned();
-    let running = start(config, ServerOptions::default()).await.unwrap();
+    let running = start(config(dir.path()), ServerOptions::default())
+        .await
+        .unwrap();
     let addr = running.api;
 
     let auth = Auth::new(&running.db_path, AuthPolicy::default()).unwrap();
@@ -206,15 +84,21 @@ async fn the_ticket_workflow_story_through_rest() {
     let admin = Client::login(addr, "t_admin").await;
 
     // No token, a bad token: 401 with a JSON error.
-    let (status, reply) = http(addr, "GET", "/api/v1/tickets", None, None).await;
+    let (status, reply) = http(addr, "GET", "/api/v1/tickets", None, None)
+        .await
+        .pair();
     assert_eq!(
         (status, reply["code"].as_str()),
         (401, Some("unauthorized"))
     );
-    let (status, _) = http(addr, "GET", "/api/v1/tickets", Some("nonsense"), None).await;
+    let (status, _) = http(addr, "GET", "/api/v1/tickets", Some("nonsense"), None)
+        .await
+        .pair();
     assert_eq!(status, 401);
     let bad_login = json!({ "user": "t_admin", "password": "wrong-password" });
-    let (status, _) = http(addr, "POST", "/api/v1/login", None, Some(&bad_login)).await;
+    let (status, _) = http(addr, "POST", "/api/v1/login", None, Some(&bad_login))
+        .await
+        .pair();
     assert_eq!(status, 401);
 
     // Departments: a city bureau with a district office under it, and another bureau.
@@ -534,7 +418,8 @@ async fn the_ticket_workflow_story_through_rest() {
         Some(&supervisor.token),
         Some(&edited),
     )
-    .await;
+    .await
+    .pair();
     assert_eq!((status, updated["version"].as_i64()), (200, Some(2)));
     let (_, versions) = agent
         .get(&format!("/api/v1/knowledge/{kid}/versions"))
@@ -554,7 +439,9 @@ async fn the_ticket_workflow_story_through_rest() {
     assert_eq!((status, reply["code"].as_str()), (404, Some("not_found")));
     let (status, reply) = agent.get("/api/v1/tickets/abc").await;
     assert_eq!((status, reply["code"].as_str()), (400, Some("bad_request")));
-    let (status, _) = http(addr, "POST", "/api/v1/logout", Some(&agent.token), None).await;
+    let (status, _) = http(addr, "POST", "/api/v1/logout", Some(&agent.token), None)
+        .await
+        .pair();
     assert_eq!(status, 204);
     assert_eq!(agent.get("/api/v1/tickets").await.0, 401);
 

@@ -69,6 +69,16 @@ impl Reply {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
+
+    /// Status and JSON body (`Null` when empty, the text as a string when not JSON).
+    pub fn pair(&self) -> (u16, Value) {
+        let body = if self.body.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&self.body).unwrap_or_else(|_| Value::String(self.text()))
+        };
+        (self.status, body)
+    }
 }
 
 /// One request with a raw body.
@@ -97,16 +107,15 @@ pub async fn http_raw(
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
         .expect("end of headers");
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    // Header names are case-insensitive: kept lower-cased for `contains` checks.
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
     let status = head
         .split(' ')
         .nth(1)
         .and_then(|s| s.parse().ok())
         .expect("status");
     let rest = &raw[split + 4..];
-    let chunked = head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked");
+    let chunked = head.contains("transfer-encoding: chunked");
     let body = if chunked {
         dechunk(rest)
     } else {
@@ -149,29 +158,49 @@ impl Client {
         }
     }
 
-    pub async fn get(&self, path: &str) -> Reply {
-        http(self.addr, "GET", path, Some(&self.token), None).await
+    /// One JSON request with this user's token.
+    pub async fn request(&self, method: &str, path: &str, body: Option<&Value>) -> Reply {
+        http(self.addr, method, path, Some(&self.token), body).await
     }
 
-    pub async fn post(&self, path: &str, body: &Value) -> Reply {
-        http(self.addr, "POST", path, Some(&self.token), Some(body)).await
+    pub async fn get_reply(&self, path: &str) -> Reply {
+        self.request("GET", path, None).await
     }
 
-    pub async fn put(&self, path: &str, body: &Value) -> Reply {
-        http(self.addr, "PUT", path, Some(&self.token), Some(body)).await
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.request("GET", path, None).await.pair()
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.request("POST", path, Some(body)).await.pair()
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.request("PUT", path, Some(body)).await.pair()
     }
 
     /// A GET that must answer 200; answers its JSON.
     pub async fn ok(&self, path: &str) -> Value {
-        let reply = self.get(path).await;
+        let reply = self.request("GET", path, None).await;
         assert_eq!(reply.status, 200, "{path}: {}", reply.text());
         reply.json()
     }
 
     /// A POST that must answer `status`; answers its JSON.
     pub async fn must_post(&self, path: &str, body: &Value, status: u16) -> Value {
-        let reply = self.post(path, body).await;
+        let reply = self.request("POST", path, Some(body)).await;
         assert_eq!(reply.status, status, "{path} {body}: {}", reply.text());
+        reply.json()
+    }
+
+    /// A POST that must succeed (200 or 201); answers its JSON.
+    pub async fn posted(&self, path: &str, body: &Value) -> Value {
+        let reply = self.request("POST", path, Some(body)).await;
+        assert!(
+            reply.status == 200 || reply.status == 201,
+            "{path} {body}: {}",
+            reply.text()
+        );
         reply.json()
     }
 
@@ -200,11 +229,22 @@ impl Client {
 }
 
 pub fn add_user(auth: &Auth, name: &str, role: Role, department_id: Option<i64>) {
+    add_named_user(auth, name, name, role, department_id);
+}
+
+/// A user whose display name differs from the log-in name (reports show display names).
+pub fn add_named_user(
+    auth: &Auth,
+    name: &str,
+    display: &str,
+    role: Role,
+    department_id: Option<i64>,
+) {
     let account = NewAccount {
         name: name.to_owned(),
         role,
         password: PASSWORD.to_owned(),
-        display_name: name.to_owned(),
+        display_name: display.to_owned(),
         work_number: String::new(),
         department_id,
         skills: std::collections::BTreeMap::new(),
