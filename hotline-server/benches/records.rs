@@ -181,8 +181,9 @@ fn main() {
         "乱停乱放",
     ];
     let mut search = Vec::new();
+    let mut per_term: Vec<Vec<Duration>> = vec![Vec::new(); terms.len()];
     for round in 0..25 {
-        for t in terms {
+        for (i, t) in terms.into_iter().enumerate() {
             let filter = TicketFilter {
                 q: Some(t.to_owned()),
                 limit: Some(50),
@@ -192,10 +193,14 @@ fn main() {
             let t0 = Instant::now();
             let hits = store.search_tickets(&filter).expect("search");
             search.push(t0.elapsed());
+            per_term[i].push(t0.elapsed());
             assert!(!hits.is_empty(), "{t}");
         }
     }
     report("ticket search (full text, 50 rows)", search);
+    for (t, samples) in terms.iter().zip(per_term) {
+        report(&format!("  \"{t}\""), samples);
+    }
 
     let mut pops = Vec::new();
     for i in 0..2_000u64 {

@@ -4,9 +4,10 @@
 //! a phrase; a longer one also by its three-character pieces, so a ticket that has most of the
 //! words still comes up. Terms under three characters cannot use a trigram index and fall back
 //! to `LIKE`. Ranking: the whole of every term in the subject first, then anywhere in the text,
-//! then partial matches; within a tier by BM25 (subject weighs most), then newest first. Only
-//! the newest [`RANKED`] matching tickets are ranked, which bounds the cost of common terms
-//! (short terms alone are looked for among the newest tickets first, bounded the same way).
+//! then partial matches; within a tier newest first (a hotline's agent looks for the recent
+//! case; BM25 cost a third of the query time and added little once the tiers are sorted).
+//! Only the newest [`RANKED`] matching tickets are ranked, which bounds the cost of common
+//! terms (short terms alone are looked for among the newest tickets first, bounded the same way).
 
 use rusqlite::types::Value;
 
@@ -142,19 +143,42 @@ impl Store {
     /// Lists tickets matching `filter`; see the module docs for the order.
     pub fn search_tickets(&self, filter: &TicketFilter) -> Result<Vec<TicketHit>, RecordError> {
         let plan = filter.q.as_deref().and_then(FtsPlan::new);
+        let mixed = plan
+            .as_ref()
+            .is_some_and(|p| p.match_expr.is_some() && !p.short_terms.is_empty());
+        if mixed {
+            // Long and short terms together (朝阳区 施工): first the short terms are checked
+            // only among the newest full-text matches, which is fast; if that does not fill
+            // the page, they are checked while walking every match, which is complete.
+            let quick = self.search_with(filter, plan.as_ref(), true)?;
+            if quick.len() >= clamp_limit(filter.limit) as usize {
+                return Ok(quick);
+            }
+        }
+        self.search_with(filter, plan.as_ref(), false)
+    }
+
+    /// One query. `short_after`: short terms filter the bounded set of full-text matches
+    /// instead of choosing it.
+    fn search_with(
+        &self,
+        filter: &TicketFilter,
+        plan: Option<&FtsPlan>,
+        short_after: bool,
+    ) -> Result<Vec<TicketHit>, RecordError> {
         let mut q = Query::default();
+        let mut short_wheres: Vec<String> = Vec::new();
         let mut wheres: Vec<String> = Vec::new();
         let mut rank = "2".to_owned();
         let mut order = "t.created_at DESC, t.id DESC".to_owned();
         let mut fts_match: Option<String> = None;
-        if let Some(plan) = &plan {
+        if let Some(plan) = plan {
             if let Some(expr) = &plan.match_expr {
                 fts_match = Some(format!("tickets_fts MATCH {}", q.arg(expr.clone())));
-                order = format!("m.score, {order}");
             }
             for term in &plan.short_terms {
                 let p = q.arg(like_pattern(term));
-                wheres.push(format!(
+                short_wheres.push(format!(
                     "(t.subject LIKE {p} ESCAPE '\\' OR t.description LIKE {p} ESCAPE '\\' \
                      OR t.address LIKE {p} ESCAPE '\\')"
                 ));
@@ -226,18 +250,29 @@ impl Store {
         // Full text: only the newest RANKED matches that pass the filters are ranked, so a
         // term found in 100,000 tickets costs as much as one found in RANKED (FTS5 walks its
         // index newest first and stops there).
+        let after = if short_after && fts_match.is_some() {
+            std::mem::take(&mut short_wheres)
+        } else {
+            Vec::new()
+        };
+        wheres.append(&mut short_wheres);
         let (from, where_sql) = match fts_match {
             Some(m) => {
+                // The ticket row is read inside only when a filter needs it.
+                let join = if wheres.is_empty() {
+                    ""
+                } else {
+                    " JOIN tickets t ON t.id = tickets_fts.rowid"
+                };
                 let mut inner = vec![m];
                 inner.append(&mut wheres);
                 let from = format!(
-                    "(SELECT tickets_fts.rowid AS fid, bm25(tickets_fts, 10.0, 1.0, 2.0) AS score \
-                     FROM tickets_fts JOIN tickets t ON t.id = tickets_fts.rowid{} \
+                    "(SELECT tickets_fts.rowid AS fid FROM tickets_fts{join}{} \
                      ORDER BY tickets_fts.rowid DESC LIMIT {RANKED}) m \
                      JOIN tickets t ON t.id = m.fid",
                     where_sql(&inner)
                 );
-                (from, String::new())
+                (from, where_sql(&after))
             }
             // Only terms under three characters: they cannot use the trigram index, so they are
             // looked for in the newest tickets first, bounded the same way.

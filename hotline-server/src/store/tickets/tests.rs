@@ -279,4 +279,24 @@ fn chinese_full_text_search_ranks_exact_matches_first() {
     assert_eq!(search("积水").len(), 1);
     assert_eq!(search("平海路").len(), 4);
     assert!(search("不存在的词").is_empty());
+    // A long and a short term together: both must be in the ticket, whether the page is
+    // filled from the newest matches (limit 1) or from all of them (limit 50).
+    let limited = |q: &str, limit: usize| -> Vec<i64> {
+        let f = TicketFilter {
+            q: Some(q.to_owned()),
+            limit: Some(limit),
+            ..TicketFilter::default()
+        };
+        store
+            .search_tickets(&f)
+            .unwrap()
+            .iter()
+            .map(|h| h.ticket.id)
+            .collect()
+    };
+    assert_eq!(limited("消费者 退货", 50), [body]);
+    assert_eq!(limited("消费者 退货", 1), [body]);
+    assert_eq!(limited("消费者 商场", 50), [body, partial]);
+    assert_eq!(limited("消费者 商场", 1), [body]);
+    assert!(limited("消费者 积水", 50).is_empty());
 }
