@@ -4,98 +4,20 @@
 //! entry, a message without a ticket gets one; and tickets filed with `related` show their
 //! links both ways. The server runs in-process on 127.0.0.1:0 on a fixed clock.
 
-use std::fmt::Write as _;
-use std::net::SocketAddr;
-use std::path::Path;
-use std::sync::Arc;
+mod common;
 
+use std::path::Path;
+
+use common::{Client, MONDAY_10AM as NOW, add_user, config, start_at};
 use hotline_protocol::Role;
-use hotline_server::auth::{Actor, Auth, AuthPolicy, NewAccount};
-use hotline_server::config::Config;
 use hotline_server::store::{MessageKind, NewMessage, Store};
 use hotline_server::tickets::{Pin, TimeLimit};
-use hotline_server::{ServerOptions, start};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const PASSWORD: &str = "correct-horse-battery";
-/// Monday 2026-11-23, 10:00 in Shanghai.
-const NOW: &str = "2026-11-23T02:00:00Z";
-
-/// One HTTP/1.0 request; answers the status and the raw body.
-async fn http(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    token: &str,
-    body: Option<&Value>,
-) -> (u16, Vec<u8>) {
-    let payload = body.map(Value::to_string).unwrap_or_default();
-    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let mut req = format!(
-        "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Length: {}\r\n",
-        payload.len()
-    );
-    let _ = write!(req, "Content-Type: application/json\r\n");
-    if !token.is_empty() {
-        let _ = write!(req, "Authorization: Bearer {token}\r\n");
-    }
-    req.push_str("\r\n");
-    req.push_str(&payload);
-    stream.write_all(req.as_bytes()).await.expect("send");
-    let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw).await;
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("end of headers");
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status");
-    (status, raw[split + 4..].to_vec())
-}
-
-struct Client {
-    addr: SocketAddr,
-    token: String,
-}
-
-impl Client {
-    async fn login(addr: SocketAddr, user: &str) -> Client {
-        let body = json!({ "user": user, "password": PASSWORD });
-        let (status, reply) = http(addr, "POST", "/api/v1/login", "", Some(&body)).await;
-        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&reply));
-        let reply: Value = serde_json::from_slice(&reply).expect("json");
-        Client {
-            addr,
-            token: reply["token"].as_str().expect("token").to_owned(),
-        }
-    }
-
-    async fn json(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
-        let (status, raw) = http(self.addr, method, path, &self.token, body).await;
-        let text = String::from_utf8_lossy(&raw).into_owned();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        self.json("GET", path, None).await
-    }
-
-    async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        self.json("POST", path, Some(body)).await
-    }
-}
-
-fn add_user(auth: &Auth, name: &str, role: Role) {
-    let account = NewAccount::new(name, role, PASSWORD);
-    auth.add_user(&account, &Actor::cli(), 0).expect("add user");
+/// The raw body of a GET with `token` (the audio).
+async fn download(client: &Client, path: &str) -> (u16, Vec<u8>) {
+    let reply = client.download(path).await;
+    (reply.status, reply.body)
 }
 
 /// A tone of `hz` for `ms` as an 8 kHz mono WAV file.
@@ -126,19 +48,6 @@ fn message(
     }
 }
 
-async fn start_server(dir: &Path) -> hotline_server::Running {
-    let mut config = Config::default();
-    config.server.sip_listen = "127.0.0.1:0".parse().expect("address");
-    config.server.api_listen = "127.0.0.1:0".parse().expect("address");
-    dir.clone_into(&mut config.server.data_dir);
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../assets").clone_into(&mut config.server.assets_dir);
-    let now: jiff::Timestamp = NOW.parse().expect("time");
-    let options = ServerOptions {
-        clock: Some(Arc::new(move || now)),
-    };
-    start(config, options).await.expect("start")
-}
-
 fn ids(list: &Value) -> Vec<i64> {
     list["voicemails"]
         .as_array()
@@ -151,11 +60,10 @@ fn ids(list: &Value) -> Vec<i64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_inbox_lists_plays_handles_and_files_messages() {
     let dir = tempfile::tempdir().unwrap();
-    let running = start_server(dir.path()).await;
-    let auth = Auth::new(&running.db_path, AuthPolicy::default()).expect("auth");
-    add_user(&auth, "desk1", Role::Agent);
-    add_user(&auth, "boss1", Role::Supervisor);
-    add_user(&auth, "leader1", Role::Director);
+    let (running, auth) = start_at(config(dir.path()), NOW).await;
+    add_user(&auth, "desk1", Role::Agent, None);
+    add_user(&auth, "boss1", Role::Supervisor, None);
+    add_user(&auth, "leader1", Role::Director, None);
 
     // Two messages as the IVR leaves them (each filed as a ticket), one older row without a
     // ticket (filed before tickets were made from messages).
@@ -238,26 +146,16 @@ async fn the_inbox_lists_plays_handles_and_files_messages() {
     assert_eq!(status, 403, "directors have no inbox");
 
     // All parts one after the other: 440 Hz, then 1000 Hz; the first listen marks it heard.
-    let (status, wav) = http(
-        running.api,
-        "GET",
-        &format!("/api/v1/voicemails/{complaint_id}/audio"),
-        &agent.token,
-        None,
-    )
-    .await;
+    let (status, wav) = download(&agent, &format!("/api/v1/voicemails/{complaint_id}/audio")).await;
     assert_eq!(status, 200);
     let pcm = hotline_media::read_wav_8k_mono(&wav).expect("wav");
     assert_eq!(pcm.len(), 8000);
     let freq = |s: &[i16]| hotline_media::dominant_frequency(s, &[440.0, 1000.0], 8000);
     assert_eq!(freq(&pcm[400..4400]), Some(440.0));
     assert_eq!(freq(&pcm[5000..7800]), Some(1000.0));
-    let (_, part) = http(
-        running.api,
-        "GET",
+    let (_, part) = download(
+        &boss,
         &format!("/api/v1/voicemails/{complaint_id}/audio?part=1"),
-        &boss.token,
-        None,
     )
     .await;
     let pcm = hotline_media::read_wav_8k_mono(&part).expect("part wav");

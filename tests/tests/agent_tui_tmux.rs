@@ -661,12 +661,12 @@ async fn an_agent_plays_a_message_from_the_inbox_and_marks_it_handled() {
     assert!(inbox.contains(NUMBER), "the caller in the list:\n{inbox}");
     assert!(inbox.contains("new"), "{inbox}");
 
-    // Enter plays it: the server marks it heard by this agent.
+    // Enter plays it (▶ on its row until the end, in real time): the server marks it heard
+    // by this agent.
     tui.keys(&["Enter"]);
-    tui.wait_for("the message to play", long, |s| {
-        s.contains("Playing the message") || s.contains("heard")
-    })
-    .await;
+    tui.wait_text("▶", long).await;
+    tui.wait_for("the message to end", long, |s| !s.contains('▶'))
+        .await;
     let db = server.db().await;
     let until = tokio::time::Instant::now() + long;
     while voicemail_status(&db).0 != "heard" {
@@ -707,7 +707,7 @@ async fn an_agent_plays_a_message_from_the_inbox_and_marks_it_handled() {
         .map(|c| hotline_media::dominant_frequency(c, &[440.0, 1000.0], 8000))
         .collect();
     assert!(
-        found.contains(&Some(440.0)),
+        heard.len() >= 8000 * 2 && found.iter().filter(|f| **f == Some(440.0)).count() >= 3,
         "the 440 Hz message came out of the speaker: {} samples, {found:?}",
         heard.len()
     );

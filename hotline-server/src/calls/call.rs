@@ -580,7 +580,7 @@ impl Call {
 
     async fn on_digit(&mut self, digit: char, source: &str) {
         // A PIN's digits never reach the event log.
-        let hidden = self.interp.as_ref().is_some_and(|i| i.hides_digits());
+        let hidden = self.interp.as_ref().is_some_and(Interpreter::hides_digits);
         let shown = if hidden { '*' } else { digit };
         self.event(
             "digit",
