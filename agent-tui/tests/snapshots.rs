@@ -107,6 +107,19 @@ fn main_screen() {
     check("ready", sample::ready);
     check("ringing", sample::ringing);
     check("ringing_blacklisted", sample::blacklisted);
+    check("ringing_callback", |lang| {
+        with(sample::ringing(lang), |s| {
+            if let Some(o) = &mut s.offer {
+                o.callback = Some(hotline_protocol::CallbackOffer {
+                    number: "13900001111".into(),
+                    attempt: 2,
+                    requested_at_ms: sample::NOW_MS - 600_000,
+                    ticket: Some("12345-20261120-000031".into()),
+                    purpose: Some("follow_up".into()),
+                });
+            }
+        })
+    });
     check("on_call", |lang| {
         with(sample::on_call(lang), |s| {
             update(s, Action::Mute);

@@ -5,7 +5,9 @@
 //! result code and the keypad answer go on the target, the call is linked to the ticket, and a
 //! survey answer is recorded as the ticket's follow-up result (an unsatisfied one reopens it).
 //! Busy, no answer and failures are tried again per the campaign's policy ([`policy`]).
+//! In mode `agent` an agent talks to the citizen instead of a flow ([`agent`]).
 
+pub mod agent;
 pub mod policy;
 
 use std::path::Path;
@@ -137,9 +139,6 @@ impl Dialer {
     /// One call for one target, from dialling to the result on the target and the ticket.
     async fn call(&self, due: DueTarget, call_id: String) {
         let DueTarget { target, campaign } = due;
-        // Held until the call ends: a closed control channel would hang the call up.
-        let (_control, control_rx) = mpsc::channel(4);
-        let (progress_tx, mut progress) = mpsc::channel(8);
         // The flow gets the ticket's number (a dispatch order reads it out).
         let number = match target.ticket_id {
             Some(id) => self
@@ -149,30 +148,38 @@ impl Dialer {
                 .flatten(),
             None => None,
         };
-        let order = OutboundOrder {
-            call_id: call_id.clone(),
-            number: target.number.clone(),
-            caller_id: None,
-            purpose: Purpose::Campaign,
-            agent: None,
-            ticket_id: number,
-            peer: None,
-            for_call: None,
-            flow: (!campaign.flow.is_empty()).then(|| campaign.flow.clone()),
-        };
-        // A refused order has already reported its `Ended` on the channel.
-        let _ = outbound::place(&self.ctx, order, control_rx, progress_tx).await;
-        let ended = tokio::time::timeout(CALL_LIMIT, async {
-            while let Some(p) = progress.recv().await {
-                if let Progress::Ended { result, cause, .. } = p {
-                    return (result, cause);
+        let by_agent = campaign.mode == "agent";
+        let (result, cause) = if by_agent {
+            self.through_agent(&target, &campaign, &call_id, number)
+                .await
+        } else {
+            // Held until the call ends: a closed control channel would hang the call up.
+            let (_control, control_rx) = mpsc::channel(4);
+            let (progress_tx, mut progress) = mpsc::channel(8);
+            let order = OutboundOrder {
+                call_id: call_id.clone(),
+                number: target.number.clone(),
+                caller_id: None,
+                purpose: Purpose::Campaign,
+                agent: None,
+                ticket_id: number,
+                peer: None,
+                for_call: None,
+                flow: (!campaign.flow.is_empty()).then(|| campaign.flow.clone()),
+            };
+            // A refused order has already reported its `Ended` on the channel.
+            let _ = outbound::place(&self.ctx, order, control_rx, progress_tx).await;
+            let ended = tokio::time::timeout(CALL_LIMIT, async {
+                while let Some(p) = progress.recv().await {
+                    if let Progress::Ended { result, cause, .. } = p {
+                        return (result, cause);
+                    }
                 }
-            }
-            (OutboundResult::Failed, "the call task ended".to_owned())
-        })
-        .await;
-        let (result, cause) =
-            ended.unwrap_or((OutboundResult::Failed, "no result within the limit".into()));
+                (OutboundResult::Failed, "the call task ended".to_owned())
+            })
+            .await;
+            ended.unwrap_or((OutboundResult::Failed, "no result within the limit".into()))
+        };
         // The survey's answer is written by the call; make sure it is in before reading.
         let _ = self.ctx.store.flush().await;
         let dispatch = campaign.purpose == "dispatch";
@@ -180,6 +187,8 @@ impl Dialer {
             // The dispatch flow hangs up with this cause once the team keyed 1.
             OutboundResult::Answered if dispatch && cause == ACKNOWLEDGED => ACKNOWLEDGED.into(),
             OutboundResult::Answered if dispatch => "not_acknowledged".into(),
+            // The agent records what the citizen said through the ticket's workflow.
+            OutboundResult::Answered if by_agent => String::new(),
             OutboundResult::Answered => {
                 let call = call_id.clone();
                 self.db(move |s| s.survey_answer(&call))
@@ -219,6 +228,12 @@ impl Dialer {
             .await
         {
             warn!(%call_id, error = %e, "campaign result not recorded");
+        }
+        if by_agent {
+            if let (Some(ticket), OutboundResult::Answered) = (target.ticket_id, result) {
+                self.start_follow_up(ticket).await;
+            }
+            return;
         }
         if dispatch && answer == ACKNOWLEDGED {
             if let Some(ticket) = target.ticket_id {

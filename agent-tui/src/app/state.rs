@@ -113,6 +113,9 @@ pub struct Offer {
     pub ring_timeout_ms: u64,
     /// Local time the offer arrived.
     pub at_ms: u64,
+    /// A callback (queue callback or campaign call): answering connects us first, then the
+    /// server dials this number.
+    pub callback: Option<hotline_protocol::CallbackOffer>,
 }
 
 /// The agent's current call.

@@ -45,6 +45,25 @@ pub fn render_banner(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
         format!("☎ {} ", t(lang, "banner.incoming")),
         style,
     )];
+    if let Some(cb) = &o.callback {
+        // The caller is not on the line: answering dials them.
+        first = vec![Span::styled(
+            format!(
+                "☎ {} {} ({} {}) ",
+                t(lang, "banner.callback"),
+                cb.number,
+                t(lang, "banner.attempt"),
+                cb.attempt
+            ),
+            style,
+        )];
+        if let Some(ticket) = &cb.ticket {
+            first.push(Span::styled(
+                format!("{} {ticket} ", t(lang, "banner.follow_up")),
+                style,
+            ));
+        }
+    }
     if let Some(pop) = &s.pop {
         let c = &pop.caller;
         first.push(Span::styled(format!("{} ", c.number), style));

@@ -172,9 +172,11 @@ pub enum Input {
     },
     /// A follow-up campaign's citizen to connect to an agent, then dial (回访 by an agent).
     CampaignCall(CampaignCall),
-    /// The campaign stopped waiting for an agent to take this entry.
+    /// The campaign stopped waiting for an agent to take this entry. Answered `false` when an
+    /// agent already has it (the attempt's end will still come).
     CampaignWithdraw {
         entry_id: String,
+        reply: oneshot::Sender<bool>,
     },
     /// A caller the agent sent into a flow is back: `result` is the flow's `result` variable.
     BackFromIvr {
@@ -458,7 +460,9 @@ impl State {
                 self.request_callback(&call_id, &number, now);
             }
             Input::CampaignCall(call) => self.campaign_call(call, now),
-            Input::CampaignWithdraw { entry_id } => self.campaign_withdraw(&entry_id, now),
+            Input::CampaignWithdraw { entry_id, reply } => {
+                let _ = reply.send(self.campaign_withdraw(&entry_id, now));
+            }
             Input::Voicemail(notice) => {
                 let event = Event::Voicemail(notice);
                 for a in self.agents.values() {

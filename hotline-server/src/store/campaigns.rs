@@ -1,5 +1,8 @@
 //! SQL for outbound campaigns (G5, F6): follow-up visits (回访) and surveys, the citizens to
 //! call with their attempts and results, and every call placed.
+//!
+//! Mode `survey` runs an IVR flow on the answered call; mode `agent` connects an agent of a
+//! queue first and then dials (the column `agent` holds that queue's name).
 
 use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 use serde::Serialize;
@@ -14,6 +17,7 @@ pub struct NewCampaign {
     pub mode: String,
     /// The IVR flow the answered citizen enters.
     pub flow: String,
+    /// Mode `agent`: the queue whose agents take the calls ('' otherwise).
     pub agent: String,
     pub max_attempts: u32,
     pub retry_secs: i64,
@@ -32,6 +36,8 @@ pub struct CampaignRow {
     pub name: String,
     pub mode: String,
     pub flow: String,
+    /// Mode `agent`: the queue whose agents take the calls.
+    pub queue: String,
     pub max_attempts: u32,
     pub retry_secs: i64,
     pub window_start: u32,
@@ -93,7 +99,7 @@ pub struct CampaignCallRow {
 
 const CAMPAIGN_COLUMNS: &str = "c.id, c.name, c.mode, c.flow, c.max_attempts, c.retry_secs, \
                                 c.window_start, c.window_end, c.status, c.created_by, c.created_at, \
-                                c.purpose";
+                                c.purpose, c.agent";
 const TARGET_COLUMNS: &str = "t.id, t.campaign_id, t.ticket_id, t.number, t.status, t.attempts, \
                               t.next_at, t.result, t.answer, t.last_call, t.updated_at";
 
@@ -111,6 +117,7 @@ fn campaign_row(r: &Row<'_>, at: usize) -> rusqlite::Result<CampaignRow> {
         created_by: r.get(at + 9)?,
         created_at_ms: r.get(at + 10)?,
         purpose: r.get(at + 11)?,
+        queue: r.get(at + 12)?,
     })
 }
 
@@ -417,5 +424,30 @@ mod tests {
             ("done", 3, "satisfied")
         );
         assert_eq!(s.campaign(c.id).unwrap().unwrap().status, "done");
+    }
+
+    #[test]
+    fn an_agent_mode_campaign_keeps_its_queue() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("t.db")).unwrap();
+        let c = NewCampaign {
+            mode: "agent".into(),
+            flow: String::new(),
+            agent: "general".into(),
+            ..new_campaign()
+        };
+        let row = s
+            .create_campaign(&c, &[(None, "13800000001".into())], 10)
+            .unwrap();
+        assert_eq!(
+            (row.mode.as_str(), row.queue.as_str()),
+            ("agent", "general")
+        );
+        let due = s.due_targets(10, 10).unwrap();
+        assert_eq!(due[0].campaign.queue, "general");
+        let survey = s
+            .create_campaign(&new_campaign(), &[(None, "13800000002".into())], 10)
+            .unwrap();
+        assert_eq!(survey.queue, "");
     }
 }

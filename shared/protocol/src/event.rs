@@ -47,9 +47,9 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         transfer: Option<TransferInfo>,
         /// Set when the offer is a callback in queue (排队回拨): the caller has hung up and is
-        /// dialled on `callback.number` once the agent answers.
+        /// dialled on `callback.number` once the agent answers. Boxed: keeps every event small.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        callback: Option<CallbackOffer>,
+        callback: Option<Box<CallbackOffer>>,
     },
     /// A call this user is in (or monitors) changed.
     CallState {

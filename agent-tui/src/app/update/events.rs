@@ -43,7 +43,7 @@ pub(super) fn server_event(s: &mut State, event: Event) -> Vec<Effect> {
             ring_timeout_ms,
             mut screen_pop,
             transfer,
-            ..
+            callback,
         } => {
             s.handover = transfer;
             screen_pop.sort_tickets();
@@ -53,6 +53,7 @@ pub(super) fn server_event(s: &mut State, event: Event) -> Vec<Effect> {
                 waited_ms,
                 ring_timeout_ms,
                 at_ms: s.now_ms,
+                callback: callback.map(|c| *c),
             });
             let pristine = s.form.filed.is_some()
                 || (s.form.subject.is_empty() && s.form.description.is_empty());

@@ -235,21 +235,22 @@ impl State {
     }
 
     /// The campaign gave up waiting for `entry_id` (no agent took it): it leaves the queue
-    /// unless an agent has already answered it.
-    pub(super) fn campaign_withdraw(&mut self, entry_id: &str, now: Instant) {
+    /// unless an agent has already answered it. `true` if it left (or was gone already).
+    pub(super) fn campaign_withdraw(&mut self, entry_id: &str, now: Instant) -> bool {
         let Some(&id) = self.ids.get(entry_id) else {
-            return;
+            return true;
         };
         if self.cb.dialling.values().any(|d| d.call == id) || self.connected.contains(&id) {
-            return;
+            return false;
         }
         if self.cb.requests.remove(&id).is_none() {
-            return;
+            return true;
         }
         let effects = self.acd.call_abandoned(id, now).unwrap_or_default();
         self.notify_ended(entry_id, &effects);
         self.apply(effects);
         self.forget_callback_call(id);
+        true
     }
 
     /// Tells the campaign how its attempt ended (once).
@@ -276,16 +277,16 @@ impl State {
     }
 
     /// What an offer of `call` says about a callback.
-    pub(super) fn callback_offer(&self, call: CallId) -> Option<proto::CallbackOffer> {
+    pub(super) fn callback_offer(&self, call: CallId) -> Option<Box<proto::CallbackOffer>> {
         let r = self.cb.requests.get(&call)?;
         let campaign = r.campaign.as_ref();
-        Some(proto::CallbackOffer {
+        Some(Box::new(proto::CallbackOffer {
             number: r.number.clone(),
             attempt: r.attempts + 1,
             requested_at_ms: r.requested_ms,
             ticket: campaign.and_then(|c| c.ticket.clone()),
             purpose: campaign.map(|c| c.purpose.clone()),
-        })
+        }))
     }
 
     /// The agent answered a callback's offer: dial the caller with the agent as the peer.

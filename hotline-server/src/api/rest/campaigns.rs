@@ -1,6 +1,7 @@
 //! `/campaigns`: follow-up (回访) and survey campaigns by outbound call. A supervisor creates
-//! one from a ticket query (or a list of tickets); the campaign task calls each citizen. The
-//! calls and their results show on the campaign and on each ticket
+//! one from a ticket query (or a list of tickets); the campaign task calls each citizen, with an
+//! IVR survey (`connect: "survey"`, the default) or through an agent of a queue
+//! (`connect: "agent"`). The calls and their results show on the campaign and on each ticket
 //! (`GET /tickets/{id}/follow-ups`).
 
 use axum::extract::State;
@@ -64,6 +65,12 @@ struct CreateRequest {
     /// `follow_up` (default) or `survey`: the keypad answer is recorded.
     #[serde(default)]
     purpose: Option<String>,
+    /// `survey` (default: the IVR flow asks) or `agent` (an agent of `queue` talks).
+    #[serde(default)]
+    connect: Option<String>,
+    /// With `connect: "agent"`: the queue whose agents take the calls (default `general`).
+    #[serde(default)]
+    queue: Option<String>,
 }
 
 /// `POST /campaigns`: answers the campaign and how many citizens it will call.
@@ -74,10 +81,41 @@ async fn create(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     me.require(Capability::Monitoring)?;
     let defaults = &deps.ctx.config.campaign;
-    let flow = req.flow.unwrap_or_else(|| defaults.survey_flow.clone());
-    if deps.ctx.flows.get(&flow).is_none() {
-        return Err(ApiError::bad_request(format!("no IVR flow \"{flow}\"")));
-    }
+    let mode = req.connect.as_deref().unwrap_or("survey");
+    let (flow, queue) = match mode {
+        "survey" => {
+            if req.queue.is_some() {
+                return Err(ApiError::bad_request(
+                    "queue goes with connect \"agent\" only",
+                ));
+            }
+            let flow = req.flow.unwrap_or_else(|| defaults.survey_flow.clone());
+            if deps.ctx.flows.get(&flow).is_none() {
+                return Err(ApiError::bad_request(format!("no IVR flow \"{flow}\"")));
+            }
+            (flow, String::new())
+        }
+        "agent" => {
+            if req.flow.is_some() {
+                return Err(ApiError::bad_request(
+                    "an agent talks to the citizen: no flow with connect \"agent\"",
+                ));
+            }
+            let queue = req
+                .queue
+                .unwrap_or_else(|| crate::campaign::agent::DEFAULT_QUEUE.to_owned());
+            if !deps.ctx.config.acd.queues.iter().any(|q| q.name == queue) {
+                return Err(ApiError::bad_request(format!("no queue \"{queue}\"")));
+            }
+            (String::new(), queue)
+        }
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "connect \"{other}\": survey or agent"
+            )));
+        }
+    };
+    let mode = mode.to_owned();
     let start = req
         .window_start
         .unwrap_or_else(|| defaults.window_start.clone());
@@ -98,9 +136,9 @@ async fn create(
     }
     let campaign = NewCampaign {
         name: req.name,
-        mode: "survey".into(),
+        mode,
         flow,
-        agent: String::new(),
+        agent: queue,
         max_attempts: req.max_attempts.unwrap_or(defaults.max_attempts).max(1),
         retry_secs: i64::try_from(req.retry_secs.unwrap_or(defaults.retry_secs))
             .unwrap_or(i64::MAX),
