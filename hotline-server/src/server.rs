@@ -148,6 +148,7 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
         // Printed once, on the first start with an empty database; nowhere else.
         print!("{}", crate::auth::format_demo_banner(&accounts));
     }
+    let owed_callbacks = store.open_callbacks()?;
     drop(store);
     let (writer, writer_handle) = crate::store::spawn_writer(&db_path)?;
 
@@ -211,6 +212,10 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
     };
     let distributor = crate::agents::Distributor::start(acd_settings, queues, Some(agent_log))
         .map_err(|e| StartError::Queues(e.to_string()))?;
+    // Callers who asked to be called back before a restart are still owed the call.
+    for row in owed_callbacks {
+        distributor.send(crate::agents::Input::RestoreCallback(row));
+    }
     let hub = crate::media::webrtc::WebRtcHub::start(
         SocketAddr::new(media_ip, 0),
         media_ip,

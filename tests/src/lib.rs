@@ -52,6 +52,23 @@ impl TestServer {
         TestServer { running, dir }
     }
 
+    /// Stops the server and starts it again on the same data folder and configuration (new
+    /// ports), as an operator's restart would.
+    pub async fn restart(self) -> TestServer {
+        let TestServer { running, dir } = self;
+        let mut config = running.context.config.clone();
+        config.server.sip_listen = "127.0.0.1:0".parse().expect("addr");
+        config.server.api_listen = "127.0.0.1:0".parse().expect("addr");
+        running.shutdown().await;
+        let options = ServerOptions {
+            clock: Some(fixed_clock("2026-11-23T02:00:00Z")),
+        };
+        let running = hotline_server::start(config, options)
+            .await
+            .expect("server restarts");
+        TestServer { running, dir }
+    }
+
     pub fn sip(&self) -> SocketAddr {
         self.running.sip_udp
     }

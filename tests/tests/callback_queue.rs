@@ -5,7 +5,8 @@
 //! the citizen's phone with its media on a test socket that plays a 1 kHz voice and keeps what
 //! it hears. The agent hears the 1 kHz, the citizen the agent's 600 Hz; the request, its
 //! attempts and both CDRs are in SQLite. A second test: the citizen is busy the first time, the
-//! callback is retried after the queue's delay and answered.
+//! callback is retried after the queue's delay and answered. A third: the server restarts
+//! between the request and the callback, which still happens.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -416,6 +417,43 @@ async fn a_busy_citizen_is_called_back_again_after_the_delay() {
         .expect("busy leg");
     assert_eq!(busy_cause, "busy");
     check_original_call(&db, &original);
+    check_callback_leg(&db, &leg, &original);
+    server.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callback_asked_for_before_a_restart_is_still_made() {
+    let uas_port = free_udp_port();
+    let server = server(uas_port).await;
+    add_agent(&server, "cbagent", PASSWORD);
+    let dir = server.dir.path().to_owned();
+    caller_asks_for_a_callback(&server, &dir).await;
+    server.wait_idle(Duration::from_secs(5)).await;
+    let (_, _, status, ..) = callback_row(&server.db().await);
+    assert_eq!(status, "waiting");
+
+    let server = server.restart().await;
+    let media = UdpSocket::bind("127.0.0.1:0").await.expect("rtp socket");
+    let media_port = media.local_addr().expect("addr").port().to_string();
+    let uas = scenario_from_template("uas_callback.tmpl", &dir, &[("MEDIA_PORT", &media_port)]);
+    let phone = citizen_phone(&uas, uas_port);
+    let citizen_voice = tone_file(&dir, "citizen.wav", 1000.0);
+    let citizen = tokio::spawn(citizen_media(media, citizen_voice, Duration::from_secs(40)));
+    let voice = tone_file(&dir, "agent.wav", 600.0);
+    run_agent(agent(&server, voice, dir.join("agent-heard.wav"))).await;
+    phone_done(phone).await;
+    let citizen_heard = citizen.await.expect("citizen media");
+    server.wait_idle(Duration::from_secs(5)).await;
+    assert!(
+        hears(&citizen_heard, 600.0),
+        "the citizen did not hear the agent after the restart"
+    );
+    let db = server.db().await;
+    let (original, _, status, result, tries, agent, leg) = callback_row(&db);
+    assert_eq!(
+        (status.as_str(), result.as_str(), tries, agent.as_str()),
+        ("done", "answered", 1, "cbagent")
+    );
     check_callback_leg(&db, &leg, &original);
     server.running.shutdown().await;
 }

@@ -70,8 +70,8 @@ impl Acd {
         Ok(self.finish(now, Vec::new()))
     }
 
-    /// A campaign's citizen to connect to an agent of `incoming.queue`, then dial on `number`.
-    /// It waits like a callback (no announcements, no overflow, no max wait), behind the
+    /// A campaign's citizen (or a callback restored after a restart) to connect to an agent of
+    /// `incoming.queue`, then dial on `number`. It waits like a callback (no announcements, no overflow, no max wait), behind the
     /// queue's callers of the same priority. Refused when the queue is unknown or full.
     pub fn campaign_call_arrived(
         &mut self,

@@ -170,6 +170,8 @@ pub enum Input {
         call_id: String,
         number: String,
     },
+    /// A callback stored before a restart: it waits in its queue again.
+    RestoreCallback(crate::store::CallbackRow),
     /// A follow-up campaign's citizen to connect to an agent, then dial (回访 by an agent).
     CampaignCall(CampaignCall),
     /// The campaign stopped waiting for an agent to take this entry. Answered `false` when an
@@ -459,6 +461,7 @@ impl State {
             Input::CallbackRequest { call_id, number } => {
                 self.request_callback(&call_id, &number, now);
             }
+            Input::RestoreCallback(row) => self.restore_callback(row, now),
             Input::CampaignCall(call) => self.campaign_call(call, now),
             Input::CampaignWithdraw { entry_id, reply } => {
                 let _ = reply.send(self.campaign_withdraw(&entry_id, now));

@@ -140,34 +140,42 @@ pub(super) fn apply(conn: &Connection, write: &CallbackWrite) -> rusqlite::Resul
     }
 }
 
+const ROW_COLUMNS: &str = "id, call_id, queue, number, requested_at, status, attempts, result, \
+                           agent, connected_call_id, next_at";
+
+fn callback_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CallbackRow> {
+    Ok(CallbackRow {
+        id: r.get(0)?,
+        call_id: r.get(1)?,
+        queue: r.get(2)?,
+        number: r.get(3)?,
+        requested_at_ms: r.get(4)?,
+        status: r.get(5)?,
+        attempts: r.get(6)?,
+        result: r.get(7)?,
+        agent: r.get(8)?,
+        connected_call_id: r.get(9)?,
+        next_at_ms: r.get(10)?,
+    })
+}
+
 impl Store {
     /// The callback asked for on `call_id` (the original call), if any.
     pub fn callback_for_call(&self, call_id: &str) -> Result<Option<CallbackRow>, StoreError> {
         let conn = self.conn();
-        let row = conn
-            .query_row(
-                "SELECT id, call_id, queue, number, requested_at, status, attempts, result,
-                        agent, connected_call_id, next_at
-                 FROM callbacks WHERE call_id = ?1",
-                [call_id],
-                |r| {
-                    Ok(CallbackRow {
-                        id: r.get(0)?,
-                        call_id: r.get(1)?,
-                        queue: r.get(2)?,
-                        number: r.get(3)?,
-                        requested_at_ms: r.get(4)?,
-                        status: r.get(5)?,
-                        attempts: r.get(6)?,
-                        result: r.get(7)?,
-                        agent: r.get(8)?,
-                        connected_call_id: r.get(9)?,
-                        next_at_ms: r.get(10)?,
-                    })
-                },
-            )
-            .optional()?;
-        Ok(row)
+        let sql = format!("SELECT {ROW_COLUMNS} FROM callbacks WHERE call_id = ?1");
+        Ok(conn.query_row(&sql, [call_id], callback_row).optional()?)
+    }
+
+    /// Callbacks not yet done, oldest request first: what a restarting server owes callers.
+    pub fn open_callbacks(&self) -> Result<Vec<CallbackRow>, StoreError> {
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM callbacks WHERE status != 'done' ORDER BY requested_at, id"
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt.query_map([], callback_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 }
 

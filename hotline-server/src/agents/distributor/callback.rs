@@ -22,7 +22,7 @@ use crate::acd::{self, AgentId, CallId, QueueId};
 use crate::calls::outbound::{
     self, DialOrder, OutboundOrder, OutboundResult, Peer, Progress, Purpose,
 };
-use crate::store::{CallbackWrite, WriteCommand};
+use crate::store::{CallbackRow, CallbackWrite, WriteCommand};
 
 /// Callback requests and their calls in progress.
 #[derive(Default)]
@@ -171,6 +171,73 @@ impl State {
             },
         );
         self.apply(effects);
+    }
+
+    /// `Input::RestoreCallback`: a request the server owed before it stopped waits again in
+    /// its queue, behind those already waiting (stored requests come in their original order).
+    /// Its attempts so far are kept; the queue's retry budget starts afresh.
+    pub(super) fn restore_callback(&mut self, row: CallbackRow, now: Instant) {
+        if self.ids.contains_key(&row.call_id) {
+            return;
+        }
+        let id = CallId(self.next_call);
+        self.next_call += 1;
+        // Nothing listens on the entry's control channel: the caller hung up long ago.
+        let (control, _) = mpsc::channel(1);
+        let requested_ms = u64::try_from(row.requested_at_ms).unwrap_or_default();
+        self.ids.insert(row.call_id.clone(), id);
+        self.names.insert(id, row.call_id.clone());
+        self.calls.insert(
+            id,
+            super::WaitingCall {
+                control,
+                caller: row.number.clone(),
+                queue: row.queue.clone(),
+                arrived_ms: requested_ms,
+                screen_pop: None,
+                transfer: None,
+            },
+        );
+        self.cb.requests.insert(
+            id,
+            Request {
+                call_id: row.call_id.clone(),
+                number: row.number.clone(),
+                requested_ms,
+                attempts: row.attempts,
+                last_result: OutboundResult::Failed,
+                last_cause: String::new(),
+                agent: row.agent.clone(),
+                campaign: None,
+            },
+        );
+        let incoming = acd::IncomingCall {
+            call: id,
+            caller: row.number.clone(),
+            queue: QueueId(row.queue.clone()),
+            priority: 0,
+            vip: false,
+            last_agent: None,
+            arrived_at: now,
+        };
+        match self.acd.campaign_call_arrived(incoming, &row.number, now) {
+            Ok(effects) => {
+                info!(call_id = %row.call_id, number = %row.number, queue = %row.queue,
+                      "callback restored after a restart");
+                self.apply(effects);
+            }
+            Err(e) => {
+                // The queue is gone or full: the request ends, and says why.
+                warn!(call_id = %row.call_id, error = %e, "callback could not be restored");
+                self.store_callback(CallbackWrite::Done {
+                    call_id: row.call_id.clone(),
+                    result: "cancelled".to_owned(),
+                    connected_call_id: String::new(),
+                    at_ms: self.clock_ms(),
+                });
+                self.forget_callback_call(id);
+            }
+        }
     }
 
     /// `Input::CampaignCall`: the citizen waits in `queue` like a callback until an agent
