@@ -28,6 +28,9 @@ pub async fn upgrade(
     ws.on_upgrade(move |socket| session(socket, deps, addr))
 }
 
+/// Events a session may have queued toward its workstation.
+const SESSION_EVENTS: usize = 8_192;
+
 struct Session {
     deps: ApiDeps,
     addr: SocketAddr,
@@ -39,8 +42,10 @@ struct Session {
 async fn session(socket: WebSocket, deps: ApiDeps, addr: SocketAddr) {
     let (mut sink, mut stream) = socket.split();
     // Bounded: a workstation that stops reading loses events (and sees a gap in `seq`), it
-    // never makes the distributor wait.
-    let (ev_tx, mut ev_rx) = mpsc::channel::<Event>(512);
+    // never makes the distributor wait. Room for a whole floor's picture at subscription
+    // (one event per agent and queue: 500 agents and 50 queues overflowed 512); the channel
+    // allocates as it fills, so an idle session costs nothing for it.
+    let (ev_tx, mut ev_rx) = mpsc::channel::<Event>(SESSION_EVENTS);
     let mut s = Session {
         deps,
         addr,
