@@ -62,17 +62,18 @@ pub fn caller_args(server: &TestServer, from: &str, secs: f64) -> CallArgs {
     }
 }
 
-/// Adds many agents with skill `general` at once, their passwords hashed at the cheapest
-/// cost (log-in checks against the stored cost, so hundreds log in quickly). Load runs only.
-pub fn add_agents_in_bulk(server: &TestServer, names: &[String], password: &str) {
+/// Adds many agents at once, each `(name, skills)` (level 5), their passwords hashed at the
+/// cheapest cost (log-in checks against the stored cost, so hundreds log in quickly). Load
+/// runs only.
+pub fn add_agents_in_bulk(server: &TestServer, agents: &[(String, Vec<String>)], password: &str) {
     let policy = AuthPolicy {
         password_cost: hotline_server::auth::PasswordCost::MINIMAL,
         ..AuthPolicy::default()
     };
     let auth = Auth::new(&server.running.db_path, policy).expect("auth");
-    for name in names {
+    for (name, skills) in agents {
         let mut account = NewAccount::new(name, hotline_protocol::Role::Agent, password);
-        account.skills = BTreeMap::from([("general".to_owned(), 5u8)]);
+        account.skills = skills.iter().map(|s| (s.clone(), 5u8)).collect();
         auth.add_user(&account, &Actor::cli(), 0).expect("add user");
     }
 }

@@ -61,7 +61,12 @@ impl Tmux {
     }
 
     /// Polls the screen until `want` holds, within `limit`; returns that screen.
-    pub async fn wait_for(&self, what: &str, limit: Duration, want: impl Fn(&str) -> bool) -> String {
+    pub async fn wait_for(
+        &self,
+        what: &str,
+        limit: Duration,
+        want: impl Fn(&str) -> bool,
+    ) -> String {
         let until = tokio::time::Instant::now() + limit;
         loop {
             let screen = self.capture();

@@ -80,7 +80,7 @@ async fn a_muted_agent_is_not_heard_but_still_hears() {
     }
     agent_voice.abort();
 
-    let full = power(&vec_of(tone_frame(AGENT), 100), AGENT);
+    let full = power(&vec_of(&tone_frame(AGENT), 100), AGENT);
     for (muted, from, to) in phases {
         let caller_heard = caller.heard_between(from, to);
         let agent_heard = agent.heard_between(from, to);
@@ -106,6 +106,6 @@ async fn a_muted_agent_is_not_heard_but_still_hears() {
     caller.hang_up();
 }
 
-fn vec_of(frame: [i16; 160], n: usize) -> Vec<i16> {
+fn vec_of(frame: &[i16; 160], n: usize) -> Vec<i16> {
     frame.iter().copied().cycle().take(160 * n).collect()
 }

@@ -461,7 +461,7 @@ impl State {
             Input::CallbackRequest { call_id, number } => {
                 self.request_callback(&call_id, &number, now);
             }
-            Input::RestoreCallback(row) => self.restore_callback(row, now),
+            Input::RestoreCallback(row) => self.restore_callback(&row, now),
             Input::CampaignCall(call) => self.campaign_call(call, now),
             Input::CampaignWithdraw { entry_id, reply } => {
                 let _ = reply.send(self.campaign_withdraw(&entry_id, now));

@@ -3,9 +3,13 @@
 /// How far back the history goes.
 pub const WINDOW_MS: u64 = 3_600_000;
 
-/// Adds a sample and drops those older than the window.
+/// Adds a sample and drops those older than the window. A count equal to the last one adds
+/// nothing ([`buckets`] carries a count forward anyway): snapshots come with every agent
+/// state change, hundreds a minute on a big floor.
 pub fn push(history: &mut Vec<(u64, u32)>, at_ms: u64, waiting: u32) {
-    history.push((at_ms, waiting));
+    if history.last().is_none_or(|(_, w)| *w != waiting) {
+        history.push((at_ms, waiting));
+    }
     let cutoff = at_ms.saturating_sub(WINDOW_MS);
     // Keep the last sample before the window: it is the count at the window's start.
     let first_inside = history.iter().position(|(t, _)| *t >= cutoff).unwrap_or(0);
@@ -74,6 +78,19 @@ mod tests {
         // 9_000_000 - 3_600_000 = 5_400_000: samples at 6..9 plus the one before.
         assert_eq!(h.first().unwrap().0, 5_000_000);
         assert_eq!(h.len(), 5);
+    }
+
+    #[test]
+    fn an_unchanged_count_adds_no_sample_and_draws_the_same() {
+        let mut every = Vec::new();
+        let mut changes = Vec::new();
+        for (i, w) in [0, 0, 3, 3, 3, 1, 1, 0].into_iter().enumerate() {
+            every.push((i as u64 * 600_000, w));
+            push(&mut changes, i as u64 * 600_000, w);
+        }
+        assert_eq!(changes.len(), 4);
+        let now = 7 * 600_000;
+        assert_eq!(buckets(&every, now, 12), buckets(&changes, now, 12));
     }
 
     #[test]

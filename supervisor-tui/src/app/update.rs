@@ -2,7 +2,8 @@
 //! clock (time arrives as `Tick`), so every behaviour is a unit test.
 
 use hotline_protocol::{
-    AgentState, AlarmKind, Command, Event, MonitorMode, NotReadyReason, NoticeLevel, StandardReason, Topic,
+    AgentState, AlarmKind, Command, Event, MonitorMode, NotReadyReason, NoticeLevel,
+    StandardReason, Topic,
 };
 use hotline_tui::t;
 use serde_json::json;

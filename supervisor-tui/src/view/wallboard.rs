@@ -56,9 +56,12 @@ fn queues(s: &State, ui: &Ui, f: &mut Frame, area: Rect, spark_w: u16) {
         Column::fixed(l("sup.wall.avg_talk"), 5).right(),
         Column::fixed(l("sup.wall.trend"), spark_w),
     ];
+    // Only the rows that fit are formatted (sparklines cost a pass over an hour of samples).
+    let fit = (inner.height as usize).saturating_sub(1);
     let rows: Vec<Vec<String>> = s
         .queues
         .values()
+        .take(fit)
         .map(|q| {
             let snap = &q.snap;
             let spark = trend::sparkline(&trend::buckets(&q.history, s.now_ms, spark_w as usize));
@@ -131,9 +134,14 @@ fn seat_grid(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
         Column::fixed(l("sup.wall.caller"), 13),
         Column::fixed(l("sup.wall.call_time"), 6).right(),
     ];
-    let rows: Vec<Vec<String>> = s
+    // Only the rows on screen are formatted: a floor has hundreds of seats.
+    let visible = inner.height.saturating_sub(1) as usize;
+    let skip = s.selected_seat.saturating_sub(visible.saturating_sub(1));
+    let shown: Vec<Vec<String>> = s
         .seats
         .values()
+        .skip(skip)
+        .take(visible)
         .map(|seat| {
             let in_state = fmt::duration(s.now_ms.saturating_sub(seat.since_ms));
             let reason = match &seat.state {
@@ -159,9 +167,6 @@ fn seat_grid(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
             ]
         })
         .collect();
-    let visible = inner.height.saturating_sub(1) as usize;
-    let skip = s.selected_seat.saturating_sub(visible.saturating_sub(1));
-    let shown: Vec<Vec<String>> = rows.iter().skip(skip).take(visible).cloned().collect();
     let sel = s.selected_seat.checked_sub(skip);
     let mut lines = table_lines(
         &cols,

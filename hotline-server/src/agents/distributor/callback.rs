@@ -176,7 +176,7 @@ impl State {
     /// `Input::RestoreCallback`: a request the server owed before it stopped waits again in
     /// its queue, behind those already waiting (stored requests come in their original order).
     /// Its attempts so far are kept; the queue's retry budget starts afresh.
-    pub(super) fn restore_callback(&mut self, row: CallbackRow, now: Instant) {
+    pub(super) fn restore_callback(&mut self, row: &CallbackRow, now: Instant) {
         if self.ids.contains_key(&row.call_id) {
             return;
         }

@@ -99,12 +99,11 @@ impl Supervision {
 
     /// Raises (or raises again) `agent`'s help alarm for every supervisor.
     fn raise_help(&mut self, agent: &str, kind: proto::AlarmKind, now_ms: u64) {
-        let id = match self.help.get(agent) {
-            Some(a) => a.id,
-            None => {
-                self.next_alarm += 1;
-                self.next_alarm
-            }
+        let id = if let Some(a) = self.help.get(agent) {
+            a.id
+        } else {
+            self.next_alarm += 1;
+            self.next_alarm
         };
         let alarm = proto::Alarm {
             id,
@@ -290,17 +289,20 @@ impl State {
             s.topics.contains(&Topic::Queues),
         );
         // The current picture at once, so the wallboard does not wait for the next change.
-        if agents {
-            let names: Vec<String> = self.agents.keys().cloned().collect();
-            for name in names {
-                self.send_state(&name);
-            }
-        }
+        // Queues first: they are few and change only with calls, while a big floor's agent
+        // states can fill the session's queue (what is dropped there comes again with the
+        // agent's next change).
         if queues {
             for q in self.acd.queue_ids() {
                 if let Some(snapshot) = self.acd.queue_snapshot(&q, now) {
                     self.broadcast_queue(&snapshot);
                 }
+            }
+        }
+        if agents {
+            let names: Vec<String> = self.agents.keys().cloned().collect();
+            for name in names {
+                self.send_state(&name);
             }
         }
     }
@@ -609,5 +611,37 @@ mod tests {
         assert_eq!(sup.alert("help", proto::NoticeLevel::Critical), 2);
         assert!(rx2.try_recv().is_ok());
         assert_eq!(sup.end_cause("c1"), proto::EndCause::CallerHangup);
+    }
+
+    #[test]
+    fn a_help_request_is_one_alarm_until_answered() {
+        let mut sup = Supervision::default();
+        let (tx, mut rx) = mpsc::channel(8);
+        sup.supervisors.insert(
+            "s1".into(),
+            Supervisor {
+                events: tx,
+                audio: None,
+                lent: false,
+                topics: HashSet::new(),
+                watching: None,
+            },
+        );
+        let alarm = |e: Option<Event>| match e {
+            Some(Event::Alarm(a)) => a,
+            other => panic!("expected an alarm, got {other:?}"),
+        };
+        sup.raise_help("a1", proto::AlarmKind::HelpRequest, 5);
+        sup.raise_help("a1", proto::AlarmKind::Emergency, 6);
+        let (first, again) = (alarm(rx.try_recv().ok()), alarm(rx.try_recv().ok()));
+        // Asking again is the same alarm, raised again (now an emergency).
+        assert_eq!(first.id, again.id);
+        assert_eq!(again.kind, proto::AlarmKind::Emergency);
+        assert!(!again.cleared);
+        sup.clear_help("a1");
+        let cleared = alarm(rx.try_recv().ok());
+        assert_eq!((cleared.id, cleared.cleared), (first.id, true));
+        sup.clear_help("a1");
+        assert!(rx.try_recv().is_err(), "nothing left to clear");
     }
 }

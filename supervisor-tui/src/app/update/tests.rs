@@ -327,7 +327,10 @@ fn a_help_request_is_listed_first_and_answered_by_joining_the_call() {
     assert!(s.status.as_ref().is_some_and(|st| st.error));
     assert!(s.dialog.is_none());
 
-    update(&mut s, help_alarm(100, AlarmKind::HelpRequest, "1006", false));
+    update(
+        &mut s,
+        help_alarm(100, AlarmKind::HelpRequest, "1006", false),
+    );
     assert_eq!(s.alarms[0].kind, AlarmKind::HelpRequest);
     assert!(s.flash_until_ms > s.now_ms);
     select(&mut s, "1002");
@@ -355,7 +358,10 @@ fn a_help_request_is_listed_first_and_answered_by_joining_the_call() {
     update(&mut s, Action::Back);
 
     // Cleared by the server, or moot once the agent has logged out.
-    update(&mut s, help_alarm(100, AlarmKind::HelpRequest, "1006", true));
+    update(
+        &mut s,
+        help_alarm(100, AlarmKind::HelpRequest, "1006", true),
+    );
     update(
         &mut s,
         Action::Server(Event::AgentState {
