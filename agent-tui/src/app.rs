@@ -4,6 +4,7 @@
 pub mod action;
 pub mod caller_edit;
 pub mod categories;
+pub mod consultations;
 pub mod effect;
 pub mod form;
 pub mod inbox;

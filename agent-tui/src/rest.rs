@@ -4,9 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use consultations::{CallbackResult, ConsultationRow, Suggestion};
 pub use hotline_tui::client::{RestClient, RestError};
 pub use voicemail::{TicketLink, VoicemailPart, VoicemailRow};
 
+mod consultations;
 mod voicemail;
 
 /// A ticket row in search results.
@@ -102,8 +104,6 @@ pub struct NewTicket {
 }
 
 /// A request the screens make.
-// Built once by `update` and moved into the REST task; boxing the new ticket gains nothing.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RestRequest {
     SearchTickets {
@@ -121,12 +121,15 @@ pub enum RestRequest {
         id: i64,
         caller: CallerUpdate,
     },
-    /// Files the ticket, then dispatches it when departments were chosen (first = lead), and
-    /// ties the voicemail it was made from to it.
+    /// Files the ticket, then dispatches it when departments were chosen (first = lead), ties
+    /// the voicemail it was made from to it, and holds it as a pending consultation with the
+    /// `hold` callback number (`POST /consultations`).
     FileTicket {
-        ticket: NewTicket,
+        // Boxed: the other requests are a few words each, and effects are moved around.
+        ticket: Box<NewTicket>,
         departments: Vec<i64>,
         voicemail: Option<i64>,
+        hold: Option<String>,
     },
     /// A ticket with its links, for the ticket search preview.
     TicketDetail {
@@ -151,6 +154,31 @@ pub enum RestRequest {
     VoicemailHandled {
         id: i64,
     },
+    /// Pending consultations in one status (`waiting`, `answered`, `done`).
+    Consultations {
+        status: &'static str,
+    },
+    /// How many answered consultations wait for their callback (the status bar's badge).
+    ConsultationCount,
+    /// One entry with its knowledge-base suggestions.
+    Consultation {
+        id: i64,
+    },
+    /// A knowledge-base item, for the suggestion preview.
+    KnowledgeItem {
+        id: i64,
+    },
+    /// Answers a waiting entry with an item's reference answer, or with text.
+    AnswerConsultation {
+        id: i64,
+        knowledge_id: Option<i64>,
+        text: Option<String>,
+    },
+    /// Records one callback attempt.
+    ConsultationCallback {
+        id: i64,
+        result: CallbackResult,
+    },
 }
 
 impl RestRequest {
@@ -169,6 +197,12 @@ impl RestRequest {
             RestRequest::UnheardCount => "voicemail_count",
             RestRequest::VoicemailAudio { .. } => "voicemail_audio",
             RestRequest::VoicemailHandled { .. } => "voicemail_handled",
+            RestRequest::Consultations { .. } => "consultations",
+            RestRequest::ConsultationCount => "consultation_count",
+            RestRequest::Consultation { .. } => "consultation",
+            RestRequest::KnowledgeItem { .. } => "knowledge_item",
+            RestRequest::AnswerConsultation { .. } => "consultation_answer",
+            RestRequest::ConsultationCallback { .. } => "consultation_callback",
         }
     }
 }
@@ -187,6 +221,10 @@ pub enum RestReply {
         pin: String,
         /// Set when filing worked but dispatching (or tying the voicemail) did not.
         dispatch_error: Option<String>,
+        /// The ticket is held as a pending consultation.
+        held: bool,
+        /// Set when filing worked but holding did not (the server's message, e.g. a bad number).
+        hold_error: Option<String>,
     },
     /// The links of ticket `id`.
     TicketLinks {
@@ -207,6 +245,19 @@ pub enum RestReply {
     },
     /// The message as the server stored it.
     VoicemailSaved(VoicemailRow),
+    Consultations {
+        status: &'static str,
+        items: Vec<ConsultationRow>,
+    },
+    ConsultationCount(u64),
+    /// An entry and its suggested knowledge-base items, best first.
+    Consultation {
+        row: ConsultationRow,
+        suggestions: Vec<Suggestion>,
+    },
+    KnowledgeItem(KnowledgeItem),
+    /// The entry as the server stored it after an answer or a callback.
+    ConsultationSaved(ConsultationRow),
 }
 
 /// Runs one request with a session's REST client.
@@ -267,6 +318,7 @@ pub async fn run(client: &RestClient, req: RestRequest) -> Result<RestReply, Res
             ticket,
             departments,
             voicemail,
+            hold,
         } => {
             let filed: Filed = client.post_json("/tickets", &ticket).await?;
             let mut dispatch_error = match departments.split_first() {
@@ -283,12 +335,27 @@ pub async fn run(client: &RestClient, req: RestRequest) -> Result<RestReply, Res
                     dispatch_error.get_or_insert(e.to_string());
                 }
             }
+            let hold_error = match &hold {
+                Some(callback) => consultations::hold(client, filed.id, callback)
+                    .await
+                    .err()
+                    .map(|e| e.to_string()),
+                None => None,
+            };
             Ok(RestReply::Filed {
                 number: filed.number,
                 pin: filed.pin,
                 dispatch_error,
+                held: hold.is_some() && hold_error.is_none(),
+                hold_error,
             })
         }
+        req @ (RestRequest::Consultations { .. }
+        | RestRequest::ConsultationCount
+        | RestRequest::Consultation { .. }
+        | RestRequest::KnowledgeItem { .. }
+        | RestRequest::AnswerConsultation { .. }
+        | RestRequest::ConsultationCallback { .. }) => consultations::run(client, req).await,
         other => voicemail::run(client, other).await,
     }
 }

@@ -4,6 +4,7 @@
 // layout names that trips the single-character-names lint without hurting readability.
 #![allow(clippy::many_single_char_names)]
 
+mod consultations;
 mod dialogs;
 mod form;
 mod help;
@@ -77,6 +78,7 @@ pub fn render(s: &State, ui: &Ui, f: &mut Frame) {
                     search::render(s, ui, f, body);
                 }
                 Panel::Inbox => inbox::render(s, ui, f, body),
+                Panel::Consultations => consultations::render(s, ui, f, body),
             }
             status::render_hints(s, ui, f, hints);
             status::render_message(s, ui, f, msg);

@@ -247,6 +247,23 @@ fn ticket_form() {
             }
         })
     });
+    // A consultation to answer later: the callback number (the caller's) and the toggle on.
+    check("form_consultation", |lang| {
+        with(sample::form(lang), |s| {
+            s.form.caller_number = Some("13800000001".into());
+            s.form.focus = Field::Type;
+            update(s, Action::Right);
+            update(s, Action::Right);
+            s.form.focus = Field::Later;
+            update(s, Action::Input(' '));
+        })
+    });
+    check("form_filed_pending", |lang| {
+        with(sample::form(lang), |s| {
+            s.form.filed = Some(("12345-20261124-000041".into(), "004217".into()));
+            s.form.held = true;
+        })
+    });
     check("form_filed", |lang| {
         with(sample::form(lang), |s| {
             s.form.filed = Some(("12345-20261123-000042".into(), "004217".into()));
@@ -276,6 +293,16 @@ fn panels() {
             s.tickets.query = "路灯".into();
             s.tickets.searched = true;
             s.tickets.results = sample::ticket_rows();
+        })
+    });
+    check("consultations", sample::consultations);
+    check("consultation_suggestions", sample::consultation_suggestions);
+    check("consultation_answer_text", |lang| {
+        with(sample::consultation_suggestions(lang), |s| {
+            update(s, Action::ConsultWrite);
+            for c in "请携带身份证到派出所办理".chars() {
+                update(s, Action::Input(c));
+            }
         })
     });
     check("inbox", sample::inbox);

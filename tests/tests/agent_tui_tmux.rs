@@ -712,3 +712,158 @@ async fn an_agent_plays_a_message_from_the_inbox_and_marks_it_handled() {
         heard.len()
     );
 }
+
+const QUESTION: &str = "居住证办理要带什么材料";
+
+/// The ticket form as a consultation to answer later, calling back on `callback`, filed.
+async fn file_pending_consultation(tui: &mut Tmux, callback: &str, long: Duration) {
+    tui.keys(&["F9"]);
+    tui.wait_text("Category", long).await;
+    // Complaint → report → consultation: the callback fields appear.
+    tui.keys(&["Right", "Right"]);
+    tui.wait_text("Later", long).await;
+    tui.keys(&["Tab"]);
+    tui.text("市政");
+    tui.wait_text("› 市政", long).await;
+    tui.keys(&["Enter"]);
+    tui.text(QUESTION);
+    tui.keys(&["Tab"]);
+    tui.text("外地来杭工作，想办居住证");
+    // Address, region, urgency, then the callback number (empty: no call, no caller number).
+    tui.keys(&["Tab", "Tab", "Tab", "Tab"]);
+    tui.text(callback);
+    tui.keys(&["Tab", "Space"]);
+    tui.wait_text("[x] answer later", long).await;
+    tui.keys(&["C-s"]);
+    tui.wait_text("PIN", long).await;
+}
+
+/// The pending consultation row: status, knowledge item, attempts, last result.
+fn consultation_row(db: &rusqlite::Connection) -> (String, Option<i64>, i64, Option<String>) {
+    db.query_row(
+        "SELECT status, knowledge_id, attempts, last_result FROM pending_consultations",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )
+    .expect("one pending consultation")
+}
+
+/// An agent at the real terminal files a consultation to answer later (a bad callback number
+/// first: the server's reason shows), a supervisor then writes a knowledge-base item over
+/// REST, the agent finds it among the suggestions, answers with it, and records the callback.
+/// The database row goes waiting → answered (with the item) → done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_answers_a_pending_consultation_from_the_knowledge_base() {
+    let bin = agent_tui_binary();
+    let server = TestServer::start(|_| {}).await;
+    add_user(&server, "kbagent", hotline_protocol::Role::Agent);
+    add_user(&server, "deskboss", hotline_protocol::Role::Supervisor);
+    let dir = server.dir.path().to_owned();
+    let xdg = dir.join("xdg");
+    std::fs::create_dir_all(&xdg).expect("config dir");
+    let session = format!("hotline-e2e-consult-{}", std::process::id());
+    let command = format!(
+        "env XDG_CONFIG_HOME={} LANG=en_US.UTF-8 {} --server http://{} --user kbagent \
+         --audio null --lang en",
+        xdg.display(),
+        bin.display(),
+        server.running.api
+    );
+    let mut tui = Tmux::start(&session, &command, dir.join("agent-tui.stderr"));
+    let long = Duration::from_secs(90);
+    tui.wait_text("Password", long).await;
+    tui.text(PASSWORD);
+    tui.keys(&["Enter"]);
+    tui.wait_text("Welcome", long).await;
+
+    // Too few digits: filed, but not held, with the server's reason on the status line.
+    file_pending_consultation(&mut tui, "12", long).await;
+    let screen = tui.wait_text("not held as pending", long).await;
+    assert!(screen.contains("digits"), "the server's reason:\n{screen}");
+    let db = server.db().await;
+    let held: i64 = db
+        .query_row("SELECT count(*) FROM pending_consultations", [], |r| {
+            r.get(0)
+        })
+        .expect("count");
+    assert_eq!(held, 0);
+
+    // Enter: a new ticket; this time with a good number.
+    tui.keys(&["Enter"]);
+    file_pending_consultation(&mut tui, "139-0000-1111", long).await;
+    tui.wait_text("Pending: we will call back", long).await;
+    let (status, knowledge, _, _) = consultation_row(&db);
+    assert_eq!((status.as_str(), knowledge), ("waiting", None));
+    let callback: String = db
+        .query_row("SELECT callback FROM pending_consultations", [], |r| {
+            r.get(0)
+        })
+        .expect("callback");
+    assert_eq!(callback, "13900001111");
+
+    // A supervisor writes the answer into the knowledge base.
+    let (status, login) = http(
+        &server,
+        "POST",
+        "/login",
+        None,
+        &json!({"user": "deskboss", "password": PASSWORD, "client": "e2e"}),
+    )
+    .await;
+    assert_eq!(status, 200, "supervisor log-in: {login}");
+    let token = login["token"].as_str().expect("token").to_owned();
+    let (status, item) = http(
+        &server,
+        "POST",
+        "/knowledge",
+        Some(&token),
+        &json!({"kind": "guide", "title": "居住证办理指南", "body": "居住证由派出所受理。",
+                "reference_answer": "携带身份证和租房合同到居住地派出所办理"}),
+    )
+    .await;
+    assert_eq!(status, 201, "knowledge item: {item}");
+    let item_id = item["id"].as_i64().expect("item id");
+
+    // Ctrl-O: the waiting list; Enter: the suggestions with the item's text; a: answer.
+    // Esc on its own (Esc and a key at once read as Alt and that key).
+    tui.keys(&["Escape"]);
+    tui.wait_for("the form to close", long, |s| {
+        !s.contains("Read the number")
+    })
+    .await;
+    tui.keys(&["C-o"]);
+    tui.wait_text(QUESTION, long).await;
+    tui.wait_text("13900001111", long).await;
+    tui.keys(&["Enter"]);
+    tui.wait_text("居住证办理指南", long).await;
+    tui.wait_text("携带身份证和租房合同", long).await;
+    tui.keys(&["a"]);
+    tui.wait_text("now call the citizen back", long).await;
+    let (status, knowledge, _, _) = consultation_row(&db);
+    assert_eq!((status.as_str(), knowledge), ("answered", Some(item_id)));
+    tui.wait_text("To call back 1", long).await;
+
+    // The answered tab; busy (one attempt, still to call back), then reached (done).
+    tui.keys(&["Right"]);
+    tui.wait_text("13900001111", long).await;
+    tui.keys(&["3"]);
+    tui.wait_text("try again later", long).await;
+    let (status, _, attempts, last) = consultation_row(&db);
+    assert_eq!(
+        (status.as_str(), attempts, last.as_deref()),
+        ("answered", 1, Some("busy"))
+    );
+    tui.keys(&["1"]);
+    tui.wait_text("Consultation done", long).await;
+    let (status, _, attempts, last) = consultation_row(&db);
+    assert_eq!(
+        (status.as_str(), attempts, last.as_deref()),
+        ("done", 2, Some("reached"))
+    );
+    tui.wait_for("the badge to clear", long, |s| {
+        !s.contains("To call back 1")
+    })
+    .await;
+    tui.keys(&["C-q"]);
+    tui.wait_text("agent-tui exited", long).await;
+}

@@ -4,10 +4,10 @@
 
 use hotline_protocol::{AgentInfo, Event};
 
-use crate::rest::RestReply;
+use crate::rest::{CallbackResult, RestReply};
 
 /// Every action a key can be bound to, by its keymap name.
-pub const NAMES: [&str; 49] = [
+pub const NAMES: [&str; 56] = [
     "help",
     "quit",
     "ready",
@@ -57,6 +57,13 @@ pub const NAMES: [&str; 49] = [
     "mark_handled",
     "call_back",
     "voicemail_ticket",
+    "consultations",
+    "consult_answer",
+    "consult_write",
+    "consult_reached",
+    "consult_no_answer",
+    "consult_busy",
+    "consult_wrong_number",
 ];
 
 /// Which panel fills the main area.
@@ -72,6 +79,8 @@ pub enum Panel {
     Callers,
     /// Voicemail and the director's mailbox (留言 / 局长信箱).
     Inbox,
+    /// Pending consultations (待答咨询).
+    Consultations,
 }
 
 /// An input to [`update`](crate::app::update::update).
@@ -150,6 +159,12 @@ pub enum Action {
     CallBack,
     /// The ticket form, filled in from the highlighted message.
     VoicemailTicket,
+    /// Answer the consultation being answered with the highlighted knowledge-base item.
+    ConsultAnswer,
+    /// Answer the consultation in the agent's own words.
+    ConsultWrite,
+    /// How the callback of the highlighted answered consultation went.
+    ConsultResult(CallbackResult),
 
     // --- from the clock and audio ---
     /// Time passed: local wall clock in ms since the epoch.
@@ -252,6 +267,13 @@ impl Action {
             "mark_handled" => Action::MarkHandled,
             "call_back" => Action::CallBack,
             "voicemail_ticket" => Action::VoicemailTicket,
+            "consultations" => Action::Show(Panel::Consultations),
+            "consult_answer" => Action::ConsultAnswer,
+            "consult_write" => Action::ConsultWrite,
+            "consult_reached" => Action::ConsultResult(CallbackResult::Reached),
+            "consult_no_answer" => Action::ConsultResult(CallbackResult::NoAnswer),
+            "consult_busy" => Action::ConsultResult(CallbackResult::Busy),
+            "consult_wrong_number" => Action::ConsultResult(CallbackResult::WrongNumber),
             _ => return None,
         })
     }

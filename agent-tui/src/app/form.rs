@@ -30,12 +30,16 @@ pub enum Field {
     Address,
     Region,
     Urgency,
+    /// The number to call back (consultations only).
+    Callback,
+    /// Answer later: hold the consultation as pending (consultations only).
+    Later,
     Departments,
     Related,
 }
 
 impl Field {
-    pub const ALL: [Field; 9] = [
+    pub const ALL: [Field; 11] = [
         Field::Type,
         Field::Category,
         Field::Subject,
@@ -43,6 +47,8 @@ impl Field {
         Field::Address,
         Field::Region,
         Field::Urgency,
+        Field::Callback,
+        Field::Later,
         Field::Departments,
         Field::Related,
     ];
@@ -57,6 +63,8 @@ impl Field {
             Field::Address => "form.address",
             Field::Region => "form.region",
             Field::Urgency => "form.urgency",
+            Field::Callback => "form.callback",
+            Field::Later => "form.later",
             Field::Departments => "form.departments",
             Field::Related => "form.related",
         }
@@ -66,8 +74,14 @@ impl Field {
     pub fn is_text(self) -> bool {
         matches!(
             self,
-            Field::Subject | Field::Description | Field::Address | Field::Region
+            Field::Subject | Field::Description | Field::Address | Field::Region | Field::Callback
         )
+    }
+
+    /// Whether the field is on the form for this ticket type: the callback fields only
+    /// belong to a consultation.
+    pub fn shown(self, consultation: bool) -> bool {
+        consultation || !matches!(self, Field::Callback | Field::Later)
     }
 
     fn step(self, by: isize) -> Field {
@@ -120,6 +134,12 @@ pub struct TicketForm {
     pub channel: &'static str,
     /// The message this ticket is made for, tied to it once filed (it had no ticket yet).
     pub voicemail: Option<i64>,
+    /// A consultation's callback number (the caller's number to start with).
+    pub callback: String,
+    /// A consultation that cannot be answered now: held as pending once filed (待答).
+    pub answer_later: bool,
+    /// The filed ticket was held as pending.
+    pub held: bool,
 }
 
 impl Default for TicketForm {
@@ -148,6 +168,9 @@ impl Default for TicketForm {
             caller_number: None,
             channel: "phone",
             voicemail: None,
+            callback: String::new(),
+            answer_later: false,
+            held: false,
         }
     }
 }
@@ -170,6 +193,7 @@ impl TicketForm {
     /// A fresh draft for a call.
     pub fn for_call(call_id: Option<String>, caller_number: Option<String>) -> TicketForm {
         TicketForm {
+            callback: caller_number.clone().unwrap_or_default(),
             call_id,
             caller_number,
             ..TicketForm::default()
@@ -185,19 +209,37 @@ impl TicketForm {
             voicemail: vm.ticket_id.is_none().then_some(vm.id),
             related: vm.ticket_number.iter().cloned().collect(),
             description: format!("{callback_label} {}\n", vm.callback),
+            callback: vm.callback.clone(),
             focus: Field::Category,
             ..TicketForm::default()
         }
     }
 
-    pub fn next_field(&mut self) {
-        self.focus = self.focus.step(1);
+    pub fn is_consultation(&self) -> bool {
+        TYPES[self.kind % TYPES.len()] == "consultation"
+    }
+
+    /// The callback number to hold the filed ticket with, when it is to be answered later.
+    pub fn hold_callback(&self) -> Option<String> {
+        (self.is_consultation() && self.answer_later).then(|| self.callback.trim().to_owned())
+    }
+
+    fn step_focus(&mut self, by: isize) {
+        let consultation = self.is_consultation();
+        let mut f = self.focus.step(by);
+        while !f.shown(consultation) {
+            f = f.step(by);
+        }
+        self.focus = f;
         self.caret = Caret::END;
     }
 
+    pub fn next_field(&mut self) {
+        self.step_focus(1);
+    }
+
     pub fn prev_field(&mut self) {
-        self.focus = self.focus.step(-1);
-        self.caret = Caret::END;
+        self.step_focus(-1);
     }
 
     /// The focused field's text (a picker's filter counts) with the caret in it.
@@ -207,6 +249,7 @@ impl TicketForm {
             Field::Description => &mut self.description,
             Field::Address => &mut self.address,
             Field::Region => &mut self.region,
+            Field::Callback => &mut self.callback,
             Field::Category => &mut self.category_filter,
             Field::Departments => &mut self.dept_filter,
             _ => return None,
@@ -250,7 +293,8 @@ impl TicketForm {
         match self.focus {
             Field::Departments if c == ' ' => self.toggle_department(depts),
             Field::Related if c == ' ' => self.toggle_related(related),
-            Field::Type | Field::Urgency | Field::Related => {}
+            Field::Later if c == ' ' => self.answer_later = !self.answer_later,
+            Field::Type | Field::Urgency | Field::Related | Field::Later => {}
             _ => {
                 if let Some((t, caret)) = self.text_mut() {
                     caret.insert(t, c);
@@ -293,7 +337,11 @@ impl TicketForm {
         match self.focus {
             Field::Type => self.kind = step(self.kind, TYPES.len()),
             Field::Urgency => self.urgency = step(self.urgency, URGENCIES.len()),
+            Field::Later => self.answer_later = !self.answer_later,
             _ => {}
+        }
+        if self.is_consultation() && self.callback.trim().is_empty() {
+            self.callback = self.caller_number.clone().unwrap_or_default();
         }
     }
 
@@ -316,7 +364,7 @@ impl TicketForm {
                 self.dept_sel = clamp(self.dept_sel, n);
             }
             Field::Related => self.related_sel = clamp(self.related_sel, related),
-            Field::Type | Field::Urgency => self.cycle(by),
+            Field::Type | Field::Urgency | Field::Later => self.cycle(by),
             // One line per press; a page is as far as the text goes.
             Field::Description => {
                 for _ in 0..by.unsigned_abs() {
@@ -380,6 +428,9 @@ impl TicketForm {
         if matches!(TYPES[self.kind], "complaint" | "report") && self.address.trim().is_empty() {
             // A complaint or report has to say where, or no department can act on it.
             errors.push("form.err.address");
+        }
+        if self.hold_callback().is_some_and(|n| n.is_empty()) {
+            errors.push("form.err.callback");
         }
         errors
     }
@@ -483,5 +534,31 @@ mod tests {
         assert_eq!(ticket.related, ["T-1"]);
         assert!(!ticket.description.contains("T-1"));
         assert_eq!(ticket.channel, "phone");
+    }
+
+    #[test]
+    fn the_callback_fields_belong_to_a_consultation_only() {
+        let mut f = TicketForm::for_call(None, Some("13800000001".into()));
+        f.focus = Field::Urgency;
+        f.next_field();
+        assert_eq!(f.focus, Field::Departments, "skipped for a complaint");
+        f.focus = Field::Type;
+        f.cycle(2);
+        assert!(f.is_consultation());
+        f.focus = Field::Urgency;
+        f.next_field();
+        assert_eq!(f.focus, Field::Callback);
+        assert_eq!(
+            f.callback, "13800000001",
+            "prefilled with the caller's number"
+        );
+        f.next_field();
+        assert_eq!(f.hold_callback(), None);
+        f.input(' ', &[], &[]);
+        assert_eq!(f.hold_callback().as_deref(), Some("13800000001"));
+        f.callback.clear();
+        assert!(f.validate().contains(&"form.err.callback"));
+        f.left_right(1);
+        assert_eq!(f.hold_callback(), None, "toggled off again");
     }
 }

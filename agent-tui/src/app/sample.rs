@@ -12,7 +12,10 @@ use crate::app::action::{Action, Panel};
 use crate::app::form::DeptEntry;
 use crate::app::state::{Conn, Screen, State};
 use crate::app::update::update;
-use crate::rest::{CallerRow, KnowledgeItem, RestReply, TicketRow, VoicemailPart, VoicemailRow};
+use crate::rest::{
+    CallerRow, ConsultationRow, KnowledgeItem, RestReply, Suggestion, TicketRow, VoicemailPart,
+    VoicemailRow,
+};
 
 /// 2026-11-23 09:30:00 in Beijing, as local and server time.
 pub const NOW_MS: u64 = 1_795_483_800_000;
@@ -424,6 +427,86 @@ pub fn inbox(lang: Lang) -> State {
     );
     update(&mut s, Action::RestDone(RestReply::UnheardCount(2)));
     update(&mut s, Action::Down);
+    s.status = None;
+    s
+}
+
+/// Pending consultations: two waiting, one with a question longer than its column.
+pub fn consultation_rows() -> Vec<ConsultationRow> {
+    let row = |id: i64, question: &str, callback: &str, status: &str, age_h: u64| ConsultationRow {
+        id,
+        number: format!("12345-20261124-{id:06}"),
+        question: question.into(),
+        callback: callback.into(),
+        status: status.into(),
+        created_at_ms: NOW_MS - age_h * 3_600_000,
+        answer: None,
+        knowledge_id: None,
+        attempts: 0,
+        last_result: None,
+    };
+    vec![
+        row(
+            41,
+            "外地人居住证办理要带什么材料？需要社保证明吗，在哪个窗口办理，多久能拿到证件",
+            "13900001111",
+            "waiting",
+            26,
+        ),
+        row(42, "公积金提取需要什么条件", "13800000002", "waiting", 3),
+    ]
+}
+
+/// The consultations panel on the waiting tab, the first entry highlighted, one answered
+/// consultation waiting for its callback.
+pub fn consultations(lang: Lang) -> State {
+    let mut s = ready(lang);
+    update(&mut s, Action::Show(Panel::Consultations));
+    update(
+        &mut s,
+        Action::RestDone(RestReply::Consultations {
+            status: "waiting",
+            items: consultation_rows(),
+        }),
+    );
+    update(&mut s, Action::RestDone(RestReply::ConsultationCount(1)));
+    s.status = None;
+    s
+}
+
+/// The suggestions pane of the first waiting consultation, the best item previewed.
+pub fn consultation_suggestions(lang: Lang) -> State {
+    let mut s = consultations(lang);
+    update(&mut s, Action::Enter);
+    let row = consultation_rows().remove(0);
+    update(
+        &mut s,
+        Action::RestDone(RestReply::Consultation {
+            row,
+            suggestions: vec![
+                Suggestion {
+                    id: 7,
+                    title: "居住证办理指南".into(),
+                    score: 0.67,
+                },
+                Suggestion {
+                    id: 9,
+                    title: "Residence permit FAQ 居住证常见问题".into(),
+                    score: 0.33,
+                },
+            ],
+        }),
+    );
+    update(
+        &mut s,
+        Action::RestDone(RestReply::KnowledgeItem(KnowledgeItem {
+            id: 7,
+            kind: "guide".into(),
+            title: "居住证办理指南".into(),
+            body: "居住证由居住地公安派出所受理。".into(),
+            reference_answer: "携带身份证、一寸照片和居住证明（租房合同或房产证），到居住地派出所办理，15个工作日内领证。".into(),
+        })),
+    );
     s.status = None;
     s
 }

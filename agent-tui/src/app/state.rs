@@ -10,6 +10,7 @@ use hotline_tui::Lang;
 use crate::app::action::Panel;
 use crate::app::caller_edit::CallerDialog;
 use crate::app::categories::{self, Category};
+use crate::app::consultations::Consultations;
 use crate::app::form::{DeptEntry, TicketForm};
 use crate::app::inbox::Inbox;
 use crate::app::text::Caret;
@@ -280,6 +281,7 @@ pub struct State {
     /// `(number, subject)`.
     pub related_suggestions: Vec<(String, String)>,
     pub inbox: Inbox,
+    pub consultations: Consultations,
     /// A help request or emergency waiting for a supervisor.
     pub help: Option<HelpRequest>,
     pub status: Option<StatusMsg>,
@@ -321,6 +323,7 @@ impl State {
             ticket_links: std::collections::BTreeMap::new(),
             related_suggestions: Vec::new(),
             inbox: Inbox::default(),
+            consultations: Consultations::default(),
             help: None,
             status: None,
             levels: (0.0, 0.0),
@@ -421,6 +424,17 @@ impl State {
                 }
                 Panel::Queue => ctx.extend(["queue", "list", "main"]),
                 Panel::Inbox => ctx.extend(["inbox", "list", "main"]),
+                // A typed answer takes plain characters as text.
+                Panel::Consultations
+                    if self
+                        .consultations
+                        .answering
+                        .as_ref()
+                        .is_some_and(|a| a.text.is_some()) =>
+                {
+                    ctx.push("form");
+                }
+                Panel::Consultations => ctx.extend(["consultations", "list", "main"]),
                 Panel::TicketForm => ctx.push("form"),
                 Panel::Knowledge | Panel::Tickets | Panel::Callers => {
                     ctx.extend(["search", "list", "form"]);

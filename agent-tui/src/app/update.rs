@@ -136,7 +136,10 @@ fn logged_in(
         s.say(Level::Info, text);
     }
     s.agent = Some(agent);
-    let mut effects = vec![Effect::Rest(RestRequest::UnheardCount)];
+    let mut effects = vec![
+        Effect::Rest(RestRequest::UnheardCount),
+        Effect::Rest(RestRequest::ConsultationCount),
+    ];
     if s.departments.is_empty() && !s.departments_pending {
         s.departments_pending = true;
         effects.push(Effect::Rest(RestRequest::Departments));
@@ -372,6 +375,10 @@ pub fn transfer_command(
 
 /// Keys for the panel in view; `None` lets the key through to call control.
 fn panel_key(s: &mut State, key: &Action) -> Option<Vec<Effect>> {
+    if s.panel == Panel::Consultations {
+        // Esc steps back out of the answer being typed and the suggestions first.
+        return consultations_key(s, key);
+    }
     if *key == Action::Close && s.panel != Panel::Home {
         s.panel = Panel::Home;
         return Some(Vec::new());
@@ -394,6 +401,7 @@ fn panel_key(s: &mut State, key: &Action) -> Option<Vec<Effect>> {
         Panel::TicketForm => form_key(s, key),
         Panel::Knowledge | Panel::Tickets | Panel::Callers => search_key(s, key),
         Panel::Inbox => inbox_key(s, key),
+        Panel::Consultations => consultations_key(s, key),
     }
 }
 
@@ -459,9 +467,10 @@ fn submit(s: &mut State) -> Vec<Effect> {
     s.form.pending = true;
     s.say_key(Level::Info, "form.submitting");
     vec![Effect::Rest(RestRequest::FileTicket {
-        ticket: s.form.to_ticket(),
+        ticket: Box::new(s.form.to_ticket()),
         departments: s.form.departments.clone(),
         voicemail: s.form.voicemail,
+        hold: s.form.hold_callback(),
     })]
 }
 
@@ -689,6 +698,10 @@ fn call_key(s: &mut State, key: &Action) -> Vec<Effect> {
             s.overlay = Overlay::None;
             return inbox::open(s);
         }
+        Action::Show(Panel::Consultations) => {
+            s.overlay = Overlay::None;
+            return consultations::open(s);
+        }
         Action::Show(panel) => {
             let panel = *panel;
             s.panel = panel;
@@ -708,6 +721,7 @@ fn call_key(s: &mut State, key: &Action) -> Vec<Effect> {
 }
 
 mod callers;
+mod consultations;
 mod events;
 mod inbox;
 mod login;
@@ -715,6 +729,7 @@ mod login;
 mod tests;
 
 use callers::{caller_key, edit_caller};
+use consultations::consultations_key;
 pub use events::flatten_departments;
 use events::{rest_done, rest_failed, server_event};
 use inbox::{call_back, inbox_key};

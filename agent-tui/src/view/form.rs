@@ -69,6 +69,17 @@ fn value_text(s: &State, field: Field) -> String {
             }
         }
         Field::Related => f.related.join(", "),
+        Field::Callback => {
+            if f.focus == field {
+                f.caret.show(&f.callback, CARET)
+            } else {
+                f.callback.clone()
+            }
+        }
+        Field::Later => {
+            let mark = if f.answer_later { "[x]" } else { "[ ]" };
+            format!("{mark} {}", t(lang, "form.later_hint"))
+        }
     }
 }
 
@@ -76,7 +87,8 @@ fn form_lines<'a>(s: &State, ui: &Ui, width: u16, desc_rows: usize) -> Vec<Line<
     let lang = s.lang;
     let val_cols = (width as usize).saturating_sub(LABEL_COLS + 1).max(4);
     let mut lines = Vec::new();
-    for field in Field::ALL {
+    let consultation = s.form.is_consultation();
+    for field in Field::ALL.into_iter().filter(|f| f.shown(consultation)) {
         let focus = s.form.focus == field;
         let style = ui.theme.style(if focus { "input_focus" } else { "input" });
         let label_style = ui.theme.style(if focus { "key" } else { "label" });
@@ -255,7 +267,14 @@ fn render_filed(s: &State, ui: &Ui, f: &mut Frame, area: Rect, number: &str, pin
             Span::styled(format!("{} ", t(lang, "form.pin")), ui.theme.style("label")),
             Span::styled(pin.to_owned(), ui.theme.style("title")),
         ]),
-        Line::raw(""),
+        Line::from(Span::styled(
+            if s.form.held {
+                t(lang, "form.held").to_owned()
+            } else {
+                String::new()
+            },
+            ui.theme.style("info"),
+        )),
         Line::from(Span::styled(
             t(lang, "form.pin_note").to_owned(),
             ui.theme.style("muted"),
@@ -297,9 +316,11 @@ pub fn render(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
         render_filed(s, ui, f, area, number, pin);
         return;
     }
-    // Nine one-line fields, the description gets what is left, a picker below when narrow.
+    // One-line fields, the description gets what is left, a picker below when narrow.
     let pick_rows = if wide { 0 } else { 7usize };
-    let fixed = Field::ALL.len() - 1 + s.form.errors.len();
+    let consultation = s.form.is_consultation();
+    let shown = Field::ALL.iter().filter(|f| f.shown(consultation)).count();
+    let fixed = shown - 1 + s.form.errors.len();
     let has_picker = picker(s, ui, 1).is_some();
     let spare =
         (inner.height as usize).saturating_sub(fixed + if has_picker { pick_rows } else { 0 });

@@ -85,6 +85,16 @@ pub fn render_bar(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
             ui.theme.style("warning"),
         ));
     }
+    if s.consultations.to_call > 0 {
+        segs.push(Segment::new(
+            format!(
+                "☎ {} {}",
+                t(lang, "status.to_call"),
+                s.consultations.to_call
+            ),
+            ui.theme.style("warning"),
+        ));
+    }
     let waiting: usize = s.queues.iter().map(|q| q.waiting.len()).sum();
     let longest = s
         .queues
@@ -167,6 +177,19 @@ fn hint_actions(s: &State) -> Vec<&'static str> {
             "voicemail_ticket",
             "close",
         ],
+        Panel::Consultations => match &s.consultations.answering {
+            Some(a) if a.text.is_some() => vec!["submit", "close"],
+            Some(_) => vec!["up", "consult_answer", "consult_write", "close"],
+            None if s.consultations.status() == "answered" => vec![
+                "call_back",
+                "consult_reached",
+                "consult_no_answer",
+                "consult_busy",
+                "consult_wrong_number",
+                "close",
+            ],
+            None => vec!["enter", "consult_write", "right", "close"],
+        },
     }
 }
 

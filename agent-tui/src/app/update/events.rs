@@ -202,14 +202,25 @@ pub(super) fn rest_done(s: &mut State, reply: RestReply) -> Vec<Effect> {
             number,
             pin,
             dispatch_error,
+            held,
+            hold_error,
         } => {
             s.form.pending = false;
-            let text = format!("{} {number}", t(s.lang, "form.filed"));
+            let mut text = format!("{} {number}", t(s.lang, "form.filed"));
+            if held {
+                text = format!("{text} · {}", t(s.lang, "form.held"));
+            }
             s.form.filed = Some((number, pin));
+            s.form.held = held;
             s.say(Level::Info, text);
             if let Some(e) = dispatch_error {
                 let text = format!("{}: {e}", t(s.lang, "form.dispatch_failed"));
                 s.say(Level::Warning, text);
+            }
+            if let Some(e) = hold_error {
+                // Filed, but not held: the server's reason (e.g. a bad number) on the status line.
+                let text = format!("{}: {e}", t(s.lang, "form.hold_failed"));
+                s.say(Level::Error, text);
             }
         }
         RestReply::TicketLinks { id, links } => {
@@ -220,6 +231,13 @@ pub(super) fn rest_done(s: &mut State, reply: RestReply) -> Vec<Effect> {
         RestReply::UnheardCount(n) => s.inbox.unheard = n,
         RestReply::VoicemailAudio { id, samples } => return super::inbox::audio(s, id, samples),
         RestReply::VoicemailSaved(row) => super::inbox::saved(s, row),
+        RestReply::Consultations { status, items } => s.consultations.replace(status, items),
+        RestReply::ConsultationCount(n) => s.consultations.to_call = n,
+        RestReply::Consultation { row, suggestions } => {
+            return super::consultations::detail(s, row.id, suggestions);
+        }
+        RestReply::KnowledgeItem(item) => super::consultations::item(s, item),
+        RestReply::ConsultationSaved(row) => return super::consultations::saved(s, row),
     }
     Vec::new()
 }
@@ -235,8 +253,11 @@ pub(super) fn rest_failed(s: &mut State, request: &'static str, message: &str) {
         "voicemails" => s.inbox.pending = false,
         "voicemail_audio" => s.inbox.fetching = None,
         "voicemail_handled" => s.inbox.saving = None,
+        "consultations" | "consultation" | "consultation_answer" | "consultation_callback" => {
+            super::consultations::failed(s, request);
+        }
         // Suggestions while typing and the badge's count are extras: no message for them.
-        "related" | "voicemail_count" => return,
+        "related" | "voicemail_count" | "consultation_count" | "knowledge_item" => return,
         _ => {}
     }
     let text = format!("{} {request}: {message}", t(s.lang, "status.failed"));

@@ -123,6 +123,10 @@ fn callback_target(s: &State) -> Option<(String, Option<i64>)> {
             .inbox
             .selected()
             .map(|v: &VoicemailRow| (v.callback.clone(), v.ticket_id)),
+        Panel::Consultations => s
+            .consultations
+            .selected()
+            .map(|c| (c.callback.clone(), Some(c.id))),
         Panel::Callers => s
             .callers
             .selected()

@@ -13,6 +13,7 @@ use crate::app::state::{Conn, Level, Overlay, Screen, State};
 use crate::app::update::update;
 use crate::rest::{RestReply, RestRequest};
 
+mod consultations;
 mod inbox;
 
 const CALL: &str = "c-20261123-0042";
@@ -212,6 +213,8 @@ fn ticket_form_validates_then_files_and_shows_number_and_pin() {
             number: "12345-20261123-000042".into(),
             pin: "004217".into(),
             dispatch_error: None,
+            held: false,
+            hold_error: None,
         }),
     );
     assert_eq!(
@@ -247,7 +250,10 @@ fn connection_loss_reconnects_and_resumes() {
     );
     assert_eq!(
         fx,
-        [Effect::Rest(RestRequest::UnheardCount)],
+        [
+            Effect::Rest(RestRequest::UnheardCount),
+            Effect::Rest(RestRequest::ConsultationCount)
+        ],
         "departments are already loaded; the voicemail badge is refreshed"
     );
     assert_eq!(s.conn, Conn::Online);
@@ -292,6 +298,7 @@ fn login_needs_every_field_and_reports_failure() {
         fx,
         [
             Effect::Rest(RestRequest::UnheardCount),
+            Effect::Rest(RestRequest::ConsultationCount),
             Effect::Rest(RestRequest::Departments)
         ]
     );
