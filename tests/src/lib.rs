@@ -11,6 +11,7 @@ use hotline_server::config::Config;
 use hotline_server::{Running, ServerOptions};
 
 pub mod audio;
+pub mod citizen;
 pub mod console;
 pub mod notify;
 pub mod people;

@@ -8,24 +8,19 @@
 //! callback is retried after the queue's delay and answered. A third: the server restarts
 //! between the request and the callback, which still happens.
 
+use hotline_e2e::citizen::{ONE_CALL_AT_A_TIME, free_udp_port, phone, phone_done, phone_media};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use hotline_e2e::audio::tone_file;
 use hotline_e2e::people::add_agent;
-use hotline_e2e::{TestServer, free_udp_port_even, scenario_dir, scenario_from_template, sipp};
-use hotline_media::{Codec, RtpHeader};
+use hotline_e2e::{TestServer, scenario_dir, scenario_from_template, sipp};
 use tokio::net::UdpSocket;
 
 const PASSWORD: &str = "callback password 1";
 const CALLER: &str = "13800138000";
 const DTMF_1: &str = "/usr/share/sip-tester/dtmf_2833_1.pcap";
 const DTMF_HASH: &str = "/usr/share/sip-tester/dtmf_2833_pound.pcap";
-
-fn free_udp_port() -> u16 {
-    let s = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
-    s.local_addr().expect("addr").port()
-}
 
 /// The shipped profile (12345 → queue `general`, callback key 1), with the trunk's outbound
 /// calls going to `uas_port`, announcements every 2 s and a short retry delay.
@@ -46,34 +41,6 @@ async fn server(uas_port: u16) -> TestServer {
         }
     })
     .await
-}
-
-/// SIPp as the citizen's phone behind the trunk, for one call.
-fn citizen_phone(scenario: &Path, port: u16) -> tokio::process::Child {
-    tokio::process::Command::new("sipp")
-        .arg("-sf")
-        .arg(scenario)
-        .args(["-i", "127.0.0.1", "-p", &port.to_string()])
-        .args(["-mp", &free_udp_port_even().to_string()])
-        .args(["-m", "1", "-nostdin", "-timeout", "60s", "-timeout_error"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("sipp runs (apt-get install sip-tester)")
-}
-
-async fn phone_done(child: tokio::process::Child) {
-    let out = tokio::time::timeout(Duration::from_mins(1), child.wait_with_output())
-        .await
-        .expect("sipp ended")
-        .expect("sipp output");
-    assert!(
-        out.status.success(),
-        "citizen phone scenario failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// The caller dials 12345, waits to be queued, keys 1 then `#`, and gets the hotline's BYE.
@@ -107,53 +74,6 @@ async fn caller_asks_for_a_callback(server: &TestServer, dir: &Path) {
         "the caller was not hung up on after asking for a callback:\n{}\n{}",
         run.stdout, run.stderr
     );
-}
-
-/// The citizen's phone's audio on `sock`: once the hotline's RTP arrives, answers it with
-/// `voice` (looped) and keeps what it hears, until 2 s without packets or `limit`.
-async fn citizen_media(sock: UdpSocket, voice: PathBuf, limit: Duration) -> Vec<i16> {
-    let voice =
-        hotline_media::read_wav_8k_mono(&std::fs::read(voice).expect("voice")).expect("voice wav");
-    let mut heard = Vec::new();
-    let mut peer = None;
-    let mut last_heard = None;
-    let mut buf = vec![0u8; 2048];
-    let mut tick = tokio::time::interval(Duration::from_millis(20));
-    let until = tokio::time::Instant::now() + limit;
-    let (mut pos, mut seq, mut ts) = (0usize, 0u16, 0u32);
-    loop {
-        tokio::select! {
-            r = sock.recv_from(&mut buf) => {
-                let Ok((n, src)) = r else { continue };
-                if let Ok((h, payload)) = hotline_media::parse_rtp(&buf[..n])
-                    && h.payload_type == 0
-                {
-                    let mut pcm = vec![0i16; payload.len()];
-                    Codec::Pcmu.decode(payload, &mut pcm);
-                    heard.extend_from_slice(&pcm);
-                    peer = Some(src);
-                    last_heard = Some(tokio::time::Instant::now());
-                }
-            }
-            now = tick.tick() => {
-                if now >= until || last_heard.is_some_and(|t| now.duration_since(t) > Duration::from_secs(2)) {
-                    break;
-                }
-                let Some(peer) = peer else { continue };
-                let frame: Vec<i16> = (0..160).map(|i| voice[(pos + i) % voice.len()]).collect();
-                pos += 160;
-                let mut payload = [0u8; 160];
-                Codec::Pcmu.encode(&frame, &mut payload);
-                let header = RtpHeader { payload_type: 0, marker: seq == 0, sequence: seq, timestamp: ts, ssrc: 0x00C1_7E2E };
-                let mut packet = [0u8; 200];
-                let len = hotline_media::write_rtp(&header, &payload, &mut packet).expect("rtp");
-                let _ = sock.send_to(&packet[..len], peer).await;
-                seq = seq.wrapping_add(1);
-                ts = ts.wrapping_add(160);
-            }
-        }
-    }
-    heard
 }
 
 /// Whether `samples` hold the tone `freq` clearly for two seconds on end.
@@ -304,6 +224,7 @@ async fn run_agent(args: agent_tui::Args) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_queued_caller_asks_for_a_callback_and_talks_to_the_agent_when_called_back() {
+    let _turn = ONE_CALL_AT_A_TIME.lock().await;
     let uas_port = free_udp_port();
     let server = server(uas_port).await;
     add_agent(&server, "cbagent", PASSWORD);
@@ -315,9 +236,9 @@ async fn a_queued_caller_asks_for_a_callback_and_talks_to_the_agent_when_called_
     let media = UdpSocket::bind("127.0.0.1:0").await.expect("rtp socket");
     let media_port = media.local_addr().expect("addr").port().to_string();
     let uas = scenario_from_template("uas_callback.tmpl", &dir, &[("MEDIA_PORT", &media_port)]);
-    let phone = citizen_phone(&uas, uas_port);
+    let phone = phone(&uas, uas_port, &[]);
     let citizen_voice = tone_file(&dir, "citizen.wav", 1000.0);
-    let citizen = tokio::spawn(citizen_media(media, citizen_voice, Duration::from_secs(40)));
+    let citizen = tokio::spawn(phone_media(media, citizen_voice, Duration::from_secs(40)));
 
     let agent_heard = dir.join("agent-heard.wav");
     let voice = tone_file(&dir, "agent.wav", 600.0);
@@ -359,6 +280,7 @@ async fn a_queued_caller_asks_for_a_callback_and_talks_to_the_agent_when_called_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_citizen_is_called_back_again_after_the_delay() {
+    let _turn = ONE_CALL_AT_A_TIME.lock().await;
     let uas_port = free_udp_port();
     let server = server(uas_port).await;
     add_agent(&server, "cbagent", PASSWORD);
@@ -366,7 +288,7 @@ async fn a_busy_citizen_is_called_back_again_after_the_delay() {
     caller_asks_for_a_callback(&server, &dir).await;
 
     // First attempt: busy. The agent is free at once and the entry waits for its retry.
-    let busy = citizen_phone(&scenario_dir().join("uas_busy.xml"), uas_port);
+    let busy = phone(&scenario_dir().join("uas_busy.xml"), uas_port, &[]);
     let agent_heard = dir.join("agent-heard.wav");
     let voice = tone_file(&dir, "agent.wav", 600.0);
     let agent = tokio::spawn({
@@ -379,9 +301,9 @@ async fn a_busy_citizen_is_called_back_again_after_the_delay() {
     let media = UdpSocket::bind("127.0.0.1:0").await.expect("rtp socket");
     let media_port = media.local_addr().expect("addr").port().to_string();
     let uas = scenario_from_template("uas_callback.tmpl", &dir, &[("MEDIA_PORT", &media_port)]);
-    let phone = citizen_phone(&uas, uas_port);
+    let phone = phone(&uas, uas_port, &[]);
     let citizen_voice = tone_file(&dir, "citizen.wav", 1000.0);
-    let citizen = tokio::spawn(citizen_media(media, citizen_voice, Duration::from_secs(40)));
+    let citizen = tokio::spawn(phone_media(media, citizen_voice, Duration::from_secs(40)));
     tokio::time::timeout(Duration::from_mins(1), agent)
         .await
         .expect("the agent finished its call")
@@ -423,6 +345,7 @@ async fn a_busy_citizen_is_called_back_again_after_the_delay() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_callback_asked_for_before_a_restart_is_still_made() {
+    let _turn = ONE_CALL_AT_A_TIME.lock().await;
     let uas_port = free_udp_port();
     let server = server(uas_port).await;
     add_agent(&server, "cbagent", PASSWORD);
@@ -436,9 +359,9 @@ async fn a_callback_asked_for_before_a_restart_is_still_made() {
     let media = UdpSocket::bind("127.0.0.1:0").await.expect("rtp socket");
     let media_port = media.local_addr().expect("addr").port().to_string();
     let uas = scenario_from_template("uas_callback.tmpl", &dir, &[("MEDIA_PORT", &media_port)]);
-    let phone = citizen_phone(&uas, uas_port);
+    let phone = phone(&uas, uas_port, &[]);
     let citizen_voice = tone_file(&dir, "citizen.wav", 1000.0);
-    let citizen = tokio::spawn(citizen_media(media, citizen_voice, Duration::from_secs(40)));
+    let citizen = tokio::spawn(phone_media(media, citizen_voice, Duration::from_secs(40)));
     let voice = tone_file(&dir, "agent.wav", 600.0);
     run_agent(agent(&server, voice, dir.join("agent-heard.wav"))).await;
     phone_done(phone).await;

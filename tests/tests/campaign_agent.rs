@@ -8,15 +8,14 @@
 //! ticket, and the follow-up the agent records. A second test: the citizen is busy, the
 //! campaign's own retry policy (2 s, not the queue's 5 minutes) offers it again, answered.
 
-use std::path::{Path, PathBuf};
+use hotline_e2e::citizen::{ONE_CALL_AT_A_TIME, free_udp_port, phone, phone_done, phone_media};
 use std::time::{Duration, Instant};
 
 use hotline_e2e::audio::tone_file;
 use hotline_e2e::console::Console;
 use hotline_e2e::notify::{Api, MovableClock};
 use hotline_e2e::people::{add_agent, add_user};
-use hotline_e2e::{TestServer, free_udp_port_even, scenario_dir, scenario_from_template};
-use hotline_media::{Codec, RtpHeader};
+use hotline_e2e::{TestServer, scenario_dir, scenario_from_template};
 use hotline_protocol::{self as proto, Command, Event, Role};
 use hotline_server::ServerOptions;
 use serde_json::{Value, json};
@@ -27,11 +26,6 @@ const CITIZEN: &str = "13800000002";
 const AGENT: &str = "fuagent";
 const AGENT_TONE: f32 = 600.0;
 const CITIZEN_TONE: f32 = 1000.0;
-
-fn free_udp_port() -> u16 {
-    let s = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
-    s.local_addr().expect("addr").port()
-}
 
 /// The shipped profile with outbound calls going to `uas_port`. The queue's own callback
 /// retries are set far apart (5 minutes): a campaign retry within seconds shows the campaign's
@@ -54,89 +48,6 @@ async fn server(uas_port: u16, clock: &MovableClock) -> TestServer {
         },
     )
     .await
-}
-
-/// SIPp as the citizen's phone behind the trunk, for one call.
-fn citizen_phone(scenario: &Path, port: u16) -> tokio::process::Child {
-    tokio::process::Command::new("sipp")
-        .arg("-sf")
-        .arg(scenario)
-        .args(["-i", "127.0.0.1", "-p", &port.to_string()])
-        .args(["-mp", &free_udp_port_even().to_string()])
-        .args(["-m", "1", "-nostdin", "-timeout", "60s", "-timeout_error"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("sipp runs (apt-get install sip-tester)")
-}
-
-async fn phone_done(child: tokio::process::Child) {
-    let out = tokio::time::timeout(Duration::from_mins(1), child.wait_with_output())
-        .await
-        .expect("sipp ended")
-        .expect("sipp output");
-    assert!(
-        out.status.success(),
-        "citizen phone scenario failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// The citizen's phone's audio on `sock`: once the hotline's RTP arrives, answers it with
-/// `voice` (looped) and keeps what it hears, until 2 s without packets or `limit`.
-async fn citizen_media(sock: UdpSocket, voice: PathBuf, limit: Duration) -> Vec<i16> {
-    let voice =
-        hotline_media::read_wav_8k_mono(&std::fs::read(voice).expect("voice")).expect("voice wav");
-    let mut heard = Vec::new();
-    let mut peer = None;
-    let mut last_heard = None;
-    let mut buf = vec![0u8; 2048];
-    let mut tick = tokio::time::interval(Duration::from_millis(20));
-    let until = tokio::time::Instant::now() + limit;
-    let (mut pos, mut seq, mut ts) = (0usize, 0u16, 0u32);
-    loop {
-        tokio::select! {
-            r = sock.recv_from(&mut buf) => {
-                let Ok((n, src)) = r else { continue };
-                if let Ok((h, payload)) = hotline_media::parse_rtp(&buf[..n])
-                    && h.payload_type == 0
-                {
-                    let mut pcm = vec![0i16; payload.len()];
-                    Codec::Pcmu.decode(payload, &mut pcm);
-                    heard.extend_from_slice(&pcm);
-                    peer = Some(src);
-                    last_heard = Some(tokio::time::Instant::now());
-                }
-            }
-            now = tick.tick() => {
-                let quiet = last_heard
-                    .is_some_and(|t| now.duration_since(t) > Duration::from_secs(2));
-                if now >= until || quiet {
-                    break;
-                }
-                let Some(peer) = peer else { continue };
-                let frame: Vec<i16> = (0..160).map(|i| voice[(pos + i) % voice.len()]).collect();
-                pos += 160;
-                let mut payload = [0u8; 160];
-                Codec::Pcmu.encode(&frame, &mut payload);
-                let header = RtpHeader {
-                    payload_type: 0,
-                    marker: seq == 0,
-                    sequence: seq,
-                    timestamp: ts,
-                    ssrc: 0x00C1_7E2F,
-                };
-                let mut packet = [0u8; 200];
-                let len = hotline_media::write_rtp(&header, &payload, &mut packet).expect("rtp");
-                let _ = sock.send_to(&packet[..len], peer).await;
-                seq = seq.wrapping_add(1);
-                ts = ts.wrapping_add(160);
-            }
-        }
-    }
-    heard
 }
 
 /// Whether `samples` hold the tone `freq` clearly (the loudest of the candidates, well above
@@ -305,9 +216,9 @@ fn answering_phone(
     let dir = scene.server.dir.path();
     let media_port = media.local_addr().expect("addr").port().to_string();
     let uas = scenario_from_template("uas_callback.tmpl", dir, &[("MEDIA_PORT", &media_port)]);
-    let phone = citizen_phone(&uas, scene.uas_port);
+    let phone = phone(&uas, scene.uas_port, &[]);
     let voice = tone_file(dir, "citizen.wav", CITIZEN_TONE);
-    let citizen = tokio::spawn(citizen_media(media, voice, Duration::from_secs(40)));
+    let citizen = tokio::spawn(phone_media(media, voice, Duration::from_secs(40)));
     (phone, citizen)
 }
 
@@ -448,6 +359,7 @@ async fn record_follow_up(scene: &Scene) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_is_offered_the_ticket_and_talks_to_the_citizen_it_dials() {
+    let _turn = ONE_CALL_AT_A_TIME.lock().await;
     let scene = scene().await;
     let mut agent = workstation(&scene.server).await;
     let media = UdpSocket::bind("127.0.0.1:0").await.expect("rtp socket");
@@ -495,9 +407,10 @@ async fn an_agent_is_offered_the_ticket_and_talks_to_the_citizen_it_dials() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_citizen_is_offered_again_per_the_campaign_policy() {
+    let _turn = ONE_CALL_AT_A_TIME.lock().await;
     let scene = scene().await;
     let mut agent = workstation(&scene.server).await;
-    let busy = citizen_phone(&scenario_dir().join("uas_busy.xml"), scene.uas_port);
+    let busy = phone(&scenario_dir().join("uas_busy.xml"), scene.uas_port, &[]);
     let campaign = start_campaign(&scene).await;
 
     // First attempt: the agent answers, the citizen is busy; the agent is free at once.

@@ -6,51 +6,19 @@
 //! is on the ticket: the campaign calls with their result codes, the call linked, and the
 //! follow-up recorded as satisfied.
 
+use hotline_e2e::citizen::{free_udp_port, phone, phone_done};
 use std::path::Path;
 use std::time::Duration;
 
 use hotline_e2e::notify::{Api, MovableClock};
 use hotline_e2e::people::add_user;
-use hotline_e2e::{TestServer, free_udp_port_even, scenario_dir, scenario_from_template};
+use hotline_e2e::{TestServer, scenario_dir, scenario_from_template};
 use hotline_protocol::Role;
 use hotline_server::ServerOptions;
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "campaign password 1";
 const CITIZEN: &str = "13800000001";
-
-fn free_udp_port() -> u16 {
-    let s = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
-    s.local_addr().expect("addr").port()
-}
-
-/// SIPp as the citizen's phone for one call.
-fn citizen(scenario: &Path, port: u16) -> tokio::process::Child {
-    tokio::process::Command::new("sipp")
-        .arg("-sf")
-        .arg(scenario)
-        .args(["-i", "127.0.0.1", "-p", &port.to_string()])
-        .args(["-mp", &free_udp_port_even().to_string()])
-        .args(["-m", "1", "-nostdin", "-timeout", "40s", "-timeout_error"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("sipp runs (apt-get install sip-tester)")
-}
-
-async fn citizen_done(child: tokio::process::Child) {
-    let out = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
-        .await
-        .expect("sipp ended")
-        .expect("sipp output");
-    assert!(
-        out.status.success(),
-        "citizen scenario failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// The campaign's only target, once `done` holds for it (20 s at most).
 async fn target_until(sup: &Api, campaign: i64, done: impl Fn(&Value) -> bool) -> Value {
@@ -127,10 +95,10 @@ async fn a_follow_up_campaign_retries_busy_and_no_answer_then_records_the_survey
     assert_eq!(waiting["status"], "pending");
 
     // 10:00: the citizen is busy.
-    let busy = citizen(&scenario_dir().join("uas_busy.xml"), uas_port);
+    let busy = phone(&scenario_dir().join("uas_busy.xml"), uas_port, &[]);
     tokio::time::sleep(Duration::from_millis(300)).await;
     clock.advance(Duration::from_hours(12));
-    citizen_done(busy).await;
+    phone_done(busy).await;
     let t1 = target_until(&sup, campaign, |t| t["result"] == "busy").await;
     assert_eq!(
         (t1["attempts"].as_i64(), t1["status"].as_str()),
@@ -138,10 +106,10 @@ async fn a_follow_up_campaign_retries_busy_and_no_answer_then_records_the_survey
     );
 
     // A minute later: it rings out.
-    let ringing = citizen(&scenario_dir().join("uas_no_answer.xml"), uas_port);
+    let ringing = phone(&scenario_dir().join("uas_no_answer.xml"), uas_port, &[]);
     tokio::time::sleep(Duration::from_millis(300)).await;
     clock.advance(Duration::from_secs(61));
-    citizen_done(ringing).await;
+    phone_done(ringing).await;
     let t2 = target_until(&sup, campaign, |t| t["result"] == "no_answer").await;
     assert_eq!(
         (t2["attempts"].as_i64(), t2["status"].as_str()),
@@ -155,10 +123,10 @@ async fn a_follow_up_campaign_retries_busy_and_no_answer_then_records_the_survey
         tmp.path(),
         &[("DTMF_PCAP", pcap), ("DTMF_DELAY_MS", "1500")],
     );
-    let answering = citizen(&survey, uas_port);
+    let answering = phone(&survey, uas_port, &[]);
     tokio::time::sleep(Duration::from_millis(300)).await;
     clock.advance(Duration::from_secs(61));
-    citizen_done(answering).await;
+    phone_done(answering).await;
     let t3 = target_until(&sup, campaign, |t| t["status"] == "done").await;
     assert_eq!(t3["result"], "answered");
     assert_eq!(t3["answer"], "satisfied");
@@ -272,12 +240,12 @@ async fn a_voice_dispatch_order_is_acknowledged_on_the_keypad() {
     let delay_ms = ((order_secs + 1.5) * 1000.0) as u64;
     let tmp = tempfile::tempdir().expect("tmp");
     let delay = delay_ms.to_string();
-    let phone = scenario_from_template(
+    let team_phone = scenario_from_template(
         "uas_survey.tmpl",
         tmp.path(),
         &[("DTMF_PCAP", pcap), ("DTMF_DELAY_MS", &delay)],
     );
-    let team = citizen(&phone, uas_port);
+    let team = phone(&team_phone, uas_port, &[]);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (status, r) = sup
         .post(
@@ -286,7 +254,7 @@ async fn a_voice_dispatch_order_is_acknowledged_on_the_keypad() {
         )
         .await;
     assert_eq!(status, 200, "{r}");
-    citizen_done(team).await;
+    phone_done(team).await;
 
     let mut calls = Value::Null;
     for _ in 0..200 {

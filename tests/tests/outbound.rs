@@ -2,13 +2,14 @@
 //! their own voice echoed by the callee (audio both ways), a busy callee, and a caller blind-
 //! transferred to an outside number who hears the far end.
 
+use hotline_e2e::citizen::{free_udp_port, phone, phone_done};
 use std::path::Path;
 use std::time::Duration;
 
 use hotline_e2e::audio::tone_file;
 use hotline_e2e::people::{add_agent, caller_args, wait_state};
 use hotline_e2e::ws::{Ws, answer, login, offered, reply, send, until};
-use hotline_e2e::{TestServer, free_udp_port_even, scenario_dir};
+use hotline_e2e::{TestServer, scenario_dir};
 use hotline_protocol::{self as proto, Command, ServerFrame};
 use hotline_server::acd::AgentState;
 use hotline_server::cli::test_call::{CallArgs, place_call};
@@ -24,38 +25,6 @@ async fn server_with_trunk(uas_port: u16) -> TestServer {
         c.trunks[0].ring_timeout_secs = 10;
     })
     .await
-}
-
-fn free_udp_port() -> u16 {
-    let s = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
-    s.local_addr().expect("addr").port()
-}
-
-/// SIPp as the citizen's phone, for one call.
-fn citizen(scenario: &str, port: u16) -> tokio::process::Child {
-    tokio::process::Command::new("sipp")
-        .arg("-sf")
-        .arg(scenario_dir().join(scenario))
-        .args(["-i", "127.0.0.1", "-p", &port.to_string()])
-        .args(["-mp", &free_udp_port_even().to_string(), "-rtp_echo"])
-        .args(["-m", "1", "-nostdin", "-timeout", "40s", "-timeout_error"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("sipp runs (apt-get install sip-tester)")
-}
-
-async fn citizen_done(child: tokio::process::Child) {
-    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
-        .await
-        .expect("sipp ended")
-        .expect("sipp output");
-    assert!(
-        out.status.success(),
-        "citizen scenario failed: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
 }
 
 fn call_state(frame: &ServerFrame) -> Option<(proto::CallState, proto::Direction)> {
@@ -166,7 +135,11 @@ async fn ready(server: &TestServer, ws: &mut Ws, agent: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_dials_a_citizen_and_they_hear_each_other() {
     let uas_port = free_udp_port();
-    let phone = citizen("uas_answer.xml", uas_port);
+    let phone = phone(
+        &scenario_dir().join("uas_answer.xml"),
+        uas_port,
+        &["-rtp_echo"],
+    );
     let server = server_with_trunk(uas_port).await;
     add_agent(&server, "dialer", PASSWORD);
     let dir = server.dir.path().to_owned();
@@ -226,7 +199,7 @@ async fn an_agent_dials_a_citizen_and_they_hear_each_other() {
     .await;
     assert_eq!(ended, proto::EndCause::AgentHangup);
     wait_state(&server, "dialer", &AgentState::Ready).await;
-    citizen_done(phone).await;
+    phone_done(phone).await;
     leg.close().await;
     audio.finish().await.expect("recording written");
 
@@ -278,7 +251,11 @@ async fn an_agent_dials_a_citizen_and_they_hear_each_other() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_citizen_is_reported_and_the_agent_is_ready_again() {
     let uas_port = free_udp_port();
-    let phone = citizen("uas_busy.xml", uas_port);
+    let phone = phone(
+        &scenario_dir().join("uas_busy.xml"),
+        uas_port,
+        &["-rtp_echo"],
+    );
     let server = server_with_trunk(uas_port).await;
     add_agent(&server, "busyline", PASSWORD);
     let mut ws = login(&server, "busyline", PASSWORD).await;
@@ -315,7 +292,7 @@ async fn a_busy_citizen_is_reported_and_the_agent_is_ready_again() {
     .await;
     assert!(notice.contains("busy"), "{notice}");
     wait_state(&server, "busyline", &AgentState::Ready).await;
-    citizen_done(phone).await;
+    phone_done(phone).await;
 
     let db = server.db().await;
     let (caller, _, flow, cause, answered) = outbound_row(&db, &call_id.0);
@@ -340,7 +317,11 @@ async fn a_busy_citizen_is_reported_and_the_agent_is_ready_again() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_caller_transferred_to_an_outside_number_hears_the_far_end() {
     let uas_port = free_udp_port();
-    let phone = citizen("uas_answer.xml", uas_port);
+    let phone = phone(
+        &scenario_dir().join("uas_answer.xml"),
+        uas_port,
+        &["-rtp_echo"],
+    );
     let server = server_with_trunk(uas_port).await;
     add_agent(&server, "xfer", PASSWORD);
     let dir = server.dir.path().to_owned();
@@ -381,7 +362,7 @@ async fn a_caller_transferred_to_an_outside_number_hears_the_far_end() {
 
     let report = call.await.expect("caller task").expect("call");
     assert!(report.answered, "{report}");
-    citizen_done(phone).await;
+    phone_done(phone).await;
     server.wait_idle(Duration::from_secs(5)).await;
 
     // After the transfer the caller hears the far end, which echoes the caller's 1 kHz.
@@ -424,7 +405,11 @@ async fn a_caller_transferred_to_an_outside_number_hears_the_far_end() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_caller_whose_department_is_busy_comes_back_to_the_head_of_the_queue() {
     let uas_port = free_udp_port();
-    let phone = citizen("uas_busy.xml", uas_port);
+    let phone = phone(
+        &scenario_dir().join("uas_busy.xml"),
+        uas_port,
+        &["-rtp_echo"],
+    );
     let server = server_with_trunk(uas_port).await;
     add_agent(&server, "retry", PASSWORD);
     // The department's phone in the directory is the number the server dials.
@@ -512,7 +497,7 @@ async fn a_caller_whose_department_is_busy_comes_back_to_the_head_of_the_queue()
 
     let report = call.await.expect("caller task").expect("call");
     assert!(report.answered, "{report}");
-    citizen_done(phone).await;
+    phone_done(phone).await;
     server.wait_idle(Duration::from_secs(5)).await;
     let events = hotline_e2e::events(&server.db().await, &call_id.0);
     let back = events
@@ -533,7 +518,11 @@ async fn a_caller_whose_department_is_busy_comes_back_to_the_head_of_the_queue()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unanswered_call_is_cancelled_at_the_ring_timeout() {
     let uas_port = free_udp_port();
-    let phone = citizen("uas_no_answer.xml", uas_port);
+    let phone = phone(
+        &scenario_dir().join("uas_no_answer.xml"),
+        uas_port,
+        &["-rtp_echo"],
+    );
     let server = TestServer::start(move |c| {
         c.trunks[0].outbound = Some(format!("127.0.0.1:{uas_port}"));
         c.trunks[0].ring_timeout_secs = 2;
@@ -574,7 +563,7 @@ async fn an_unanswered_call_is_cancelled_at_the_ring_timeout() {
         matches!(&state, Some(AgentState::NotReady { reason }) if reason != "outbound"),
         "{state:?}"
     );
-    citizen_done(phone).await;
+    phone_done(phone).await;
     let db = server.db().await;
     let (_, _, _, cause, answered) = outbound_row(&db, &call_id.0);
     assert_eq!((cause.as_str(), answered), ("no answer", false));
@@ -589,7 +578,11 @@ async fn an_unanswered_call_is_cancelled_at_the_ring_timeout() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_challenged_invite_is_sent_again_with_the_trunks_credentials() {
     let uas_port = free_udp_port();
-    let phone = citizen("uas_digest.xml", uas_port);
+    let phone = phone(
+        &scenario_dir().join("uas_digest.xml"),
+        uas_port,
+        &["-rtp_echo"],
+    );
     let server = TestServer::start(move |c| {
         c.trunks[0].outbound = Some(format!("127.0.0.1:{uas_port}"));
         c.trunks[0].username = Some("hotline12345".into());
@@ -612,6 +605,6 @@ async fn a_challenged_invite_is_sent_again_with_the_trunks_credentials() {
     })
     .await;
     // SIPp checked the digest: a wrong one gets 403 and fails the scenario.
-    citizen_done(phone).await;
+    phone_done(phone).await;
     server.running.shutdown().await;
 }
