@@ -28,8 +28,11 @@ pub async fn upgrade(
     ws.on_upgrade(move |socket| session(socket, deps, addr))
 }
 
-/// Events a session may have queued toward its workstation.
-const SESSION_EVENTS: usize = 8_192;
+/// Events a session may have queued toward its workstation: a 500-seat floor's picture at
+/// subscription (550 events) with room to spare. Not more: a workstation that reads slowly
+/// holds this many events in server memory, and a queue snapshot with its waiting callers can
+/// be tens of kilobytes.
+const SESSION_EVENTS: usize = 1_024;
 
 struct Session {
     deps: ApiDeps,
@@ -42,9 +45,7 @@ struct Session {
 async fn session(socket: WebSocket, deps: ApiDeps, addr: SocketAddr) {
     let (mut sink, mut stream) = socket.split();
     // Bounded: a workstation that stops reading loses events (and sees a gap in `seq`), it
-    // never makes the distributor wait. Room for a whole floor's picture at subscription
-    // (one event per agent and queue: 500 agents and 50 queues overflowed 512); the channel
-    // allocates as it fills, so an idle session costs nothing for it.
+    // never makes the distributor wait. The channel allocates as it fills.
     let (ev_tx, mut ev_rx) = mpsc::channel::<Event>(SESSION_EVENTS);
     let mut s = Session {
         deps,
