@@ -165,7 +165,10 @@ async fn take_calls(
                 ..
             } if current.as_ref() != Some(&call_id) => {
                 // A new call (resume and unmute report `connected` again for the same call).
-                connected_at = Some((Instant::now(), heard.map(|h| h.count()).unwrap_or_default()));
+                connected_at = Some((
+                    Instant::now(),
+                    heard.map(voice::Heard::count).unwrap_or_default(),
+                ));
                 current = Some(call_id);
                 if args.hangup_after > 0.0 {
                     hangup_at = Some(Instant::now() + Duration::from_secs_f64(args.hangup_after));

@@ -65,9 +65,10 @@ pub struct Args {
     #[arg(long, default_value_t = 1)]
     pub calls: u32,
     /// Headless load mode: run N agents in this one process. Session i (1-based) logs in as
-    /// `{user}{i}` with `--password` where every `{n}` becomes i; each has its own WebSocket
-    /// and WebRTC leg, speaks `--play` (read once) or a 600 Hz tone, and counts what it hears
-    /// (`--record` needs N = 1). `--calls` is per session.
+    /// the --user name followed by i, with --password in which every `{ n }` (written without
+    /// the spaces) is replaced by i: --user load gives load1, load2, …
+    /// Each session has its own WebSocket and WebRTC leg, speaks --play (read once) or a
+    /// 600 Hz tone and counts what it hears (--record needs N = 1); --calls is per session.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub sessions: u32,
     /// Interface language: zh or en (default from LANG / LC_ALL).

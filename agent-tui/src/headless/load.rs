@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use hotline_protocol::Command;
+use hotline_softphone::LegState;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -99,6 +100,7 @@ async fn session(
     drop(permit);
     let heard = Arc::new(Heard::default());
     leg.attach(voice::mic(voice, start), voice::ear(Arc::clone(&heard)));
+    watch_leg(leg.state(), prefix.clone());
     c.call(Command::SetReady)
         .await
         .with_context(|| format!("{user}: going ready"))?;
@@ -107,6 +109,28 @@ async fn session(
     let _ = c.call(Command::Logout).await;
     leg.close().await;
     result.with_context(|| format!("{user}: taking calls"))
+}
+
+/// Says when a session's leg drops or comes back (its calls go on without audio meanwhile), so
+/// a load run shows which side gave up first.
+fn watch_leg(mut state: tokio::sync::watch::Receiver<LegState>, prefix: String) {
+    tokio::spawn(async move {
+        let mut lost = false;
+        while state.changed().await.is_ok() {
+            match state.borrow_and_update().clone() {
+                LegState::Disconnected(reason) if reason == "closed" => return,
+                LegState::Disconnected(reason) => {
+                    lost = true;
+                    eprintln!("{prefix}WebRTC leg {reason}");
+                }
+                LegState::Connected if lost => {
+                    lost = false;
+                    eprintln!("{prefix}WebRTC leg connected again");
+                }
+                _ => {}
+            }
+        }
+    });
 }
 
 #[cfg(test)]

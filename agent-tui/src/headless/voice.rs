@@ -49,7 +49,7 @@ pub(super) fn next_frame(voice: &[i16], pos: &mut usize) -> Frame {
     if voice.is_empty() {
         return f;
     }
-    for s in f.0.iter_mut() {
+    for s in &mut f.0 {
         if *pos >= voice.len() {
             *pos = 0;
         }
