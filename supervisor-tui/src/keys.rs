@@ -12,7 +12,7 @@ use crate::app::state::{Dialog, Screen, State, Tab};
 pub const EMBEDDED: &str = include_str!("../../assets/keymaps/supervisor.toml");
 
 /// Every action name a keymap may use.
-pub const ACTIONS: [&str; 36] = [
+pub const ACTIONS: [&str; 37] = [
     "help",
     "quit",
     "back",
@@ -38,6 +38,7 @@ pub const ACTIONS: [&str; 36] = [
     "force_logout",
     "force_release",
     "answer_help",
+    "call_agent",
     "toggle_list",
     "supervise",
     "approve_extension",
@@ -84,6 +85,7 @@ pub fn named(name: &str) -> Option<Action> {
         "force_logout" => Action::ForceLogout,
         "force_release" => Action::ForceRelease,
         "answer_help" => Action::AnswerHelp,
+        "call_agent" => Action::CallAgent,
         "toggle_list" => Action::ToggleList,
         "supervise" => Action::Supervise,
         "approve_extension" => Action::ApproveExtension,

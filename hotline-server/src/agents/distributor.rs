@@ -18,6 +18,7 @@ pub use state_log::AgentLog;
 mod callback;
 mod consult;
 mod dial;
+mod intercom;
 mod ivr;
 mod monitor;
 mod queue_view;
@@ -180,6 +181,10 @@ pub enum Input {
         entry_id: String,
         reply: oneshot::Sender<bool>,
     },
+    /// An internal call (supervisor to agent) rang unanswered too long.
+    IntercomRingTimeout {
+        call_id: String,
+    },
     /// A caller the agent sent into a flow is back: `result` is the flow's `result` variable.
     BackFromIvr {
         call_id: String,
@@ -208,7 +213,7 @@ impl Distributor {
             acd.define_queue(q, now)?;
         }
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(acd, rx, log));
+        tokio::spawn(run(acd, rx, log, tx.downgrade()));
         Ok(Distributor { tx })
     }
 
@@ -278,6 +283,8 @@ struct State {
     consults: HashMap<CallId, consult::Consult>,
     /// Callback requests (排队回拨) and their outbound legs.
     cb: callback::Callbacks,
+    /// Supervisors calling agents (内部呼叫).
+    ic: intercom::Intercoms,
     log: Option<AgentLog>,
 }
 
@@ -285,7 +292,12 @@ fn now_ms() -> u64 {
     u64::try_from(jiff::Timestamp::now().as_millisecond()).unwrap_or_default()
 }
 
-async fn run(acd: Acd, mut rx: mpsc::UnboundedReceiver<Input>, log: Option<AgentLog>) {
+async fn run(
+    acd: Acd,
+    mut rx: mpsc::UnboundedReceiver<Input>,
+    log: Option<AgentLog>,
+    me: mpsc::WeakUnboundedSender<Input>,
+) {
     let mut st = State {
         acd,
         day: HashMap::new(),
@@ -299,6 +311,7 @@ async fn run(acd: Acd, mut rx: mpsc::UnboundedReceiver<Input>, log: Option<Agent
         out: dial::Outbound::default(),
         consults: HashMap::new(),
         cb: callback::Callbacks::default(),
+        ic: intercom::Intercoms::new(me),
         log,
     };
     loop {
@@ -478,7 +491,11 @@ impl State {
                 flow,
                 result,
             } => self.back_from_ivr(&call_id, &flow, &result),
+            Input::IntercomRingTimeout { call_id } => {
+                self.end_intercom(&call_id, proto::EndCause::NoAnswer, true, now);
+            }
             Input::AgentOffline { agent } => {
+                self.intercom_party_gone(&agent, now);
                 if self.supervisor_offline(&agent) {
                     return;
                 }
@@ -501,6 +518,9 @@ impl State {
         command: proto::Command,
         now: Instant,
     ) -> Result<(), String> {
+        if let Some(result) = self.intercom_command(agent, &command, now) {
+            return result;
+        }
         if let Some(result) = self.consult_command(agent, &command, now) {
             return result;
         }

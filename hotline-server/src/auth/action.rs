@@ -15,6 +15,8 @@ pub const USER_DISABLE: &str = "user_disable";
 pub const USER_ENABLE: &str = "user_enable";
 /// Listen, whisper, barge-in, takeover.
 pub const MONITOR: &str = "monitor";
+/// A supervisor calling an agent (内部呼叫).
+pub const CALL_AGENT: &str = "call_agent";
 /// Data leaving the system: reports, recordings, ticket exports.
 pub const EXPORT: &str = "export";
 /// Force not-ready, force log-out, force release.

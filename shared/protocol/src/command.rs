@@ -120,6 +120,10 @@ pub enum Command {
         mode: MonitorMode,
     },
     StopMonitor,
+    /// Calls an agent between calls (内部呼叫): they get `call_offered` from queue `supervisor`.
+    CallAgent {
+        agent_id: AgentId,
+    },
     ForceNotReady {
         agent_id: AgentId,
         reason: NotReadyReason,
@@ -141,7 +145,7 @@ pub enum Command {
 
 impl Command {
     /// Every command `type`, in declaration order. Tests check it against serde's own list.
-    pub const NAMES: [&'static str; 31] = [
+    pub const NAMES: [&'static str; 32] = [
         "login",
         "logout",
         "ping",
@@ -169,6 +173,7 @@ impl Command {
         "emergency",
         "monitor",
         "stop_monitor",
+        "call_agent",
         "force_not_ready",
         "force_logout",
         "force_release",
@@ -205,6 +210,7 @@ impl Command {
             Command::Emergency => "emergency",
             Command::Monitor { .. } => "monitor",
             Command::StopMonitor => "stop_monitor",
+            Command::CallAgent { .. } => "call_agent",
             Command::ForceNotReady { .. } => "force_not_ready",
             Command::ForceLogout { .. } => "force_logout",
             Command::ForceRelease { .. } => "force_release",
@@ -221,6 +227,7 @@ impl Command {
                 | Command::Logout
                 | Command::Monitor { .. }
                 | Command::StopMonitor
+                | Command::CallAgent { .. }
                 | Command::ForceNotReady { .. }
                 | Command::ForceLogout { .. }
                 | Command::ForceRelease { .. }

@@ -169,7 +169,9 @@ impl Command {
             | Command::TransferToIvr { .. }
             | Command::CallSupervisor
             | Command::Emergency => C::CallControl,
-            Command::Monitor { .. } | Command::StopMonitor => C::Monitoring,
+            Command::Monitor { .. } | Command::StopMonitor | Command::CallAgent { .. } => {
+                C::Monitoring
+            }
             Command::ForceNotReady { .. }
             | Command::ForceLogout { .. }
             | Command::ForceRelease { .. } => C::Force,
@@ -184,7 +186,7 @@ mod tests {
     use crate::samples;
 
     /// The whole table, one row per command: agent, supervisor, director, department, admin.
-    const TABLE: [(&str, [bool; 5]); 31] = [
+    const TABLE: [(&str, [bool; 5]); 32] = [
         ("login", [true, true, true, true, true]),
         ("logout", [true, true, true, true, true]),
         ("ping", [true, true, true, true, true]),
@@ -213,6 +215,7 @@ mod tests {
         ("emergency", [true, true, false, false, true]),
         ("monitor", [false, true, false, false, true]),
         ("stop_monitor", [false, true, false, false, true]),
+        ("call_agent", [false, true, false, false, true]),
         ("force_not_ready", [false, true, false, false, true]),
         ("force_logout", [false, true, false, false, true]),
         ("force_release", [false, true, false, false, true]),

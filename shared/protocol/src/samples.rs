@@ -106,6 +106,9 @@ pub fn commands() -> Vec<Command> {
             mode: MonitorMode::Whisper,
         },
         Command::StopMonitor,
+        Command::CallAgent {
+            agent_id: "agent1".into(),
+        },
         Command::ForceNotReady {
             agent_id: "agent1".into(),
             reason: NotReadyReason::standard(StandardReason::Meeting),

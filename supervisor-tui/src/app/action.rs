@@ -45,6 +45,8 @@ pub enum Action {
     /// Goes to the seat of the oldest help request (emergencies first) and offers to join:
     /// whisper for help, barge-in for an emergency.
     AnswerHelp,
+    /// Calls the selected agent (内部呼叫), or hangs up the internal call in progress.
+    CallAgent,
 
     // --- keys: tickets ---
     /// Switches between the overdue and the due-soon list.

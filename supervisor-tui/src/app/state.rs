@@ -92,6 +92,15 @@ pub struct Monitoring {
     pub call: Option<CallId>,
 }
 
+/// The supervisor's internal call with an agent (内部呼叫).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Intercom {
+    pub agent: AgentId,
+    /// Known once the server says the agent's workstation rings.
+    pub call: Option<CallId>,
+    pub connected: bool,
+}
+
 /// A step waiting for the supervisor's yes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pending {
@@ -110,6 +119,9 @@ pub enum Pending {
     ForceRelease {
         agent: AgentId,
         call: CallId,
+    },
+    CallAgent {
+        agent: AgentId,
     },
     ApproveExtension {
         id: i64,
@@ -233,6 +245,8 @@ pub struct State {
     pub flash_until_ms: u64,
     pub thresholds: Thresholds,
     pub monitor: Option<Monitoring>,
+    /// The internal call with an agent, while it rings or lasts.
+    pub intercom: Option<Intercom>,
     pub dialog: Option<Dialog>,
     pub help: bool,
     pub tickets: TicketsView,
@@ -263,6 +277,7 @@ impl State {
             flash_until_ms: 0,
             thresholds,
             monitor: None,
+            intercom: None,
             dialog: None,
             help: false,
             tickets: TicketsView::default(),

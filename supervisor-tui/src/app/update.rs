@@ -2,8 +2,8 @@
 //! clock (time arrives as `Tick`), so every behaviour is a unit test.
 
 use hotline_protocol::{
-    AgentState, AlarmKind, Command, Event, MonitorMode, NotReadyReason, NoticeLevel,
-    StandardReason, Topic,
+    AgentState, AlarmKind, CallState, Command, Direction, Event, MonitorMode, NotReadyReason,
+    NoticeLevel, StandardReason, Topic,
 };
 use hotline_tui::t;
 use serde_json::json;
@@ -13,8 +13,8 @@ use super::alarms;
 use super::effect::Effect;
 use super::period;
 use super::state::{
-    COMPARES, Conn, Dialog, LoginField, Monitoring, Pending, QueueView, Screen, Seat, State,
-    Status, TICKET_GROUPS, Tab,
+    COMPARES, Conn, Dialog, Intercom, LoginField, Monitoring, Pending, QueueView, Screen, Seat,
+    State, Status, TICKET_GROUPS, Tab,
 };
 use super::trend;
 use crate::rest::{ReportKind, ReportQuery, Request, Response, TicketList};
@@ -71,6 +71,7 @@ pub fn update(s: &mut State, action: Action) -> Vec<Effect> {
         Action::ConnectionLost(msg) => {
             s.conn = Conn::Reconnecting(0);
             s.monitor = None;
+            s.intercom = None;
             error(s, msg);
             Vec::new()
         }
@@ -85,6 +86,7 @@ pub fn update(s: &mut State, action: Action) -> Vec<Effect> {
             s.login.error = Some(msg);
             s.token = None;
             s.monitor = None;
+            s.intercom = None;
             Vec::new()
         }
         Action::Server(ev) => {
@@ -94,6 +96,9 @@ pub fn update(s: &mut State, action: Action) -> Vec<Effect> {
         Action::CommandFailed { command, message } => {
             if command == "monitor" {
                 s.monitor = None;
+            }
+            if command == "call_agent" {
+                s.intercom = None;
             }
             error(s, format!("{command}: {message}"));
             Vec::new()
@@ -234,6 +239,23 @@ fn server_event(s: &mut State, ev: Event) {
         Event::CallState {
             call_id,
             state,
+            direction: Direction::Internal,
+            ..
+        } => {
+            if let Some(ic) = s.intercom.as_mut() {
+                if state.is_ended() {
+                    s.intercom = None;
+                    let text = t(s.lang, "sup.status.intercom_ended").to_owned();
+                    info(s, text);
+                } else {
+                    ic.call = Some(call_id);
+                    ic.connected = state == CallState::Connected;
+                }
+            }
+        }
+        Event::CallState {
+            call_id,
+            state,
             monitor,
             ..
         } => {
@@ -346,6 +368,7 @@ fn main_key(s: &mut State, key: &Action) -> Vec<Effect> {
             Tab::Tickets => load_tickets(s),
             Tab::Reports => load_report(s),
         },
+        Action::CallAgent if s.tab == Tab::Wallboard => call_agent(s),
         Action::Monitor(_)
         | Action::StopMonitor
         | Action::ForceNotReady
@@ -474,6 +497,40 @@ fn seat_action(s: &mut State, key: &Action) {
         }
         _ => {}
     }
+}
+
+/// Asks to call the selected agent (they must not be on a call); during an internal call the
+/// same key hangs it up, without asking.
+fn call_agent(s: &mut State) -> Vec<Effect> {
+    if s.read_only() {
+        let text = t(s.lang, "sup.status.read_only").to_owned();
+        error(s, text);
+        return Vec::new();
+    }
+    if let Some(ic) = &s.intercom {
+        return match &ic.call {
+            Some(call) => vec![Effect::Send(Command::Hangup {
+                call_id: call.clone(),
+            })],
+            // Not rung yet: the server's answer comes in a moment.
+            None => Vec::new(),
+        };
+    }
+    let Some(seat) = s.current_seat().cloned() else {
+        let text = t(s.lang, "sup.status.no_seat").to_owned();
+        error(s, text);
+        return Vec::new();
+    };
+    match seat.state {
+        AgentState::Ready | AgentState::NotReady { .. } | AgentState::WrapUp { .. } => {
+            s.dialog = Some(Dialog::Confirm(Pending::CallAgent { agent: seat.agent }));
+        }
+        _ => {
+            let text = t(s.lang, "sup.status.agent_busy").to_owned();
+            error(s, text);
+        }
+    }
+    Vec::new()
 }
 
 /// Moves to the seat of the first help request in the alarm list (emergencies come first)
@@ -676,6 +733,14 @@ fn confirmed(s: &mut State, p: Pending) -> Vec<Effect> {
         },
         Pending::ForceLogout { agent } => Command::ForceLogout { agent_id: agent },
         Pending::ForceRelease { call, .. } => Command::ForceRelease { call_id: call },
+        Pending::CallAgent { agent } => {
+            s.intercom = Some(Intercom {
+                agent: agent.clone(),
+                call: None,
+                connected: false,
+            });
+            Command::CallAgent { agent_id: agent }
+        }
         Pending::ApproveExtension { id, number, days } => {
             return vec![Effect::Rest(Request::Transition {
                 id,

@@ -141,6 +141,7 @@ fn confirm_text(s: &State, p: &Pending) -> String {
             )
         }
         Pending::ForceLogout { agent } => format!("{} {agent}?", l("sup.dialog.force_logout")),
+        Pending::CallAgent { agent } => format!("{} {agent}?", l("sup.dialog.call_agent")),
         Pending::ForceRelease { agent, call } => {
             format!("{} {agent} ({call})?", l("sup.dialog.force_release"))
         }

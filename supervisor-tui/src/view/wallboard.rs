@@ -116,6 +116,17 @@ fn seat_grid(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
             th.style("banner"),
         ));
     }
+    if let Some(ic) = &s.intercom {
+        let key = if ic.connected {
+            "sup.wall.intercom_talking"
+        } else {
+            "sup.wall.intercom_calling"
+        };
+        title.push(styled(
+            format!(" ☎ {} {} ", t(s.lang, key), ic.agent),
+            th.style("banner"),
+        ));
+    }
     if s.read_only() {
         title.push(styled(
             format!(" {} ", t(s.lang, "sup.wall.read_only")),

@@ -220,6 +220,30 @@ impl State {
         self.sup.supervisors.insert(name, supervisor);
     }
 
+    /// Lends `user`'s media leg to an internal call; they must be a free supervisor with a leg.
+    pub(super) fn lend_supervisor_leg(&mut self, user: &str) -> Result<AgentAudio, String> {
+        let Some(s) = self.sup.supervisors.get_mut(user) else {
+            return Err("only a supervisor's workstation may call an agent".into());
+        };
+        if let Some(w) = &s.watching {
+            return Err(format!("monitoring {}; stop first", w.agent));
+        }
+        let Some(mut audio) = s.audio.take() else {
+            return Err("no media leg: connect the phone first".into());
+        };
+        s.lent = true;
+        // Whatever was said before the call is stale.
+        while audio.from_agent.try_recv().is_ok() {}
+        Ok(audio)
+    }
+
+    /// Sends `event` to the supervisor `user`, if online.
+    pub(super) fn tell_supervisor(&self, user: &str, event: Event) {
+        if let Some(s) = self.sup.supervisors.get(user) {
+            let _ = s.events.try_send(event);
+        }
+    }
+
     /// The workstation went away or logged out: leave the call (a taken-over call ends with
     /// it, or the caller would talk to nobody). True if `name` was a supervisor.
     pub(super) fn supervisor_offline(&mut self, name: &str) -> bool {

@@ -24,6 +24,7 @@ fn describe(cmd: &Command) -> (&'static str, String, Value) {
             (action::MONITOR, agent_id.0.clone(), json!({"mode": mode}))
         }
         Command::StopMonitor => (action::MONITOR, String::new(), json!({"mode": "stop"})),
+        Command::CallAgent { agent_id } => (action::CALL_AGENT, agent_id.0.clone(), json!({})),
         Command::ForceNotReady { agent_id, reason } => (
             action::FORCE,
             agent_id.0.clone(),

@@ -374,3 +374,59 @@ fn a_help_request_is_listed_first_and_answered_by_joining_the_call() {
     );
     assert!(!s.alarms.iter().any(|a| super::alarms::is_help(a.kind)));
 }
+
+#[test]
+fn calling_an_agent_rings_shows_and_hangs_up_on_the_same_key() {
+    let mut s = sup();
+    select(&mut s, "1001");
+    assert!(update(&mut s, Action::CallAgent).is_empty());
+    assert!(s.dialog.is_none(), "1001 is on a call");
+    assert!(s.status.as_ref().is_some_and(|st| st.error));
+    select(&mut s, "1002");
+    update(&mut s, Action::CallAgent);
+    assert_eq!(
+        update(&mut s, Action::Confirm),
+        [Effect::Send(Command::CallAgent {
+            agent_id: "1002".into()
+        })]
+    );
+    let internal = |state| {
+        Action::Server(Event::CallState {
+            call_id: "ic-1".into(),
+            state,
+            direction: Direction::Internal,
+            connected_at_ms: None,
+            parties: vec![],
+            monitor: None,
+        })
+    };
+    update(&mut s, internal(CallState::Ringing));
+    assert_eq!(s.intercom.as_ref().map(|i| i.connected), Some(false));
+    update(&mut s, internal(CallState::Connected));
+    assert_eq!(s.intercom.as_ref().map(|i| i.connected), Some(true));
+    // The same key hangs up, without asking.
+    assert_eq!(
+        update(&mut s, Action::CallAgent),
+        [Effect::Send(Command::Hangup {
+            call_id: "ic-1".into()
+        })]
+    );
+    update(
+        &mut s,
+        internal(CallState::Ended {
+            cause: EndCause::AgentHangup,
+        }),
+    );
+    assert!(s.intercom.is_none());
+    // A refused call is forgotten.
+    update(&mut s, Action::CallAgent);
+    update(&mut s, Action::Confirm);
+    update(
+        &mut s,
+        Action::CommandFailed {
+            command: "call_agent",
+            message: "no media leg".into(),
+        },
+    );
+    assert!(s.intercom.is_none());
+}
