@@ -84,7 +84,10 @@ pub fn router() -> Router<ApiDeps> {
         )
         .route("/consultations/{id}", get(consultations::get))
         .route("/consultations/{id}/answer", post(consultations::answer))
-        .route("/consultations/{id}/callback", post(consultations::callback))
+        .route(
+            "/consultations/{id}/callback",
+            post(consultations::callback),
+        )
         .route("/digest", get(digest::digest))
         .route("/screen-pop", get(screen_pop::screen_pop))
         .merge(reports::routes())

@@ -198,8 +198,16 @@ mod tests {
         assert!(!verify_password("old-pasS", &theirs).unwrap());
         let ours = hash_password("new-pass", &PasswordCost::MINIMAL).unwrap();
         let parsed = PasswordHash::new(&ours).unwrap();
-        assert!(Argon2::default().verify_password(b"new-pass", &parsed).is_ok());
-        assert!(Argon2::default().verify_password(b"new-pasS", &parsed).is_err());
+        assert!(
+            Argon2::default()
+                .verify_password(b"new-pass", &parsed)
+                .is_ok()
+        );
+        assert!(
+            Argon2::default()
+                .verify_password(b"new-pasS", &parsed)
+                .is_err()
+        );
     }
 
     #[test]

@@ -100,7 +100,10 @@ fn knowledge_row(r: &Row<'_>) -> rusqlite::Result<KnowledgeRow> {
     })
 }
 
-pub(in crate::store) fn item_by_id(conn: &Connection, id: i64) -> Result<Option<KnowledgeRow>, RecordError> {
+pub(in crate::store) fn item_by_id(
+    conn: &Connection,
+    id: i64,
+) -> Result<Option<KnowledgeRow>, RecordError> {
     let sql = format!("SELECT {COLUMNS} FROM knowledge_items k WHERE k.id = ?1");
     Ok(conn.query_row(&sql, [id], knowledge_row).optional()?)
 }

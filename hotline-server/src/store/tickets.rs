@@ -167,7 +167,10 @@ pub(crate) fn ticket_row(row: &Row<'_>) -> rusqlite::Result<TicketRow> {
     })
 }
 
-pub(in crate::store) fn ticket_by_id(conn: &Connection, id: i64) -> Result<Option<TicketRow>, RecordError> {
+pub(in crate::store) fn ticket_by_id(
+    conn: &Connection,
+    id: i64,
+) -> Result<Option<TicketRow>, RecordError> {
     let sql = format!("SELECT {COLUMNS} FROM tickets t WHERE t.id = ?1");
     Ok(conn.query_row(&sql, [id], ticket_row).optional()?)
 }
