@@ -58,6 +58,17 @@ fn hash_error(e: impl std::fmt::Display) -> AuthError {
 /// The Argon2 working memory, grown to the largest cost seen and kept.
 static SCRATCH: Mutex<Vec<Block>> = Mutex::new(Vec::new());
 
+thread_local! {
+    /// Argon2 runs made by this thread: lets a test see that every log-in costs one.
+    static RUNS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many Argon2 runs (hashes and checks) this thread has made.
+#[cfg(test)]
+pub(crate) fn runs_on_this_thread() -> u64 {
+    RUNS.with(std::cell::Cell::get)
+}
+
 /// Argon2 of `password` and `salt` into `out`, in the shared working area.
 fn argon2_into(
     argon: &Argon2<'_>,
@@ -66,6 +77,7 @@ fn argon2_into(
     salt: &[u8],
     out: &mut [u8],
 ) -> Result<(), AuthError> {
+    RUNS.with(|r| r.set(r.get() + 1));
     // A panic while hashing leaves only scratch bytes behind; the next run overwrites them.
     let mut blocks = SCRATCH.lock().unwrap_or_else(PoisonError::into_inner);
     let need = params.block_count();
