@@ -485,6 +485,14 @@ impl Acd {
         self.queues.get(queue).map(|q| self.snapshot(q, now))
     }
 
+    /// Whether `agent` has the skills `queue` asks for (who sees the queue live, who may pick up).
+    pub fn serves(&self, agent: &AgentId, queue: &QueueId) -> bool {
+        match (self.agents.get(agent), self.queues.get(queue)) {
+            (Some(a), Some(q)) => a.has_skills(&q.config.skills),
+            _ => false,
+        }
+    }
+
     pub fn agent_state(&self, agent: &AgentId) -> Option<&AgentState> {
         self.agents.get(agent).map(|a| &a.state)
     }

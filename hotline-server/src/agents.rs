@@ -2,7 +2,9 @@
 //! sessions and agent media legs.
 
 pub mod distributor;
+pub mod outbox;
 pub mod queues;
 pub mod screen_pop;
 
 pub use distributor::{AgentAudio, AgentLog, CallControl, Distributor, Input};
+pub use outbox::{Inbox, Outbox, outbox};

@@ -8,6 +8,7 @@ use hotline_protocol::{self as proto, Event};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
 
+use super::Outbox;
 use crate::acd::{
     self, Acd, AcdEffect, AcdSettings, AgentId, AgentLogin, CallId, QueueConfig, QueueId,
 };
@@ -122,7 +123,7 @@ pub enum Input {
         agent: String,
         work_number: String,
         skills: BTreeMap<String, u8>,
-        events: mpsc::Sender<Event>,
+        events: Outbox,
     },
     AgentMedia {
         agent: String,
@@ -141,7 +142,7 @@ pub enum Input {
     /// from the ACD. Their media leg arrives as `AgentMedia` and leaves with `AgentOffline`.
     SupervisorOnline {
         name: String,
-        events: mpsc::Sender<Event>,
+        events: Outbox,
     },
     AgentStateQuery {
         agent: String,
@@ -259,7 +260,7 @@ struct WaitingCall {
 
 struct Agent {
     work_number: String,
-    events: mpsc::Sender<Event>,
+    events: Outbox,
     audio: Option<AgentAudio>,
     since_ms: u64,
 }
@@ -285,6 +286,7 @@ struct State {
     cb: callback::Callbacks,
     /// Supervisors calling agents (内部呼叫).
     ic: intercom::Intercoms,
+    pacer: queue_view::SnapshotPacer,
     log: Option<AgentLog>,
 }
 
@@ -312,12 +314,14 @@ async fn run(
         consults: HashMap::new(),
         cb: callback::Callbacks::default(),
         ic: intercom::Intercoms::new(me),
+        pacer: queue_view::SnapshotPacer::default(),
         log,
     };
     loop {
-        let deadline = st
-            .acd
-            .next_deadline()
+        let deadline = [st.acd.next_deadline(), st.pacer.due()]
+            .into_iter()
+            .flatten()
+            .min()
             .unwrap_or_else(|| Instant::now() + Duration::from_mins(1));
         tokio::select! {
             input = rx.recv() => match input {
@@ -325,8 +329,10 @@ async fn run(
                 None => break,
             },
             () = tokio::time::sleep_until(deadline.into()) => {
-                let effects = st.acd.poll(Instant::now());
+                let now = Instant::now();
+                let effects = st.acd.poll(now);
                 st.apply(effects);
+                st.send_held_snapshots(now);
             }
         }
     }
@@ -749,7 +755,9 @@ impl State {
                         let _ = c.control.try_send(CallControl::Rejected);
                     }
                 }
-                AcdEffect::QueueSnapshot(snapshot) => self.broadcast_queue(&snapshot),
+                AcdEffect::QueueSnapshot(snapshot) => {
+                    self.queue_changed(&snapshot, Instant::now());
+                }
             }
         }
     }

@@ -10,11 +10,10 @@ use hotline_protocol::{
     self as proto, AgentInfo, ClientFrame, Command, ErrorBody, ErrorCode, Event, PROTOCOL_VERSION,
     ReplyBody, ServerFrame,
 };
-use tokio::sync::mpsc;
 use tracing::{debug, info};
 
 use super::ApiDeps;
-use crate::agents::{AgentAudio, Input};
+use crate::agents::{AgentAudio, Input, Outbox};
 use crate::auth::AuthError;
 use crate::store::UserRow;
 
@@ -38,15 +37,16 @@ struct Session {
     deps: ApiDeps,
     addr: SocketAddr,
     user: Option<UserRow>,
-    events: mpsc::Sender<Event>,
+    events: Outbox,
     online: bool,
 }
 
 async fn session(socket: WebSocket, deps: ApiDeps, addr: SocketAddr) {
     let (mut sink, mut stream) = socket.split();
     // Bounded: a workstation that stops reading loses events (and sees a gap in `seq`), it
-    // never makes the distributor wait. The channel allocates as it fills.
-    let (ev_tx, mut ev_rx) = mpsc::channel::<Event>(SESSION_EVENTS);
+    // never makes the distributor wait. The channel allocates as it fills; queue snapshots
+    // wait beside it, the latest of each queue only.
+    let (ev_tx, mut ev_rx) = crate::agents::outbox(SESSION_EVENTS);
     let mut s = Session {
         deps,
         addr,

@@ -6,10 +6,10 @@ use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use hotline_protocol::{self as proto, Event, MonitorMode, Topic};
-use tokio::sync::mpsc;
 
 use super::{AgentAudio, CallControl, State, now_ms};
 use crate::acd::{self, AgentId, CallId};
+use crate::agents::Outbox;
 
 /// Whether silent listening shows on the agent's screen (site policy; off: it is silent).
 const SHOW_LISTEN_TO_AGENT: bool = false;
@@ -29,7 +29,7 @@ pub(super) struct Supervision {
 }
 
 struct Supervisor {
-    events: mpsc::Sender<Event>,
+    events: Outbox,
     /// The supervisor's media leg while it is not lent to a call.
     audio: Option<AgentAudio>,
     /// The leg is in a call's bridge (or on its way back from one).
@@ -83,6 +83,15 @@ impl Supervision {
         for s in self.supervisors.values() {
             if s.topics.contains(&topic) {
                 let _ = s.events.try_send(event.clone());
+            }
+        }
+    }
+
+    /// A queue snapshot to every supervisor following queues.
+    pub(super) fn publish_snapshot(&self, snapshot: &std::sync::Arc<proto::QueueSnapshot>) {
+        for s in self.supervisors.values() {
+            if s.topics.contains(&Topic::Queues) {
+                s.events.snapshot(std::sync::Arc::clone(snapshot));
             }
         }
     }
@@ -207,7 +216,7 @@ impl State {
         Some(result)
     }
 
-    pub(super) fn supervisor_online(&mut self, name: String, events: mpsc::Sender<Event>) {
+    pub(super) fn supervisor_online(&mut self, name: String, events: Outbox) {
         // A reconnect keeps the leg; anything else starts afresh.
         let audio = self.sup.supervisors.remove(&name).and_then(|s| s.audio);
         let supervisor = Supervisor {
@@ -312,6 +321,7 @@ impl State {
             s.topics.contains(&Topic::Agents),
             s.topics.contains(&Topic::Queues),
         );
+        let events = s.events.clone();
         // The current picture at once, so the wallboard does not wait for the next change.
         // Queues first: they are few and change only with calls, while a big floor's agent
         // states can fill the session's queue (what is dropped there comes again with the
@@ -319,7 +329,7 @@ impl State {
         if queues {
             for q in self.acd.queue_ids() {
                 if let Some(snapshot) = self.acd.queue_snapshot(&q, now) {
-                    self.broadcast_queue(&snapshot);
+                    let _ = events.try_send(Event::QueueSnapshot(self.queue_view(&snapshot)));
                 }
             }
         }
@@ -611,8 +621,8 @@ mod tests {
     #[test]
     fn the_feed_goes_only_to_subscribers() {
         let mut sup = Supervision::default();
-        let (tx, mut rx) = mpsc::channel(4);
-        let (tx2, mut rx2) = mpsc::channel(4);
+        let (tx, mut rx) = crate::agents::outbox(4);
+        let (tx2, mut rx2) = crate::agents::outbox(4);
         for (name, tx, topics) in [("s1", tx, vec![Topic::Agents]), ("s2", tx2, vec![])] {
             sup.supervisors.insert(
                 name.into(),
@@ -630,17 +640,17 @@ mod tests {
             level: proto::NoticeLevel::Info,
         };
         sup.publish(Topic::Agents, &notice);
-        assert!(rx.try_recv().is_ok());
-        assert!(rx2.try_recv().is_err());
+        assert!(rx.try_recv().is_some());
+        assert!(rx2.try_recv().is_none());
         assert_eq!(sup.alert("help", proto::NoticeLevel::Critical), 2);
-        assert!(rx2.try_recv().is_ok());
+        assert!(rx2.try_recv().is_some());
         assert_eq!(sup.end_cause("c1"), proto::EndCause::CallerHangup);
     }
 
     #[test]
     fn a_help_request_is_one_alarm_until_answered() {
         let mut sup = Supervision::default();
-        let (tx, mut rx) = mpsc::channel(8);
+        let (tx, mut rx) = crate::agents::outbox(8);
         sup.supervisors.insert(
             "s1".into(),
             Supervisor {
@@ -657,15 +667,15 @@ mod tests {
         };
         sup.raise_help("a1", proto::AlarmKind::HelpRequest, 5);
         sup.raise_help("a1", proto::AlarmKind::Emergency, 6);
-        let (first, again) = (alarm(rx.try_recv().ok()), alarm(rx.try_recv().ok()));
+        let (first, again) = (alarm(rx.try_recv()), alarm(rx.try_recv()));
         // Asking again is the same alarm, raised again (now an emergency).
         assert_eq!(first.id, again.id);
         assert_eq!(again.kind, proto::AlarmKind::Emergency);
         assert!(!again.cleared);
         sup.clear_help("a1");
-        let cleared = alarm(rx.try_recv().ok());
+        let cleared = alarm(rx.try_recv());
         assert_eq!((cleared.id, cleared.cleared), (first.id, true));
         sup.clear_help("a1");
-        assert!(rx.try_recv().is_err(), "nothing left to clear");
+        assert!(rx.try_recv().is_none(), "nothing left to clear");
     }
 }

@@ -1,0 +1,188 @@
+//! A workstation's outgoing events: one ordered channel for everything, and beside it the
+//! latest snapshot of each queue. A newer snapshot replaces one not yet taken, so a slow
+//! workstation holds at most one snapshot per queue instead of a backlog of stale ones.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use hotline_protocol::{self as proto, Event};
+use tokio::sync::{Notify, mpsc};
+
+/// The distributor's end.
+#[derive(Clone, Debug)]
+pub struct Outbox {
+    events: mpsc::Sender<Event>,
+    latest: Arc<Latest>,
+}
+
+/// The session's end.
+#[derive(Debug)]
+pub struct Inbox {
+    events: mpsc::Receiver<Event>,
+    latest: Arc<Latest>,
+}
+
+#[derive(Debug, Default)]
+struct Latest {
+    /// Few queues: a short list searched by name beats a map.
+    waiting: Mutex<Vec<Arc<proto::QueueSnapshot>>>,
+    notify: Notify,
+}
+
+/// An outbox holding up to `capacity` ordinary events.
+pub fn outbox(capacity: usize) -> (Outbox, Inbox) {
+    let (tx, rx) = mpsc::channel(capacity);
+    let latest = Arc::new(Latest::default());
+    (
+        Outbox {
+            events: tx,
+            latest: Arc::clone(&latest),
+        },
+        Inbox { events: rx, latest },
+    )
+}
+
+impl Outbox {
+    /// Never waits. Queue snapshots replace an older one of the same queue; other events are
+    /// dropped when the workstation is `capacity` events behind (it sees a gap in `seq`).
+    pub fn try_send(&self, event: Event) -> Result<(), mpsc::error::TrySendError<Event>> {
+        match event {
+            Event::QueueSnapshot(s) => {
+                self.snapshot(Arc::new(s));
+                Ok(())
+            }
+            other => self.events.try_send(other),
+        }
+    }
+
+    /// Offers `snapshot`, shared with the other workstations it goes to.
+    pub fn snapshot(&self, snapshot: Arc<proto::QueueSnapshot>) {
+        let mut waiting = self
+            .latest
+            .waiting
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        match waiting.iter_mut().find(|s| s.queue == snapshot.queue) {
+            Some(older) => *older = snapshot,
+            None => waiting.push(snapshot),
+        }
+        drop(waiting);
+        self.latest.notify.notify_one();
+    }
+}
+
+impl Inbox {
+    /// The next event: waiting snapshots first (they are the freshest news), then the others in
+    /// order. `None` once every outbox is gone.
+    pub async fn recv(&mut self) -> Option<Event> {
+        loop {
+            if let Some(s) = self.take_snapshot() {
+                return Some(Event::QueueSnapshot(Arc::unwrap_or_clone(s)));
+            }
+            tokio::select! {
+                event = self.events.recv() => return event,
+                () = self.latest.notify.notified() => {}
+            }
+        }
+    }
+
+    /// The next event if one is waiting (tests).
+    #[cfg(test)]
+    pub fn try_recv(&mut self) -> Option<Event> {
+        match self.take_snapshot() {
+            Some(s) => Some(Event::QueueSnapshot(Arc::unwrap_or_clone(s))),
+            None => self.events.try_recv().ok(),
+        }
+    }
+
+    fn take_snapshot(&self) -> Option<Arc<proto::QueueSnapshot>> {
+        let mut waiting = self
+            .latest
+            .waiting
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        (!waiting.is_empty()).then(|| waiting.remove(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot(queue: &str, waiting_ms: u64) -> proto::QueueSnapshot {
+        proto::QueueSnapshot {
+            queue: queue.into(),
+            waiting: Vec::new(),
+            longest_wait_ms: waiting_ms,
+            agents_ready: 0,
+            agents_busy: 0,
+            agents_not_ready: 0,
+            answered_today: 0,
+            abandoned_today: 0,
+            service_level_pct: 100.0,
+            avg_wait_ms: 0,
+            avg_talk_ms: 0,
+        }
+    }
+
+    fn notice(text: &str) -> Event {
+        Event::Notice {
+            text: text.into(),
+            level: proto::NoticeLevel::Info,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_newer_snapshot_replaces_one_not_taken() {
+        let (out, mut inbox) = outbox(4);
+        for ms in [1, 2, 3] {
+            out.try_send(Event::QueueSnapshot(snapshot("general", ms)))
+                .expect("sent");
+        }
+        out.try_send(Event::QueueSnapshot(snapshot("complaint", 7)))
+            .expect("sent");
+        out.try_send(notice("n")).expect("sent");
+        let mut got = Vec::new();
+        for _ in 0..3 {
+            got.push(inbox.recv().await.expect("event"));
+        }
+        let shown: Vec<String> = got
+            .iter()
+            .map(|e| match e {
+                Event::QueueSnapshot(s) => format!("{}={}", s.queue, s.longest_wait_ms),
+                Event::Notice { text, .. } => text.clone(),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        // Only the last `general` snapshot is left; nothing else is lost.
+        assert_eq!(shown, ["general=3", "complaint=7", "n"]);
+        drop(out);
+        assert!(inbox.recv().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_waiting_session_wakes_for_a_snapshot() {
+        let (out, mut inbox) = outbox(4);
+        let waiter = tokio::spawn(async move { inbox.recv().await });
+        tokio::task::yield_now().await;
+        out.snapshot(Arc::new(snapshot("general", 9)));
+        let got = tokio::time::timeout(std::time::Duration::from_secs(5), waiter)
+            .await
+            .expect("woken")
+            .expect("task");
+        assert!(matches!(got, Some(Event::QueueSnapshot(s)) if s.longest_wait_ms == 9));
+    }
+
+    #[test]
+    fn ordinary_events_still_overflow() {
+        let (out, _inbox) = outbox(1);
+        assert!(out.try_send(notice("a")).is_ok());
+        assert!(out.try_send(notice("b")).is_err());
+        // Snapshots never do.
+        for ms in 0..100 {
+            assert!(
+                out.try_send(Event::QueueSnapshot(snapshot("q", ms)))
+                    .is_ok()
+            );
+        }
+    }
+}
