@@ -102,7 +102,7 @@ use rand::rngs::StdRng;
 
 pub use agent::AgentLogin;
 pub use call::IncomingCall;
-pub use callback::CallbackPolicy;
+pub use callback::{CallbackPolicy, CallbackStart};
 pub use effect::{
     AcdEffect, AgentState, CancelReason, OverflowCause, QueueSnapshot, REASON_DISCONNECTED,
     REASON_LOGIN, REASON_MISSED, RejectCause, StateCause, WaitingCall,
@@ -483,6 +483,11 @@ impl Acd {
     /// A queue's current state, e.g. for a client that just connected.
     pub fn queue_snapshot(&self, queue: &QueueId, now: Instant) -> Option<QueueSnapshot> {
         self.queues.get(queue).map(|q| self.snapshot(q, now))
+    }
+
+    /// How `queue` retries callbacks.
+    pub fn callback_policy(&self, queue: &QueueId) -> Option<CallbackPolicy> {
+        self.queues.get(queue).map(|q| q.config.callback)
     }
 
     /// Whether `agent` has the skills `queue` asks for (who sees the queue live, who may pick up).

@@ -232,3 +232,137 @@ async fn a_supervisor_calls_an_agent_and_they_hear_each_other() {
     agent.stop_media().await;
     sup.stop_media().await;
 }
+
+/// Waits for the end of internal call `call_id` and returns its cause.
+async fn ended_cause(console: &mut Console, call_id: &proto::CallId) -> proto::EndCause {
+    let event = console
+        .wait_for("the internal call's end", Duration::from_secs(10), |e| {
+            matches!(e, Event::CallState { state: proto::CallState::Ended { .. }, call_id: c, .. } if c == call_id)
+        })
+        .await;
+    match event {
+        Event::CallState {
+            state: proto::CallState::Ended { cause },
+            ..
+        } => cause,
+        _ => unreachable!("matched above"),
+    }
+}
+
+/// The offer of the internal call the agent is sent.
+async fn intercom_offer(agent: &mut Console) -> proto::CallId {
+    let offer = agent
+        .wait_for(
+            "the offer",
+            Duration::from_secs(5),
+            |e| matches!(e, Event::CallOffered { queue, .. } if queue == "supervisor"),
+        )
+        .await;
+    match offer {
+        Event::CallOffered { call_id, .. } => call_id,
+        _ => unreachable!("matched above"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_internal_call_rings_out_and_ends_when_a_party_leaves() {
+    let server = TestServer::start(|c| c.acd.intercom_ring_secs = 2).await;
+    add_user(&server, "agent6", proto::Role::Agent, PASSWORD);
+    add_user(&server, "coach2", proto::Role::Supervisor, PASSWORD);
+    let dir = server.dir.path().to_owned();
+    let api = server.running.api;
+    let mut agent = Console::login(api, "agent6", PASSWORD, proto::ClientKind::Other).await;
+    agent
+        .start_media(
+            tone_file(&dir, "agent.wav", 600.0),
+            dir.join("agent-heard.wav"),
+        )
+        .await;
+    // Not ready for a break before the call: that is the state to come back to.
+    let brk = proto::NotReadyReason::new("break".to_owned(), "break".to_owned());
+    agent
+        .call(Command::SetNotReady { reason: brk })
+        .await
+        .expect("not ready");
+    let mut sup = Console::login(api, "coach2", PASSWORD, proto::ClientKind::SupervisorTui).await;
+    sup.start_media(
+        tone_file(&dir, "coach.wav", 1600.0),
+        dir.join("coach-heard.wav"),
+    )
+    .await;
+    let target = proto::AgentId("agent6".into());
+    let call_agent = Command::CallAgent {
+        agent_id: target.clone(),
+    };
+
+    // 1. Unanswered: while it rings the agent may not change their state; after the configured
+    // 2 s it ends as unanswered for both, and the break comes back.
+    call_with_leg(&mut sup, call_agent.clone()).await;
+    let first = intercom_offer(&mut agent).await;
+    let refused = agent
+        .call(Command::SetReady)
+        .await
+        .expect_err("ready during an internal call");
+    assert!(refused.message.contains("internal call"), "{refused:?}");
+    assert_eq!(
+        ended_cause(&mut agent, &first).await,
+        proto::EndCause::NoAnswer
+    );
+    assert_eq!(
+        ended_cause(&mut sup, &first).await,
+        proto::EndCause::NoAnswer
+    );
+    let back = AgentState::NotReady {
+        reason: "break".into(),
+    };
+    hotline_e2e::people::wait_state(&server, "agent6", &back).await;
+
+    // 2. Answered, then the supervisor's workstation goes away: the agent is told and gets
+    // their state back.
+    call_with_leg(&mut sup, call_agent.clone()).await;
+    let second = intercom_offer(&mut agent).await;
+    call_with_leg(
+        &mut agent,
+        Command::Answer {
+            call_id: second.clone(),
+        },
+    )
+    .await;
+    sup.stop_media().await;
+    drop(sup);
+    assert_eq!(
+        ended_cause(&mut agent, &second).await,
+        proto::EndCause::Disconnected
+    );
+    hotline_e2e::people::wait_state(&server, "agent6", &back).await;
+
+    // 3. A new supervisor session calls again; this time the agent's workstation goes away:
+    // the supervisor is told, and may call someone again at once (their leg came back).
+    let mut sup = Console::login(api, "coach2", PASSWORD, proto::ClientKind::SupervisorTui).await;
+    sup.start_media(
+        tone_file(&dir, "coach.wav", 1600.0),
+        dir.join("coach-heard.wav"),
+    )
+    .await;
+    call_with_leg(&mut sup, call_agent.clone()).await;
+    let third = intercom_offer(&mut agent).await;
+    agent.stop_media().await;
+    drop(agent);
+    assert_eq!(
+        ended_cause(&mut sup, &third).await,
+        proto::EndCause::Disconnected
+    );
+    add_user(&server, "agent7", proto::Role::Agent, PASSWORD);
+    let mut other = Console::login(api, "agent7", PASSWORD, proto::ClientKind::Other).await;
+    other.call(Command::SetReady).await.expect("ready");
+    wait_ready(&server, "agent7").await;
+    call_with_leg(
+        &mut sup,
+        Command::CallAgent {
+            agent_id: proto::AgentId("agent7".into()),
+        },
+    )
+    .await;
+    intercom_offer(&mut other).await;
+    sup.stop_media().await;
+}

@@ -8,9 +8,10 @@
 //! there is nobody to send to voicemail or another queue, and the promise was a call back.
 //!
 //! A follow-up campaign in agent mode (回访 by an agent) enters its citizens the same way
-//! ([`Acd::campaign_call_arrived`]): an entry that is a callback from the start. The campaign
+//! ([`Acd::callback_entry_arrived`]): an entry that is a callback from the start. The campaign
 //! owns its retries, so such an entry is failed with `retry = false` and a new one arrives for
-//! the next attempt.
+//! the next attempt. A callback restored after a restart arrives there too, with the attempts
+//! it already made and the end of its retry delay, so it does not start its budget afresh.
 
 use std::time::{Duration, Instant};
 
@@ -34,6 +35,28 @@ impl Default for CallbackPolicy {
         Self {
             max_attempts: 3,
             retry_delay: Duration::from_mins(5),
+        }
+    }
+}
+
+/// A callback entry that arrives as one (not a waiting call that asks for it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackStart {
+    /// Where to dial the citizen.
+    pub number: String,
+    /// Attempts already made and failed (a restored request); 0 for a new one.
+    pub failed: u32,
+    /// Not offered before this instant (a restored request still in its retry delay).
+    pub not_before: Option<Instant>,
+}
+
+impl CallbackStart {
+    /// A first attempt on `number`.
+    pub fn new(number: impl Into<String>) -> Self {
+        Self {
+            number: number.into(),
+            failed: 0,
+            not_before: None,
         }
     }
 }
@@ -71,12 +94,14 @@ impl Acd {
     }
 
     /// A campaign's citizen (or a callback restored after a restart) to connect to an agent of
-    /// `incoming.queue`, then dial on `number`. It waits like a callback (no announcements, no overflow, no max wait), behind the
-    /// queue's callers of the same priority. Refused when the queue is unknown or full.
-    pub fn campaign_call_arrived(
+    /// `incoming.queue`, then dial on `start.number`. It waits like a callback (no
+    /// announcements, no overflow, no max wait): behind the queue's callers of the same
+    /// priority, or at the head if it already failed (as a retried callback does). Refused when
+    /// the queue is unknown or full.
+    pub fn callback_entry_arrived(
         &mut self,
         incoming: IncomingCall,
-        number: &str,
+        start: CallbackStart,
         now: Instant,
     ) -> Effects {
         if self.calls.contains_key(&incoming.call) {
@@ -98,7 +123,7 @@ impl Acd {
             caller: incoming.caller,
             queue: incoming.queue,
             key: SortKey {
-                front: false,
+                front: start.failed > 0,
                 priority: incoming.priority,
                 seq: self.next_seq,
             },
@@ -112,9 +137,9 @@ impl Acd {
             declined: std::collections::BTreeSet::new(),
             directed: None,
             callback: Some(Callback {
-                number: number.to_owned(),
-                failed: 0,
-                not_before: None,
+                number: start.number,
+                failed: start.failed,
+                not_before: start.not_before.filter(|t| *t > now),
             }),
         };
         queue.insert(entry.key, entry.id);

@@ -201,12 +201,13 @@ pub struct Distributor {
 }
 
 impl Distributor {
-    /// Starts the task with the configured queues.
-    /// Starts the task with the configured queues; agent state changes go to `log` if given.
+    /// Starts the task with the configured queues; agent state changes go to `log` if given;
+    /// a supervisor's internal call rings `intercom_ring` at most.
     pub fn start(
         settings: AcdSettings,
         queues: Vec<QueueConfig>,
         log: Option<AgentLog>,
+        intercom_ring: Duration,
     ) -> Result<Distributor, acd::AcdError> {
         let now = Instant::now();
         let mut acd = Acd::new(settings, rand::random());
@@ -214,7 +215,8 @@ impl Distributor {
             acd.define_queue(q, now)?;
         }
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(acd, rx, log, tx.downgrade()));
+        let intercoms = intercom::Intercoms::new(tx.downgrade(), intercom_ring);
+        tokio::spawn(run(acd, rx, log, intercoms));
         Ok(Distributor { tx })
     }
 
@@ -298,7 +300,7 @@ async fn run(
     acd: Acd,
     mut rx: mpsc::UnboundedReceiver<Input>,
     log: Option<AgentLog>,
-    me: mpsc::WeakUnboundedSender<Input>,
+    ic: intercom::Intercoms,
 ) {
     let mut st = State {
         acd,
@@ -313,7 +315,7 @@ async fn run(
         out: dial::Outbound::default(),
         consults: HashMap::new(),
         cb: callback::Callbacks::default(),
-        ic: intercom::Intercoms::new(me),
+        ic,
         pacer: queue_view::SnapshotPacer::default(),
         log,
     };
@@ -502,6 +504,7 @@ impl State {
             }
             Input::AgentOffline { agent } => {
                 self.intercom_party_gone(&agent, now);
+                self.agent_left_callbacks(&agent);
                 if self.supervisor_offline(&agent) {
                     return;
                 }
@@ -608,7 +611,10 @@ impl State {
                 }
                 return Ok(());
             }
-            proto::Command::Logout => self.acd.log_out(&id, now),
+            proto::Command::Logout => {
+                self.agent_left_callbacks(agent);
+                self.acd.log_out(&id, now)
+            }
             proto::Command::Transfer {
                 call_id,
                 target,

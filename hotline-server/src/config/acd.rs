@@ -12,6 +12,8 @@ pub struct AcdConfig {
     /// 首问负责制: a caller who calls again within this many days is offered first to the agent
     /// who served them (0 turns it off).
     pub first_contact_days: u32,
+    /// How long an agent's workstation rings for a supervisor's internal call (内部呼叫).
+    pub intercom_ring_secs: u64,
     /// Every queue a flow may name.
     #[serde(rename = "queue")]
     pub queues: Vec<QueueEntry>,
@@ -22,6 +24,7 @@ impl Default for AcdConfig {
         Self {
             disconnect_grace_secs: 60,
             first_contact_days: 3,
+            intercom_ring_secs: 30,
             queues: Vec::new(),
         }
     }

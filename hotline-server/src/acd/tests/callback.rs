@@ -209,7 +209,9 @@ fn campaign_entry(sim: &mut Sim, call: u64, number: &str) -> Vec<AcdEffect> {
         last_agent: None,
         arrived_at: sim.now,
     };
-    let r = sim.acd.campaign_call_arrived(incoming, number, sim.now);
+    let r = sim
+        .acd
+        .callback_entry_arrived(incoming, CallbackStart::new(number), sim.now);
     sim.check(r)
 }
 
@@ -235,7 +237,8 @@ fn a_campaign_entry_waits_like_a_callback_and_its_failure_is_final() {
         arrived_at: sim.now,
     };
     assert_eq!(
-        sim.acd.campaign_call_arrived(again, "x", sim.now),
+        sim.acd
+            .callback_entry_arrived(again, CallbackStart::new("x"), sim.now),
         Err(AcdError::DuplicateCall(CallId(1)))
     );
 
@@ -260,4 +263,52 @@ fn a_campaign_entry_waits_like_a_callback_and_its_failure_is_final() {
     sim.end(2);
     assert_eq!(sim.state("a1"), AgentState::Ready);
     assert_eq!(sim.acd.callback_number(CallId(2)), None);
+}
+
+#[test]
+fn a_restored_callback_keeps_its_attempts_and_its_retry_delay() {
+    let mut sim = Sim::new();
+    sim.queue(callback_queue());
+    sim.login("a1", &[], &[]);
+    sim.call(2, "q");
+    // Restored with one failed attempt of two, 30 s of its retry delay left.
+    let incoming = IncomingCall {
+        call: CallId(1),
+        caller: "13800000001".into(),
+        queue: QueueId("q".into()),
+        priority: 0,
+        vip: false,
+        last_agent: None,
+        arrived_at: sim.now,
+    };
+    let start = CallbackStart {
+        number: "13800000001".into(),
+        failed: 1,
+        not_before: Some(sim.at(30)),
+    };
+    let r = sim.acd.callback_entry_arrived(incoming, start, sim.now);
+    sim.check(r);
+    assert_eq!(
+        sim.waiting("q"),
+        [1, 2],
+        "a retried callback waits at the head"
+    );
+    let r = sim.acd.set_ready(&agent("a1"), sim.now);
+    assert_eq!(
+        offers(&sim.check(r)),
+        offer(2, "a1"),
+        "held back: its delay runs"
+    );
+    sim.serve("a1", 2, secs(10));
+    let fx = sim.advance(secs(20));
+    assert_eq!(offers(&fx), offer(1, "a1"));
+    sim.answer("a1", 1);
+    // Its last attempt: a failure ends it, although it was restored.
+    let fx = fail(&mut sim, 1, true);
+    assert!(fx.contains(&AcdEffect::CallbackFailed {
+        call: CallId(1),
+        attempts: 2,
+        retry_at: None,
+    }));
+    assert!(sim.waiting("q").is_empty());
 }

@@ -11,7 +11,7 @@
 //! campaign's own tables record it (not the `callbacks` tables, which are about a caller's call).
 
 use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use hotline_protocol as proto;
 use tokio::sync::{mpsc, oneshot};
@@ -220,7 +220,16 @@ impl State {
             last_agent: None,
             arrived_at: now,
         };
-        match self.acd.campaign_call_arrived(incoming, &row.number, now) {
+        // The attempts made before the restart count, and a retry delay still running is kept.
+        let start = acd::CallbackStart {
+            number: row.number.clone(),
+            failed: row.attempts,
+            not_before: row.next_at_ms.and_then(|at| {
+                let ahead = u64::try_from(at.saturating_sub(self.clock_ms())).ok()?;
+                Some(now + Duration::from_millis(ahead))
+            }),
+        };
+        match self.acd.callback_entry_arrived(incoming, start, now) {
             Ok(effects) => {
                 info!(call_id = %row.call_id, number = %row.number, queue = %row.queue,
                       "callback restored after a restart");
@@ -287,7 +296,9 @@ impl State {
             last_agent: None,
             arrived_at: now,
         };
-        match self.acd.campaign_call_arrived(incoming, &c.number, now) {
+        // The campaign owns its retries: every attempt is a fresh entry.
+        let start = acd::CallbackStart::new(c.number.clone());
+        match self.acd.callback_entry_arrived(incoming, start, now) {
             Ok(effects) => {
                 info!(entry = %c.entry_id, number = %c.number, queue = %c.queue,
                       "campaign call waits for an agent");
@@ -546,7 +557,56 @@ impl State {
         }
         match self.acd.callback_failed(call, retry, now) {
             Ok(effects) => self.apply(effects),
-            Err(e) => warn!(?call, error = %e, "failed callback not taken by the ACD"),
+            Err(_) => self.callback_orphaned(call, retry, now),
+        }
+    }
+
+    /// The ACD let go of the entry while an attempt was under way (its agent logged out). The
+    /// request is not lost: worth another attempt and within its queue's budget, it waits
+    /// again after the retry delay; otherwise it ends with this attempt's result.
+    fn callback_orphaned(&mut self, call: CallId, retry: bool, now: Instant) {
+        let (Some(r), Some(c)) = (self.cb.requests.get(&call), self.calls.get(&call)) else {
+            return;
+        };
+        let queue = QueueId(c.queue.clone());
+        let policy = self.acd.callback_policy(&queue).unwrap_or_default();
+        let (attempts, number) = (r.attempts, r.number.clone());
+        self.connected.remove(&call);
+        if retry && attempts < policy.max_attempts.max(1) {
+            let at = now + policy.retry_delay;
+            let incoming = acd::IncomingCall {
+                call,
+                caller: number.clone(),
+                queue,
+                priority: 0,
+                vip: false,
+                last_agent: None,
+                arrived_at: now,
+            };
+            let start = acd::CallbackStart {
+                number,
+                failed: attempts,
+                not_before: Some(at),
+            };
+            if let Ok(effects) = self.acd.callback_entry_arrived(incoming, start, now) {
+                self.on_callback_failed(call, attempts, Some(at));
+                self.apply(effects);
+                return;
+            }
+        }
+        self.on_callback_failed(call, attempts, None);
+    }
+
+    /// `agent` logs out or their workstation is gone: a callback they are still dialling is
+    /// hung up (nobody would be there when the citizen answers); the attempt fails and the
+    /// request is retried.
+    pub(super) fn agent_left_callbacks(&self, agent: &str) {
+        for d in self.cb.dialling.values() {
+            if d.agent == agent && !d.connected {
+                let _ = d.control.try_send(CallControl::Hangup {
+                    cause: "agent logged out".into(),
+                });
+            }
         }
     }
 

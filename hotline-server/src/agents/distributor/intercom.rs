@@ -21,8 +21,6 @@ use crate::media::webrtc::AudioFrame;
 pub const INTERCOM_REASON: &str = "intercom";
 /// The queue name the agent's offer shows.
 const QUEUE: &str = "supervisor";
-/// How long the agent's workstation rings before the call gives up.
-const RING_TIMEOUT: Duration = Duration::from_secs(30);
 /// One frame of audio each way per tick.
 const FRAME: Duration = Duration::from_millis(20);
 /// Frames beyond this many waiting are dropped so the delay does not grow.
@@ -35,6 +33,9 @@ pub(super) struct Intercoms {
     me: mpsc::WeakUnboundedSender<Input>,
     calls: HashMap<String, Intercom>,
     next: u64,
+    /// How long the agent's workstation rings before the call gives up (`[acd]
+    /// intercom_ring_secs`).
+    ring: Duration,
 }
 
 struct Intercom {
@@ -55,11 +56,12 @@ enum Order {
 }
 
 impl Intercoms {
-    pub(super) fn new(me: mpsc::WeakUnboundedSender<Input>) -> Intercoms {
+    pub(super) fn new(me: mpsc::WeakUnboundedSender<Input>, ring: Duration) -> Intercoms {
         Intercoms {
             me,
             calls: HashMap::new(),
             next: 1,
+            ring,
         }
     }
 
@@ -148,6 +150,15 @@ impl State {
                 self.end_intercom(&call_id.0, cause, true, now);
                 Some(Ok(()))
             }
+            C::SetReady | C::SetNotReady { .. } | C::EndWrapUp
+                if self
+                    .ic
+                    .involving(user)
+                    .is_some_and(|id| self.ic.calls.get(&id).is_some_and(|c| c.agent == user)) =>
+            {
+                // The state is the call's until it ends (then the earlier one comes back).
+                Some(Err("in an internal call: hang up first".into()))
+            }
             C::Logout => {
                 // Logging out ends the internal call; the log-out itself goes on as usual.
                 self.intercom_party_gone(user, now);
@@ -197,14 +208,14 @@ impl State {
             (user.to_owned(), leg),
             agent.to_owned(),
             orders_rx,
-            self.ic.me.clone(),
+            (self.ic.me.clone(), self.ic.ring),
         ));
         if let Some(a) = self.agents.get(agent) {
             let _ = a.events.try_send(Event::CallOffered {
                 call_id: proto::CallId(call_id.clone()),
                 queue: QUEUE.to_owned(),
                 waited_ms: 0,
-                ring_timeout_ms: u64::try_from(RING_TIMEOUT.as_millis()).unwrap_or(u64::MAX),
+                ring_timeout_ms: u64::try_from(self.ic.ring.as_millis()).unwrap_or(u64::MAX),
                 screen_pop: crate::agents::screen_pop::number_only(user, None),
                 transfer: None,
                 callback: None,
@@ -332,21 +343,21 @@ fn next_frame(leg: Option<&mut AgentAudio>, last: &mut AudioFrame) -> AudioFrame
     }
 }
 
-/// Rings (timing out after [`RING_TIMEOUT`]), then moves one frame each way every 20 ms until
+/// Rings (timing out after `ring`), then moves one frame each way every 20 ms until
 /// told to stop; the legs then go back to the distributor.
 async fn bridge(
     call_id: String,
     (supervisor, mut sup_leg): (String, AgentAudio),
     agent: String,
     mut orders: mpsc::Receiver<Order>,
-    me: mpsc::WeakUnboundedSender<Input>,
+    (me, ring): (mpsc::WeakUnboundedSender<Input>, Duration),
 ) {
     let send = |input: Input| {
         if let Some(tx) = me.upgrade() {
             let _ = tx.send(input);
         }
     };
-    let ring_end = tokio::time::Instant::now() + RING_TIMEOUT;
+    let ring_end = tokio::time::Instant::now() + ring;
     let mut agent_leg: Option<AgentAudio> = None;
     let mut ticks = tokio::time::interval(FRAME);
     // A late task catches up (as the calls do), so the legs keep their frame rate.
