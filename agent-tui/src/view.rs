@@ -10,6 +10,7 @@ mod form;
 mod help;
 mod home;
 mod inbox;
+mod list_preview;
 mod login;
 mod queue;
 mod search;

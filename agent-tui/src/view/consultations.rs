@@ -2,18 +2,18 @@
 //! question, callback number, age, attempts), and for the entry being answered its
 //! knowledge-base suggestions with a preview of the highlighted one, or the typed answer.
 
-use hotline_tui::t;
-use hotline_tui::widgets::{Column, table_lines};
+use hotline_tui::widgets::Column;
+use hotline_tui::{Lang, t};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::consultations::{Answering, TABS};
 use crate::app::state::State;
 use crate::rest::ConsultationRow;
 use crate::view::Ui;
-use crate::view::util::{CARET, ago, block, field, is_wide};
+use crate::view::list_preview::{ListPreview, tabs};
+use crate::view::util::{CARET, ago, field, is_wide};
 
 /// The marker of an entry in the list: being opened or saved.
 fn mark(s: &State, c: &ConsultationRow) -> &'static str {
@@ -28,18 +28,10 @@ fn mark(s: &State, c: &ConsultationRow) -> &'static str {
 fn head<'a>(s: &State, ui: &Ui) -> Line<'a> {
     let lang = s.lang;
     let c = &s.consultations;
-    let mut top = Vec::new();
-    for (i, name) in TABS.iter().enumerate() {
-        let style = if i == c.tab {
-            ui.theme.style("selected")
-        } else {
-            ui.theme.style("muted")
-        };
-        top.push(Span::styled(
-            format!(" {} ", t(lang, &format!("consult.tab_{name}"))),
-            style,
-        ));
-    }
+    let names = TABS
+        .iter()
+        .map(|name| t(lang, &format!("consult.tab_{name}")).to_owned());
+    let mut top = tabs(ui, names, c.tab);
     let count = if c.pending {
         format!("  {}", t(lang, "status.loading"))
     } else {
@@ -54,59 +46,27 @@ fn head<'a>(s: &State, ui: &Ui) -> Line<'a> {
     Line::from(top)
 }
 
-fn list(s: &State, ui: &Ui, f: &mut Frame, area: Rect, wide: bool) {
-    let lang = s.lang;
-    let c = &s.consultations;
-    if c.items.is_empty() {
-        let key = if c.loaded {
-            "consult.empty"
-        } else {
-            "status.loading"
-        };
-        f.render_widget(
-            Paragraph::new(Span::styled(
-                t(lang, key).to_owned(),
-                ui.theme.style("muted"),
-            )),
-            area,
-        );
-        return;
-    }
-    let cols = [
+fn columns(lang: Lang, wide: bool) -> [Column<'static>; 6] {
+    [
         Column::fixed(" ", 1),
         Column::fixed(t(lang, "consult.number"), 21),
         Column::flex(t(lang, "consult.question"), 10),
         Column::fixed(t(lang, "consult.callback"), if wide { 12 } else { 11 }),
         Column::fixed(t(lang, "col.when"), if wide { 10 } else { 7 }),
         Column::fixed(t(lang, "consult.attempts"), 5).right(),
-    ];
-    let rows: Vec<Vec<String>> = c
-        .items
-        .iter()
-        .map(|r| {
-            vec![
-                mark(s, r).to_owned(),
-                r.number.clone(),
-                // One line per entry: a question typed over several lines reads as one.
-                r.question.split_whitespace().collect::<Vec<_>>().join(" "),
-                r.callback.clone(),
-                ago(lang, s.now_ms.saturating_sub(r.created_at_ms)),
-                r.attempts.to_string(),
-            ]
-        })
-        .collect();
-    let lines = table_lines(
-        &cols,
-        &rows,
-        area.width,
-        ui.theme.style("label"),
-        Some((c.sel, ui.theme.style("selected"))),
-    );
-    // Keep the highlighted row in view under the header.
-    let skip = (c.sel + 2).saturating_sub(area.height as usize);
-    let mut shown = vec![lines[0].clone()];
-    shown.extend(lines.into_iter().skip(1 + skip));
-    f.render_widget(Paragraph::new(shown), area);
+    ]
+}
+
+fn row(s: &State, r: &ConsultationRow) -> Vec<String> {
+    vec![
+        mark(s, r).to_owned(),
+        r.number.clone(),
+        // One line per entry: a question typed over several lines reads as one.
+        r.question.split_whitespace().collect::<Vec<_>>().join(" "),
+        r.callback.clone(),
+        ago(s.lang, s.now_ms.saturating_sub(r.created_at_ms)),
+        r.attempts.to_string(),
+    ]
 }
 
 /// The entry's details: the whole question, the answer, the last callback result.
@@ -196,25 +156,15 @@ fn answering<'a>(s: &State, ui: &Ui, a: &Answering) -> Vec<Line<'a>> {
 pub fn render(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
     let lang = s.lang;
     let c = &s.consultations;
-    let b = block(ui, t(lang, "consult.title"), true);
-    let inner = b.inner(area);
-    f.render_widget(b, area);
-    let [top, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(2)]).areas(inner);
-    f.render_widget(Paragraph::new(head(s, ui)), top);
-
     let wide = is_wide(area);
-    let (list_area, side) = if wide {
-        let [a, b] =
-            Layout::horizontal([Constraint::Percentage(58), Constraint::Min(30)]).areas(body);
-        (a, b)
+    let cols = columns(lang, wide);
+    let rows: Vec<Vec<String>> = c.items.iter().map(|r| row(s, r)).collect();
+    let empty = if c.loaded {
+        "consult.empty"
     } else {
-        let side_rows = if c.answering.is_some() { 10 } else { 5 };
-        let [a, b] =
-            Layout::vertical([Constraint::Min(3), Constraint::Length(side_rows)]).areas(body);
-        (a, b)
+        "status.loading"
     };
-    list(s, ui, f, list_area, wide);
-    let (title, lines) = match &c.answering {
+    let (preview_title, preview) = match &c.answering {
         Some(a) if a.text.is_some() => (t(lang, "consult.answer"), answering(s, ui, a)),
         Some(a) => (t(lang, "consult.suggestions"), answering(s, ui, a)),
         None => (
@@ -222,8 +172,20 @@ pub fn render(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
             c.selected().map(|r| details(s, ui, r)).unwrap_or_default(),
         ),
     };
-    let db = block(ui, title, c.answering.is_some());
-    let di = db.inner(side);
-    f.render_widget(db, side);
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), di);
+    // Under the list, the suggestions need more room than the details.
+    let side_rows = if c.answering.is_some() { 10 } else { 5 };
+    ListPreview {
+        title: t(lang, "consult.title"),
+        head: head(s, ui),
+        wide: [Constraint::Percentage(58), Constraint::Min(30)],
+        narrow: [Constraint::Min(3), Constraint::Length(side_rows)],
+        cols: &cols,
+        rows: &rows,
+        sel: c.sel,
+        empty: t(lang, empty),
+        preview_title,
+        preview_focus: c.answering.is_some(),
+        preview,
+    }
+    .render(ui, f, area);
 }

@@ -1,17 +1,17 @@
 //! Knowledge-base, ticket and caller search (H1, F2, E3): a query line, results and a preview.
 
 use hotline_tui::t;
-use hotline_tui::widgets::{Column, table_lines};
+use hotline_tui::widgets::Column;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::Panel;
 use crate::app::state::State;
 use crate::app::text::Caret;
 use crate::view::Ui;
-use crate::view::util::{CARET, ago, block, field, is_wide};
+use crate::view::list_preview::ListPreview;
+use crate::view::util::{CARET, ago, field};
 
 struct Listing<'a> {
     title: &'static str,
@@ -211,14 +211,9 @@ fn listing<'a>(s: &'a State, ui: &Ui) -> Listing<'a> {
     }
 }
 
-pub fn render(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
+/// The query line: what is typed, then the search under way or the number of results.
+fn head<'a>(s: &State, ui: &Ui, l: &Listing) -> Line<'a> {
     let lang = s.lang;
-    let l = listing(s, ui);
-    let b = block(ui, t(lang, l.title), true);
-    let inner = b.inner(area);
-    f.render_widget(b, area);
-    let [query_area, body] =
-        Layout::vertical([Constraint::Length(2), Constraint::Min(2)]).areas(inner);
     let mut q = vec![
         Span::styled(
             format!("{} ", t(lang, "search.query")),
@@ -237,44 +232,30 @@ pub fn render(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
             ui.theme.style("muted"),
         ));
     }
-    f.render_widget(Paragraph::new(Line::from(q)), query_area);
-    let (list_area, preview_area) = if is_wide(area) {
-        let [a, b] =
-            Layout::horizontal([Constraint::Percentage(50), Constraint::Min(20)]).areas(body);
-        (a, b)
+    Line::from(q)
+}
+
+pub fn render(s: &State, ui: &Ui, f: &mut Frame, area: Rect) {
+    let lang = s.lang;
+    let l = listing(s, ui);
+    let empty = if l.searched && !l.pending {
+        "search.none"
     } else {
-        let [a, b] = Layout::vertical([Constraint::Percentage(50), Constraint::Min(3)]).areas(body);
-        (a, b)
+        "search.hint"
     };
-    if l.rows.is_empty() {
-        let key = if l.searched && !l.pending {
-            "search.none"
-        } else {
-            "search.hint"
-        };
-        f.render_widget(
-            Paragraph::new(Span::styled(
-                t(lang, key).to_owned(),
-                ui.theme.style("muted"),
-            )),
-            list_area,
-        );
-    } else {
-        let lines = table_lines(
-            &l.cols,
-            &l.rows,
-            list_area.width,
-            ui.theme.style("label"),
-            Some((l.sel, ui.theme.style("selected"))),
-        );
-        // Keep the highlighted row in view.
-        let skip = (l.sel + 2).saturating_sub(list_area.height as usize);
-        let mut shown = vec![lines[0].clone()];
-        shown.extend(lines.into_iter().skip(1 + skip));
-        f.render_widget(Paragraph::new(shown), list_area);
+    let head = head(s, ui, &l);
+    ListPreview {
+        title: t(lang, l.title),
+        head,
+        wide: [Constraint::Percentage(50), Constraint::Min(20)],
+        narrow: [Constraint::Percentage(50), Constraint::Min(3)],
+        cols: &l.cols,
+        rows: &l.rows,
+        sel: l.sel,
+        empty: t(lang, empty),
+        preview_title: t(lang, "search.preview"),
+        preview_focus: false,
+        preview: l.preview,
     }
-    let pb = block(ui, t(lang, "search.preview"), false);
-    let pi = pb.inner(preview_area);
-    f.render_widget(pb, preview_area);
-    f.render_widget(Paragraph::new(l.preview).wrap(Wrap { trim: false }), pi);
+    .render(ui, f, area);
 }

@@ -1,10 +1,12 @@
 //! The reports tab: which report to ask for, and the keys that change period, grouping and
 //! comparison or export it.
 
-use super::{
-    Action, COMPARES, Dialog, Effect, ReportKind, ReportQuery, Request, State, TICKET_GROUPS,
-    period, report_missing,
-};
+use super::keys::report_missing;
+use crate::app::action::Action;
+use crate::app::effect::Effect;
+use crate::app::period;
+use crate::app::state::{COMPARES, Dialog, State, TICKET_GROUPS};
+use crate::rest::{ReportKind, ReportQuery, Request};
 
 /// The query for what the reports tab shows now.
 pub fn report_query(s: &State) -> ReportQuery {

@@ -1,9 +1,13 @@
-use hotline_protocol::{AgentInfo, CallState, Direction, EndCause, Role};
+use hotline_protocol::{
+    AgentInfo, AgentState, AlarmKind, CallState, Command, Direction, EndCause, Event, MonitorMode,
+    NotReadyReason, Role, StandardReason,
+};
 use hotline_tui::Lang;
 
 use super::*;
 use crate::app::sample;
-use crate::app::state::Dialog;
+use crate::app::state::{Dialog, Pending, Tab};
+use crate::rest::{ReportKind, Request, Response, TicketList};
 
 fn sup() -> State {
     sample::state(Lang::En, Role::Supervisor)
