@@ -1,198 +1,31 @@
 //! The distributor: one task that owns the ACD, feeds it calls and agent commands, and carries
 //! out its decisions — offers to workstations, bridges of caller and agent audio, announcements.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use hotline_protocol::{self as proto, Event};
 use tokio::sync::{mpsc, oneshot};
-use tracing::{debug, info, warn};
+use tracing::warn;
 
 use super::Outbox;
-use crate::acd::{
-    self, Acd, AcdEffect, AcdSettings, AgentId, AgentLogin, CallId, QueueConfig, QueueId,
-};
-use crate::media::webrtc::AudioFrame;
+use crate::acd::{self, Acd, AcdSettings, AgentId, AgentLogin, CallId, QueueConfig, QueueId};
 pub use callback::{CampaignAttempt, CampaignCall};
+use effects::{ended, screen_pop};
+pub use messages::{AgentAudio, CallControl, Input};
 pub use state_log::AgentLog;
 
 mod callback;
 mod consult;
 mod dial;
+mod effects;
 mod intercom;
 mod ivr;
+mod messages;
 mod monitor;
 mod queue_view;
 mod state_log;
 mod transfer;
-
-/// An agent's audio while bridged to a call: what they say, and where to send what they hear.
-#[derive(Debug)]
-pub struct AgentAudio {
-    pub from_agent: mpsc::Receiver<AudioFrame>,
-    pub to_agent: mpsc::Sender<AudioFrame>,
-}
-
-/// What the distributor tells a waiting or connected call.
-#[derive(Debug)]
-pub enum CallControl {
-    /// An agent answered: bridge the caller with them (audio is `None` when the workstation has
-    /// no media leg, e.g. a phone-less supervisor test).
-    Bridge {
-        agent: String,
-        work_number: String,
-        audio: Option<AgentAudio>,
-    },
-    Announce {
-        position: usize,
-        wait_secs: u64,
-    },
-    /// No agent will take the call here: voicemail or a polite goodbye.
-    Overflow {
-        voicemail: bool,
-    },
-    Rejected,
-    /// The agent (or a supervisor) hung up.
-    Hangup {
-        cause: String,
-    },
-    /// The caller hears music and the agent nothing, or the conversation resumes.
-    Hold(bool),
-    /// The agent's microphone is cut (the caller hears silence), or restored.
-    Mute(bool),
-    /// The agent transferred the call: give their audio back, keep the caller (with music)
-    /// and the recording until the next `Bridge`. `detail` goes into the call's event log.
-    Transfer {
-        detail: serde_json::Value,
-    },
-    /// A second agent joins: consulted (the caller hears music) or in conference (everyone
-    /// hears everyone).
-    Guest {
-        name: String,
-        audio: Option<AgentAudio>,
-        conference: bool,
-    },
-    /// The second agent leaves; the caller and the agent talk on.
-    GuestLeaves,
-    /// Attended transfer completed: the second agent takes the agent's place.
-    GuestTakesOver,
-    /// A supervisor joins the bridge or switches mode in it (`audio` comes with the join).
-    /// `Takeover` swaps them in for the agent, whose audio goes back as `Input::AgentMedia`.
-    Monitor {
-        supervisor: String,
-        mode: proto::MonitorMode,
-        audio: Option<AgentAudio>,
-    },
-    /// The supervisor leaves the bridge; their audio goes back as `Input::AgentMedia`.
-    StopMonitor,
-    /// The answer to `Input::CallbackRequest`: the entry keeps its place for a callback, or
-    /// (not waiting any more: an agent is being offered the call) it could not.
-    Callback {
-        accepted: bool,
-    },
-    /// The agent hands the caller to an IVR flow; with `return_to_agent` the agent waits and
-    /// the call comes back to them (`Input::BackFromIvr`) when the flow ends.
-    Ivr {
-        flow: String,
-        return_to_agent: bool,
-    },
-}
-
-/// Everything the distributor reacts to.
-#[derive(Debug)]
-pub enum Input {
-    CallQueued {
-        call_id: String,
-        caller: String,
-        queue: String,
-        priority: i32,
-        /// The agent who served this caller recently (首问负责制), if any.
-        last_agent: Option<String>,
-        /// The caller record marks them VIP: the queue's VIP boost applies.
-        vip: bool,
-        /// What the records say about the caller (`None`: the look-up was not done in time).
-        screen_pop: Option<Box<proto::ScreenPop>>,
-        control: mpsc::Sender<CallControl>,
-    },
-    /// The call ended (either side) or left the queue; gives back the agent's audio if bridged.
-    CallGone {
-        call_id: String,
-        audio: Option<(String, AgentAudio)>,
-    },
-    AgentOnline {
-        agent: String,
-        work_number: String,
-        skills: BTreeMap<String, u8>,
-        events: Outbox,
-    },
-    AgentMedia {
-        agent: String,
-        audio: AgentAudio,
-    },
-    AgentCommand {
-        agent: String,
-        command: proto::Command,
-        reply: oneshot::Sender<Result<(), String>>,
-    },
-    AgentOffline {
-        agent: String,
-    },
-    /// The ACD's view of an agent (wallboards, tests).
-    /// A supervisor's (or director's) workstation: the live feed and supervision, but no calls
-    /// from the ACD. Their media leg arrives as `AgentMedia` and leaves with `AgentOffline`.
-    SupervisorOnline {
-        name: String,
-        events: Outbox,
-    },
-    AgentStateQuery {
-        agent: String,
-        reply: oneshot::Sender<Option<acd::AgentState>>,
-    },
-    /// Click-to-dial or callback: answered with the new call's id.
-    Dial {
-        agent: String,
-        number: String,
-        caller_id: Option<String>,
-        ticket_id: Option<String>,
-        reply: oneshot::Sender<Result<String, String>>,
-    },
-    /// The dialer task is up: where outbound calls are ordered.
-    DialerReady(crate::calls::outbound::DialerLink),
-    /// News of an outbound call the distributor ordered.
-    Outbound {
-        call_id: String,
-        progress: crate::calls::outbound::Progress,
-    },
-    /// A caller left a message (voicemail, 局长信箱): every agent and the supervisors who
-    /// follow calls are told.
-    Voicemail(proto::VoicemailNotice),
-    /// A queued caller keyed the callback key and a number (checked against the dial plan):
-    /// keep their place and call them back (排队回拨). Answered with `CallControl::Callback`.
-    CallbackRequest {
-        call_id: String,
-        number: String,
-    },
-    /// A callback stored before a restart: it waits in its queue again.
-    RestoreCallback(crate::store::CallbackRow),
-    /// A follow-up campaign's citizen to connect to an agent, then dial (回访 by an agent).
-    CampaignCall(CampaignCall),
-    /// The campaign stopped waiting for an agent to take this entry. Answered `false` when an
-    /// agent already has it (the attempt's end will still come).
-    CampaignWithdraw {
-        entry_id: String,
-        reply: oneshot::Sender<bool>,
-    },
-    /// An internal call (supervisor to agent) rang unanswered too long.
-    IntercomRingTimeout {
-        call_id: String,
-    },
-    /// A caller the agent sent into a flow is back: `result` is the flow's `result` variable.
-    BackFromIvr {
-        call_id: String,
-        flow: String,
-        result: String,
-    },
-}
 
 /// Handle to the distributor task.
 #[derive(Clone, Debug)]
@@ -267,7 +100,7 @@ struct Agent {
     since_ms: u64,
 }
 
-use queue_view::{QueueDay, SERVICE_LEVEL_MS};
+use queue_view::QueueDay;
 
 struct State {
     acd: Acd,
@@ -646,226 +479,5 @@ impl State {
         let effects = effects.map_err(|e| e.to_string())?;
         self.apply(effects);
         Ok(())
-    }
-
-    fn notify_ended(&self, call_id: &str, effects: &[AcdEffect]) {
-        for e in effects {
-            if let AcdEffect::AgentState { agent, .. } = e
-                && let Some(a) = self.agents.get(&agent.0)
-            {
-                let _ = a.events.try_send(Event::CallState {
-                    call_id: proto::CallId(call_id.to_owned()),
-                    state: proto::CallState::Ended {
-                        cause: self.sup.end_cause(call_id),
-                    },
-                    direction: proto::Direction::Inbound,
-                    connected_at_ms: None,
-                    parties: Vec::new(),
-                    monitor: None,
-                });
-            }
-        }
-    }
-
-    fn apply(&mut self, effects: Vec<AcdEffect>) {
-        for effect in effects {
-            debug!(?effect, "acd");
-            match effect {
-                AcdEffect::Offer {
-                    call,
-                    agent,
-                    ring_timeout,
-                } => {
-                    let Some(c) = self.calls.get(&call) else {
-                        continue;
-                    };
-                    let Some(a) = self.agents.get(&agent.0) else {
-                        continue;
-                    };
-                    let name = self.names.get(&call).cloned().unwrap_or_default();
-                    let _ = a.events.try_send(Event::CallOffered {
-                        call_id: proto::CallId(name),
-                        queue: c.queue.clone(),
-                        waited_ms: now_ms().saturating_sub(c.arrived_ms),
-                        ring_timeout_ms: u64::try_from(ring_timeout.as_millis())
-                            .unwrap_or(u64::MAX),
-                        screen_pop: screen_pop(c),
-                        transfer: c.transfer.clone(),
-                        callback: self.callback_offer(call),
-                    });
-                }
-                AcdEffect::CancelOffer {
-                    call,
-                    agent,
-                    reason,
-                } => {
-                    if let (Some(a), Some(name)) =
-                        (self.agents.get(&agent.0), self.names.get(&call))
-                    {
-                        let cause = match reason {
-                            acd::CancelReason::Rejected => proto::EndCause::Rejected,
-                            acd::CancelReason::RingTimeout => proto::EndCause::NoAnswer,
-                            acd::CancelReason::AgentDisconnected => proto::EndCause::Disconnected,
-                            _ => proto::EndCause::Abandoned,
-                        };
-                        let _ = a.events.try_send(ended(name, cause));
-                    }
-                }
-                AcdEffect::Connect { call, agent } => {
-                    if !self.connect_callback(call, &agent) {
-                        self.connect(call, &agent);
-                    }
-                }
-                AcdEffect::CallbackFailed {
-                    call,
-                    attempts,
-                    retry_at,
-                } => self.on_callback_failed(call, attempts, retry_at),
-                AcdEffect::AgentState {
-                    agent,
-                    state,
-                    cause,
-                } => {
-                    if let Some(a) = self.agents.get_mut(&agent.0) {
-                        a.since_ms = now_ms();
-                    }
-                    self.sup.note_cause(&agent.0, &state, cause);
-                    self.log_state(&agent.0, &state, self.sup.cause_of(&agent.0));
-                    self.send_state(&agent.0);
-                }
-                AcdEffect::Announce {
-                    call,
-                    position,
-                    estimated_wait_secs,
-                } => {
-                    if let Some(c) = self.calls.get(&call) {
-                        let _ = c.control.try_send(CallControl::Announce {
-                            position,
-                            wait_secs: estimated_wait_secs,
-                        });
-                    }
-                }
-                AcdEffect::Overflow { call, to, cause } => {
-                    info!(?call, ?to, ?cause, "overflow");
-                    if let acd::OverflowTarget::Voicemail = to
-                        && let Some(c) = self.calls.get(&call)
-                    {
-                        let _ = c
-                            .control
-                            .try_send(CallControl::Overflow { voicemail: true });
-                    }
-                }
-                AcdEffect::Rejected { call, cause } => {
-                    info!(?call, ?cause, "rejected by the queue");
-                    if let Some(c) = self.calls.remove(&call) {
-                        let _ = c.control.try_send(CallControl::Rejected);
-                    }
-                }
-                AcdEffect::QueueSnapshot(snapshot) => {
-                    self.queue_changed(&snapshot, Instant::now());
-                }
-            }
-        }
-    }
-
-    fn connect(&mut self, call: CallId, agent: &AgentId) {
-        let Some(c) = self.calls.get(&call) else {
-            return;
-        };
-        let Some(a) = self.agents.get_mut(&agent.0) else {
-            return;
-        };
-        let audio = a.audio.take();
-        // A transferred call was answered once already; it counts once.
-        if c.transfer.is_none() {
-            let waited = now_ms().saturating_sub(c.arrived_ms);
-            let day = self.day.entry(c.queue.clone()).or_default();
-            day.answered += 1;
-            day.wait_ms_total += waited;
-            if waited <= SERVICE_LEVEL_MS {
-                day.answered_in_time += 1;
-            }
-        }
-        self.connected.insert(call);
-        let _ = c.control.try_send(CallControl::Bridge {
-            agent: agent.0.clone(),
-            work_number: a.work_number.clone(),
-            audio,
-        });
-        if let Some(name) = self.names.get(&call) {
-            let _ = a.events.try_send(Event::CallState {
-                call_id: proto::CallId(name.clone()),
-                state: proto::CallState::Connected,
-                direction: proto::Direction::Inbound,
-                connected_at_ms: Some(now_ms()),
-                parties: Vec::new(),
-                monitor: None,
-            });
-        }
-    }
-
-    fn send_state(&self, agent: &str) {
-        let Some(a) = self.agents.get(agent) else {
-            return;
-        };
-        let Some(state) = self.acd.agent_state(&AgentId(agent.to_owned())) else {
-            return;
-        };
-        let state = match state {
-            acd::AgentState::LoggedOut => proto::AgentState::LoggedOut,
-            acd::AgentState::Ready => proto::AgentState::Ready,
-            acd::AgentState::NotReady { reason } => proto::AgentState::NotReady {
-                reason: proto::NotReadyReason::new(reason.clone(), reason.clone()),
-            },
-            acd::AgentState::Ringing { call } => proto::AgentState::Ringing {
-                call_id: proto::CallId(self.names.get(call).cloned().unwrap_or_default()),
-            },
-            acd::AgentState::OnCall { call } => proto::AgentState::OnCall {
-                call_id: proto::CallId(self.names.get(call).cloned().unwrap_or_default()),
-            },
-            acd::AgentState::WrapUp { until } => {
-                let left = until.saturating_duration_since(Instant::now());
-                proto::AgentState::WrapUp {
-                    until_ms: now_ms() + u64::try_from(left.as_millis()).unwrap_or(0),
-                }
-            }
-        };
-        let caller = self
-            .acd
-            .agent_state(&AgentId(agent.to_owned()))
-            .and_then(|s| match s {
-                acd::AgentState::Ringing { call } | acd::AgentState::OnCall { call } => {
-                    self.calls.get(call).map(|c| c.caller.clone())
-                }
-                _ => None,
-            });
-        let event = Event::AgentState {
-            agent_id: proto::AgentId(agent.to_owned()),
-            state,
-            since_ms: a.since_ms,
-            cause: self.sup.cause_of(agent),
-            caller,
-        };
-        self.sup.publish(proto::Topic::Agents, &event);
-        let _ = a.events.try_send(event);
-    }
-}
-
-fn ended(call_id: &str, cause: proto::EndCause) -> Event {
-    Event::CallState {
-        call_id: proto::CallId(call_id.to_owned()),
-        state: proto::CallState::Ended { cause },
-        direction: proto::Direction::Inbound,
-        connected_at_ms: None,
-        parties: Vec::new(),
-        monitor: None,
-    }
-}
-
-/// The call's screen-pop from the caller look-up, else the number alone.
-fn screen_pop(call: &WaitingCall) -> proto::ScreenPop {
-    match &call.screen_pop {
-        Some(pop) => (**pop).clone(),
-        None => super::screen_pop::number_only(&call.caller, None),
     }
 }
