@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
@@ -13,7 +13,7 @@ use hotline_protocol::{
     self as proto, ClientFrame, Command, ErrorBody, Event, PROTOCOL_VERSION, ReplyBody,
     ReplyResult, ServerFrame,
 };
-use hotline_softphone::{AudioHandle, BackendKind, FRAME_SAMPLES, Frame, WebRtcLeg};
+use hotline_softphone::{AudioHandle, BackendKind, Frame, WebRtcLeg};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -21,7 +21,7 @@ type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Frames heard on the leg, each with when it arrived.
-pub type Heard = Arc<Mutex<Vec<(Instant, [i16; FRAME_SAMPLES])>>>;
+pub use crate::heard::Heard;
 
 /// One logged-in workstation session.
 pub struct Console {
@@ -205,9 +205,7 @@ impl Console {
         let heard = self.heard.clone();
         tokio::spawn(async move {
             while let Some(frame) = tapped.recv().await {
-                if let Ok(mut h) = heard.lock() {
-                    h.push((Instant::now(), frame.0));
-                }
+                crate::heard::note(&heard, frame.0);
                 if speaker.send(frame).await.is_err() {
                     break;
                 }
@@ -217,12 +215,7 @@ impl Console {
 
     /// The samples heard between `from` and `to`.
     pub fn heard_between(&self, from: Instant, to: Instant) -> Vec<i16> {
-        let heard = self.heard.lock().expect("heard");
-        heard
-            .iter()
-            .filter(|(t, _)| *t >= from && *t < to)
-            .flat_map(|(_, f)| f.iter().copied())
-            .collect()
+        crate::heard::between(&self.heard, from, to)
     }
 
     /// Closes the leg and finishes the recording.

@@ -10,10 +10,14 @@ use std::time::Duration;
 use hotline_server::config::Config;
 use hotline_server::{Running, ServerOptions};
 
+pub mod agent_terminal;
 pub mod audio;
+pub mod bridged;
 pub mod citizen;
 pub mod console;
+pub mod heard;
 pub mod notify;
+pub mod outbound_trunk;
 pub mod people;
 pub mod rtp_caller;
 pub mod tmux;

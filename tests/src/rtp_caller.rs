@@ -16,7 +16,7 @@ use crate::{SippRun, TestServer, scenario_dir, sipp};
 pub const FRAME: usize = 160;
 
 /// Frames the caller heard, each with when it arrived.
-pub type Heard = Arc<Mutex<Vec<(Instant, [i16; FRAME])>>>;
+pub use crate::heard::Heard;
 
 pub struct RtpCaller {
     socket: Arc<UdpSocket>,
@@ -99,12 +99,7 @@ impl RtpCaller {
 
     /// The samples heard between `from` and `to`.
     pub fn heard_between(&self, from: Instant, to: Instant) -> Vec<i16> {
-        let heard = self.heard.lock().expect("heard");
-        heard
-            .iter()
-            .filter(|(t, _)| *t >= from && *t < to)
-            .flat_map(|(_, f)| f.iter().copied())
-            .collect()
+        crate::heard::between(&self.heard, from, to)
     }
 
     /// Ends the call: SIPp and the listener are stopped.
@@ -135,8 +130,6 @@ async fn listen(socket: Arc<UdpSocket>, heard: Heard, peer: Arc<Mutex<Option<Soc
         }
         let mut frame = [0i16; FRAME];
         Codec::Pcmu.decode(payload, &mut frame);
-        if let Ok(mut h) = heard.lock() {
-            h.push((Instant::now(), frame));
-        }
+        crate::heard::note(&heard, frame);
     }
 }

@@ -4,17 +4,19 @@
 //! agent. The database must then hold the ticket filed by the agent and linked to the call, and
 //! the call's events the transfer and both connections in order.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command as StdCommand;
 use std::time::Duration;
 
 use hotline_e2e::TestServer;
-use hotline_server::acd::AgentState;
-use hotline_server::auth::{Actor, Auth, AuthPolicy, NewAccount};
+use hotline_e2e::agent_terminal::{
+    LONG, consultation_row, event_at, filed_ticket, logged_in, print_percentiles, prompt_secs,
+    seed_caller_with_ticket, ticket_number, voicemail_status,
+};
+use hotline_e2e::notify::Api;
+use hotline_e2e::people::{add_user, caller_args, wait_ready};
+use hotline_e2e::tmux::Tmux;
+use hotline_protocol::Role;
 use hotline_server::cli::test_call::{CallArgs, place_call};
-use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use serde_json::json;
 
 const PASSWORD: &str = "agent password 1";
 const NUMBER: &str = "13912345678";
@@ -22,289 +24,27 @@ const EARLIER_SUBJECT: &str = "夜间施工噪音";
 const SUBJECT: &str = "幸福路路灯不亮";
 const DESCRIPTION: &str = "幸福路12号门口路灯连续三晚不亮 lamp out";
 
-fn add_user(server: &TestServer, name: &str, role: hotline_protocol::Role) {
-    let auth = Auth::new(&server.running.db_path, AuthPolicy::default()).expect("auth");
-    let mut account = NewAccount::new(name, role, PASSWORD);
-    account.skills = BTreeMap::from([("general".to_owned(), 5u8)]);
-    auth.add_user(&account, &Actor::cli(), 0).expect("add user");
-}
-
-/// One HTTP/1.1 request with a JSON body; the server closes after it. Returns status and body.
-async fn http(
-    server: &TestServer,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: &Value,
-) -> (u16, Value) {
-    let body = body.to_string();
-    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
-    let request = format!(
-        "{method} /api/v1{path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
-         {auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        server.running.api,
-        body.len()
-    );
-    let mut stream = tokio::net::TcpStream::connect(server.running.api)
-        .await
-        .expect("connect to the API");
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .expect("send request");
-    let mut raw = Vec::new();
-    tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut raw))
-        .await
-        .expect("API answered in time")
-        .expect("read response");
-    let text = String::from_utf8_lossy(&raw);
-    let (head, body) = text.split_once("\r\n\r\n").expect("HTTP response");
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status code");
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
-}
-
-/// A tmux session running one command; killed when dropped (also when the test fails, after
-/// printing the screen so a broken run can be read).
-struct Tmux {
-    name: String,
-    stderr: PathBuf,
-    last: String,
-}
-
-impl Tmux {
-    fn start(name: &str, command: &str, stderr: PathBuf) -> Tmux {
-        // Keep the pane after the program exits so its last screen is still there to read.
-        let wrapped = format!(
-            "{command} 2>{}; echo \"agent-tui exited: $?\"; sleep 600",
-            stderr.display()
-        );
-        let ok = StdCommand::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                name,
-                "-x",
-                "160",
-                "-y",
-                "48",
-                &wrapped,
-            ])
-            .status()
-            .expect("tmux runs (.ci/deps installs it)");
-        assert!(ok.success(), "tmux new-session failed");
-        Tmux {
-            name: name.to_owned(),
-            stderr,
-            last: String::new(),
-        }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let ok = StdCommand::new("tmux")
-            .args(["send-keys", "-t", &self.name])
-            .args(keys)
-            .status()
-            .expect("tmux send-keys");
-        assert!(ok.success(), "tmux send-keys {keys:?}");
-    }
-
-    /// Types `text` literally (UTF-8, so Chinese arrives as the terminal would get it).
-    fn text(&self, text: &str) {
-        let ok = StdCommand::new("tmux")
-            .args(["send-keys", "-t", &self.name, "-l", text])
-            .status()
-            .expect("tmux send-keys -l");
-        assert!(ok.success(), "tmux send-keys -l {text}");
-    }
-
-    fn capture(&mut self) -> String {
-        let out = StdCommand::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.name])
-            .output()
-            .expect("tmux capture-pane");
-        self.last = String::from_utf8_lossy(&out.stdout).into_owned();
-        self.last.clone()
-    }
-
-    /// Polls the screen until `want` holds, within `limit`.
-    async fn wait_for(
-        &mut self,
-        what: &str,
-        limit: Duration,
-        want: impl Fn(&str) -> bool,
-    ) -> String {
-        let until = tokio::time::Instant::now() + limit;
-        loop {
-            let screen = self.capture();
-            if want(&screen) {
-                return screen;
-            }
-            assert!(
-                tokio::time::Instant::now() < until,
-                "timed out after {limit:?} waiting for {what}"
-            );
-            tokio::time::sleep(Duration::from_millis(150)).await;
-        }
-    }
-
-    async fn wait_text(&mut self, text: &str, limit: Duration) -> String {
-        self.wait_for(text, limit, |s| s.contains(text)).await
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            let screen = self.capture();
-            let stderr = std::fs::read_to_string(&self.stderr).unwrap_or_default();
-            eprintln!(
-                "--- last agent-tui screen ---\n{screen}\n--- agent-tui stderr ---\n{stderr}"
-            );
-        }
-        let _ = StdCommand::new("tmux")
-            .args(["kill-session", "-t", &self.name])
-            .status();
-    }
-}
-
-/// Builds the binary (cargo lets go of its lock while tests run) and returns its path, next to
-/// this test's own target directory: `target/debug/deps/<test>` → `target/debug/agent-tui`.
-fn agent_tui_binary() -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let ok = StdCommand::new(cargo)
-        .args(["build", "-p", "agent-tui", "--bin", "agent-tui"])
-        .status()
-        .expect("cargo runs");
-    assert!(ok.success(), "building agent-tui failed");
-    let exe = std::env::current_exe().expect("test executable");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps/<test>");
-    let bin = profile_dir.join("agent-tui");
-    assert!(bin.exists(), "{} missing", bin.display());
-    bin
-}
-
-async fn wait_ready(server: &TestServer, name: &str, limit: Duration) {
-    let until = tokio::time::Instant::now() + limit;
-    while server.running.context.distributor.agent_state(name).await != Some(AgentState::Ready) {
-        assert!(
-            tokio::time::Instant::now() < until,
-            "{name} never became ready"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// The first ticket number (`<profile>-YYYYMMDD-NNNNNN`) on the screen.
-fn ticket_number(screen: &str) -> Option<String> {
-    screen
-        .split(|c: char| c.is_whitespace() || c == '│')
-        .find_map(|word| {
-            let parts: Vec<&str> = word.split('-').collect();
-            let digits = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_digit());
-            (parts.len() == 3 && digits(parts[1], 8) && digits(parts[2], 6) && !parts[0].is_empty())
-                .then(|| word.to_owned())
-        })
-}
-
-/// Records made through the REST API as a supervisor would: the caller, and an earlier ticket.
-async fn seed_records(server: &TestServer) -> String {
-    let (status, login) = http(
-        server,
-        "POST",
-        "/login",
-        None,
-        &json!({"user": "deskboss", "password": PASSWORD, "client": "e2e"}),
-    )
-    .await;
-    assert_eq!(status, 200, "supervisor log-in: {login}");
-    let token = login["token"].as_str().expect("token").to_owned();
-    let (status, caller) = http(
-        server,
-        "POST",
-        "/callers",
-        Some(&token),
-        &json!({"name": "王女士", "numbers": [NUMBER], "address": "幸福路12号", "category": "vip"}),
-    )
-    .await;
-    assert_eq!(status, 201, "caller record: {caller}");
-    let (status, ticket) = http(
-        server,
-        "POST",
-        "/tickets",
-        Some(&token),
-        &json!({
-            "type": "complaint",
-            "category": "urban_construction",
-            "subject": EARLIER_SUBJECT,
-            "description": "晚上十点后仍在施工",
-            "address": "幸福路12号",
-            "caller_id": caller["id"],
-            "caller_number": NUMBER,
-        }),
-    )
-    .await;
-    assert_eq!(status, 201, "earlier ticket: {ticket}");
-    ticket["number"].as_str().expect("ticket number").to_owned()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_at_the_real_terminal_answers_files_a_ticket_and_transfers() {
-    let bin = agent_tui_binary();
     let server = TestServer::start(|_| {}).await;
-    add_user(&server, "tuiagent", hotline_protocol::Role::Agent);
-    add_user(&server, "second", hotline_protocol::Role::Agent);
-    add_user(&server, "deskboss", hotline_protocol::Role::Supervisor);
-    let earlier = seed_records(&server).await;
+    add_user(&server, "tuiagent", Role::Agent, PASSWORD);
+    add_user(&server, "second", Role::Agent, PASSWORD);
+    add_user(&server, "deskboss", Role::Supervisor, PASSWORD);
+    let boss = Api::login(&server, "deskboss", PASSWORD).await;
+    let earlier = seed_caller_with_ticket(&boss, NUMBER, EARLIER_SUBJECT).await;
 
-    let dir = server.dir.path().to_owned();
-    let xdg = dir.join("xdg");
-    std::fs::create_dir_all(&xdg).expect("config dir");
-    let session = format!("hotline-e2e-{}", std::process::id());
-    let command = format!(
-        "env XDG_CONFIG_HOME={} LANG=en_US.UTF-8 {} --server http://{} --user tuiagent \
-         --audio null --lang en",
-        xdg.display(),
-        bin.display(),
-        server.running.api
-    );
-    let mut tui = Tmux::start(&session, &command, dir.join("agent-tui.stderr"));
-    let long = Duration::from_secs(90);
-
-    // Log in: the user name is filled in, the focus is on the password.
-    tui.wait_text("Password", long).await;
-    tui.text(PASSWORD);
-    tui.keys(&["Enter"]);
-    tui.wait_text("Welcome", long).await;
+    let tui = logged_in(&server, "tuiagent", PASSWORD, "--audio null").await;
     tui.keys(&["F2"]);
-    wait_ready(&server, "tuiagent", long).await;
+    wait_ready(&server, "tuiagent").await;
 
     let call = tokio::spawn({
-        let args = CallArgs {
-            to: "12345".into(),
-            from: NUMBER.into(),
-            server: server.sip(),
-            dtmf: String::new(),
-            dtmf_delay: 0.0,
-            play: None,
-            record: None,
-            duration: 60.0,
-            codec: None,
-            inband: false,
-        };
+        let args = caller_args(&server, NUMBER, 60.0);
         async move { place_call(&args).await }
     });
 
     // The banner, then the screen-pop with the caller's name and the earlier ticket.
-    tui.wait_text("Incoming call", long).await;
-    tui.wait_text("王女士", long).await;
+    tui.wait_text("Incoming call", LONG).await;
+    tui.wait_text("王女士", LONG).await;
     let pop = tui
         .wait_text(EARLIER_SUBJECT, Duration::from_secs(20))
         .await;
@@ -313,24 +53,24 @@ async fn an_agent_at_the_real_terminal_answers_files_a_ticket_and_transfers() {
         "the earlier ticket's number in the pop:\n{pop}"
     );
     tui.keys(&["F4"]);
-    tui.wait_text("Connected", long).await;
+    tui.wait_text("Connected", LONG).await;
 
     // The ticket form: type consultation (two to the right), category by filter, subject,
     // description, address; then submit.
     tui.keys(&["F9"]);
-    tui.wait_text("Category", long).await;
+    tui.wait_text("Category", LONG).await;
     tui.keys(&["Right", "Right", "Tab"]);
     tui.text("市政");
-    tui.wait_text("› 市政", long).await;
+    tui.wait_text("› 市政", LONG).await;
     tui.keys(&["Enter"]);
     tui.text(SUBJECT);
     tui.keys(&["Tab"]);
     tui.text(DESCRIPTION);
     tui.keys(&["Tab"]);
     tui.text("幸福路12号");
-    tui.wait_text("幸福路12号", long).await;
+    tui.wait_text("幸福路12号", LONG).await;
     tui.keys(&["C-s"]);
-    let filed = tui.wait_text("PIN", long).await;
+    let filed = tui.wait_text("PIN", LONG).await;
     let number = ticket_number(&filed).unwrap_or_else(|| panic!("no ticket number in:\n{filed}"));
     assert_ne!(number, earlier);
 
@@ -342,16 +82,16 @@ async fn an_agent_at_the_real_terminal_answers_files_a_ticket_and_transfers() {
         };
         async move { agent_tui::headless::run(&args).await }
     });
-    wait_ready(&server, "second", long).await;
+    wait_ready(&server, "second").await;
 
     // Blind transfer to agent `second`: kind agent (first), target, mode blind (first).
     tui.keys(&["F7"]);
-    tui.wait_text("Transfer / conference", long).await;
+    tui.wait_text("Transfer / conference", LONG).await;
     tui.keys(&["Tab"]);
     tui.text("second");
-    tui.wait_text("second", long).await;
+    tui.wait_text("second", LONG).await;
     tui.keys(&["Enter"]);
-    tui.wait_for("the call to leave this seat", long, |s| {
+    tui.wait_for("the call to leave this seat", LONG, |s| {
         s.contains("Wrap-up") || s.contains("Call ended")
     })
     .await;
@@ -384,86 +124,24 @@ async fn an_agent_at_the_real_terminal_answers_files_a_ticket_and_transfers() {
         .collect();
     assert_eq!(connected, ["tuiagent", "second"], "{events:?}");
 
-    let db = server.db().await;
-    let call_id: String = db
-        .query_row(
-            "SELECT id FROM calls ORDER BY started_at DESC, rowid DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .expect("the call");
-    let (ticket_no, by, kind, category, description, linked): (
-        String,
-        String,
-        String,
-        String,
-        String,
-        i64,
-    ) = db
-        .query_row(
-            "SELECT number, created_by, type, category, description, \
-             (SELECT count(*) FROM ticket_calls c WHERE c.ticket_id = t.id AND c.call_id = ?2) \
-             FROM tickets t WHERE subject = ?1",
-            rusqlite::params![SUBJECT, call_id],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            },
-        )
-        .expect("the ticket with the Chinese subject");
-    assert_eq!(ticket_no, number);
-    assert_eq!(by, "tuiagent");
-    assert_eq!(kind, "consultation");
-    assert_eq!(category, "urban_construction.municipal_facilities");
-    assert!(description.contains(DESCRIPTION), "{description}");
-    assert_eq!(linked, 1, "the ticket is linked to the call {call_id}");
+    let ticket = filed_ticket(&server.db().await, SUBJECT);
+    assert_eq!(ticket.number, number);
+    assert_eq!(ticket.created_by, "tuiagent");
+    assert_eq!(ticket.kind, "consultation");
+    assert_eq!(ticket.category, "urban_construction.municipal_facilities");
+    assert!(
+        ticket.description.contains(DESCRIPTION),
+        "{}",
+        ticket.description
+    );
+    assert!(
+        ticket.linked_to_latest_call,
+        "the ticket is linked to the call: {ticket:?}"
+    );
 }
 
 fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
-}
-
-/// The `at` of the first event of `kind` of `call_id` (server clock = this process's clock).
-fn event_at(db: &rusqlite::Connection, call_id: &str, kind: &str) -> Option<i64> {
-    db.query_row(
-        "SELECT at FROM call_events WHERE call_id = ?1 AND kind = ?2 ORDER BY id LIMIT 1",
-        [call_id, kind],
-        |r| r.get(0),
-    )
-    .ok()
-}
-
-fn percentiles(name: &str, mut v: Vec<i64>) {
-    v.sort_unstable();
-    if v.is_empty() {
-        println!("{name}: no samples");
-        return;
-    }
-    let at = |q: f64| {
-        #[allow(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            clippy::cast_precision_loss
-        )]
-        let i = ((v.len() - 1) as f64 * q).round() as usize;
-        v[i]
-    };
-    #[allow(clippy::cast_precision_loss, clippy::cast_possible_wrap)]
-    let mean = v.iter().sum::<i64>() as f64 / v.len() as f64;
-    println!(
-        "{name:<40} n={:<3} p50 {:>6} ms  p99 {:>6} ms  mean {mean:>8.1} ms  min {} ms  max {} ms",
-        v.len(),
-        at(0.5),
-        at(0.99),
-        v[0],
-        v[v.len() - 1]
-    );
 }
 
 /// Benchmark, not a check: how long from a caller's INVITE until the ringing banner is drawn.
@@ -487,7 +165,7 @@ async fn ring_latency() {
         clock: Some(std::sync::Arc::new(jiff::Timestamp::now)),
     };
     let server = TestServer::start_with(|_| {}, options).await;
-    add_user(&server, "benchdesk", hotline_protocol::Role::Agent);
+    add_user(&server, "benchdesk", Role::Agent, PASSWORD);
 
     let audio = hotline_softphone::start_backend(&hotline_softphone::BackendKind::Null)
         .expect("null audio");
@@ -538,18 +216,7 @@ async fn ring_latency() {
         }
         let invite_ms = now_ms();
         let caller = tokio::spawn({
-            let args = CallArgs {
-                to: "12345".into(),
-                from: NUMBER.into(),
-                server: server.sip(),
-                dtmf: String::new(),
-                dtmf_delay: 0.0,
-                play: None,
-                record: None,
-                duration: 9.0,
-                codec: None,
-                inband: false,
-            };
+            let args = caller_args(&server, NUMBER, 9.0);
             async move { place_call(&args).await }
         });
         let call_id = loop {
@@ -584,27 +251,10 @@ async fn ring_latency() {
             from_ringing.push(banner_ms - at);
         }
     }
-    percentiles("INVITE sent -> banner drawn", from_invite);
-    percentiles("server 'queued' -> banner drawn", from_queued);
-    percentiles("server 'ringing' (offer) -> banner drawn", from_ringing);
+    print_percentiles("INVITE sent -> banner drawn", from_invite);
+    print_percentiles("server 'queued' -> banner drawn", from_queued);
+    print_percentiles("server 'ringing' (offer) -> banner drawn", from_ringing);
     drop(audio.handle);
-}
-
-/// How long a Mandarin prompt plays, in whole seconds rounded up (8 kHz 16-bit mono WAV).
-fn prompt_secs(name: &str) -> usize {
-    let path = hotline_e2e::assets_dir().join(format!("prompts/zh/{name}.wav"));
-    let bytes = std::fs::metadata(&path).expect("prompt").len();
-    usize::try_from(bytes.div_ceil(16_000)).expect("fits")
-}
-
-/// The voicemail row's status and who handled it.
-fn voicemail_status(db: &rusqlite::Connection) -> (String, String, String) {
-    db.query_row(
-        "SELECT status, heard_by, handled_by FROM voicemails",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )
-    .expect("one voicemail")
 }
 
 /// A real caller leaves a message in the director's mailbox; the agent at the real terminal
@@ -613,29 +263,13 @@ fn voicemail_status(db: &rusqlite::Connection) -> (String, String, String) {
 /// handled it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_plays_a_message_from_the_inbox_and_marks_it_handled() {
-    let bin = agent_tui_binary();
     let server = TestServer::start(|_| {}).await;
-    add_user(&server, "vmagent", hotline_protocol::Role::Agent);
+    add_user(&server, "vmagent", Role::Agent, PASSWORD);
     let dir = server.dir.path().to_owned();
-    let xdg = dir.join("xdg");
-    std::fs::create_dir_all(&xdg).expect("config dir");
-    let heard_wav = dir.join("heard.wav");
-    let session = format!("hotline-e2e-vm-{}", std::process::id());
     // The file backend: what the speaker plays is written to heard.wav.
-    let command = format!(
-        "env XDG_CONFIG_HOME={} LANG=en_US.UTF-8 {} --server http://{} --user vmagent \
-         --audio file --record {} --lang en",
-        xdg.display(),
-        bin.display(),
-        server.running.api,
-        heard_wav.display()
-    );
-    let mut tui = Tmux::start(&session, &command, dir.join("agent-tui.stderr"));
-    let long = Duration::from_secs(90);
-    tui.wait_text("Password", long).await;
-    tui.text(PASSWORD);
-    tui.keys(&["Enter"]);
-    tui.wait_text("Welcome", long).await;
+    let heard_wav = dir.join("heard.wav");
+    let audio = format!("--audio file --record {}", heard_wav.display());
+    let tui = logged_in(&server, "vmagent", PASSWORD, &audio).await;
 
     // 5: the director's mailbox; # = call back this phone; 1 = reply wanted; speak a 440 Hz
     // "voice" after the prompts and the beep; # ends the message.
@@ -649,26 +283,26 @@ async fn an_agent_plays_a_message_from_the_inbox_and_marks_it_handled() {
         dtmf: format!("5#1{}#", ",".repeat(speak)),
         dtmf_delay: 1.0,
         play: Some(voice),
-        ..hotline_e2e::people::caller_args(&server, NUMBER, 60.0)
+        ..caller_args(&server, NUMBER, 60.0)
     };
     let report = place_call(&args).await.expect("call");
     assert_eq!(report.ended_by, "server", "the IVR says goodbye: {report}");
 
     // The notice counts in the status bar; the inbox lists the message.
-    tui.wait_text("Voicemail 1", long).await;
+    tui.wait_text("Voicemail 1", LONG).await;
     tui.keys(&["C-v"]);
-    let inbox = tui.wait_text("Director", long).await;
+    let inbox = tui.wait_text("Director", LONG).await;
     assert!(inbox.contains(NUMBER), "the caller in the list:\n{inbox}");
     assert!(inbox.contains("new"), "{inbox}");
 
     // Enter plays it (▶ on its row until the end, in real time): the server marks it heard
     // by this agent.
     tui.keys(&["Enter"]);
-    tui.wait_text("▶", long).await;
-    tui.wait_for("the message to end", long, |s| !s.contains('▶'))
+    tui.wait_text("▶", LONG).await;
+    tui.wait_for("the message to end", LONG, |s| !s.contains('▶'))
         .await;
     let db = server.db().await;
-    let until = tokio::time::Instant::now() + long;
+    let until = tokio::time::Instant::now() + LONG;
     while voicemail_status(&db).0 != "heard" {
         assert!(tokio::time::Instant::now() < until, "never marked heard");
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -677,7 +311,7 @@ async fn an_agent_plays_a_message_from_the_inbox_and_marks_it_handled() {
 
     // o marks it handled.
     tui.keys(&["o"]);
-    tui.wait_text("Marked handled", long).await;
+    tui.wait_text("Marked handled", LONG).await;
     let (status, heard_by, handled_by) = voicemail_status(&db);
     assert_eq!(
         (status.as_str(), heard_by.as_str(), handled_by.as_str()),
@@ -694,11 +328,11 @@ async fn an_agent_plays_a_message_from_the_inbox_and_marks_it_handled() {
 
     // i: the ticket form from the message, on the voicemail channel with the caller.
     tui.keys(&["i"]);
-    tui.wait_text(&format!("Voicemail {NUMBER}"), long).await;
+    tui.wait_text(&format!("Voicemail {NUMBER}"), LONG).await;
 
     // The speaker played the caller's voice: quit so the recording is finished, then check it.
     tui.keys(&["C-q"]);
-    tui.wait_text("agent-tui exited", long).await;
+    tui.wait_text("exited:", LONG).await;
     let heard = hotline_media::read_wav_8k_mono(&std::fs::read(&heard_wav).expect("heard.wav"))
         .expect("wav");
     let found: Vec<Option<f32>> = heard
@@ -716,15 +350,15 @@ async fn an_agent_plays_a_message_from_the_inbox_and_marks_it_handled() {
 const QUESTION: &str = "居住证办理要带什么材料";
 
 /// The ticket form as a consultation to answer later, calling back on `callback`, filed.
-async fn file_pending_consultation(tui: &mut Tmux, callback: &str, long: Duration) {
+async fn file_pending_consultation(tui: &Tmux, callback: &str) {
     tui.keys(&["F9"]);
-    tui.wait_text("Category", long).await;
+    tui.wait_text("Category", LONG).await;
     // Complaint → report → consultation: the callback fields appear.
     tui.keys(&["Right", "Right"]);
-    tui.wait_text("Later", long).await;
+    tui.wait_text("Later", LONG).await;
     tui.keys(&["Tab"]);
     tui.text("市政");
-    tui.wait_text("› 市政", long).await;
+    tui.wait_text("› 市政", LONG).await;
     tui.keys(&["Enter"]);
     tui.text(QUESTION);
     tui.keys(&["Tab"]);
@@ -733,19 +367,9 @@ async fn file_pending_consultation(tui: &mut Tmux, callback: &str, long: Duratio
     tui.keys(&["Tab", "Tab", "Tab", "Tab"]);
     tui.text(callback);
     tui.keys(&["Tab", "Space"]);
-    tui.wait_text("[x] answer later", long).await;
+    tui.wait_text("[x] answer later", LONG).await;
     tui.keys(&["C-s"]);
-    tui.wait_text("PIN", long).await;
-}
-
-/// The pending consultation row: status, knowledge item, attempts, last result.
-fn consultation_row(db: &rusqlite::Connection) -> (String, Option<i64>, i64, Option<String>) {
-    db.query_row(
-        "SELECT status, knowledge_id, attempts, last_result FROM pending_consultations",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-    )
-    .expect("one pending consultation")
+    tui.wait_text("PIN", LONG).await;
 }
 
 /// An agent at the real terminal files a consultation to answer later (a bad callback number
@@ -754,31 +378,14 @@ fn consultation_row(db: &rusqlite::Connection) -> (String, Option<i64>, i64, Opt
 /// The database row goes waiting → answered (with the item) → done.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_answers_a_pending_consultation_from_the_knowledge_base() {
-    let bin = agent_tui_binary();
     let server = TestServer::start(|_| {}).await;
-    add_user(&server, "kbagent", hotline_protocol::Role::Agent);
-    add_user(&server, "deskboss", hotline_protocol::Role::Supervisor);
-    let dir = server.dir.path().to_owned();
-    let xdg = dir.join("xdg");
-    std::fs::create_dir_all(&xdg).expect("config dir");
-    let session = format!("hotline-e2e-consult-{}", std::process::id());
-    let command = format!(
-        "env XDG_CONFIG_HOME={} LANG=en_US.UTF-8 {} --server http://{} --user kbagent \
-         --audio null --lang en",
-        xdg.display(),
-        bin.display(),
-        server.running.api
-    );
-    let mut tui = Tmux::start(&session, &command, dir.join("agent-tui.stderr"));
-    let long = Duration::from_secs(90);
-    tui.wait_text("Password", long).await;
-    tui.text(PASSWORD);
-    tui.keys(&["Enter"]);
-    tui.wait_text("Welcome", long).await;
+    add_user(&server, "kbagent", Role::Agent, PASSWORD);
+    add_user(&server, "deskboss", Role::Supervisor, PASSWORD);
+    let tui = logged_in(&server, "kbagent", PASSWORD, "--audio null").await;
 
     // Too few digits: filed, but not held, with the server's reason on the status line.
-    file_pending_consultation(&mut tui, "12", long).await;
-    let screen = tui.wait_text("not held as pending", long).await;
+    file_pending_consultation(&tui, "12").await;
+    let screen = tui.wait_text("not held as pending", LONG).await;
     assert!(screen.contains("digits"), "the server's reason:\n{screen}");
     let db = server.db().await;
     let held: i64 = db
@@ -790,8 +397,8 @@ async fn an_agent_answers_a_pending_consultation_from_the_knowledge_base() {
 
     // Enter: a new ticket; this time with a good number.
     tui.keys(&["Enter"]);
-    file_pending_consultation(&mut tui, "139-0000-1111", long).await;
-    tui.wait_text("Pending: we will call back", long).await;
+    file_pending_consultation(&tui, "139-0000-1111").await;
+    tui.wait_text("Pending: we will call back", LONG).await;
     let (status, knowledge, _, _) = consultation_row(&db);
     assert_eq!((status.as_str(), knowledge), ("waiting", None));
     let callback: String = db
@@ -802,68 +409,57 @@ async fn an_agent_answers_a_pending_consultation_from_the_knowledge_base() {
     assert_eq!(callback, "13900001111");
 
     // A supervisor writes the answer into the knowledge base.
-    let (status, login) = http(
-        &server,
-        "POST",
-        "/login",
-        None,
-        &json!({"user": "deskboss", "password": PASSWORD, "client": "e2e"}),
-    )
-    .await;
-    assert_eq!(status, 200, "supervisor log-in: {login}");
-    let token = login["token"].as_str().expect("token").to_owned();
-    let (status, item) = http(
-        &server,
-        "POST",
-        "/knowledge",
-        Some(&token),
-        &json!({"kind": "guide", "title": "居住证办理指南", "body": "居住证由派出所受理。",
+    let boss = Api::login(&server, "deskboss", PASSWORD).await;
+    let (status, item) = boss
+        .post(
+            "/knowledge",
+            &json!({"kind": "guide", "title": "居住证办理指南", "body": "居住证由派出所受理。",
                 "reference_answer": "携带身份证和租房合同到居住地派出所办理"}),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(status, 201, "knowledge item: {item}");
     let item_id = item["id"].as_i64().expect("item id");
 
     // Ctrl-O: the waiting list; Enter: the suggestions with the item's text; a: answer.
     // Esc on its own (Esc and a key at once read as Alt and that key).
     tui.keys(&["Escape"]);
-    tui.wait_for("the form to close", long, |s| {
+    tui.wait_for("the form to close", LONG, |s| {
         !s.contains("Read the number")
     })
     .await;
     tui.keys(&["C-o"]);
-    tui.wait_text(QUESTION, long).await;
-    tui.wait_text("13900001111", long).await;
+    tui.wait_text(QUESTION, LONG).await;
+    tui.wait_text("13900001111", LONG).await;
     tui.keys(&["Enter"]);
-    tui.wait_text("居住证办理指南", long).await;
-    tui.wait_text("携带身份证和租房合同", long).await;
+    tui.wait_text("居住证办理指南", LONG).await;
+    tui.wait_text("携带身份证和租房合同", LONG).await;
     tui.keys(&["a"]);
-    tui.wait_text("now call the citizen back", long).await;
+    tui.wait_text("now call the citizen back", LONG).await;
     let (status, knowledge, _, _) = consultation_row(&db);
     assert_eq!((status.as_str(), knowledge), ("answered", Some(item_id)));
-    tui.wait_text("To call back 1", long).await;
+    tui.wait_text("To call back 1", LONG).await;
 
     // The answered tab; busy (one attempt, still to call back), then reached (done).
     tui.keys(&["Right"]);
-    tui.wait_text("13900001111", long).await;
+    tui.wait_text("13900001111", LONG).await;
     tui.keys(&["3"]);
-    tui.wait_text("try again later", long).await;
+    tui.wait_text("try again later", LONG).await;
     let (status, _, attempts, last) = consultation_row(&db);
     assert_eq!(
         (status.as_str(), attempts, last.as_deref()),
         ("answered", 1, Some("busy"))
     );
     tui.keys(&["1"]);
-    tui.wait_text("Consultation done", long).await;
+    tui.wait_text("Consultation done", LONG).await;
     let (status, _, attempts, last) = consultation_row(&db);
     assert_eq!(
         (status.as_str(), attempts, last.as_deref()),
         ("done", 2, Some("reached"))
     );
-    tui.wait_for("the badge to clear", long, |s| {
+    tui.wait_for("the badge to clear", LONG, |s| {
         !s.contains("To call back 1")
     })
     .await;
     tui.keys(&["C-q"]);
-    tui.wait_text("agent-tui exited", long).await;
+    tui.wait_text("exited:", LONG).await;
 }

@@ -19,14 +19,9 @@
 use std::time::{Duration, Instant};
 
 use hotline_e2e::TestServer;
-use hotline_e2e::console::Console;
-use hotline_e2e::people::{add_agent, wait_state};
-use hotline_e2e::rtp_caller::RtpCaller;
+use hotline_e2e::bridged::{Bridged, bridge};
 use hotline_media::{ToneGenerator, rms};
-use hotline_protocol::{self as proto, Command, Event};
-use hotline_server::acd::AgentState;
 use hotline_softphone::{FRAME_SAMPLES, Frame};
-use tokio::sync::mpsc;
 
 const PASSWORD: &str = "correct horse battery";
 /// A frame louder than this carries the probe; silence and comfort noise stay far below.
@@ -72,34 +67,12 @@ async fn audio_delay_between_caller_and_agent() {
         "jitter_depth_packets={}",
         server.running.context.config.media.jitter_depth_packets
     );
-    add_agent(&server, "delay1", PASSWORD);
-    let mut agent = Console::login(
-        server.running.api,
-        "delay1",
-        PASSWORD,
-        proto::ClientKind::Other,
-    )
-    .await;
-    let (mic, mic_rx) = mpsc::channel::<Frame>(4);
-    agent.start_media_with_mic(mic_rx).await;
-    agent.call(Command::SetReady).await.expect("ready");
-    wait_state(&server, "delay1", &AgentState::Ready).await;
-
     let hold = Duration::from_secs(ROUNDS as u64 + 30);
-    let mut caller = RtpCaller::dial(&server, "12345", "13800138000", hold).await;
-    let Event::CallOffered { call_id, .. } = agent
-        .wait_for("the offer", Duration::from_secs(30), |e| {
-            matches!(e, Event::CallOffered { .. })
-        })
-        .await
-    else {
-        unreachable!("matched above")
-    };
-    agent
-        .call(Command::Answer { call_id })
-        .await
-        .expect("answer");
-    caller.wait_media(Duration::from_secs(10)).await;
+    let Bridged {
+        agent,
+        mic,
+        mut caller,
+    } = bridge(&server, "delay1", PASSWORD, hold).await;
 
     // Both mouths: a frame every 20 ms, silence unless a probe is due. A probe's send time
     // is noted just before it leaves.

@@ -8,14 +8,16 @@
 //! callback is retried after the queue's delay and answered. A third: the server restarts
 //! between the request and the callback, which still happens.
 
-use hotline_e2e::citizen::{ONE_CALL_AT_A_TIME, free_udp_port, phone, phone_done, phone_media};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use hotline_e2e::audio::tone_file;
+use hotline_e2e::citizen::{ONE_CALL_AT_A_TIME, free_udp_port, phone_done};
+use hotline_e2e::outbound_trunk::{
+    AnsweringPhone, answered_leg, busy_phone, clearly_hears, end_cause, trunk_to_phone,
+};
 use hotline_e2e::people::add_agent;
-use hotline_e2e::{TestServer, scenario_dir, scenario_from_template, sipp};
-use tokio::net::UdpSocket;
+use hotline_e2e::{TestServer, scenario_from_template, sipp};
 
 const PASSWORD: &str = "callback password 1";
 const CALLER: &str = "13800138000";
@@ -26,9 +28,7 @@ const DTMF_HASH: &str = "/usr/share/sip-tester/dtmf_2833_pound.pcap";
 /// calls going to `uas_port`, announcements every 2 s and a short retry delay.
 async fn server(uas_port: u16) -> TestServer {
     TestServer::start(move |c| {
-        c.trunks[0].outbound = Some(format!("127.0.0.1:{uas_port}"));
-        c.trunks[0].caller_id = Some("12345".into());
-        c.trunks[0].ring_timeout_secs = 10;
+        trunk_to_phone(c, uas_port);
         for q in c.acd.queues.iter_mut().filter(|q| q.name == "general") {
             assert_eq!(
                 q.callback_key, "1",
@@ -74,21 +74,6 @@ async fn caller_asks_for_a_callback(server: &TestServer, dir: &Path) {
         "the caller was not hung up on after asking for a callback:\n{}\n{}",
         run.stdout, run.stderr
     );
-}
-
-/// Whether `samples` hold the tone `freq` clearly for two seconds on end.
-fn hears(samples: &[i16], freq: f32) -> bool {
-    const CANDIDATES: [f32; 6] = [450.0, 600.0, 800.0, 1000.0, 1200.0, 1500.0];
-    let mut run = 0;
-    for chunk in samples.chunks(4000) {
-        let clear = hotline_media::rms(chunk) > 300.0
-            && hotline_media::dominant_frequency(chunk, &CANDIDATES, 8000) == Some(freq);
-        run = if clear { run + 1 } else { 0 };
-        if run >= 4 {
-            return true;
-        }
-    }
-    false
 }
 
 /// A headless agent with a 600 Hz voice who answers, talks 6 s and hangs up; what it heard goes
@@ -142,14 +127,7 @@ fn attempts(db: &rusqlite::Connection) -> Vec<(i64, String, String, String)> {
 
 /// The original call: asked for the callback, was hung up on after the confirmation.
 fn check_original_call(db: &rusqlite::Connection, call_id: &str) {
-    let cause: String = db
-        .query_row(
-            "SELECT end_cause FROM calls WHERE id = ?1",
-            [call_id],
-            |r| r.get(0),
-        )
-        .expect("original call");
-    assert_eq!(cause, "callback requested");
+    assert_eq!(end_cause(db, call_id), "callback requested");
     let events = hotline_e2e::events(db, call_id);
     let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
     let at = |kind: &str| {
@@ -181,40 +159,25 @@ fn check_original_call(db: &rusqlite::Connection, call_id: &str) {
 
 /// The leg that reached the citizen: a callback CDR, answered, linked to the original call.
 fn check_callback_leg(db: &rusqlite::Connection, leg: &str, original: &str) {
-    let (caller, flow, answered): (String, String, bool) = db
-        .query_row(
-            "SELECT caller, flow, answered_at IS NOT NULL FROM calls WHERE id = ?1",
-            [leg],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .expect("callback leg");
-    assert_eq!(
-        (caller.as_str(), flow.as_str(), answered),
-        (CALLER, "callback", true)
-    );
+    let outbound = answered_leg(db, leg, CALLER, "callback");
     let cdrs: i64 = db
         .query_row("SELECT COUNT(*) FROM cdrs WHERE call_id = ?1", [leg], |r| {
             r.get(0)
         })
         .expect("cdr");
     assert_eq!(cdrs, 1, "the callback leg has its CDR");
-    let events = hotline_e2e::events(db, leg);
-    let outbound = events
-        .iter()
-        .find(|(k, _)| k == "outbound")
-        .map(|(_, d)| d.clone())
-        .expect("outbound event");
     assert_eq!(outbound["purpose"], "callback");
     assert_eq!(outbound["for_call"], original);
     assert_eq!(outbound["agent"], "cbagent");
-    let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
-    for want in ["answered", "connected", "recorded", "ended"] {
-        assert!(kinds.contains(&want), "event {want} missing: {kinds:?}");
-    }
 }
 
-async fn run_agent(args: agent_tui::Args) {
-    let agent = tokio::spawn(async move { agent_tui::headless::run(&args).await });
+/// The headless agent at work in its own task (it is offered the callback once ready).
+fn start_agent(args: agent_tui::Args) -> tokio::task::JoinHandle<anyhow::Result<()>> {
+    tokio::spawn(async move { agent_tui::headless::run(&args).await })
+}
+
+/// Waits (a minute at most) for the agent to finish its one call.
+async fn agent_done(agent: tokio::task::JoinHandle<anyhow::Result<()>>) {
     tokio::time::timeout(Duration::from_mins(1), agent)
         .await
         .expect("the agent finished its call")
@@ -222,40 +185,42 @@ async fn run_agent(args: agent_tui::Args) {
         .expect("headless agent ran");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_queued_caller_asks_for_a_callback_and_talks_to_the_agent_when_called_back() {
-    let _turn = ONE_CALL_AT_A_TIME.lock().await;
+/// A server whose trunk calls the citizen's phone on the port it gives, agent `cbagent` (not
+/// logged in), and a caller who found nobody ready, asked for a callback and was hung up on.
+async fn callback_requested() -> (TestServer, u16, PathBuf) {
     let uas_port = free_udp_port();
     let server = server(uas_port).await;
     add_agent(&server, "cbagent", PASSWORD);
     let dir = server.dir.path().to_owned();
-
-    // Nobody is ready: the caller waits, asks for a callback and is hung up on.
     caller_asks_for_a_callback(&server, &dir).await;
+    (server, uas_port, dir)
+}
 
-    let media = UdpSocket::bind("127.0.0.1:0").await.expect("rtp socket");
-    let media_port = media.local_addr().expect("addr").port().to_string();
-    let uas = scenario_from_template("uas_callback.tmpl", &dir, &[("MEDIA_PORT", &media_port)]);
-    let phone = phone(&uas, uas_port, &[]);
-    let citizen_voice = tone_file(&dir, "citizen.wav", 1000.0);
-    let citizen = tokio::spawn(phone_media(media, citizen_voice, Duration::from_secs(40)));
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_caller_asks_for_a_callback_and_talks_to_the_agent_when_called_back() {
+    let _turn = ONE_CALL_AT_A_TIME.lock().await;
+    let (server, uas_port, dir) = callback_requested().await;
+
+    let phone = AnsweringPhone::start(&dir, uas_port, 1000.0).await;
 
     let agent_heard = dir.join("agent-heard.wav");
     let voice = tone_file(&dir, "agent.wav", 600.0);
-    run_agent(agent(&server, voice, agent_heard.clone())).await;
-    phone_done(phone).await;
-    let citizen_heard = citizen.await.expect("citizen media");
+    agent_done(start_agent(agent(&server, voice, agent_heard.clone()))).await;
+    let citizen_heard = phone.heard().await;
     server.wait_idle(Duration::from_secs(5)).await;
 
     assert!(
-        hears(&citizen_heard, 600.0),
+        clearly_hears(&citizen_heard, 600.0),
         "the citizen did not hear the agent ({} samples)",
         citizen_heard.len()
     );
     let (_, heard) =
         hotline_media::read_wav(&std::fs::read(&agent_heard).expect("agent recording"))
             .expect("wav");
-    assert!(hears(&heard, 1000.0), "the agent did not hear the citizen");
+    assert!(
+        clearly_hears(&heard, 1000.0),
+        "the agent did not hear the citizen"
+    );
 
     let db = server.db().await;
     let (original, number, status, result, tries, agent, leg) = callback_row(&db);
@@ -281,39 +246,22 @@ async fn a_queued_caller_asks_for_a_callback_and_talks_to_the_agent_when_called_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_citizen_is_called_back_again_after_the_delay() {
     let _turn = ONE_CALL_AT_A_TIME.lock().await;
-    let uas_port = free_udp_port();
-    let server = server(uas_port).await;
-    add_agent(&server, "cbagent", PASSWORD);
-    let dir = server.dir.path().to_owned();
-    caller_asks_for_a_callback(&server, &dir).await;
+    let (server, uas_port, dir) = callback_requested().await;
 
     // First attempt: busy. The agent is free at once and the entry waits for its retry.
-    let busy = phone(&scenario_dir().join("uas_busy.xml"), uas_port, &[]);
+    let busy = busy_phone(uas_port);
     let agent_heard = dir.join("agent-heard.wav");
     let voice = tone_file(&dir, "agent.wav", 600.0);
-    let agent = tokio::spawn({
-        let args = agent(&server, voice, agent_heard.clone());
-        async move { agent_tui::headless::run(&args).await }
-    });
+    let agent = start_agent(agent(&server, voice, agent_heard.clone()));
     phone_done(busy).await;
 
     // Second attempt, after the queue's 4 s: answered.
-    let media = UdpSocket::bind("127.0.0.1:0").await.expect("rtp socket");
-    let media_port = media.local_addr().expect("addr").port().to_string();
-    let uas = scenario_from_template("uas_callback.tmpl", &dir, &[("MEDIA_PORT", &media_port)]);
-    let phone = phone(&uas, uas_port, &[]);
-    let citizen_voice = tone_file(&dir, "citizen.wav", 1000.0);
-    let citizen = tokio::spawn(phone_media(media, citizen_voice, Duration::from_secs(40)));
-    tokio::time::timeout(Duration::from_mins(1), agent)
-        .await
-        .expect("the agent finished its call")
-        .expect("agent task")
-        .expect("headless agent ran");
-    phone_done(phone).await;
-    let citizen_heard = citizen.await.expect("citizen media");
+    let phone = AnsweringPhone::start(&dir, uas_port, 1000.0).await;
+    agent_done(agent).await;
+    let citizen_heard = phone.heard().await;
     server.wait_idle(Duration::from_secs(5)).await;
     assert!(
-        hears(&citizen_heard, 600.0),
+        clearly_hears(&citizen_heard, 600.0),
         "the citizen did not hear the agent on the second attempt"
     );
 
@@ -330,14 +278,7 @@ async fn a_busy_citizen_is_called_back_again_after_the_delay() {
         tried[1],
         (2, leg.clone(), "cbagent".to_owned(), "answered".to_owned())
     );
-    let busy_cause: String = db
-        .query_row(
-            "SELECT end_cause FROM calls WHERE id = ?1",
-            [&tried[0].1],
-            |r| r.get(0),
-        )
-        .expect("busy leg");
-    assert_eq!(busy_cause, "busy");
+    assert_eq!(end_cause(&db, &tried[0].1), "busy");
     check_original_call(&db, &original);
     check_callback_leg(&db, &leg, &original);
     server.running.shutdown().await;
@@ -346,29 +287,24 @@ async fn a_busy_citizen_is_called_back_again_after_the_delay() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_callback_asked_for_before_a_restart_is_still_made() {
     let _turn = ONE_CALL_AT_A_TIME.lock().await;
-    let uas_port = free_udp_port();
-    let server = server(uas_port).await;
-    add_agent(&server, "cbagent", PASSWORD);
-    let dir = server.dir.path().to_owned();
-    caller_asks_for_a_callback(&server, &dir).await;
+    let (server, uas_port, dir) = callback_requested().await;
     server.wait_idle(Duration::from_secs(5)).await;
     let (_, _, status, ..) = callback_row(&server.db().await);
     assert_eq!(status, "waiting");
 
     let server = server.restart().await;
-    let media = UdpSocket::bind("127.0.0.1:0").await.expect("rtp socket");
-    let media_port = media.local_addr().expect("addr").port().to_string();
-    let uas = scenario_from_template("uas_callback.tmpl", &dir, &[("MEDIA_PORT", &media_port)]);
-    let phone = phone(&uas, uas_port, &[]);
-    let citizen_voice = tone_file(&dir, "citizen.wav", 1000.0);
-    let citizen = tokio::spawn(phone_media(media, citizen_voice, Duration::from_secs(40)));
+    let phone = AnsweringPhone::start(&dir, uas_port, 1000.0).await;
     let voice = tone_file(&dir, "agent.wav", 600.0);
-    run_agent(agent(&server, voice, dir.join("agent-heard.wav"))).await;
-    phone_done(phone).await;
-    let citizen_heard = citizen.await.expect("citizen media");
+    agent_done(start_agent(agent(
+        &server,
+        voice,
+        dir.join("agent-heard.wav"),
+    )))
+    .await;
+    let citizen_heard = phone.heard().await;
     server.wait_idle(Duration::from_secs(5)).await;
     assert!(
-        hears(&citizen_heard, 600.0),
+        clearly_hears(&citizen_heard, 600.0),
         "the citizen did not hear the agent after the restart"
     );
     let db = server.db().await;

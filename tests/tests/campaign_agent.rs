@@ -8,18 +8,20 @@
 //! ticket, and the follow-up the agent records. A second test: the citizen is busy, the
 //! campaign's own retry policy (2 s, not the queue's 5 minutes) offers it again, answered.
 
-use hotline_e2e::citizen::{ONE_CALL_AT_A_TIME, free_udp_port, phone, phone_done, phone_media};
 use std::time::{Duration, Instant};
 
+use hotline_e2e::TestServer;
 use hotline_e2e::audio::tone_file;
+use hotline_e2e::citizen::{ONE_CALL_AT_A_TIME, free_udp_port, phone_done};
 use hotline_e2e::console::Console;
 use hotline_e2e::notify::{Api, MovableClock};
+use hotline_e2e::outbound_trunk::{
+    AnsweringPhone, answered_leg, busy_phone, clearly_hears, end_cause, trunk_to_phone,
+};
 use hotline_e2e::people::{add_agent, add_user};
-use hotline_e2e::{TestServer, scenario_dir, scenario_from_template};
 use hotline_protocol::{self as proto, Command, Event, Role};
 use hotline_server::ServerOptions;
 use serde_json::{Value, json};
-use tokio::net::UdpSocket;
 
 const PASSWORD: &str = "campaign agent password 1";
 const CITIZEN: &str = "13800000002";
@@ -33,9 +35,7 @@ const CITIZEN_TONE: f32 = 1000.0;
 async fn server(uas_port: u16, clock: &MovableClock) -> TestServer {
     TestServer::start_with(
         move |c| {
-            c.trunks[0].outbound = Some(format!("127.0.0.1:{uas_port}"));
-            c.trunks[0].caller_id = Some("12345".into());
-            c.trunks[0].ring_timeout_secs = 10;
+            trunk_to_phone(c, uas_port);
             c.campaign.poll_interval_ms = 50;
             for q in c.acd.queues.iter_mut().filter(|q| q.name == "general") {
                 q.callback_attempts = 5;
@@ -48,22 +48,6 @@ async fn server(uas_port: u16, clock: &MovableClock) -> TestServer {
         },
     )
     .await
-}
-
-/// Whether `samples` hold the tone `freq` clearly (the loudest of the candidates, well above
-/// silence) for two seconds on end.
-fn clearly_hears(samples: &[i16], freq: f32) -> bool {
-    const CANDIDATES: [f32; 6] = [450.0, 600.0, 800.0, 1000.0, 1200.0, 1500.0];
-    let mut run = 0;
-    for chunk in samples.chunks(4000) {
-        let clear = hotline_media::rms(chunk) > 300.0
-            && hotline_media::dominant_frequency(chunk, &CANDIDATES, 8000) == Some(freq);
-        run = if clear { run + 1 } else { 0 };
-        if run >= 4 {
-            return true;
-        }
-    }
-    false
 }
 
 /// The people and the ticket: an agent and a supervisor account, a ticket filed by the agent
@@ -207,21 +191,6 @@ async fn leg_state(agent: &mut Console, what: &str, want: fn(&proto::CallState) 
     }
 }
 
-/// The citizen's phone answers the next call with its media on a test socket (1 kHz voice);
-/// gives the phone and what it will have heard.
-fn answering_phone(
-    scene: &Scene,
-    media: UdpSocket,
-) -> (tokio::process::Child, tokio::task::JoinHandle<Vec<i16>>) {
-    let dir = scene.server.dir.path();
-    let media_port = media.local_addr().expect("addr").port().to_string();
-    let uas = scenario_from_template("uas_callback.tmpl", dir, &[("MEDIA_PORT", &media_port)]);
-    let phone = phone(&uas, scene.uas_port, &[]);
-    let voice = tone_file(dir, "citizen.wav", CITIZEN_TONE);
-    let citizen = tokio::spawn(phone_media(media, voice, Duration::from_secs(40)));
-    (phone, citizen)
-}
-
 /// The citizen answered: both talk 5 s, then the agent hangs up. Gives the leg's call id and
 /// what the agent heard meanwhile.
 async fn hang_up_after_talking(agent: &mut Console) -> (String, Vec<i16>) {
@@ -285,30 +254,10 @@ fn check_answered(db: &rusqlite::Connection, scene: &Scene, leg: &str, attempts:
         (status.as_str(), result.as_str(), tries, last.as_str()),
         ("done", "answered", attempts, leg)
     );
-    let (caller, flow, answered): (String, String, bool) = db
-        .query_row(
-            "SELECT caller, flow, answered_at IS NOT NULL FROM calls WHERE id = ?1",
-            [leg],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .expect("the leg's call row");
-    assert_eq!(
-        (caller.as_str(), flow.as_str(), answered),
-        (CITIZEN, "campaign", true)
-    );
-    let events = hotline_e2e::events(db, leg);
-    let outbound = events
-        .iter()
-        .find(|(k, _)| k == "outbound")
-        .map(|(_, d)| d.clone())
-        .expect("outbound event");
+    let outbound = answered_leg(db, leg, CITIZEN, "campaign");
     assert_eq!(outbound["purpose"], "campaign");
     assert_eq!(outbound["agent"], AGENT);
     assert_eq!(outbound["ticket_id"], scene.ticket_number.as_str());
-    let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
-    for want in ["answered", "connected", "recorded", "ended"] {
-        assert!(kinds.contains(&want), "event {want} missing: {kinds:?}");
-    }
     let linked: i64 = db
         .query_row(
             "SELECT COUNT(*) FROM ticket_calls WHERE ticket_id = ?1 AND call_id = ?2",
@@ -362,8 +311,7 @@ async fn an_agent_is_offered_the_ticket_and_talks_to_the_citizen_it_dials() {
     let _turn = ONE_CALL_AT_A_TIME.lock().await;
     let scene = scene().await;
     let mut agent = workstation(&scene.server).await;
-    let media = UdpSocket::bind("127.0.0.1:0").await.expect("rtp socket");
-    let (phone, citizen) = answering_phone(&scene, media);
+    let phone = AnsweringPhone::start(scene.server.dir.path(), scene.uas_port, CITIZEN_TONE).await;
     refused_requests(&scene).await;
     let campaign = start_campaign(&scene).await;
 
@@ -373,8 +321,7 @@ async fn an_agent_is_offered_the_ticket_and_talks_to_the_citizen_it_dials() {
     })
     .await;
     let (leg, agent_heard) = hang_up_after_talking(&mut agent).await;
-    phone_done(phone).await;
-    let citizen_heard = citizen.await.expect("citizen media");
+    let citizen_heard = phone.heard().await;
     assert!(
         clearly_hears(&citizen_heard, AGENT_TONE),
         "the citizen did not hear the agent ({} samples)",
@@ -410,7 +357,7 @@ async fn a_busy_citizen_is_offered_again_per_the_campaign_policy() {
     let _turn = ONE_CALL_AT_A_TIME.lock().await;
     let scene = scene().await;
     let mut agent = workstation(&scene.server).await;
-    let busy = phone(&scenario_dir().join("uas_busy.xml"), scene.uas_port, &[]);
+    let busy = busy_phone(scene.uas_port);
     let campaign = start_campaign(&scene).await;
 
     // First attempt: the agent answers, the citizen is busy; the agent is free at once.
@@ -423,14 +370,12 @@ async fn a_busy_citizen_is_offered_again_per_the_campaign_policy() {
     target_until(&scene.sup, campaign, |t| t["result"] == "busy").await;
 
     // The campaign's 2 s later (the queue's callback delay is 5 minutes): a new offer.
-    let media = UdpSocket::bind("127.0.0.1:0").await.expect("rtp socket");
-    let (phone, citizen) = answering_phone(&scene, media);
+    let phone = AnsweringPhone::start(scene.server.dir.path(), scene.uas_port, CITIZEN_TONE).await;
     // The campaign's clock moves past its retry time.
     scene.clock.advance(Duration::from_secs(3));
     answer_offer(&mut agent, &scene.ticket_number, 2).await;
     let (leg, agent_heard) = hang_up_after_talking(&mut agent).await;
-    phone_done(phone).await;
-    let citizen_heard = citizen.await.expect("citizen media");
+    let citizen_heard = phone.heard().await;
     assert!(
         clearly_hears(&citizen_heard, AGENT_TONE),
         "the citizen did not hear the agent on the second attempt"
@@ -450,14 +395,7 @@ async fn a_busy_citizen_is_offered_again_per_the_campaign_policy() {
             (leg.clone(), "answered".to_owned())
         ]
     );
-    let busy_cause: String = db
-        .query_row(
-            "SELECT end_cause FROM calls WHERE id = ?1",
-            [&busy_leg],
-            |r| r.get(0),
-        )
-        .expect("busy leg");
-    assert_eq!(busy_cause, "busy");
+    assert_eq!(end_cause(&db, &busy_leg), "busy");
     check_answered(&db, &scene, &leg, 2);
     let (_, c) = scene.sup.get(&format!("/campaigns/{campaign}")).await;
     assert_eq!(c["campaign"]["status"], "done");

@@ -7,13 +7,10 @@ use std::time::{Duration, Instant};
 
 use hotline_e2e::TestServer;
 use hotline_e2e::audio::{hears, power};
-use hotline_e2e::console::Console;
-use hotline_e2e::people::{add_agent, wait_state};
+use hotline_e2e::bridged::{Bridged, bridge};
 use hotline_e2e::rtp_caller::{RtpCaller, tone_frame};
-use hotline_protocol::{self as proto, Command, Event};
-use hotline_server::acd::AgentState;
+use hotline_protocol::Command;
 use hotline_softphone::Frame;
-use tokio::sync::mpsc;
 
 const PASSWORD: &str = "correct horse battery";
 const CALLER: f32 = 1000.0;
@@ -22,34 +19,11 @@ const AGENT: f32 = 600.0;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_muted_agent_is_not_heard_but_still_hears() {
     let server = TestServer::start(|_| {}).await;
-    add_agent(&server, "mute1", PASSWORD);
-    let mut agent = Console::login(
-        server.running.api,
-        "mute1",
-        PASSWORD,
-        proto::ClientKind::Other,
-    )
-    .await;
-    let (mic, mic_rx) = mpsc::channel::<Frame>(4);
-    agent.start_media_with_mic(mic_rx).await;
-    agent.call(Command::SetReady).await.expect("ready");
-    wait_state(&server, "mute1", &AgentState::Ready).await;
-
-    let mut caller =
-        RtpCaller::dial(&server, "12345", "13800138000", Duration::from_secs(40)).await;
-    let Event::CallOffered { call_id, .. } = agent
-        .wait_for("the offer", Duration::from_secs(30), |e| {
-            matches!(e, Event::CallOffered { .. })
-        })
-        .await
-    else {
-        unreachable!("matched above")
-    };
-    agent
-        .call(Command::Answer { call_id })
-        .await
-        .expect("answer");
-    caller.wait_media(Duration::from_secs(10)).await;
+    let Bridged {
+        mut agent,
+        mic,
+        mut caller,
+    } = bridge(&server, "mute1", PASSWORD, Duration::from_secs(40)).await;
 
     // Both speak all along: the agent's microphone from a task, the caller from here.
     let agent_voice = tokio::spawn(async move {
