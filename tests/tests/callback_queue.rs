@@ -6,18 +6,21 @@
 //! it hears. The agent hears the 1 kHz, the citizen the agent's 600 Hz; the request, its
 //! attempts and both CDRs are in SQLite. A second test: the citizen is busy the first time, the
 //! callback is retried after the queue's delay and answered. A third: the server restarts
-//! between the request and the callback, which still happens.
+//! between the request and the callback, which still happens. A fourth: the agent logs out
+//! while the citizen's phone rings; the ring is cancelled and the request is tried again.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use hotline_e2e::audio::tone_file;
-use hotline_e2e::citizen::{ONE_CALL_AT_A_TIME, free_udp_port, phone_done};
+use hotline_e2e::citizen::{ONE_CALL_AT_A_TIME, free_udp_port, phone, phone_done};
+use hotline_e2e::console::Console;
 use hotline_e2e::outbound_trunk::{
     AnsweringPhone, answered_leg, busy_phone, clearly_hears, end_cause, trunk_to_phone,
 };
 use hotline_e2e::people::add_agent;
-use hotline_e2e::{TestServer, scenario_from_template, sipp};
+use hotline_e2e::{TestServer, scenario_dir, scenario_from_template, sipp};
+use hotline_protocol::{self as proto, Command, Event};
 
 const PASSWORD: &str = "callback password 1";
 const CALLER: &str = "13800138000";
@@ -312,6 +315,97 @@ async fn a_callback_asked_for_before_a_restart_is_still_made() {
     assert_eq!(
         (status.as_str(), result.as_str(), tries, agent.as_str()),
         ("done", "answered", 1, "cbagent")
+    );
+    check_callback_leg(&db, &leg, &original);
+    server.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_who_logs_out_while_the_citizen_rings_leaves_the_callback_for_another_try() {
+    let _turn = ONE_CALL_AT_A_TIME.lock().await;
+    let (server, uas_port, dir) = callback_requested().await;
+
+    // The citizen's phone rings and rings; the agent answers the callback, hears it ring, and
+    // logs out.
+    let ringing = phone(&scenario_dir().join("uas_no_answer.xml"), uas_port, &[]);
+    let mut console = Console::login(
+        server.running.api,
+        "cbagent",
+        PASSWORD,
+        proto::ClientKind::Other,
+    )
+    .await;
+    console.call(Command::SetReady).await.expect("ready");
+    let offer = console
+        .wait_for("the callback's offer", Duration::from_secs(20), |e| {
+            matches!(
+                e,
+                Event::CallOffered {
+                    callback: Some(_),
+                    ..
+                }
+            )
+        })
+        .await;
+    let Event::CallOffered { call_id, .. } = offer else {
+        unreachable!("matched above");
+    };
+    console
+        .call(Command::Answer { call_id })
+        .await
+        .expect("answer the callback");
+    console
+        .wait_for(
+            "the citizen's phone ringing",
+            Duration::from_secs(10),
+            |e| {
+                matches!(
+                    e,
+                    Event::CallState {
+                        state: proto::CallState::Ringing,
+                        ..
+                    }
+                )
+            },
+        )
+        .await;
+    // Long enough for the INVITE to reach the phone and its 180 to come back.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    console.call(Command::Logout).await.expect("log out");
+    // The hotline cancels the ring (the scenario fails without the CANCEL).
+    phone_done(ringing).await;
+
+    // The request was not lost: after the retry delay the agent, back at work, is offered it
+    // again and the citizen answers.
+    let phone = AnsweringPhone::start(&dir, uas_port, 1000.0).await;
+    let voice = tone_file(&dir, "agent.wav", 600.0);
+    agent_done(start_agent(agent(
+        &server,
+        voice,
+        dir.join("agent-heard.wav"),
+    )))
+    .await;
+    let citizen_heard = phone.heard().await;
+    server.wait_idle(Duration::from_secs(5)).await;
+    assert!(
+        clearly_hears(&citizen_heard, 600.0),
+        "the citizen did not hear the agent on the second try"
+    );
+    let db = server.db().await;
+    let (original, _, status, result, tries, _, leg) = callback_row(&db);
+    assert_eq!(
+        (status.as_str(), result.as_str(), tries),
+        ("done", "answered", 2)
+    );
+    let tried = attempts(&db);
+    assert_eq!(tried.len(), 2, "{tried:?}");
+    assert_eq!(
+        (tried[0].2.as_str(), tried[0].3.as_str()),
+        ("cbagent", "cancelled")
+    );
+    assert_eq!(
+        tried[1],
+        (2, leg.clone(), "cbagent".to_owned(), "answered".to_owned())
     );
     check_callback_leg(&db, &leg, &original);
     server.running.shutdown().await;
