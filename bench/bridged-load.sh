@@ -7,15 +7,29 @@
 # is recorded in stereo. Prints SIPp totals, peak concurrent calls, CPU and memory at peak of
 # the server, the agent processes and SIPp, late frames, calls the agents took, recordings.
 # Usage: bench/bridged-load.sh AGENTS RATE CALLS HOLD_S [PROCS] [LIMIT]
-# Binaries: HOTLINE_BIN / AGENT_BIN (default target/release/…; built if missing). AGENT_NICE /
+# Binaries: HOTLINE_BIN / AGENT_BIN (default target/release/…; built if missing). LOAD_AGENT=str0m
+# runs the cheap str0m load agents (target/release/load-agents, crate hotline-e2e) instead of
+# agent-tui, with the same flags and output; so does an AGENT_BIN named load-agents. AGENT_NICE /
 # SIPP_NICE run the load agents / SIPp at a lower priority, so the server gets the CPU first.
 # KEEP=DIR keeps the run's files (logs, agents.out, per-second samples) in DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 agents=${1:-20}; rate=${2:-2}; calls=${3:-100}; hold=${4:-10}; procs=${5:-1}; limit=${6:-$agents}
 server=${HOTLINE_BIN:-target/release/hotline-server}
-agent=${AGENT_BIN:-target/release/agent-tui}
-[ -x "$server" ] && [ -x "$agent" ] || cargo build --release -p hotline-server -p agent-tui
+if [ "${LOAD_AGENT:-}" = str0m ]; then
+  agent=${AGENT_BIN:-target/release/load-agents}
+else
+  agent=${AGENT_BIN:-target/release/agent-tui}
+fi
+# agent-tui needs --headless; load-agents is always headless (and ignores the flag).
+if [ "$(basename "$agent")" = load-agents ]; then
+  agent_mode=()
+  [ -x "$agent" ] || cargo build --release -p hotline-e2e --bin load-agents
+else
+  agent_mode=(--headless)
+  [ -x "$agent" ] || cargo build --release -p agent-tui
+fi
+[ -x "$server" ] || cargo build --release -p hotline-server
 # A thousand sessions hold a thousand TCP and UDP sockets; SIPp opens sockets per RTP stream.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 work=$(mktemp -d); pids=()
@@ -51,7 +65,7 @@ echo "accounts: $(sqlite3 "$work/data/hotline.db" "select count(*) from users wh
 
 t0=$(date +%s); apids=()
 for p in $(seq 1 "$procs"); do
-  ${AGENT_NICE:+nice -n "$AGENT_NICE"} "$agent" --headless --sessions "$(count "$p")" --server ws://127.0.0.1:28080/ws \
+  ${AGENT_NICE:+nice -n "$AGENT_NICE"} "$agent" "${agent_mode[@]}" --sessions "$(count "$p")" --server ws://127.0.0.1:28080/ws \
     --user "load${p}_" --password "load password {n}" \
     --answer-after 0.2 --hangup-after "$hold" --calls 0 >>"$work/agents.out" 2>>"$work/agents.log" &
   apids+=($!); pids+=($!)

@@ -16,6 +16,7 @@ pub mod bridged;
 pub mod citizen;
 pub mod console;
 pub mod heard;
+pub mod load;
 pub mod notify;
 pub mod outbound_trunk;
 pub mod people;

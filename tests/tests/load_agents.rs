@@ -1,0 +1,133 @@
+//! `load-agents --sessions 3`: the cheap str0m load agent, run as the built binary, logs in
+//! three agents (`str1`..`str3`, passwords from the `{n}` pattern), each with its own WebRTC
+//! leg. Three callers at once, each speaking 1 kHz, are all answered: every agent prints one
+//! call line having heard voiced frames, every caller hears the agents' 600 Hz tone, and the
+//! three CDRs name three different agents.
+
+use std::collections::BTreeSet;
+use std::process::Stdio;
+use std::time::Duration;
+
+use hotline_e2e::TestServer;
+use hotline_e2e::people::{add_agent, caller_args, wait_ready};
+use hotline_server::cli::test_call::place_call;
+
+const PASSWORD: &str = "str0m {n} password";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_str0m_sessions_answer_three_callers() {
+    let server = TestServer::start(|_| {}).await;
+    for i in 1..=3 {
+        let (user, password) = agent_tui::headless::session_login("str", PASSWORD, i);
+        add_agent(&server, &user, &password);
+    }
+    let agents = tokio::process::Command::new(env!("CARGO_BIN_EXE_load-agents"))
+        .args(["--server", &format!("ws://{}/ws", server.running.api)])
+        .args(["--user", "str", "--password", PASSWORD])
+        .args(["--sessions", "3", "--calls", "1", "--answer-after", "0.2"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("load-agents starts");
+    for user in ["str1", "str2", "str3"] {
+        wait_ready(&server, user).await;
+    }
+
+    let dir = server.dir.path().to_owned();
+    let voice = hotline_e2e::audio::tone_file(&dir, "caller-1k.wav", 1000.0);
+    let mut callers = Vec::new();
+    for i in 1..=3 {
+        let heard = dir.join(format!("caller{i}-heard.wav"));
+        let call = hotline_server::cli::test_call::CallArgs {
+            record: Some(heard.clone()),
+            play: Some(voice.clone()),
+            ..caller_args(&server, &format!("1380013800{i}"), 14.0)
+        };
+        callers.push(tokio::spawn(async move {
+            (place_call(&call).await.expect("call"), heard)
+        }));
+    }
+    for caller in callers {
+        let (report, heard) = caller.await.expect("caller task");
+        assert!(report.answered, "{report}");
+        let samples =
+            hotline_media::read_wav_8k_mono(&std::fs::read(&heard).expect("caller recording"))
+                .expect("wav");
+        // The last seconds are the agent talking (the 12345 welcome plays first).
+        let tail =
+            &samples[samples.len().saturating_sub(16_000)..samples.len().saturating_sub(4000)];
+        assert_eq!(
+            hotline_media::dominant_frequency(tail, &[600.0, 1000.0], 8000),
+            Some(600.0),
+            "{} did not hear the agent (rms {})",
+            heard.display(),
+            hotline_media::rms(tail)
+        );
+    }
+
+    let out = tokio::time::timeout(Duration::from_secs(20), agents.wait_with_output())
+        .await
+        .expect("every session finished its call")
+        .expect("load-agents output");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Shown with --nocapture: what a load run sees.
+    eprintln!("{stdout}{stderr}");
+    assert!(out.status.success(), "{}\n{stdout}\n{stderr}", out.status);
+    assert!(!stderr.contains("WebRTC leg failed"), "{stderr}");
+    assert_eq!(
+        stderr.lines().filter(|l| l.ends_with(" ready")).count(),
+        3,
+        "{stderr}"
+    );
+    // `str2: call c-… talked=12.3s ended=CallerHangup heard=600/612`
+    let mut users = BTreeSet::new();
+    for line in stdout.lines() {
+        let (user, rest) = line.split_once(": call ").expect("a call line");
+        let heard = rest.rsplit_once(" heard=").expect("heard=").1;
+        let (voiced, frames) = heard.split_once('/').expect("voiced/frames");
+        let voiced: u64 = voiced.parse().expect("voiced");
+        let frames: u64 = frames.parse().expect("frames");
+        assert!(rest.contains("ended=CallerHangup"), "{line}");
+        // The caller's 1 kHz reached the agent: most frames were voiced.
+        assert!(frames > 100 && voiced * 2 > frames, "{line}");
+        users.insert(user.to_owned());
+    }
+    assert_eq!(
+        users,
+        BTreeSet::from(["str1", "str2", "str3"].map(str::to_owned)),
+        "{stdout}"
+    );
+    server.wait_idle(Duration::from_secs(5)).await;
+
+    let db = server.db().await;
+    let mut st = db
+        .prepare(
+            "SELECT d.end_cause, e.detail FROM cdrs d \
+             JOIN call_events e ON e.call_id = d.call_id AND e.kind = 'connected'",
+        )
+        .expect("prepare");
+    let rows: Vec<(String, String)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("query")
+        .map(|r| r.expect("row"))
+        .collect();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    let agents: BTreeSet<String> = rows
+        .iter()
+        .map(|(cause, detail)| {
+            assert_eq!(cause, "caller hangup");
+            serde_json::from_str::<serde_json::Value>(detail).expect("json")["agent"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        agents,
+        BTreeSet::from(["str1", "str2", "str3"].map(str::to_owned))
+    );
+    server.running.shutdown().await;
+}
