@@ -25,6 +25,8 @@ pub struct Bridged {
     pub mic: mpsc::Sender<Frame>,
     /// The caller; SIPp hangs up after the `hold` given to [`bridge`].
     pub caller: RtpCaller,
+    /// The call as the agent knows it.
+    pub call_id: proto::CallId,
 }
 
 /// Adds agent `user`, logs it in with a test-fed microphone, makes it ready, lets a caller dial
@@ -49,9 +51,16 @@ pub async fn bridge(server: &TestServer, user: &str, password: &str, hold: Durat
         unreachable!("matched above")
     };
     agent
-        .call(Command::Answer { call_id })
+        .call(Command::Answer {
+            call_id: call_id.clone(),
+        })
         .await
         .expect("answer");
     caller.wait_media(Duration::from_secs(10)).await;
-    Bridged { agent, mic, caller }
+    Bridged {
+        agent,
+        mic,
+        caller,
+        call_id,
+    }
 }

@@ -72,6 +72,7 @@ async fn audio_delay_between_caller_and_agent() {
         agent,
         mic,
         mut caller,
+        ..
     } = bridge(&server, "delay1", PASSWORD, hold).await;
 
     // Both mouths: a frame every 20 ms, silence unless a probe is due. A probe's send time

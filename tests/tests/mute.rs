@@ -9,7 +9,7 @@ use hotline_e2e::TestServer;
 use hotline_e2e::audio::{hears, power};
 use hotline_e2e::bridged::{Bridged, bridge};
 use hotline_e2e::rtp_caller::{RtpCaller, tone_frame};
-use hotline_protocol::Command;
+use hotline_protocol::{self as proto, Command, Event};
 use hotline_softphone::Frame;
 
 const PASSWORD: &str = "correct horse battery";
@@ -23,6 +23,7 @@ async fn a_muted_agent_is_not_heard_but_still_hears() {
         mut agent,
         mic,
         mut caller,
+        call_id,
     } = bridge(&server, "mute1", PASSWORD, Duration::from_secs(40)).await;
 
     // Both speak all along: the agent's microphone from a task, the caller from here.
@@ -77,6 +78,30 @@ async fn a_muted_agent_is_not_heard_but_still_hears() {
             );
         }
     }
+    // The agent hangs up: their screen is told so (not "caller hung up"), as the CDR says.
+    agent
+        .call(Command::Hangup {
+            call_id: call_id.clone(),
+        })
+        .await
+        .expect("hang up");
+    let ended = agent
+        .wait_for("the end", Duration::from_secs(10), |e| {
+            matches!(e, Event::CallState { call_id: c, state: proto::CallState::Ended { .. }, .. } if *c == call_id)
+        })
+        .await;
+    assert!(
+        matches!(
+            ended,
+            Event::CallState {
+                state: proto::CallState::Ended {
+                    cause: proto::EndCause::AgentHangup
+                },
+                ..
+            }
+        ),
+        "{ended:?}"
+    );
     caller.hang_up();
 }
 

@@ -410,6 +410,9 @@ impl State {
                     let _ = c.control.try_send(CallControl::Hangup {
                         cause: "agent hangup".into(),
                     });
+                    // The agent's screen and CDR agree on who hung up.
+                    self.sup
+                        .note_ending(&call_id.0, proto::EndCause::AgentHangup);
                 }
                 return Ok(());
             }

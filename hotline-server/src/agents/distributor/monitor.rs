@@ -69,6 +69,11 @@ impl Supervision {
             .insert(agent.to_owned(), protocol_cause(state, cause));
     }
 
+    /// The call `name` is being ended by `cause` (unless a supervisor already ends it).
+    pub(super) fn note_ending(&mut self, name: &str, cause: proto::EndCause) {
+        self.ending.entry(name.to_owned()).or_insert(cause);
+    }
+
     /// Why the call `name` ended, as its agent is told.
     pub(super) fn end_cause(&self, name: &str) -> proto::EndCause {
         self.ending
