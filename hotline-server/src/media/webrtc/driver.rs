@@ -1,16 +1,18 @@
 //! The one task that owns the hub's UDP socket and every agent's `Rtc`.
 //!
-//! It waits on four things: a datagram (demultiplexed to the `Rtc` that accepts it), the 20 ms
-//! send tick, the earliest str0m timeout, and control messages (new leg, close). Nothing here
-//! waits on a consumer: channels are used with `try_send`/`try_recv` and the socket with
-//! `try_send_to`.
+//! It waits on three things: a datagram (demultiplexed to the `Rtc` that accepts it), the 20 ms
+//! tick, and control messages (new leg, close). The tick sends each leg's frame and gives str0m
+//! the timeouts that fell due: ICE, DTLS and RTCP timers are seconds apart, so serving them on
+//! the tick costs nothing in accuracy and spares a wake-up (and a walk over every leg) per
+//! timer. Nothing here waits on a consumer: channels are used with `try_send`/`try_recv` and
+//! the socket with `try_send_to`.
 
 use std::collections::HashMap;
 use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use str0m::Input;
 use str0m::net::{DatagramRecv, Protocol, Receive};
@@ -27,8 +29,6 @@ use super::peer::{Io, Peer};
 const DATAGRAM_MAX: usize = 2048;
 /// Datagrams read per wake before the other branches get a turn.
 const RECV_BATCH: usize = 64;
-/// How long the driver sleeps when no `Rtc` wants a timeout sooner.
-const IDLE_WAKE: Duration = Duration::from_secs(1);
 
 pub(crate) enum Control {
     Add(Box<Peer>),
@@ -47,8 +47,6 @@ pub(super) struct Driver {
     routes: HashMap<SocketAddr, u64>,
     /// Legs to drop after the current step.
     dead: Vec<u64>,
-    /// Earliest str0m timeout we know of; may be early (harmless), never late.
-    next_wake: Instant,
     buf: Box<[u8; DATAGRAM_MAX]>,
 }
 
@@ -67,7 +65,6 @@ impl Driver {
             peers: HashMap::new(),
             routes: HashMap::new(),
             dead: Vec::new(),
-            next_wake: Instant::now() + IDLE_WAKE,
             buf: Box::new([0; DATAGRAM_MAX]),
         }
     }
@@ -78,7 +75,6 @@ impl Driver {
         let mut tick = time::interval_at(time::Instant::from_std(epoch + SLOT / 2), SLOT);
         tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
         loop {
-            let wake = time::Instant::from_std(self.next_wake);
             tokio::select! {
                 () = shutdown.cancelled() => break,
                 msg = self.inbox.recv() => match msg {
@@ -95,7 +91,6 @@ impl Driver {
                     self.receive();
                 }
                 _ = tick.tick() => self.tick(epoch),
-                () = time::sleep_until(wake) => self.timeouts(),
             }
             self.reap();
         }
@@ -112,7 +107,6 @@ impl Driver {
         if peer.is_gone() {
             self.dead.push(peer.id);
         }
-        self.next_wake = self.next_wake.min(peer.next_timeout);
         self.peers.insert(peer.id, peer);
     }
 
@@ -136,7 +130,6 @@ impl Driver {
             peers,
             routes,
             dead,
-            next_wake,
             buf,
             ..
         } = self;
@@ -192,11 +185,10 @@ impl Driver {
             if peer.is_gone() {
                 dead.push(id);
             }
-            *next_wake = (*next_wake).min(peer.next_timeout);
         }
     }
 
-    /// The 20 ms send tick for every leg.
+    /// The 20 ms tick for every leg: str0m's timeouts that fell due, then this slot's frame.
     fn tick(&mut self, epoch: Instant) {
         let now = Instant::now();
         let io = Io {
@@ -204,33 +196,14 @@ impl Driver {
             stats: &self.core.stats,
         };
         for peer in self.peers.values_mut() {
+            if peer.next_timeout <= now {
+                peer.handle(Input::Timeout(now), &io);
+            }
             peer.tick(now, epoch, &io);
             if peer.is_gone() {
                 self.dead.push(peer.id);
             }
-            self.next_wake = self.next_wake.min(peer.next_timeout);
         }
-    }
-
-    /// Hands `Input::Timeout` to every leg that asked for it and recomputes the next wake.
-    fn timeouts(&mut self) {
-        let now = Instant::now();
-        let io = Io {
-            socket: &self.socket,
-            stats: &self.core.stats,
-        };
-        let mut next = now + IDLE_WAKE;
-        for peer in self.peers.values_mut() {
-            if peer.next_timeout <= now {
-                peer.handle(Input::Timeout(now), &io);
-            }
-            if peer.is_gone() {
-                self.dead.push(peer.id);
-            } else {
-                next = next.min(peer.next_timeout);
-            }
-        }
-        self.next_wake = next;
     }
 
     fn reap(&mut self) {
