@@ -18,7 +18,7 @@ use super::blacklist::BlockMode;
 use super::dialog::Dialog;
 use crate::agents::{CallControl, Input};
 use crate::ivr::{Event, Interpreter};
-use crate::media::rtp_leg::{Heard, RtpLeg};
+use crate::media::rtp_leg::RtpLeg;
 use crate::sip::core::{FromCall, IncomingCall, ToCall};
 use crate::sip::number;
 use crate::store::{CallEnd, NewCall};
@@ -347,7 +347,6 @@ impl Call {
         let ringback = ringback_tone();
         let mut pos = 0usize;
         let mut frame = [0i16; MAX_SAMPLES];
-        let rtp = self.leg.rtp.clone();
         let mut rx = vec![0u8; 2048];
         loop {
             tokio::select! {
@@ -362,11 +361,14 @@ impl Call {
                     Some(other) => debug!(?other, "ignored while ringing"),
                     None => { self.end = Some("server shutdown".into()); return; }
                 },
-                r = rtp.recv_from(&mut rx) => if let Ok((n, src)) = r { let _ = self.leg.on_rtp(&rx[..n], src); },
-                due = tick.tick(), if early_media => {
-                    let n = self.leg.samples_per_packet().min(MAX_SAMPLES);
-                    for s in &mut frame[..n] { *s = ringback[pos % ringback.len()]; pos += 1; }
-                    self.leg.send(&frame[..n], due.into_std());
+                due = tick.tick() => {
+                    // Keys pressed while it rings go nowhere; the audio latches the path.
+                    let _ = self.leg.receive_pending(&mut rx);
+                    if early_media {
+                        let n = self.leg.samples_per_packet().min(MAX_SAMPLES);
+                        for s in &mut frame[..n] { *s = ringback[pos % ringback.len()]; pos += 1; }
+                        self.leg.send(&frame[..n], due.into_std());
+                    }
                 }
             }
         }
@@ -435,7 +437,6 @@ impl Call {
 
     /// The media and signalling loop of an answered call.
     async fn drive(&mut self, inbox: &mut mpsc::Receiver<ToCall>) {
-        let rtp = self.leg.rtp.clone();
         let rtcp = self.leg.rtcp.clone();
         let mut rx = vec![0u8; 2048];
         let mut rx_rtcp = vec![0u8; 1500];
@@ -475,15 +476,14 @@ impl Call {
                     Some(m) => self.on_signal(m).await,
                     None => self.end = Some("server shutdown".into()),
                 },
-                r = rtp.recv_from(&mut rx) => if let Ok((n, src)) = r
-                    && let Heard::Digit(d) = self.leg.on_rtp(&rx[..n], src) {
-                        self.on_digit(d, "rfc4733").await;
-                    },
                 r = rtcp.recv_from(&mut rx_rtcp) => if let Ok((n, _)) = r { self.leg.on_rtcp(&rx_rtcp[..n]); },
                 Some(ctl) = recv_control(&mut self.control) => self.on_control(ctl).await,
                 Some(reply) = self_service::recv_reply(&mut self.self_service) => self.on_service_reply(reply).await,
                 due = tick.tick() => {
                     let due = due.into_std();
+                    if let Some(d) = self.leg.receive_pending(&mut rx) {
+                        self.on_digit(d, "rfc4733").await;
+                    }
                     let n = self.leg.samples_per_packet().min(MAX_SAMPLES);
                     let (got, digit) = self.leg.pull(&mut heard[..n]);
                     if let Some(rec) = self.record.as_mut() { rec.recorder.write(&heard[..got]); }

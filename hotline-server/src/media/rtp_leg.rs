@@ -1,6 +1,10 @@
 //! One RTP leg toward the telephone network: receive, de-jitter, detect digits, send frames, RTCP.
 //!
 //! Everything here works on buffers the leg owns, so a packet in or out allocates nothing.
+//!
+//! The RTP socket is not watched by the runtime: the call reads it once per frame, just before
+//! it takes the frame from the jitter buffer, so a packet costs no wake-up of the reactor or the
+//! call task and arrives no later than before (the frame is taken on the same tick).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,6 +16,10 @@ use hotline_media::{
     RtpHeader, TelephoneEvent,
 };
 use tokio::net::UdpSocket;
+
+/// Datagrams read per frame at most: a burst after a network hiccup is caught up over a few
+/// frames rather than in one long turn.
+const RECV_BATCH: usize = 32;
 
 /// Counters over every leg, for metrics and load runs.
 #[derive(Debug, Default)]
@@ -32,7 +40,8 @@ pub enum Heard {
 const MAX_PAYLOAD: usize = 480; // 60 ms of G.711
 
 pub struct RtpLeg {
-    pub rtp: Arc<UdpSocket>,
+    /// Non-blocking, read by [`RtpLeg::receive_pending`].
+    rtp: std::net::UdpSocket,
     pub rtcp: Arc<UdpSocket>,
     pub local_port: u16,
     remote: SocketAddr,
@@ -69,9 +78,11 @@ impl RtpLeg {
         stats: Arc<MediaStats>,
     ) -> std::io::Result<Self> {
         let local_port = rtp.local_addr()?.port();
+        // Out of the reactor (and still non-blocking): nothing wakes for a packet.
+        let rtp = rtp.into_std()?;
         let now = Instant::now();
         let mut leg = Self {
-            rtp: Arc::new(rtp),
+            rtp,
             rtcp: Arc::new(rtcp),
             local_port,
             remote: neg.remote,
@@ -119,6 +130,24 @@ impl RtpLeg {
 
     pub fn samples_per_packet(&self) -> usize {
         (self.ptime_ms as usize) * 8
+    }
+
+    /// Reads what arrived since the last frame into the jitter buffer. Stops early at a digit
+    /// (RFC 4733), which it returns; the rest is read with the next frame.
+    pub fn receive_pending(&mut self, buf: &mut [u8]) -> Option<char> {
+        for _ in 0..RECV_BATCH {
+            match self.rtp.recv_from(buf) {
+                Ok((n, source)) => {
+                    if let Heard::Digit(d) = self.on_rtp(&buf[..n], source) {
+                        return Some(d);
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return None,
+                // An ICMP error reported on the socket (the far end's port closed): go on.
+                Err(_) => {}
+            }
+        }
+        None
     }
 
     /// Handles one received RTP datagram.
@@ -189,7 +218,7 @@ impl RtpLeg {
                 ssrc: self.ssrc,
             };
             if let Ok(len) = hotline_media::write_rtp(&header, &self.enc[..n], &mut self.out) {
-                let _ = self.rtp.try_send_to(&self.out[..len], self.remote);
+                let _ = self.rtp.send_to(&self.out[..len], self.remote);
                 self.packets_sent = self.packets_sent.wrapping_add(1);
                 self.octets_sent = self.octets_sent.wrapping_add(n as u32);
                 self.seq = self.seq.wrapping_add(1);
@@ -216,7 +245,7 @@ impl RtpLeg {
             ssrc: self.ssrc,
         };
         if let Ok(len) = hotline_media::write_rtp(&header, &payload[..n], &mut self.out) {
-            let _ = self.rtp.try_send_to(&self.out[..len], self.remote);
+            let _ = self.rtp.send_to(&self.out[..len], self.remote);
             self.seq = self.seq.wrapping_add(1);
         }
     }
