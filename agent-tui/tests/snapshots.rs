@@ -11,7 +11,7 @@ use agent_tui::app::text::Caret;
 use agent_tui::app::{Action, Panel, update};
 use agent_tui::rest::{RestReply, TicketLink};
 use agent_tui::view::{Ui, render};
-use hotline_protocol::{Event, NoticeLevel};
+use hotline_protocol::Event;
 use hotline_tui::Lang;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -136,9 +136,10 @@ fn main_screen() {
             update(s, Action::Enter);
             update(
                 s,
-                Action::Server(Event::Notice {
-                    text: "IVR pin_entry: ok".into(),
-                    level: NoticeLevel::Info,
+                Action::Server(Event::IvrResult {
+                    call_id: s.call.as_ref().expect("on a call").call_id.clone(),
+                    flow: "pin_entry".into(),
+                    result: "ok".into(),
                 }),
             );
             update(s, Action::CallSupervisor);

@@ -621,15 +621,23 @@ async fn an_agent_sends_the_caller_to_key_a_pin_and_gets_the_result_back() {
         })
         .await
         .expect("to the IVR");
-    let notice = agent
+    let back = agent
         .wait_for("the IVR's result", Duration::from_secs(30), |e| {
-            matches!(e, Event::Notice { .. })
+            matches!(e, Event::IvrResult { .. })
         })
         .await;
-    let Event::Notice { text, .. } = notice else {
+    let Event::IvrResult {
+        call_id: back_call,
+        flow,
+        result,
+    } = back
+    else {
         unreachable!()
     };
-    assert_eq!(text, "IVR pin_entry: ok");
+    assert_eq!(
+        (back_call, flow.as_str(), result.as_str()),
+        (call_id.clone(), "pin_entry", "ok")
+    );
     // Back with the agent: the agent ends the call.
     agent
         .call(Command::Hangup {

@@ -77,11 +77,18 @@ pub enum Event {
     WebRtc(WebRtcSignal),
     /// An error not tied to a request (session expired, forced log-out, leg failed).
     Error(ErrorBody),
+    /// The caller the agent sent into an IVR flow (and waited for) is back; `result` is what
+    /// the flow handed back (its `result` variable, empty if it set none).
+    IvrResult {
+        call_id: CallId,
+        flow: String,
+        result: String,
+    },
 }
 
 impl Event {
     /// Every event `type`, in declaration order. Tests check it against serde's own list.
-    pub const NAMES: [&'static str; 9] = [
+    pub const NAMES: [&'static str; 10] = [
         "agent_state",
         "call_offered",
         "call_state",
@@ -91,6 +98,7 @@ impl Event {
         "notice",
         "webrtc",
         "error",
+        "ivr_result",
     ];
 
     /// The wire `type` of this event.
@@ -105,6 +113,7 @@ impl Event {
             Event::Notice { .. } => "notice",
             Event::WebRtc(_) => "webrtc",
             Event::Error(_) => "error",
+            Event::IvrResult { .. } => "ivr_result",
         }
     }
 }

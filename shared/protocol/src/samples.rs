@@ -333,6 +333,11 @@ pub fn events() -> Vec<Event> {
             ErrorCode::Unauthorized,
             "session expired; log in again",
         )),
+        Event::IvrResult {
+            call_id: "c-20250301-000123".into(),
+            flow: "pin_entry".into(),
+            result: "ok".into(),
+        },
     ]
 }
 

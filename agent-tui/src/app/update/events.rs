@@ -11,9 +11,6 @@ use crate::app::state::{Call, IvrLeg, Level, Offer, Overlay, State};
 use crate::app::update::fresh_form;
 use crate::rest::{Department, RestReply};
 
-/// How the server hands back an IVR flow's result: a notice `IVR <flow>: <result>`.
-const IVR_RESULT_PREFIX: &str = "IVR ";
-
 pub(super) fn server_event(s: &mut State, event: Event) -> Vec<Effect> {
     match event {
         Event::AgentState {
@@ -150,17 +147,26 @@ pub(super) fn server_event(s: &mut State, event: Event) -> Vec<Effect> {
             }
             s.queue_sel = s.queue_sel.min(s.waiting().len().saturating_sub(1));
         }
-        Event::Notice { text, level } => {
-            if let Some((flow, result)) = text
-                .strip_prefix(IVR_RESULT_PREFIX)
-                .and_then(|r| r.split_once(": "))
-                && let Some(c) = &mut s.call
-            {
+        Event::IvrResult {
+            call_id,
+            flow,
+            result,
+        } => {
+            if let Some(c) = s.call.as_mut().filter(|c| c.call_id == call_id) {
+                // An empty result (the flow set none) shows as "-".
+                let result = if result.is_empty() {
+                    "-".to_owned()
+                } else {
+                    result
+                };
                 c.ivr = Some(IvrLeg {
-                    flow: flow.to_owned(),
-                    result: Some(result.to_owned()),
+                    flow,
+                    result: Some(result),
                 });
+                s.say_key(Level::Info, "ivr.back");
             }
+        }
+        Event::Notice { text, level } => {
             let level = match level {
                 NoticeLevel::Info => Level::Info,
                 NoticeLevel::Warning => Level::Warning,

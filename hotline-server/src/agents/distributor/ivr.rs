@@ -49,10 +49,10 @@ impl State {
         let Some((_, a)) = agent else {
             return;
         };
-        let result = if result.is_empty() { "-" } else { result };
-        let _ = a.events.try_send(Event::Notice {
-            text: format!("IVR {flow}: {result}"),
-            level: proto::NoticeLevel::Info,
+        let _ = a.events.try_send(Event::IvrResult {
+            call_id: proto::CallId(call_id.to_owned()),
+            flow: flow.to_owned(),
+            result: result.to_owned(),
         });
         let _ = a.events.try_send(Event::CallState {
             call_id: proto::CallId(call_id.to_owned()),

@@ -98,7 +98,10 @@ pub(super) fn server_event(s: &mut State, ev: Event) {
             });
         }
         Event::Error(e) => error(s, e.message),
-        Event::CallOffered { .. } | Event::Voicemail(_) | Event::WebRtc(_) => {}
+        Event::CallOffered { .. }
+        | Event::Voicemail(_)
+        | Event::WebRtc(_)
+        | Event::IvrResult { .. } => {}
     }
     refresh_alarms(s);
 }

@@ -2,8 +2,8 @@
 //! and ticket links: state transitions on fixed sample data.
 
 use hotline_protocol::{
-    CallId, CallState, Command, Direction, Event, NoticeLevel, Party, PartyKind, TicketId,
-    VoicemailKind, VoicemailNotice,
+    CallId, CallState, Command, Direction, Event, Party, PartyKind, TicketId, VoicemailKind,
+    VoicemailNotice,
 };
 use hotline_tui::Lang;
 
@@ -303,9 +303,10 @@ fn the_caller_goes_to_the_pin_entry_flow_and_the_result_comes_back() {
     );
     update(
         &mut s,
-        Action::Server(Event::Notice {
-            text: "IVR pin_entry: ok".into(),
-            level: NoticeLevel::Info,
+        Action::Server(Event::IvrResult {
+            call_id: CallId::new(CALL),
+            flow: "pin_entry".into(),
+            result: "ok".into(),
         }),
     );
     // The caller is back: the call state event keeps the result on the call.
