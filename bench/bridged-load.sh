@@ -33,6 +33,21 @@ fi
 # A thousand sessions hold a thousand TCP and UDP sockets; SIPp opens sockets per RTP stream.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 work=$(mktemp -d); pids=()
+# The callers' voice: 7 s of a 1 kHz tone as raw A-law, streamed by SIPp (`rtp_stream`) from
+# ordinary UDP sockets. (`play_pcap_audio` sends through a raw socket per call, and every UDP
+# datagram delivered on the machine is then matched against each of them: a cost that grows
+# with the square of the calls and lands on whoever sends, the server included.)
+python3 - "$work/caller.alaw" <<'PY'
+import math, sys
+def alaw(x):
+    sign = 0x80 if x >= 0 else 0
+    m = min(abs(x), 32767) >> 3
+    seg = max(m.bit_length() - 5, 0)
+    v = (seg << 4) | ((m >> (seg if seg else 1)) & 0x0F)
+    return (v | sign) ^ 0x55
+open(sys.argv[1], "wb").write(bytes(alaw(int(8000 * math.sin(2 * math.pi * 1000 * i / 8000))) for i in range(56000)))
+PY
+sed "s#CALLER_AUDIO#$work/caller.alaw#" bench/uac_agent.xml >"$work/uac_agent.xml"
 trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
 # Room for every call: max_calls, RTP ports for every caller leg; the default `general` queue
 # has no wait limit, so callers beyond the free agents wait rather than fail.
@@ -120,7 +135,7 @@ before=$(curl -s 127.0.0.1:28080/metrics)
 rcvbuf() { awk '/^Udp:/ { if (n++) print $6 }' /proc/net/snmp; }
 drops0=$(rcvbuf)
 start=$(date +%s.%N)
-${SIPP_NICE:+nice -n "$SIPP_NICE"} sipp 127.0.0.1:25060 -sf bench/uac_agent.xml -s 12345 -set caller 13800138000 \
+${SIPP_NICE:+nice -n "$SIPP_NICE"} sipp 127.0.0.1:25060 -sf "$work/uac_agent.xml" -s 12345 -set caller 13800138000 \
   -i 127.0.0.1 -p 0 -r "$rate" -m "$calls" -l "$limit" -nostdin -timeout 1800s -max_socket 20000 \
   >"$work/sipp.out" 2>&1 &
 echo $! >"$work/sipp.pid"; pids+=($!)
