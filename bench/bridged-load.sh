@@ -33,20 +33,8 @@ fi
 # A thousand sessions hold a thousand TCP and UDP sockets; SIPp opens sockets per RTP stream.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 work=$(mktemp -d); pids=()
-# The callers' voice: 7 s of a 1 kHz tone as raw A-law, streamed by SIPp (`rtp_stream`) from
-# ordinary UDP sockets. (`play_pcap_audio` sends through a raw socket per call, and every UDP
-# datagram delivered on the machine is then matched against each of them: a cost that grows
-# with the square of the calls and lands on whoever sends, the server included.)
-python3 - "$work/caller.alaw" <<'PY'
-import math, sys
-def alaw(x):
-    sign = 0x80 if x >= 0 else 0
-    m = min(abs(x), 32767) >> 3
-    seg = max(m.bit_length() - 5, 0)
-    v = (seg << 4) | ((m >> (seg if seg else 1)) & 0x0F)
-    return (v | sign) ^ 0x55
-open(sys.argv[1], "wb").write(bytes(alaw(int(8000 * math.sin(2 * math.pi * 1000 * i / 8000))) for i in range(56000)))
-PY
+# The callers' voice, streamed by SIPp from ordinary UDP sockets (see bench/caller_alaw.py).
+python3 bench/caller_alaw.py "$work/caller.alaw"
 sed "s#CALLER_AUDIO#$work/caller.alaw#" bench/uac_agent.xml >"$work/uac_agent.xml"
 trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
 # Room for every call: max_calls, RTP ports for every caller leg; the default `general` queue

@@ -17,6 +17,9 @@ rtp_port_min = 20000
 rtp_port_max = 60000
 TOML
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+# The callers' voice, streamed by SIPp from ordinary UDP sockets (see bench/caller_alaw.py).
+python3 bench/caller_alaw.py "$work/caller.alaw"
+sed "s#CALLER_AUDIO#$work/caller.alaw#" bench/uac_load.xml >"$work/uac_load.xml"
 "$bin" --config "$work/hotline.toml" --data-dir "$work/data" --sip-listen 127.0.0.1:15060 --api-listen 127.0.0.1:18080 2>"$work/server.log" &
 srv=$!
 sleep 1
@@ -31,7 +34,7 @@ peak_cpu=0; peak_rss=0; peak_calls=0
 ) > "$work/samples" &
 sampler=$!
 start=$(date +%s.%N)
-${SIPP_NICE:+nice -n "$SIPP_NICE"} sipp 127.0.0.1:15060 -sf bench/uac_load.xml -s 12345 -set caller 13800138000 -i 127.0.0.1 -p 0 \
+${SIPP_NICE:+nice -n "$SIPP_NICE"} sipp 127.0.0.1:15060 -sf "$work/uac_load.xml" -s 12345 -set caller 13800138000 -i 127.0.0.1 -p 0 \
   -r "$rate" -m "$calls" -l "$limit" -d "$hold" -nostdin -trace_stat -stf "$work/stat.csv" \
   -timeout 600s -max_socket 20000 >"$work/sipp.out" 2>&1 || true
 end=$(date +%s.%N)
