@@ -2,6 +2,7 @@
 //! With `--sessions N` (N > 1) one process runs N such agents side by side ([`load`]).
 
 mod load;
+mod talk;
 mod voice;
 
 use std::time::{Duration, Instant};
@@ -43,7 +44,7 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
     c.call(Command::SetReady).await?;
     eprintln!("{who} ready");
 
-    take_calls(&mut c, args, "", None).await?;
+    take_calls(&mut c, &leg, args, "", None).await?;
     let _ = c.call(Command::Logout).await;
     leg.close().await;
     handle.finish().await?;
@@ -83,6 +84,8 @@ async fn media_leg(c: &mut Client, server: &str) -> anyhow::Result<WebRtcLeg> {
             break s.payload;
         }
     };
+    // Silent until a call needs the agent's voice (`take_calls`).
+    leg.set_sending(false);
     leg.accept_answer(&answer).await?;
     leg.connected(Duration::from_secs(10)).await?;
     Ok(leg)
@@ -90,9 +93,11 @@ async fn media_leg(c: &mut Client, server: &str) -> anyhow::Result<WebRtcLeg> {
 
 /// Answers offered calls, holds and hangs up as the flags say, and prints one line per call
 /// (after `prefix`; with `heard`, how many frames the agent heard and how many were not
-/// silent) until `args.calls` calls are done (never when 0).
+/// silent) until `args.calls` calls are done (never when 0). `leg` sends the agent's voice
+/// only while a call needs it ([`talk::Talk`]).
 async fn take_calls(
     c: &mut Client,
+    leg: &WebRtcLeg,
     args: &Args,
     prefix: &str,
     heard: Option<&voice::Heard>,
@@ -104,6 +109,8 @@ async fn take_calls(
     let mut hold_at: Option<Instant> = None;
     let mut resume_at: Option<Instant> = None;
     let mut current: Option<proto::CallId> = None;
+    let mut talk = talk::Talk::default();
+    leg.set_sending(talk.sending());
     loop {
         let wait = [
             offered_at
@@ -146,6 +153,8 @@ async fn take_calls(
             }
             continue;
         };
+        talk.see(&event);
+        leg.set_sending(talk.sending());
         match event {
             Event::CallOffered {
                 call_id,

@@ -3,10 +3,12 @@
 //! without ever blocking the loop on the network.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context as _;
 use crossterm::event::KeyEvent;
+use hotline_protocol::AgentState;
 use hotline_softphone::{AudioIo, BackendKind, FRAME_DURATION, FRAME_SAMPLES, Frame, LevelMeter};
 use hotline_tui::Lang;
 use hotline_tui::client::{RestClient, ServerLink};
@@ -32,8 +34,34 @@ struct Audio {
     handle: hotline_softphone::AudioHandle,
 }
 
-/// Starts one audio backend with its microphone forwarder.
-fn open_audio(kind: &BackendKind) -> Result<Audio, String> {
+/// Whether the agent's voice should go to the server: on a call, or a call not yet ended is
+/// shown (ringing outbound, connected, held, consult). Otherwise the microphone is dropped
+/// before the leg, so an idle seat sends no RTP; the meters are read before this, so the
+/// log-in screen's microphone check still works.
+fn voice_needed(state: &State) -> bool {
+    matches!(state.agent_state, AgentState::OnCall { .. }) || state.call.is_some()
+}
+
+/// Copies microphone frames to whichever leg is current, while `talk` is on; frames are
+/// dropped, never queued, otherwise (the next call must not start with stale audio).
+async fn forward_voice(
+    mut mic: mpsc::Receiver<Frame>,
+    route: watch::Receiver<Option<mpsc::Sender<Frame>>>,
+    talk: Arc<AtomicBool>,
+) {
+    while let Some(frame) = mic.recv().await {
+        if !talk.load(Ordering::Relaxed) {
+            continue;
+        }
+        let tx = route.borrow().clone();
+        if let Some(tx) = tx {
+            let _ = tx.try_send(frame);
+        }
+    }
+}
+
+/// Starts one audio backend with its microphone forwarder, gated by `talk`.
+fn open_audio(kind: &BackendKind, talk: &Arc<AtomicBool>) -> Result<Audio, String> {
     let AudioIo {
         mic,
         speaker,
@@ -41,7 +69,7 @@ fn open_audio(kind: &BackendKind) -> Result<Audio, String> {
         handle,
     } = hotline_softphone::start_backend(kind).map_err(|e| e.to_string())?;
     let (route_tx, route_rx) = watch::channel(None);
-    tokio::spawn(session::forward_mic(mic, route_rx));
+    tokio::spawn(forward_voice(mic, route_rx, Arc::clone(talk)));
     Ok(Audio {
         speaker,
         levels,
@@ -74,7 +102,12 @@ fn list_devices(state: &mut State, remembered: &config::Remembered) {
         .filter(|d| l.outputs.contains(d));
 }
 
-fn start_audio(args: &Args, state: &mut State, remembered: &config::Remembered) -> Option<Audio> {
+fn start_audio(
+    args: &Args,
+    state: &mut State,
+    remembered: &config::Remembered,
+    talk: &Arc<AtomicBool>,
+) -> Option<Audio> {
     let kind = match args.audio {
         AudioChoice::Cpal => {
             list_devices(state, remembered);
@@ -91,15 +124,18 @@ fn start_audio(args: &Args, state: &mut State, remembered: &config::Remembered) 
         AudioChoice::Null => BackendKind::Null,
     };
     let name = format!("{:?}", args.audio).to_lowercase();
-    let mut opened = open_audio(&kind);
+    let mut opened = open_audio(&kind, talk);
     if opened.is_err() && (state.login.input.is_some() || state.login.output.is_some()) {
         // A remembered device that no longer works should not cost the agent the headset.
         state.login.input = None;
         state.login.output = None;
-        opened = open_audio(&BackendKind::Cpal {
-            input: None,
-            output: None,
-        });
+        opened = open_audio(
+            &BackendKind::Cpal {
+                input: None,
+                output: None,
+            },
+            talk,
+        );
     }
     match opened {
         Ok(audio) => {
@@ -144,6 +180,8 @@ struct Agent {
     actions: mpsc::Sender<Action>,
     /// The voicemail playing now.
     playback: Option<tokio::task::JoinHandle<()>>,
+    /// The microphone goes to the server ([`voice_needed`]).
+    talk: Arc<AtomicBool>,
 }
 
 impl Workstation for Agent {
@@ -181,7 +219,10 @@ impl Workstation for Agent {
     }
 
     fn update(&mut self, action: Action) -> Vec<Effect> {
-        update(&mut self.state, action)
+        let effects = update(&mut self.state, action);
+        self.talk
+            .store(voice_needed(&self.state), Ordering::Relaxed);
+        effects
     }
 
     fn run_effect(&mut self, effect: Effect) -> Option<Action> {
@@ -273,7 +314,7 @@ impl Agent {
                     input: input.clone(),
                     output: output.clone(),
                 };
-                let problem = match open_audio(&kind) {
+                let problem = match open_audio(&kind, &self.talk) {
                     Ok(audio) => {
                         self.audio = Some(audio);
                         None
@@ -346,7 +387,8 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
         state.login.focus = crate::app::state::LoginField::Password;
     }
     state.now_ms = now_ms();
-    let audio = start_audio(args, &mut state, &remembered);
+    let talk = Arc::new(AtomicBool::new(false));
+    let audio = start_audio(args, &mut state, &remembered, &talk);
 
     let (tx, rx) = mpsc::channel::<Action>(256);
     let mut agent = Agent {
@@ -360,6 +402,7 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
         shown_second: 0,
         actions: tx,
         playback: None,
+        talk,
     };
 
     let mut guard = TerminalGuard::enter()?;
@@ -373,4 +416,43 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hotline_protocol::{CallId, CallState, Direction};
+
+    #[test]
+    fn the_voice_goes_out_only_for_a_call() {
+        let mut s = State::new(Lang::En);
+        assert!(!voice_needed(&s));
+        s.agent_state = AgentState::Ready;
+        assert!(!voice_needed(&s));
+        s.agent_state = AgentState::Ringing {
+            call_id: CallId::new("c1"),
+        };
+        assert!(!voice_needed(&s), "an offer ringing at the seat");
+        s.agent_state = AgentState::OnCall {
+            call_id: CallId::new("c1"),
+        };
+        assert!(voice_needed(&s));
+        s.agent_state = AgentState::NotReady {
+            reason: hotline_protocol::StandardReason::Break.into(),
+        };
+        s.call = Some(crate::app::state::Call {
+            call_id: CallId::new("out"),
+            state: CallState::Ringing,
+            direction: Direction::Outbound,
+            connected_at_ms: None,
+            parties: Vec::new(),
+            muted: false,
+            number: "12345".into(),
+            ivr: None,
+        });
+        assert!(voice_needed(&s), "a call the agent dialled");
+        s.call = None;
+        s.agent_state = AgentState::WrapUp { until_ms: 1 };
+        assert!(!voice_needed(&s));
+    }
 }

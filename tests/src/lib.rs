@@ -134,6 +134,26 @@ pub fn events(db: &rusqlite::Connection, call_id: &str) -> Vec<(String, serde_js
     .collect()
 }
 
+/// For every call an agent answered: the CDR's end cause and the agent (from the `connected`
+/// event), in no particular order.
+pub fn answered_calls(db: &rusqlite::Connection) -> Vec<(String, String)> {
+    let mut st = db
+        .prepare(
+            "SELECT d.end_cause, e.detail FROM cdrs d \
+             JOIN call_events e ON e.call_id = d.call_id AND e.kind = 'connected'",
+        )
+        .expect("prepare");
+    st.query_map([], |r| {
+        let detail: String = r.get(1)?;
+        let detail: serde_json::Value =
+            serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null);
+        Ok((r.get(0)?, detail["agent"].as_str().unwrap_or("").to_owned()))
+    })
+    .expect("query")
+    .map(|r| r.expect("row"))
+    .collect()
+}
+
 /// The project's assets folder.
 pub fn assets_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets")

@@ -199,6 +199,25 @@ async fn callback_requested() -> (TestServer, u16, PathBuf) {
     (server, uas_port, dir)
 }
 
+/// The citizen's phone answers; the headless agent goes ready, takes the callback and talks;
+/// the citizen must hear the agent's 600 Hz (`when` says which attempt, for the message).
+async fn agent_calls_back(server: &TestServer, uas_port: u16, dir: &Path, when: &str) {
+    let phone = AnsweringPhone::start(dir, uas_port, 1000.0).await;
+    let voice = tone_file(dir, "agent.wav", 600.0);
+    agent_done(start_agent(agent(
+        server,
+        voice,
+        dir.join("agent-heard.wav"),
+    )))
+    .await;
+    let citizen_heard = phone.heard().await;
+    server.wait_idle(Duration::from_secs(5)).await;
+    assert!(
+        clearly_hears(&citizen_heard, 600.0),
+        "the citizen did not hear the agent {when}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_queued_caller_asks_for_a_callback_and_talks_to_the_agent_when_called_back() {
     let _turn = ONE_CALL_AT_A_TIME.lock().await;
@@ -296,20 +315,7 @@ async fn a_callback_asked_for_before_a_restart_is_still_made() {
     assert_eq!(status, "waiting");
 
     let server = server.restart().await;
-    let phone = AnsweringPhone::start(&dir, uas_port, 1000.0).await;
-    let voice = tone_file(&dir, "agent.wav", 600.0);
-    agent_done(start_agent(agent(
-        &server,
-        voice,
-        dir.join("agent-heard.wav"),
-    )))
-    .await;
-    let citizen_heard = phone.heard().await;
-    server.wait_idle(Duration::from_secs(5)).await;
-    assert!(
-        clearly_hears(&citizen_heard, 600.0),
-        "the citizen did not hear the agent after the restart"
-    );
+    agent_calls_back(&server, uas_port, &dir, "after the restart").await;
     let db = server.db().await;
     let (original, _, status, result, tries, agent, leg) = callback_row(&db);
     assert_eq!(
@@ -377,20 +383,7 @@ async fn an_agent_who_logs_out_while_the_citizen_rings_leaves_the_callback_for_a
 
     // The request was not lost: after the retry delay the agent, back at work, is offered it
     // again and the citizen answers.
-    let phone = AnsweringPhone::start(&dir, uas_port, 1000.0).await;
-    let voice = tone_file(&dir, "agent.wav", 600.0);
-    agent_done(start_agent(agent(
-        &server,
-        voice,
-        dir.join("agent-heard.wav"),
-    )))
-    .await;
-    let citizen_heard = phone.heard().await;
-    server.wait_idle(Duration::from_secs(5)).await;
-    assert!(
-        clearly_hears(&citizen_heard, 600.0),
-        "the citizen did not hear the agent on the second try"
-    );
+    agent_calls_back(&server, uas_port, &dir, "on the second try").await;
     let db = server.db().await;
     let (original, _, status, result, tries, _, leg) = callback_row(&db);
     assert_eq!(

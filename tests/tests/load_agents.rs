@@ -102,27 +102,13 @@ async fn three_str0m_sessions_answer_three_callers() {
     );
     server.wait_idle(Duration::from_secs(5)).await;
 
-    let db = server.db().await;
-    let mut st = db
-        .prepare(
-            "SELECT d.end_cause, e.detail FROM cdrs d \
-             JOIN call_events e ON e.call_id = d.call_id AND e.kind = 'connected'",
-        )
-        .expect("prepare");
-    let rows: Vec<(String, String)> = st
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .expect("query")
-        .map(|r| r.expect("row"))
-        .collect();
+    let rows = hotline_e2e::answered_calls(&server.db().await);
     assert_eq!(rows.len(), 3, "{rows:?}");
     let agents: BTreeSet<String> = rows
-        .iter()
-        .map(|(cause, detail)| {
+        .into_iter()
+        .map(|(cause, agent)| {
             assert_eq!(cause, "caller hangup");
-            serde_json::from_str::<serde_json::Value>(detail).expect("json")["agent"]
-                .as_str()
-                .unwrap_or("")
-                .to_owned()
+            agent
         })
         .collect();
     assert_eq!(

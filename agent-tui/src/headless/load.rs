@@ -105,7 +105,7 @@ async fn session(
         .await
         .with_context(|| format!("{user}: going ready"))?;
     eprintln!("{prefix}{who} ready");
-    let result = take_calls(&mut c, &args, &prefix, Some(&heard)).await;
+    let result = take_calls(&mut c, &leg, &args, &prefix, Some(&heard)).await;
     let _ = c.call(Command::Logout).await;
     leg.close().await;
     result.with_context(|| format!("{user}: taking calls"))

@@ -104,6 +104,8 @@ impl HubConfig {
 /// Counters over every leg of a hub, for metrics and load runs.
 #[derive(Debug, Default)]
 pub struct HubStats {
+    /// 20 ms frames received from agents (an idle agent's leg sends none).
+    pub frames_received: AtomicU64,
     /// Frames from agents dropped because `from_agent` was full.
     pub frames_dropped_in: AtomicU64,
     /// Frames written toward agents.

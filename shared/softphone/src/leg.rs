@@ -8,9 +8,11 @@
 mod engine;
 mod events;
 mod pump;
+mod rtp_clock;
 
 use std::hash::{BuildHasher, RandomState};
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -22,7 +24,7 @@ use tokio::runtime::Handle;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use webrtc::media_stream::track_local::TrackLocal;
-use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
+use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
 use webrtc::peer_connection::{
     PeerConnection, PeerConnectionBuilder, RTCConfigurationBuilder, RTCSessionDescription,
     Registry, configure_rtcp_reports,
@@ -33,6 +35,7 @@ pub use events::LegState;
 use crate::error::SoftphoneError;
 use crate::frame::Frame;
 use events::Events;
+use rtp_clock::RtpClock;
 
 /// Host candidates are gathered from one local socket, so this is generous.
 const GATHER_TIMEOUT: Duration = Duration::from_secs(5);
@@ -42,8 +45,12 @@ const PACKET_QUEUE: usize = 64;
 pub struct WebRtcLeg {
     pc: Arc<dyn PeerConnection>,
     events: Arc<Events>,
-    track: Arc<TrackLocalStaticSample>,
+    track: Arc<TrackLocalStaticRTP>,
     ssrc: u32,
+    /// The transmit gate (see [`WebRtcLeg::set_sending`]); read by the send pump.
+    sending: Arc<AtomicBool>,
+    /// Outlives the pumps, so a re-attach continues the same RTP stream.
+    clock: Arc<Mutex<RtpClock>>,
     rt: Handle,
     /// The audio pumps of the current `attach`, aborted on re-attach and close.
     pumps: Mutex<Vec<JoinHandle<()>>>,
@@ -73,31 +80,33 @@ impl WebRtcLeg {
         )
         .await
         .map_err(|e| SoftphoneError::webrtc("creating the peer connection", e))?;
-        let ssrc = random_ssrc();
-        let track = TrackLocalStaticSample::new(
-            Instant::now(),
-            MediaStreamTrack::new(
-                "hotline-agent".to_owned(),
-                "hotline-agent-audio".to_owned(),
-                "agent voice".to_owned(),
-                RtpCodecKind::Audio,
-                vec![RTCRtpEncodingParameters {
-                    rtp_coding_parameters: RTCRtpCodingParameters {
-                        ssrc: Some(ssrc),
-                        ..Default::default()
-                    },
-                    active: true,
-                    codec: engine::pcmu_codec(),
+        let ssrc = random_u32();
+        let track = TrackLocalStaticRTP::new(MediaStreamTrack::new(
+            "hotline-agent".to_owned(),
+            "hotline-agent-audio".to_owned(),
+            "agent voice".to_owned(),
+            RtpCodecKind::Audio,
+            vec![RTCRtpEncodingParameters {
+                rtp_coding_parameters: RTCRtpCodingParameters {
+                    ssrc: Some(ssrc),
                     ..Default::default()
-                }],
-            ),
-        )
-        .map_err(|e| SoftphoneError::webrtc("creating the audio track", e))?;
+                },
+                active: true,
+                codec: engine::pcmu_codec(),
+                ..Default::default()
+            }],
+        ));
+        let start = random_u32();
         let leg = WebRtcLeg {
             pc: Arc::new(pc),
             events,
             track: Arc::new(track),
             ssrc,
+            sending: Arc::new(AtomicBool::new(true)),
+            clock: Arc::new(Mutex::new(RtpClock::new(
+                start as u16,
+                start.rotate_left(16),
+            ))),
             rt,
             pumps: Mutex::new(Vec::new()),
         };
@@ -179,8 +188,13 @@ impl WebRtcLeg {
     pub fn attach(&self, mic: mpsc::Receiver<Frame>, speaker: mpsc::Sender<Frame>) {
         let (packet_tx, packet_rx) = mpsc::channel(PACKET_QUEUE);
         let new = [
-            self.rt
-                .spawn(pump::send(mic, Arc::clone(&self.track), self.ssrc)),
+            self.rt.spawn(pump::send(
+                mic,
+                Arc::clone(&self.track),
+                self.ssrc,
+                Arc::clone(&self.sending),
+                Arc::clone(&self.clock),
+            )),
             self.rt
                 .spawn(pump::read_remote(self.events.remote.subscribe(), packet_tx)),
             self.rt.spawn(pump::playout(packet_rx, speaker)),
@@ -190,6 +204,19 @@ impl WebRtcLeg {
             old.abort();
         }
         pumps.extend(new);
+    }
+
+    /// Opens or closes the transmit gate. Closed, microphone frames are dropped as they come
+    /// and no RTP is sent, while ICE consent keeps the leg up; opened again, the stream goes
+    /// on with the next frame (sequence numbers run on, the timestamp jumps by the pause and
+    /// the marker bit starts a talk spurt). Open from the start, so a leg whose user never
+    /// calls this sends all the time.
+    pub fn set_sending(&self, on: bool) {
+        self.sending.store(on, Ordering::Relaxed);
+    }
+
+    pub fn is_sending(&self) -> bool {
+        self.sending.load(Ordering::Relaxed)
     }
 
     pub fn state(&self) -> watch::Receiver<LegState> {
@@ -226,8 +253,9 @@ impl Drop for WebRtcLeg {
     }
 }
 
-/// RTP wants a random SSRC (RFC 3550 §8); the std hasher's per-process random keys are
-/// enough for that without another dependency.
-fn random_ssrc() -> u32 {
+/// RTP wants a random SSRC (RFC 3550 §8) and random first sequence number and timestamp
+/// (§5.1); the std hasher's per-process random keys are enough for that without another
+/// dependency.
+fn random_u32() -> u32 {
     RandomState::new().hash_one(Instant::now()) as u32
 }

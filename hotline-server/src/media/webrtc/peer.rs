@@ -248,15 +248,17 @@ impl Peer {
             self.framer.reset();
         }
         let from_agent = &self.from_agent;
-        self.framer
-            .push(&data.data, |frame| match from_agent.try_send(frame) {
+        self.framer.push(&data.data, |frame| {
+            io.stats.frames_received.fetch_add(1, Ordering::Relaxed);
+            match from_agent.try_send(frame) {
                 Ok(()) => {}
                 Err(TrySendError::Full(_)) => {
                     io.stats.frames_dropped_in.fetch_add(1, Ordering::Relaxed);
                 }
                 // Nobody listens at the moment (no call bridged to the receiver, or it was dropped).
                 Err(TrySendError::Closed(_)) => {}
-            });
+            }
+        });
     }
 }
 

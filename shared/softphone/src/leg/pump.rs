@@ -1,18 +1,21 @@
 //! The tasks that move audio between a backend's channels and the peer connection.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use hotline_media::{Codec, JitterBuffer, Pulled};
-use rtc::media::Sample;
+use rtc::rtp;
 use tokio::sync::{mpsc, watch};
 use tokio::time::MissedTickBehavior;
-use webrtc::media_stream::track_local::static_sample::TrackLocalStaticSample;
+use webrtc::media_stream::track_local::TrackLocal;
+use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
 use webrtc::media_stream::track_remote::TrackRemoteEvent;
 
 use super::engine::PCMU_PAYLOAD_TYPE;
 use super::events::RemoteTrack;
+use super::rtp_clock::RtpClock;
 use crate::frame::{FRAME_DURATION, FRAME_SAMPLES, Frame};
 
 /// Packets held back before playing: 60 ms absorbs LAN jitter without much delay.
@@ -29,31 +32,46 @@ pub(crate) struct Packet {
     payload: Bytes,
 }
 
-/// Mic frames → PCMU samples on the track, which stamps sequence numbers and timestamps
-/// (160 per 20 ms sample). The pace is the mic's: a backend yields one frame per 20 ms.
+/// Mic frames → PCMU packets on the track, one per 20 ms frame. The pace is the mic's: a
+/// backend yields one frame per 20 ms. While `sending` is off, frames are read and dropped
+/// (never queued, so the next call does not start with stale audio) and nothing is written:
+/// an idle leg costs the server nothing but ICE consent checks.
 pub(crate) async fn send(
     mut mic: mpsc::Receiver<Frame>,
-    track: Arc<TrackLocalStaticSample>,
+    track: Arc<TrackLocalStaticRTP>,
     ssrc: u32,
+    sending: Arc<AtomicBool>,
+    clock: Arc<Mutex<RtpClock>>,
 ) {
     // Payloads are carved out of one buffer; `reserve` reuses its memory once the
     // packets sent earlier have been dropped, so steady state does not allocate.
     let mut buf = BytesMut::with_capacity(FRAME_SAMPLES * SEND_BUFFER_FRAMES);
     while let Some(frame) = mic.recv().await {
+        if !sending.load(Ordering::Relaxed) {
+            continue;
+        }
         buf.reserve(FRAME_SAMPLES * SEND_BUFFER_FRAMES);
         buf.resize(FRAME_SAMPLES, 0);
         Codec::Pcmu.encode(&frame.0, &mut buf);
-        let now = Instant::now();
-        let sample = Sample {
-            data: buf.split().freeze(),
-            duration: FRAME_DURATION,
-            ..Sample::new(now)
+        let stamp = clock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .stamp(FRAME_SAMPLES as u32, Instant::now());
+        let packet = rtp::Packet {
+            header: rtp::Header {
+                version: 2,
+                marker: stamp.marker,
+                payload_type: PCMU_PAYLOAD_TYPE,
+                sequence_number: stamp.seq,
+                timestamp: stamp.timestamp,
+                ssrc,
+                ..Default::default()
+            },
+            payload: buf.split().freeze(),
         };
         // Until DTLS is up the track is not bound and writes fail; the frame is simply
         // not sent, as on a line that is not yet connected.
-        let _ = track
-            .write_sample(ssrc, PCMU_PAYLOAD_TYPE, &sample, &[])
-            .await;
+        let _ = track.write_rtp(packet).await;
     }
 }
 
