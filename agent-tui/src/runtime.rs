@@ -42,24 +42,6 @@ fn voice_needed(state: &State) -> bool {
     matches!(state.agent_state, AgentState::OnCall { .. }) || state.call.is_some()
 }
 
-/// Copies microphone frames to whichever leg is current, while `talk` is on; frames are
-/// dropped, never queued, otherwise (the next call must not start with stale audio).
-async fn forward_voice(
-    mut mic: mpsc::Receiver<Frame>,
-    route: watch::Receiver<Option<mpsc::Sender<Frame>>>,
-    talk: Arc<AtomicBool>,
-) {
-    while let Some(frame) = mic.recv().await {
-        if !talk.load(Ordering::Relaxed) {
-            continue;
-        }
-        let tx = route.borrow().clone();
-        if let Some(tx) = tx {
-            let _ = tx.try_send(frame);
-        }
-    }
-}
-
 /// Starts one audio backend with its microphone forwarder, gated by `talk`.
 fn open_audio(kind: &BackendKind, talk: &Arc<AtomicBool>) -> Result<Audio, String> {
     let AudioIo {
@@ -69,7 +51,11 @@ fn open_audio(kind: &BackendKind, talk: &Arc<AtomicBool>) -> Result<Audio, Strin
         handle,
     } = hotline_softphone::start_backend(kind).map_err(|e| e.to_string())?;
     let (route_tx, route_rx) = watch::channel(None);
-    tokio::spawn(forward_voice(mic, route_rx, Arc::clone(talk)));
+    tokio::spawn(hotline_tui::client::session::forward_voice(
+        mic,
+        route_rx,
+        Arc::clone(talk),
+    ));
     Ok(Audio {
         speaker,
         levels,

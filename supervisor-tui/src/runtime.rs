@@ -4,6 +4,7 @@
 //! channel).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -30,7 +31,7 @@ struct Audio {
     handle: hotline_softphone::AudioHandle,
 }
 
-fn start_audio(args: &Args, state: &mut State) -> Option<Audio> {
+fn start_audio(args: &Args, state: &mut State, talk: &Arc<AtomicBool>) -> Option<Audio> {
     let kind = match args.audio {
         AudioChoice::Cpal => BackendKind::Cpal {
             input: None,
@@ -55,7 +56,7 @@ fn start_audio(args: &Args, state: &mut State) -> Option<Audio> {
         }) => {
             state.login.audio = format!("{:?}", args.audio).to_lowercase();
             let (route_tx, route_rx) = watch::channel(None);
-            tokio::spawn(session::forward_mic(mic, route_rx));
+            tokio::spawn(session::forward_voice(mic, route_rx, Arc::clone(talk)));
             Some(Audio {
                 media: Media {
                     mic_route: Arc::new(route_tx),
@@ -78,6 +79,8 @@ struct Supervisor {
     link: ServerLink<Action>,
     audio: Option<Audio>,
     shown_half_second: u64,
+    /// The microphone goes to the server ([`State::voice_needed`]).
+    talk: Arc<AtomicBool>,
 }
 
 impl Workstation for Supervisor {
@@ -107,7 +110,10 @@ impl Workstation for Supervisor {
     }
 
     fn update(&mut self, action: Action) -> Vec<Effect> {
-        update(&mut self.state, action)
+        let effects = update(&mut self.state, action);
+        self.talk
+            .store(self.state.voice_needed(), Ordering::Relaxed);
+        effects
     }
 
     /// Runs one effect; a failure to start it comes back as an action.
@@ -191,7 +197,8 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
         state.login.focus = LoginField::Password;
     }
     state.now_ms = now_ms();
-    let audio = start_audio(args, &mut state);
+    let talk = Arc::new(AtomicBool::new(false));
+    let audio = start_audio(args, &mut state, &talk);
 
     let (tx, rx) = mpsc::channel::<Action>(256);
     let mut supervisor = Supervisor {
@@ -200,6 +207,7 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
         link: ServerLink::new(tx, rest::http_client()?),
         audio,
         shown_half_second: 0,
+        talk,
     };
 
     let mut guard = TerminalGuard::enter()?;

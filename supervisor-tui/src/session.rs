@@ -6,7 +6,7 @@ use hotline_protocol::ClientKind;
 use hotline_tui::client::session::{LoggedIn, SessionParams};
 use hotline_tui::client::{FromSession, SessionEvent};
 
-pub use hotline_tui::client::session::{Media, MicRoute, forward_mic};
+pub use hotline_tui::client::session::{Media, MicRoute, forward_voice};
 
 use crate::app::Action;
 

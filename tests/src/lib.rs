@@ -154,6 +154,24 @@ pub fn answered_calls(db: &rusqlite::Connection) -> Vec<(String, String)> {
     .collect()
 }
 
+/// The server's WebRTC hub counters from `GET /metrics`: frames received from workstations
+/// (agents and supervisors), and legs held.
+pub async fn hub_metrics(server: &TestServer) -> (u64, u64) {
+    let url = format!("http://{}/metrics", server.running.api);
+    let body = reqwest::get(&url)
+        .await
+        .expect("GET /metrics")
+        .text()
+        .await
+        .expect("metrics body");
+    let m: serde_json::Value = serde_json::from_str(&body).expect("metrics JSON");
+    let frames = m["agent_frames_received"]
+        .as_u64()
+        .expect("agent_frames_received");
+    let legs = m["agent_legs"].as_u64().expect("agent_legs");
+    (frames, legs)
+}
+
 /// The project's assets folder.
 pub fn assets_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets")

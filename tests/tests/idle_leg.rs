@@ -19,26 +19,10 @@ use hotline_e2e::agent_terminal::{LONG, logged_in};
 use hotline_e2e::audio::tone_file;
 use hotline_e2e::people::{add_agent, caller_args, wait_ready};
 use hotline_server::cli::test_call::place_call;
-use serde_json::Value;
 
 const PASSWORD: &str = "correct horse battery";
 
-/// The server's metrics: frames received from agents, and agent legs held.
-async fn metrics(server: &TestServer) -> (u64, u64) {
-    let url = format!("http://{}/metrics", server.running.api);
-    let body = reqwest::get(&url)
-        .await
-        .expect("GET /metrics")
-        .text()
-        .await
-        .expect("metrics body");
-    let m: Value = serde_json::from_str(&body).expect("metrics JSON");
-    let frames = m["agent_frames_received"]
-        .as_u64()
-        .expect("agent_frames_received");
-    let legs = m["agent_legs"].as_u64().expect("agent_legs");
-    (frames, legs)
-}
+use hotline_e2e::hub_metrics as metrics;
 
 /// Waits `secs` with the agent idle; the server must get (almost) no frames from it and
 /// keep its leg. A few frames may still be on the wire when the wait starts.

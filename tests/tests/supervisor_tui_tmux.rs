@@ -136,6 +136,14 @@ async fn supervisor_tui(server: &TestServer, voice: &Path, heard: &Path, seats: 
 }
 
 /// Quits with the key and waits for a clean exit (which writes out the recording).
+/// Frames a second the server receives from all workstations over `window`.
+async fn frames_per_second(server: &TestServer, window: Duration) -> f64 {
+    let (before, _) = hotline_e2e::hub_metrics(server).await;
+    tokio::time::sleep(window).await;
+    let (after, _) = hotline_e2e::hub_metrics(server).await;
+    (after - before) as f64 / window.as_secs_f64()
+}
+
 async fn quit(tui: &Tmux) {
     tui.keys(&["C-q"]);
     tui.wait_text("exited: 0", Duration::from_secs(20)).await;
@@ -185,11 +193,17 @@ async fn a_supervisor_at_the_real_terminal_listens_whispers_barges_in_and_releas
     let listen = confirmed(&tui, "l", "Listen to agent7?").await;
     tui.wait_text("◉ Listen to agent7", Duration::from_secs(10))
         .await;
-    tokio::time::sleep(PHASE).await;
+    let listening = frames_per_second(&server, PHASE).await;
     let whisper = confirmed(&tui, "w", "Whisper to agent7?").await;
     tui.wait_text("◉ Whisper to agent7", Duration::from_secs(10))
         .await;
-    tokio::time::sleep(PHASE).await;
+    let whispering = frames_per_second(&server, PHASE).await;
+    // Only the agent's voice reaches the server while the supervisor listens (50 frames a
+    // second); whispering, the supervisor's joins it.
+    assert!(
+        listening < 70.0 && whispering > 80.0,
+        "frames/s from workstations: listening {listening:.0}, whispering {whispering:.0}"
+    );
     let barge = confirmed(&tui, "b", "Barge in on agent7?").await;
     tui.wait_text("◉ Barge in on agent7", Duration::from_secs(10))
         .await;

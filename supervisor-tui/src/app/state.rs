@@ -256,6 +256,16 @@ pub struct State {
 }
 
 impl State {
+    /// Whether the supervisor's voice should go to the server: while whispering, barging in
+    /// or having taken over a call, and in an internal call with an agent. Listening is silent
+    /// (nobody hears the supervisor), and an idle leg sends nothing.
+    pub fn voice_needed(&self) -> bool {
+        self.monitor
+            .as_ref()
+            .is_some_and(|m| m.mode != MonitorMode::Listen)
+            || self.intercom.is_some()
+    }
+
     pub fn new(lang: Lang, tz: TimeZone, thresholds: Thresholds) -> State {
         State {
             lang,

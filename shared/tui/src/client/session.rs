@@ -182,6 +182,25 @@ pub async fn forward_mic(
     }
 }
 
+/// Like [`forward_mic`], but only while `talk` is on: a workstation sends its voice only when
+/// a call needs it, so an idle leg carries no RTP. Frames are dropped, never queued, while it
+/// is off (the next call must not start with stale audio).
+pub async fn forward_voice(
+    mut mic: mpsc::Receiver<Frame>,
+    route: watch::Receiver<Option<mpsc::Sender<Frame>>>,
+    talk: Arc<std::sync::atomic::AtomicBool>,
+) {
+    while let Some(frame) = mic.recv().await {
+        if !talk.load(std::sync::atomic::Ordering::Relaxed) {
+            continue;
+        }
+        let tx = route.borrow().clone();
+        if let Some(tx) = tx {
+            let _ = tx.try_send(frame);
+        }
+    }
+}
+
 /// Reports one event; whether the UI still listens.
 async fn report<A: FromSession>(actions: &mpsc::Sender<A>, event: SessionEvent) -> bool {
     match A::from_session(event) {

@@ -84,8 +84,11 @@ fn monitoring_is_confirmed_and_switches_modes() {
         })]
     );
     assert_eq!(s.monitor.as_ref().unwrap().mode, MonitorMode::Listen);
+    // Nobody hears a listening supervisor: their microphone stays off the line.
+    assert!(!s.voice_needed());
     update(&mut s, Action::Monitor(MonitorMode::Barge));
     let fx = update(&mut s, Action::Confirm);
+    assert!(s.voice_needed(), "barging in, the supervisor speaks");
     assert!(matches!(
         &fx[0],
         Effect::Send(Command::Monitor {
@@ -99,6 +102,7 @@ fn monitoring_is_confirmed_and_switches_modes() {
         [Effect::Send(Command::StopMonitor)]
     );
     assert!(s.monitor.is_none());
+    assert!(!s.voice_needed());
 }
 
 #[test]
@@ -382,6 +386,7 @@ fn a_help_request_is_listed_first_and_answered_by_joining_the_call() {
 #[test]
 fn calling_an_agent_rings_shows_and_hangs_up_on_the_same_key() {
     let mut s = sup();
+    assert!(!s.voice_needed(), "an idle supervisor sends nothing");
     select(&mut s, "1001");
     assert!(update(&mut s, Action::CallAgent).is_empty());
     assert!(s.dialog.is_none(), "1001 is on a call");
@@ -406,6 +411,10 @@ fn calling_an_agent_rings_shows_and_hangs_up_on_the_same_key() {
     };
     update(&mut s, internal(CallState::Ringing));
     assert_eq!(s.intercom.as_ref().map(|i| i.connected), Some(false));
+    assert!(
+        s.voice_needed(),
+        "in an internal call the supervisor speaks"
+    );
     update(&mut s, internal(CallState::Connected));
     assert_eq!(s.intercom.as_ref().map(|i| i.connected), Some(true));
     // The same key hangs up, without asking.
@@ -422,6 +431,7 @@ fn calling_an_agent_rings_shows_and_hangs_up_on_the_same_key() {
         }),
     );
     assert!(s.intercom.is_none());
+    assert!(!s.voice_needed());
     // A refused call is forgotten.
     update(&mut s, Action::CallAgent);
     update(&mut s, Action::Confirm);
