@@ -77,3 +77,43 @@ pub fn add_agents_in_bulk(server: &TestServer, agents: &[(String, Vec<String>)],
         auth.add_user(&account, &Actor::cli(), 0).expect("add user");
     }
 }
+
+/// Three callers (13800138001…3) dial 12345 at once and stay 14 s, speaking `voice` if given;
+/// each must be answered and hear an agent's 600 Hz at the end of the call (the 12345 welcome
+/// plays first).
+pub async fn three_callers_hear_600(server: &TestServer, voice: Option<std::path::PathBuf>) {
+    let dir = server.dir.path().to_owned();
+    let mut callers = Vec::new();
+    for i in 1..=3 {
+        let heard = dir.join(format!("caller{i}-heard.wav"));
+        let call = CallArgs {
+            record: Some(heard.clone()),
+            play: voice.clone(),
+            ..caller_args(server, &format!("1380013800{i}"), 14.0)
+        };
+        callers.push(tokio::spawn(async move {
+            (
+                hotline_server::cli::test_call::place_call(&call)
+                    .await
+                    .expect("call"),
+                heard,
+            )
+        }));
+    }
+    for caller in callers {
+        let (report, heard) = caller.await.expect("caller task");
+        assert!(report.answered, "{report}");
+        let samples =
+            hotline_media::read_wav_8k_mono(&std::fs::read(&heard).expect("caller recording"))
+                .expect("wav");
+        let tail =
+            &samples[samples.len().saturating_sub(16_000)..samples.len().saturating_sub(4000)];
+        assert_eq!(
+            hotline_media::dominant_frequency(tail, &[600.0, 1000.0], 8000),
+            Some(600.0),
+            "{} did not hear the agent (rms {})",
+            heard.display(),
+            hotline_media::rms(tail)
+        );
+    }
+}

@@ -174,6 +174,28 @@ fn check_callback_leg(db: &rusqlite::Connection, leg: &str, original: &str) {
     assert_eq!(outbound["agent"], "cbagent");
 }
 
+/// The request is done, answered on its second attempt; the first (by `cbagent`) ended with
+/// `first`. The answered leg is checked; gives the original call and the first attempt's leg.
+fn answered_on_the_second_try(db: &rusqlite::Connection, first: &str) -> (String, String) {
+    let (original, _, status, result, tries, _, leg) = callback_row(db);
+    assert_eq!(
+        (status.as_str(), result.as_str(), tries),
+        ("done", "answered", 2)
+    );
+    let tried = attempts(db);
+    assert_eq!(tried.len(), 2, "{tried:?}");
+    assert_eq!(
+        (tried[0].2.as_str(), tried[0].3.as_str()),
+        ("cbagent", first)
+    );
+    assert_eq!(
+        tried[1],
+        (2, leg.clone(), "cbagent".to_owned(), "answered".to_owned())
+    );
+    check_callback_leg(db, &leg, &original);
+    (original, tried[0].1.clone())
+}
+
 /// The headless agent at work in its own task (it is offered the callback once ready).
 fn start_agent(args: agent_tui::Args) -> tokio::task::JoinHandle<anyhow::Result<()>> {
     tokio::spawn(async move { agent_tui::headless::run(&args).await })
@@ -288,21 +310,9 @@ async fn a_busy_citizen_is_called_back_again_after_the_delay() {
     );
 
     let db = server.db().await;
-    let (original, _, status, result, tries, _, leg) = callback_row(&db);
-    assert_eq!(
-        (status.as_str(), result.as_str(), tries),
-        ("done", "answered", 2)
-    );
-    let tried = attempts(&db);
-    assert_eq!(tried.len(), 2, "{tried:?}");
-    assert_eq!(tried[0].3, "busy");
-    assert_eq!(
-        tried[1],
-        (2, leg.clone(), "cbagent".to_owned(), "answered".to_owned())
-    );
-    assert_eq!(end_cause(&db, &tried[0].1), "busy");
+    let (original, first_leg) = answered_on_the_second_try(&db, "busy");
+    assert_eq!(end_cause(&db, &first_leg), "busy");
     check_original_call(&db, &original);
-    check_callback_leg(&db, &leg, &original);
     server.running.shutdown().await;
 }
 
@@ -384,22 +394,6 @@ async fn an_agent_who_logs_out_while_the_citizen_rings_leaves_the_callback_for_a
     // The request was not lost: after the retry delay the agent, back at work, is offered it
     // again and the citizen answers.
     agent_calls_back(&server, uas_port, &dir, "on the second try").await;
-    let db = server.db().await;
-    let (original, _, status, result, tries, _, leg) = callback_row(&db);
-    assert_eq!(
-        (status.as_str(), result.as_str(), tries),
-        ("done", "answered", 2)
-    );
-    let tried = attempts(&db);
-    assert_eq!(tried.len(), 2, "{tried:?}");
-    assert_eq!(
-        (tried[0].2.as_str(), tried[0].3.as_str()),
-        ("cbagent", "cancelled")
-    );
-    assert_eq!(
-        tried[1],
-        (2, leg.clone(), "cbagent".to_owned(), "answered".to_owned())
-    );
-    check_callback_leg(&db, &leg, &original);
+    answered_on_the_second_try(&server.db().await, "cancelled");
     server.running.shutdown().await;
 }

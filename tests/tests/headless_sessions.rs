@@ -7,8 +7,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use hotline_e2e::TestServer;
-use hotline_e2e::people::{add_agent, caller_args, wait_ready};
-use hotline_server::cli::test_call::place_call;
+use hotline_e2e::people::{add_agent, three_callers_hear_600, wait_ready};
 
 const PASSWORD: &str = "session {n} password";
 
@@ -31,35 +30,7 @@ async fn three_sessions_in_one_process_answer_three_callers() {
         wait_ready(&server, user).await;
     }
 
-    let dir = server.dir.path().to_owned();
-    let mut callers = Vec::new();
-    for i in 1..=3 {
-        let heard = dir.join(format!("caller{i}-heard.wav"));
-        let call = hotline_server::cli::test_call::CallArgs {
-            record: Some(heard.clone()),
-            ..caller_args(&server, &format!("1380013800{i}"), 14.0)
-        };
-        callers.push(tokio::spawn(async move {
-            (place_call(&call).await.expect("call"), heard)
-        }));
-    }
-    for caller in callers {
-        let (report, heard) = caller.await.expect("caller task");
-        assert!(report.answered, "{report}");
-        let samples =
-            hotline_media::read_wav_8k_mono(&std::fs::read(&heard).expect("caller recording"))
-                .expect("wav");
-        // The last seconds are the agent talking (the 12345 welcome plays first).
-        let tail =
-            &samples[samples.len().saturating_sub(16_000)..samples.len().saturating_sub(4000)];
-        assert_eq!(
-            hotline_media::dominant_frequency(tail, &[600.0, 1000.0], 8000),
-            Some(600.0),
-            "{} did not hear the agent (rms {})",
-            heard.display(),
-            hotline_media::rms(tail)
-        );
-    }
+    three_callers_hear_600(&server, None).await;
     tokio::time::timeout(Duration::from_secs(15), agents)
         .await
         .expect("every session finished its call")

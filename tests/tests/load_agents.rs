@@ -9,8 +9,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use hotline_e2e::TestServer;
-use hotline_e2e::people::{add_agent, caller_args, wait_ready};
-use hotline_server::cli::test_call::place_call;
+use hotline_e2e::people::{add_agent, three_callers_hear_600, wait_ready};
 
 const PASSWORD: &str = "str0m {n} password";
 
@@ -35,37 +34,8 @@ async fn three_str0m_sessions_answer_three_callers() {
         wait_ready(&server, user).await;
     }
 
-    let dir = server.dir.path().to_owned();
-    let voice = hotline_e2e::audio::tone_file(&dir, "caller-1k.wav", 1000.0);
-    let mut callers = Vec::new();
-    for i in 1..=3 {
-        let heard = dir.join(format!("caller{i}-heard.wav"));
-        let call = hotline_server::cli::test_call::CallArgs {
-            record: Some(heard.clone()),
-            play: Some(voice.clone()),
-            ..caller_args(&server, &format!("1380013800{i}"), 14.0)
-        };
-        callers.push(tokio::spawn(async move {
-            (place_call(&call).await.expect("call"), heard)
-        }));
-    }
-    for caller in callers {
-        let (report, heard) = caller.await.expect("caller task");
-        assert!(report.answered, "{report}");
-        let samples =
-            hotline_media::read_wav_8k_mono(&std::fs::read(&heard).expect("caller recording"))
-                .expect("wav");
-        // The last seconds are the agent talking (the 12345 welcome plays first).
-        let tail =
-            &samples[samples.len().saturating_sub(16_000)..samples.len().saturating_sub(4000)];
-        assert_eq!(
-            hotline_media::dominant_frequency(tail, &[600.0, 1000.0], 8000),
-            Some(600.0),
-            "{} did not hear the agent (rms {})",
-            heard.display(),
-            hotline_media::rms(tail)
-        );
-    }
+    let voice = hotline_e2e::audio::tone_file(server.dir.path(), "caller-1k.wav", 1000.0);
+    three_callers_hear_600(&server, Some(voice)).await;
 
     let out = tokio::time::timeout(Duration::from_secs(20), agents.wait_with_output())
         .await
