@@ -219,13 +219,15 @@ impl Driver {
     }
 
     fn stop(&mut self) {
+        // First, so that an offer is refused (`HubStopped`) by the time any leg is told it is
+        // over: a client that sees its leg close and offers again must not get a dead leg.
+        self.inbox.close();
         let ids: Vec<u64> = self.peers.keys().copied().collect();
         for id in ids {
             self.close(id, "server shutting down");
         }
         self.reap();
         // Legs answered but not yet taken in: dropping them tells their owners (see `Peer`'s Drop).
-        self.inbox.close();
         while let Ok(msg) = self.inbox.try_recv() {
             if let Control::Add(_) = msg {
                 self.core.legs.fetch_sub(1, Ordering::Relaxed);
