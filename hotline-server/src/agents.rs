@@ -7,4 +7,4 @@ pub mod queues;
 pub mod screen_pop;
 
 pub use distributor::{AgentAudio, AgentLog, CallControl, Distributor, Input};
-pub use outbox::{Inbox, Outbox, outbox};
+pub use outbox::{Inbox, Outbox, Outgoing, SharedSnapshot, outbox};

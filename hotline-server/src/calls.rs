@@ -30,6 +30,8 @@ pub type Clock = Arc<dyn Fn() -> jiff::Timestamp + Send + Sync>;
 /// Everything a call task needs, shared by all calls.
 pub struct Context {
     pub config: Config,
+    /// Where call tasks run (see [`crate::media::runtime`]).
+    pub media: tokio::runtime::Handle,
     pub flows: FlowSet,
     pub prompts: Prompts,
     pub hold_music: Option<Arc<[i16]>>,
@@ -85,7 +87,9 @@ impl CallFactory for Calls {
 
     fn start(&self, call: IncomingCall, to_core: mpsc::Sender<FromCall>) -> mpsc::Sender<ToCall> {
         let (tx, rx) = mpsc::channel(64);
-        tokio::spawn(call::run(self.0.clone(), call, to_core, rx));
+        self.0
+            .media
+            .spawn(call::run(self.0.clone(), call, to_core, rx));
         tx
     }
 }

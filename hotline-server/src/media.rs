@@ -8,6 +8,7 @@ pub mod ports;
 pub mod prompts;
 pub mod recorder;
 pub mod rtp_leg;
+pub mod runtime;
 pub mod webrtc;
 
 /// Samples in one 20 ms frame at 8 kHz.

@@ -40,6 +40,8 @@ pub enum StartError {
     Queues(String),
     #[error("{0}")]
     Notify(String),
+    #[error("cannot start the media threads ([media] threads): {0}")]
+    MediaThreads(std::io::Error),
     #[error("cannot listen on {addr}: {error}")]
     Listen {
         addr: SocketAddr,
@@ -68,6 +70,8 @@ pub struct Running {
     core_task: tokio::task::JoinHandle<()>,
     writer: Option<WriterHandle>,
     store: StoreWriter,
+    /// Dropped last: the call tasks and the agent hub run here.
+    _media: crate::media::runtime::MediaRuntime,
 }
 
 impl Running {
@@ -218,16 +222,17 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
     for row in owed_callbacks {
         distributor.send(crate::agents::Input::RestoreCallback(row));
     }
-    let hub = crate::media::webrtc::WebRtcHub::start(
-        SocketAddr::new(media_ip, 0),
-        media_ip,
-        shutdown.clone(),
-    )
-    .await
-    .map_err(|error| StartError::Listen {
-        addr: SocketAddr::new(media_ip, 0),
-        error,
-    })?;
+    let media = crate::media::runtime::MediaRuntime::start(config.media.threads)
+        .map_err(StartError::MediaThreads)?;
+    let mut hub_config =
+        crate::media::webrtc::HubConfig::new(SocketAddr::new(media_ip, 0), media_ip);
+    hub_config.runtime = Some(media.handle().clone());
+    let hub = crate::media::webrtc::WebRtcHub::start_with(hub_config, shutdown.clone())
+        .await
+        .map_err(|error| StartError::Listen {
+            addr: SocketAddr::new(media_ip, 0),
+            error,
+        })?;
     let auth = Arc::new(crate::auth::Auth::new(
         &db_path,
         crate::auth::AuthPolicy::default(),
@@ -254,6 +259,7 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
         .collect();
     let (to_core, from_calls) = mpsc::channel(8192);
     let context = Arc::new(Context {
+        media: media.handle().clone(),
         flows,
         prompts,
         hold_music,
@@ -352,6 +358,7 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
         core_task,
         writer: Some(writer_handle),
         store: writer,
+        _media: media,
     })
 }
 

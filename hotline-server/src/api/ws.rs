@@ -7,8 +7,8 @@ use axum::extract::{ConnectInfo, State};
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use hotline_protocol::{
-    self as proto, AgentInfo, ClientFrame, Command, ErrorBody, ErrorCode, Event, PROTOCOL_VERSION,
-    ReplyBody, ServerFrame,
+    self as proto, AgentInfo, ClientFrame, Command, ErrorBody, ErrorCode, Event, ReplyBody,
+    ServerFrame,
 };
 use tracing::{debug, info};
 
@@ -56,23 +56,21 @@ async fn session(socket: WebSocket, deps: ApiDeps, addr: SocketAddr) {
     };
     let mut seq = 0u64;
     loop {
-        let out = tokio::select! {
+        let out: Vec<String> = tokio::select! {
             msg = stream.next() => match msg {
-                Some(Ok(Message::Text(text))) => s.on_text(text.as_str()).await,
+                Some(Ok(Message::Text(text))) => {
+                    s.on_text(text.as_str()).await.iter().map(proto::encode).collect()
+                }
                 Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Binary(_))) => continue,
                 Some(Ok(Message::Close(_)) | Err(_)) | None => break,
             },
-            Some(event) = ev_rx.recv() => {
+            Some(next) = ev_rx.next() => {
                 seq += 1;
-                vec![ServerFrame::Event { v: PROTOCOL_VERSION, seq, event }]
+                vec![next.encode(seq)]
             }
         };
-        for frame in out {
-            if sink
-                .send(Message::Text(proto::encode(&frame).into()))
-                .await
-                .is_err()
-            {
+        for text in out {
+            if sink.send(Message::Text(text.into())).await.is_err() {
                 break;
             }
         }

@@ -163,7 +163,7 @@ pub async fn place(
                 control,
                 progress,
             };
-            tokio::spawn(attempt.run());
+            ctx.media.spawn(attempt.run());
             Ok(())
         }
         Err(e) => {

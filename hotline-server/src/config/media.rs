@@ -14,6 +14,8 @@ pub struct MediaConfig {
     pub jitter_depth_packets: usize,
     /// Hang up a call whose RTP stopped for this long.
     pub no_rtp_timeout_secs: u64,
+    /// Threads running call media apart from signalling and the API; 0 = one per core.
+    pub threads: usize,
 }
 
 /// Codec names the media layer implements.

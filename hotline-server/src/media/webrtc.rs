@@ -81,6 +81,8 @@ pub struct HubConfig {
     pub from_agent_capacity: usize,
     /// Frames queued for the agent; this bounds the latency a fast producer can build up.
     pub to_agent_capacity: usize,
+    /// The runtime the driver runs on (the media threads); `None` = the caller's.
+    pub runtime: Option<tokio::runtime::Handle>,
 }
 
 impl HubConfig {
@@ -97,6 +99,7 @@ impl HubConfig {
             silence_timeout: Duration::from_secs(5),
             from_agent_capacity: 16,
             to_agent_capacity: 6,
+            runtime: None,
         }
     }
 }
@@ -149,11 +152,16 @@ impl WebRtcHub {
     }
 
     /// [`WebRtcHub::start`] with explicit tunables.
+    // Async like `start`, though nothing here waits today: binding is immediate.
+    #[allow(clippy::unused_async)]
     pub async fn start_with(
         config: HubConfig,
         shutdown: CancellationToken,
     ) -> std::io::Result<WebRtcHub> {
-        let socket = UdpSocket::bind(config.bind).await?;
+        // Bound here, registered with the reactor of the runtime the driver runs on: its
+        // readiness then wakes the driver without a hop between runtimes.
+        let socket = std::net::UdpSocket::bind(config.bind)?;
+        socket.set_nonblocking(true)?;
         let local_addr = socket.local_addr()?;
         let candidate = SocketAddr::new(config.candidate_ip, local_addr.port());
         let (control, inbox) = mpsc::unbounded_channel();
@@ -168,8 +176,23 @@ impl WebRtcHub {
                 stats: HubStats::default(),
             }),
         });
-        let driver = driver::Driver::new(socket, candidate, Arc::clone(&shared.core), inbox);
-        tokio::spawn(driver.run(shutdown));
+        let core = Arc::clone(&shared.core);
+        let run = async move {
+            match UdpSocket::from_std(socket) {
+                Ok(socket) => {
+                    let driver = driver::Driver::new(socket, candidate, core, inbox);
+                    driver.run(shutdown).await;
+                }
+                // The inbox is dropped with this future, so offers fail with `HubStopped`.
+                Err(e) => {
+                    tracing::error!(error = %e, "agent WebRTC socket could not be registered");
+                }
+            }
+        };
+        match &shared.config.runtime {
+            Some(runtime) => drop(runtime.spawn(run)),
+            None => drop(tokio::spawn(run)),
+        }
         tracing::info!(%local_addr, %candidate, "agent WebRTC hub listening");
         Ok(WebRtcHub { shared })
     }

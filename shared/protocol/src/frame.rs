@@ -96,6 +96,18 @@ pub fn encode(frame: &ServerFrame) -> String {
     serde_json::to_string(frame).unwrap_or_else(|_| ENCODE_FAILED.to_owned())
 }
 
+/// Encodes an event's body once, for [`encode_event_with`]: an event going to many
+/// workstations (a queue snapshot) is serialised once, not once per workstation.
+pub fn encode_event_body(event: &Event) -> String {
+    serde_json::to_string(event).unwrap_or_else(|_| "null".to_owned())
+}
+
+/// The event frame number `seq` around a body from [`encode_event_body`]: the same text as
+/// [`encode`] of [`ServerFrame::event`].
+pub fn encode_event_with(seq: u64, body: &str) -> String {
+    format!(r#"{{"type":"event","v":{PROTOCOL_VERSION},"seq":{seq},"event":{body}}}"#)
+}
+
 /// Encodes a client frame as one WebSocket text message.
 pub fn encode_client(frame: &ClientFrame) -> String {
     serde_json::to_string(frame).unwrap_or_else(|_| ENCODE_FAILED.to_owned())
@@ -200,5 +212,15 @@ mod tests {
             panic!("{frame:?}");
         };
         assert_eq!(result.into_result().unwrap_err().code, ErrorCode::Internal);
+    }
+
+    #[test]
+    fn an_event_encoded_once_frames_exactly_like_encode() {
+        for event in crate::samples::events() {
+            let body = encode_event_body(&event);
+            let framed = encode_event_with(42, &body);
+            assert_eq!(framed, encode(&ServerFrame::event(42, event)));
+            assert!(decode_server(&framed).is_ok());
+        }
     }
 }

@@ -41,7 +41,10 @@ pub use callback::CallbackOffer;
 pub use command::{ClientKind, Command, valid_dtmf};
 pub use error::{ErrorBody, ErrorCode, ProtocolError};
 pub use event::{Event, NoticeLevel};
-pub use frame::{ClientFrame, ServerFrame, decode_client, decode_server, encode, encode_client};
+pub use frame::{
+    ClientFrame, ServerFrame, decode_client, decode_server, encode, encode_client,
+    encode_event_body, encode_event_with,
+};
 pub use ids::{AgentId, CallId, TicketId};
 pub use monitor::MonitorMode;
 pub use queue::{QueueSnapshot, WaitingCaller};

@@ -93,7 +93,10 @@ impl Supervision {
     }
 
     /// A queue snapshot to every supervisor following queues.
-    pub(super) fn publish_snapshot(&self, snapshot: &std::sync::Arc<proto::QueueSnapshot>) {
+    pub(super) fn publish_snapshot(
+        &self,
+        snapshot: &std::sync::Arc<crate::agents::SharedSnapshot>,
+    ) {
         for s in self.supervisors.values() {
             if s.topics.contains(&Topic::Queues) {
                 s.events.snapshot(std::sync::Arc::clone(snapshot));

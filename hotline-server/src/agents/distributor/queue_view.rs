@@ -106,7 +106,7 @@ impl State {
     /// To the agents who serve the queue and the supervisors following queues; one copy of
     /// the snapshot is shared by every workstation it goes to.
     pub(super) fn broadcast_queue(&self, s: &acd::QueueSnapshot) {
-        let snapshot = Arc::new(self.queue_view(s));
+        let snapshot = crate::agents::SharedSnapshot::new(self.queue_view(s));
         for (name, a) in &self.agents {
             if self.acd.serves(&AgentId(name.clone()), &s.queue) {
                 a.events.snapshot(Arc::clone(&snapshot));
