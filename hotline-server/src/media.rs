@@ -9,6 +9,7 @@ pub mod prompts;
 pub mod recorder;
 pub mod rtp_leg;
 pub mod runtime;
+pub mod udp_batch;
 pub mod webrtc;
 
 /// Samples in one 20 ms frame at 8 kHz.

@@ -347,7 +347,6 @@ impl Call {
         let ringback = ringback_tone();
         let mut pos = 0usize;
         let mut frame = [0i16; MAX_SAMPLES];
-        let mut rx = vec![0u8; 2048];
         loop {
             tokio::select! {
                 () = tokio::time::sleep_until(until) => return,
@@ -363,7 +362,7 @@ impl Call {
                 },
                 due = tick.tick() => {
                     // Keys pressed while it rings go nowhere; the audio latches the path.
-                    let _ = self.leg.receive_pending(&mut rx);
+                    let _ = self.leg.receive_pending();
                     if early_media {
                         let n = self.leg.samples_per_packet().min(MAX_SAMPLES);
                         for s in &mut frame[..n] { *s = ringback[pos % ringback.len()]; pos += 1; }
@@ -438,7 +437,6 @@ impl Call {
     /// The media and signalling loop of an answered call.
     async fn drive(&mut self, inbox: &mut mpsc::Receiver<ToCall>) {
         let rtcp = self.leg.rtcp.clone();
-        let mut rx = vec![0u8; 2048];
         let mut rx_rtcp = vec![0u8; 1500];
         let mut tick = tokio::time::interval(Duration::from_millis(u64::from(self.leg.ptime_ms)));
         tick.set_missed_tick_behavior(MissedTickBehavior::Burst);
@@ -481,7 +479,7 @@ impl Call {
                 Some(reply) = self_service::recv_reply(&mut self.self_service) => self.on_service_reply(reply).await,
                 due = tick.tick() => {
                     let due = due.into_std();
-                    if let Some(d) = self.leg.receive_pending(&mut rx) {
+                    if let Some(d) = self.leg.receive_pending() {
                         self.on_digit(d, "rfc4733").await;
                     }
                     let n = self.leg.samples_per_packet().min(MAX_SAMPLES);

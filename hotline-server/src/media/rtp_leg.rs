@@ -4,7 +4,9 @@
 //!
 //! The RTP socket is not watched by the runtime: the call reads it once per frame, just before
 //! it takes the frame from the jitter buffer, so a packet costs no wake-up of the reactor or the
-//! call task and arrives no later than before (the frame is taken on the same tick).
+//! call task and arrives no later than before (the frame is taken on the same tick). That read
+//! is one `recvmmsg` for everything waiting, not a `recv_from` per datagram plus one that finds
+//! the socket empty.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,9 +19,15 @@ use hotline_media::{
 };
 use tokio::net::UdpSocket;
 
+use super::udp_batch::RecvBatch;
+
 /// Datagrams read per frame at most: a burst after a network hiccup is caught up over a few
 /// frames rather than in one long turn.
 const RECV_BATCH: usize = 32;
+/// Datagrams one `recvmmsg` reads: one or two per frame normally, a hiccup's burst in a few calls.
+const RECV_SLOTS: usize = 8;
+/// A receive slot: the largest packet we take (header, CSRCs, an extension, 60 ms of G.711).
+const RECV_SLOT_SIZE: usize = 640;
 
 /// Counters over every leg, for metrics and load runs.
 #[derive(Debug, Default)]
@@ -42,6 +50,9 @@ const MAX_PAYLOAD: usize = 480; // 60 ms of G.711
 pub struct RtpLeg {
     /// Non-blocking, read by [`RtpLeg::receive_pending`].
     rtp: std::net::UdpSocket,
+    /// Datagrams read and not yet handled (after a digit). Taken out while they are handled so
+    /// `on_rtp` can borrow the leg; `None` only then.
+    inbox: Option<RecvBatch>,
     pub rtcp: Arc<UdpSocket>,
     pub local_port: u16,
     remote: SocketAddr,
@@ -77,12 +88,14 @@ impl RtpLeg {
         jitter_depth: usize,
         stats: Arc<MediaStats>,
     ) -> std::io::Result<Self> {
-        let local_port = rtp.local_addr()?.port();
+        let local = rtp.local_addr()?;
+        let local_port = local.port();
         // Out of the reactor (and still non-blocking): nothing wakes for a packet.
         let rtp = rtp.into_std()?;
         let now = Instant::now();
         let mut leg = Self {
             rtp,
+            inbox: Some(RecvBatch::new(RECV_SLOTS, RECV_SLOT_SIZE, local)),
             rtcp: Arc::new(rtcp),
             local_port,
             remote: neg.remote,
@@ -133,21 +146,43 @@ impl RtpLeg {
     }
 
     /// Reads what arrived since the last frame into the jitter buffer. Stops early at a digit
-    /// (RFC 4733), which it returns; the rest is read with the next frame.
-    pub fn receive_pending(&mut self, buf: &mut [u8]) -> Option<char> {
-        for _ in 0..RECV_BATCH {
-            match self.rtp.recv_from(buf) {
-                Ok((n, source)) => {
-                    if let Heard::Digit(d) = self.on_rtp(&buf[..n], source) {
-                        return Some(d);
-                    }
+    /// (RFC 4733), which it returns; the rest is handled with the next frame.
+    pub fn receive_pending(&mut self) -> Option<char> {
+        let mut inbox = self.inbox.take()?;
+        let digit = self.receive_into(&mut inbox);
+        self.inbox = Some(inbox);
+        digit
+    }
+
+    fn receive_into(&mut self, inbox: &mut RecvBatch) -> Option<char> {
+        let mut budget = RECV_BATCH;
+        let mut drained = false;
+        loop {
+            // First what an earlier call read but left behind a digit.
+            while budget > 0
+                && let Some(datagram) = inbox.pop()
+            {
+                budget -= 1;
+                if datagram.truncated {
+                    self.stats.packets_dropped.fetch_add(1, Ordering::Relaxed);
+                    continue;
                 }
+                if let Heard::Digit(d) = self.on_rtp(datagram.data, datagram.source) {
+                    return Some(d);
+                }
+            }
+            if budget == 0 || drained {
+                return None;
+            }
+            let want = budget.min(inbox.capacity());
+            match inbox.recv(&self.rtp, want) {
+                // Fewer than asked for: the socket is empty, no need to ask again this frame.
+                Ok(n) => drained = n < want,
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return None,
                 // An ICMP error reported on the socket (the far end's port closed): go on.
-                Err(_) => {}
+                Err(_) => budget -= 1,
             }
         }
-        None
     }
 
     /// Handles one received RTP datagram.
@@ -308,4 +343,120 @@ fn ntp_now() -> u64 {
     let secs = d.as_secs() + 2_208_988_800;
     let frac = (u64::from(d.subsec_nanos()) << 32) / 1_000_000_000;
     (secs << 32) | frac
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use hotline_media::Direction;
+
+    use super::*;
+
+    const DTMF_PT: u8 = 101;
+
+    async fn leg() -> (RtpLeg, std::net::UdpSocket) {
+        let rtp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .expect("rtp");
+        let rtcp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .expect("rtcp");
+        let far = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("far end");
+        let neg = Negotiated {
+            codec: Codec::Pcmu,
+            payload_type: 0,
+            dtmf_payload_type: Some(DTMF_PT),
+            ptime: 20,
+            remote: far.local_addr().expect("far address"),
+            direction: Direction::SendRecv,
+            on_hold: false,
+        };
+        let leg = RtpLeg::new(rtp, rtcp, &neg, 3, Arc::default()).expect("leg");
+        (leg, far)
+    }
+
+    fn packet(payload_type: u8, sequence: u16, timestamp: u32, payload: &[u8]) -> Vec<u8> {
+        let header = RtpHeader {
+            payload_type,
+            marker: false,
+            sequence,
+            timestamp,
+            ssrc: 0x1234_5678,
+        };
+        let mut out = [0u8; 12 + MAX_PAYLOAD];
+        let n = hotline_media::write_rtp(&header, payload, &mut out).expect("rtp packet");
+        out[..n].to_vec()
+    }
+
+    fn digit(key: u8, sequence: u16, timestamp: u32) -> Vec<u8> {
+        let ev = TelephoneEvent {
+            event: key,
+            end: false,
+            volume: 10,
+            duration: 160,
+        };
+        let mut payload = [0u8; 4];
+        let n = hotline_media::write_event(&ev, &mut payload);
+        packet(DTMF_PT, sequence, timestamp, &payload[..n])
+    }
+
+    /// Loopback delivery is all but immediate; this only spares a loaded machine a false alarm.
+    fn settle() {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    fn received(leg: &RtpLeg) -> u64 {
+        leg.stats.packets_received.load(Ordering::Relaxed)
+    }
+
+    #[tokio::test]
+    async fn one_call_reads_every_waiting_packet() {
+        let (mut leg, far) = leg().await;
+        let to = SocketAddr::from((Ipv4Addr::LOCALHOST, leg.local_port));
+        for i in 0..12u16 {
+            far.send_to(&packet(0, i, u32::from(i) * 160, &[0xFF; 160]), to)
+                .expect("send");
+        }
+        settle();
+        assert_eq!(leg.receive_pending(), None);
+        assert_eq!(received(&leg), 12);
+        // The far end's address is latched from what arrived.
+        assert_eq!(leg.remote(), far.local_addr().expect("far address"));
+    }
+
+    #[tokio::test]
+    async fn packets_read_behind_a_digit_wait_for_the_next_frame() {
+        let (mut leg, far) = leg().await;
+        let to = SocketAddr::from((Ipv4Addr::LOCALHOST, leg.local_port));
+        far.send_to(&digit(5, 1, 1000), to).expect("send");
+        far.send_to(&packet(0, 2, 1160, &[0xFF; 160]), to)
+            .expect("send");
+        far.send_to(&digit(7, 3, 2000), to).expect("send");
+        far.send_to(&packet(0, 4, 2160, &[0xFF; 160]), to)
+            .expect("send");
+        settle();
+        // All four come in one read; each call stops at a digit and keeps the rest.
+        assert_eq!(leg.receive_pending(), Some('5'));
+        assert_eq!(received(&leg), 1);
+        assert_eq!(leg.receive_pending(), Some('7'));
+        assert_eq!(received(&leg), 3);
+        assert_eq!(leg.receive_pending(), None);
+        assert_eq!(received(&leg), 4);
+        assert_eq!(leg.receive_pending(), None);
+        assert_eq!(received(&leg), 4);
+    }
+
+    #[tokio::test]
+    async fn an_oversized_datagram_is_counted_as_dropped() {
+        let (mut leg, far) = leg().await;
+        let to = SocketAddr::from((Ipv4Addr::LOCALHOST, leg.local_port));
+        far.send_to(&[0x80; RECV_SLOT_SIZE + 1], to).expect("send");
+        far.send_to(&packet(0, 1, 160, &[0xFF; 160]), to)
+            .expect("send");
+        settle();
+        assert_eq!(leg.receive_pending(), None);
+        assert_eq!(received(&leg), 1);
+        assert_eq!(leg.stats.packets_dropped.load(Ordering::Relaxed), 1);
+    }
 }

@@ -5,7 +5,11 @@
 //! the timeouts that fell due: ICE, DTLS and RTCP timers are seconds apart, so serving them on
 //! the tick costs nothing in accuracy and spares a wake-up (and a walk over every leg) per
 //! timer. Nothing here waits on a consumer: channels are used with `try_send`/`try_recv` and
-//! the socket with `try_send_to`.
+//! the socket without waiting.
+//!
+//! The socket is used in batches ([`udp_batch`](super::super::udp_batch)): one `recvmmsg` reads
+//! up to [`RECV_SLOTS`] datagrams, and what the legs transmit is collected and leaves in one
+//! `sendmmsg` at the end of each receive batch, tick, add and close (or when the batch is full).
 
 use std::collections::HashMap;
 use std::io::ErrorKind;
@@ -16,19 +20,26 @@ use std::time::Instant;
 
 use str0m::Input;
 use str0m::net::{DatagramRecv, Protocol, Receive};
+use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio::time::{self, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
+use super::super::udp_batch::{RecvBatch, SendBatch};
 use super::Core;
 use super::pacer::SLOT;
 use super::peer::{Io, Peer};
 
-/// Largest datagram we read; WebRTC stays under the path MTU (str0m targets ~1150 bytes).
+/// Largest datagram we read or batch for sending; WebRTC stays under the path MTU (str0m
+/// targets ~1150 bytes).
 const DATAGRAM_MAX: usize = 2048;
 /// Datagrams read per wake before the other branches get a turn.
 const RECV_BATCH: usize = 64;
+/// Datagrams one `recvmmsg` reads.
+const RECV_SLOTS: usize = 32;
+/// Datagrams one `sendmmsg` sends: a tick's frames to many agents leave in a few calls.
+const SEND_SLOTS: usize = 64;
 
 pub(crate) enum Control {
     Add(Box<Peer>),
@@ -47,7 +58,8 @@ pub(super) struct Driver {
     routes: HashMap<SocketAddr, u64>,
     /// Legs to drop after the current step.
     dead: Vec<u64>,
-    buf: Box<[u8; DATAGRAM_MAX]>,
+    received: RecvBatch,
+    out: SendBatch,
 }
 
 impl Driver {
@@ -57,6 +69,8 @@ impl Driver {
         core: Arc<Core>,
         inbox: mpsc::UnboundedReceiver<Control>,
     ) -> Self {
+        // The bound address, not the candidate: its family is what the socket receives.
+        let local = socket.local_addr().unwrap_or(candidate);
         Driver {
             socket,
             candidate,
@@ -65,7 +79,8 @@ impl Driver {
             peers: HashMap::new(),
             routes: HashMap::new(),
             dead: Vec::new(),
-            buf: Box::new([0; DATAGRAM_MAX]),
+            received: RecvBatch::new(RECV_SLOTS, DATAGRAM_MAX, local),
+            out: SendBatch::new(SEND_SLOTS, DATAGRAM_MAX),
         }
     }
 
@@ -99,11 +114,13 @@ impl Driver {
 
     fn add(&mut self, mut peer: Peer) {
         // The first timeout starts ICE (connectivity checks toward the offered candidates).
-        let io = Io {
+        let mut io = Io {
             socket: &self.socket,
+            out: &mut self.out,
             stats: &self.core.stats,
         };
-        peer.handle(Input::Timeout(Instant::now()), &io);
+        peer.handle(Input::Timeout(Instant::now()), &mut io);
+        io.flush();
         if peer.is_gone() {
             self.dead.push(peer.id);
         }
@@ -111,12 +128,14 @@ impl Driver {
     }
 
     fn close(&mut self, id: u64, reason: &str) {
-        let io = Io {
+        let mut io = Io {
             socket: &self.socket,
+            out: &mut self.out,
             stats: &self.core.stats,
         };
         if let Some(peer) = self.peers.get_mut(&id) {
-            peer.close(reason, &io);
+            peer.close(reason, &mut io);
+            io.flush();
             self.dead.push(id);
         }
     }
@@ -130,80 +149,100 @@ impl Driver {
             peers,
             routes,
             dead,
-            buf,
+            received,
+            out,
             ..
         } = self;
-        let io = Io {
+        let socket = &*socket;
+        let mut io = Io {
             socket,
+            out,
             stats: &core.stats,
         };
-        for _ in 0..RECV_BATCH {
-            let (n, source) = match socket.try_recv_from(&mut buf[..]) {
-                Ok(got) => got,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+        let mut budget = RECV_BATCH;
+        while budget > 0 {
+            let want = budget.min(received.capacity());
+            // Through tokio, so that an empty socket clears its read readiness.
+            match socket.try_io(Interest::READABLE, || received.recv(socket, want)) {
+                Ok(n) => budget = budget.saturating_sub(n.max(1)),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                 Err(e) => {
                     tracing::debug!(error = %e, "agent WebRTC receive failed");
+                    budget -= 1;
                     continue;
                 }
-            };
+            }
+            // They all arrived before the call returned.
             let now = Instant::now();
-            let Ok(contents) = DatagramRecv::try_from(&buf[..n]) else {
-                core.stats
-                    .datagrams_unmatched
-                    .fetch_add(1, Ordering::Relaxed);
-                continue;
-            };
-            let input = Input::Receive(
-                now,
-                Receive {
-                    proto: Protocol::Udp,
-                    source,
-                    destination: *candidate,
-                    contents,
-                },
-            );
-            let known = routes
-                .get(&source)
-                .copied()
-                .filter(|id| peers.get(id).is_some_and(|p| p.accepts(&input)));
-            // Slow path: a new leg's first STUN request (str0m matches it by ICE username).
-            let Some(id) =
-                known.or_else(|| peers.values().find(|p| p.accepts(&input)).map(|p| p.id))
-            else {
-                core.stats
-                    .datagrams_unmatched
-                    .fetch_add(1, Ordering::Relaxed);
-                continue;
-            };
-            if known.is_none() {
-                routes.insert(source, id);
+            while let Some(datagram) = received.pop() {
+                let source = datagram.source;
+                let contents = if datagram.truncated {
+                    None
+                } else {
+                    DatagramRecv::try_from(datagram.data).ok()
+                };
+                let Some(contents) = contents else {
+                    core.stats
+                        .datagrams_unmatched
+                        .fetch_add(1, Ordering::Relaxed);
+                    continue;
+                };
+                let input = Input::Receive(
+                    now,
+                    Receive {
+                        proto: Protocol::Udp,
+                        source,
+                        destination: *candidate,
+                        contents,
+                    },
+                );
+                let known = routes
+                    .get(&source)
+                    .copied()
+                    .filter(|id| peers.get(id).is_some_and(|p| p.accepts(&input)));
+                // Slow path: a new leg's first STUN request (str0m matches it by ICE username).
+                let Some(id) =
+                    known.or_else(|| peers.values().find(|p| p.accepts(&input)).map(|p| p.id))
+                else {
+                    core.stats
+                        .datagrams_unmatched
+                        .fetch_add(1, Ordering::Relaxed);
+                    continue;
+                };
+                if known.is_none() {
+                    routes.insert(source, id);
+                }
+                let Some(peer) = peers.get_mut(&id) else {
+                    continue;
+                };
+                peer.handle(input, &mut io);
+                if peer.is_gone() {
+                    dead.push(id);
+                }
             }
-            let Some(peer) = peers.get_mut(&id) else {
-                continue;
-            };
-            peer.handle(input, &io);
-            if peer.is_gone() {
-                dead.push(id);
-            }
+            // Answers (STUN, DTLS) leave with each batch read, not only at the next tick.
+            io.flush();
         }
     }
 
     /// The 20 ms tick for every leg: str0m's timeouts that fell due, then this slot's frame.
     fn tick(&mut self, epoch: Instant) {
         let now = Instant::now();
-        let io = Io {
+        let mut io = Io {
             socket: &self.socket,
+            out: &mut self.out,
             stats: &self.core.stats,
         };
         for peer in self.peers.values_mut() {
             if peer.next_timeout <= now {
-                peer.handle(Input::Timeout(now), &io);
+                peer.handle(Input::Timeout(now), &mut io);
             }
-            peer.tick(now, epoch, &io);
+            peer.tick(now, epoch, &mut io);
             if peer.is_gone() {
                 self.dead.push(peer.id);
             }
         }
+        io.flush();
     }
 
     fn reap(&mut self) {

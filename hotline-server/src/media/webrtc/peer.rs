@@ -1,17 +1,19 @@
 //! One agent's `Rtc` with its channels: what comes out of str0m goes to the socket, the leg's
 //! channels or its state; what the server plays is taken one frame per 20 ms slot.
 
-use std::io::ErrorKind;
+use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use hotline_media::Codec;
 use str0m::media::{Frequency, MediaData, MediaTime, Mid, Pt};
 use str0m::{Event, IceConnectionState, Input, Output, Rtc};
+use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc::error::{TryRecvError, TrySendError};
 use tokio::sync::{mpsc, watch};
 
+use super::super::udp_batch::SendBatch;
 use super::framer::Framer;
 use super::pacer::Pacer;
 use super::{AudioFrame, FRAME_SAMPLES, HubStats, LegState};
@@ -20,10 +22,67 @@ use super::{AudioFrame, FRAME_SAMPLES, HubStats, LegState};
 /// producer's clock and this slot clock); more is dropped as latency.
 const MAX_WAITING: usize = 1;
 
-/// What the driver lends a peer while it works: the socket and the counters.
+/// What the driver lends a peer while it works: the socket, the batch of datagrams waiting to
+/// go out of it, and the counters.
 pub(super) struct Io<'a> {
     pub socket: &'a UdpSocket,
+    pub out: &'a mut SendBatch,
     pub stats: &'a HubStats,
+}
+
+impl Io<'_> {
+    /// Queues a datagram; it leaves with the batch ([`Io::flush`]), at once if the batch is full.
+    fn send(&mut self, contents: &[u8], to: SocketAddr) {
+        if self.out.is_full() {
+            self.flush();
+        }
+        if self.out.push(contents, to) {
+            return;
+        }
+        // Larger than a slot (str0m keeps under the MTU, so not expected): on its own.
+        if let Err(e) = self.socket.try_send_to(contents, to) {
+            self.stats
+                .datagrams_dropped_out
+                .fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(%to, error = %e, "agent WebRTC send failed");
+        }
+    }
+
+    /// Sends what is queued in one system call, without waiting: a full socket buffer drops
+    /// the rest (RTP and STUN both recover), counted in `datagrams_dropped_out`.
+    pub(super) fn flush(&mut self) {
+        if self.out.is_empty() {
+            return;
+        }
+        let Io { socket, out, stats } = self;
+        let mut sent = None;
+        // Through tokio so a full buffer clears its write readiness, as `try_send_to` did.
+        let _ = socket.try_io(Interest::WRITABLE, || {
+            let result = out.send(*socket);
+            let would_block = result.would_block;
+            sent = Some(result);
+            if would_block {
+                Err(std::io::ErrorKind::WouldBlock.into())
+            } else {
+                Ok(())
+            }
+        });
+        // Not tried at all when tokio already knows the socket is not writable.
+        let dropped = match sent {
+            Some(sent) => {
+                if let Some(e) = sent.error {
+                    tracing::debug!(error = %e, "agent WebRTC send failed");
+                }
+                sent.dropped
+            }
+            None => out.discard(),
+        };
+        if dropped > 0 {
+            stats
+                .datagrams_dropped_out
+                .fetch_add(dropped as u64, Ordering::Relaxed);
+        }
+    }
 }
 
 pub(super) struct Peer {
@@ -93,7 +152,7 @@ impl Peer {
     }
 
     /// Feeds network input or a timeout to str0m, then drains its output.
-    pub(super) fn handle(&mut self, input: Input, io: &Io) {
+    pub(super) fn handle(&mut self, input: Input, io: &mut Io) {
         if self.gone.is_some() {
             return;
         }
@@ -108,7 +167,7 @@ impl Peer {
     }
 
     /// One 20 ms tick: check the deadline and abandonment, send this slot's frame if one waits.
-    pub(super) fn tick(&mut self, now: Instant, epoch: Instant, io: &Io) {
+    pub(super) fn tick(&mut self, now: Instant, epoch: Instant, io: &mut Io) {
         if self.gone.is_some() {
             return;
         }
@@ -175,7 +234,7 @@ impl Peer {
     }
 
     /// Ends the leg from our side: DTLS close_notify goes out, then the `Rtc` is dropped.
-    pub(super) fn close(&mut self, reason: &str, io: &Io) {
+    pub(super) fn close(&mut self, reason: &str, io: &mut Io) {
         if self.gone.is_some() {
             return;
         }
@@ -199,7 +258,7 @@ impl Peer {
     }
 
     /// Polls str0m until it only has a timeout left.
-    fn drain(&mut self, io: &Io) {
+    fn drain(&mut self, io: &mut Io) {
         while self.rtc.is_alive() {
             let output = match self.rtc.poll_output() {
                 Ok(output) => output,
@@ -213,7 +272,7 @@ impl Peer {
                     self.next_timeout = at;
                     return;
                 }
-                Output::Transmit(t) => send(io, &t.contents, t.destination),
+                Output::Transmit(t) => io.send(&t.contents, t.destination),
                 Output::Event(event) => self.on_event(event, io),
             }
         }
@@ -222,7 +281,7 @@ impl Peer {
         }
     }
 
-    fn on_event(&mut self, event: Event, io: &Io) {
+    fn on_event(&mut self, event: Event, io: &mut Io) {
         match event {
             Event::Connected => {
                 self.connected = true;
@@ -259,24 +318,6 @@ impl Peer {
                 Err(TrySendError::Closed(_)) => {}
             }
         });
-    }
-}
-
-/// Sends without waiting: a full socket buffer drops the datagram (RTP and STUN both recover).
-fn send(io: &Io, contents: &[u8], to: std::net::SocketAddr) {
-    match io.socket.try_send_to(contents, to) {
-        Ok(_) => {}
-        Err(e) if e.kind() == ErrorKind::WouldBlock => {
-            io.stats
-                .datagrams_dropped_out
-                .fetch_add(1, Ordering::Relaxed);
-        }
-        Err(e) => {
-            io.stats
-                .datagrams_dropped_out
-                .fetch_add(1, Ordering::Relaxed);
-            tracing::debug!(%to, error = %e, "agent WebRTC send failed");
-        }
     }
 }
 
