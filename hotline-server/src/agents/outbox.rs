@@ -64,11 +64,9 @@ pub enum Outgoing {
 
 impl Outgoing {
     /// The WebSocket text of this event as frame number `seq`.
-    pub fn encode(&self, seq: u64) -> String {
+    pub fn encode(self, seq: u64) -> String {
         match self {
-            Outgoing::Event(event) => {
-                proto::encode_event_with(seq, &proto::encode_event_body(event))
-            }
+            Outgoing::Event(event) => proto::encode(&proto::ServerFrame::event(seq, event)),
             Outgoing::Snapshot(s) => proto::encode_event_with(seq, s.json()),
         }
     }

@@ -5,37 +5,26 @@
 // Helpers outside #[test] functions are test code too.
 #![allow(clippy::unwrap_used)]
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+#[path = "support/peer.rs"]
+#[allow(dead_code)] // each test file uses part of it
+mod support;
+
 use std::time::{Duration, Instant};
 
-use hotline_media::{
-    Codec as G711, ToneGenerator, dominant_frequency, read_wav_8k_mono, wav_bytes,
-};
-use hotline_softphone::{AudioIo, BackendKind, WebRtcLeg, start_backend};
-use str0m::change::SdpOffer;
+use hotline_media::{Codec as G711, ToneGenerator, dominant_frequency, read_wav_8k_mono};
+use hotline_softphone::{AudioIo, WebRtcLeg};
 use str0m::format::Codec;
 use str0m::media::{Frequency, MediaTime, Mid};
 use str0m::net::{DatagramRecv, Protocol, Receive};
-use str0m::{Candidate, Event, Input, Output, Rtc};
-use tokio::net::UdpSocket;
+use str0m::{Event, Input, Output};
 
-const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+use support::LOOPBACK;
 
 /// Answers `offer`; returns the answer and a task that runs the peer until it has heard
 /// `want` samples (then yields them).
 async fn str0m_peer(offer: &str, want: usize) -> (String, tokio::task::JoinHandle<Vec<i16>>) {
-    let socket = UdpSocket::bind(SocketAddr::new(LOOPBACK, 0)).await.unwrap();
+    let (mut rtc, socket, answer) = support::str0m_answer(offer).await;
     let local = socket.local_addr().unwrap();
-    let mut rtc = Rtc::builder()
-        .clear_codecs()
-        .enable_pcmu(true, false)
-        .build(Instant::now());
-    rtc.add_local_candidate(Candidate::host(local, "udp").unwrap());
-    let answer = rtc
-        .sdp_api()
-        .accept_offer(SdpOffer::from_sdp_string(offer).unwrap())
-        .unwrap()
-        .to_sdp_string();
     let mid: Mid = "0".into();
     let pt = rtc
         .writer(mid)
@@ -114,23 +103,16 @@ async fn leg_talks_to_str0m() {
     leg.accept_answer(&answer).await.unwrap();
     leg.connected(Duration::from_secs(10)).await.unwrap();
 
-    let dir = tempfile::tempdir().unwrap();
-    let play = dir.path().join("agent.wav");
-    let mut voice = vec![0i16; 8000];
-    ToneGenerator::new(&[1000.0], 12000, 8000).fill(&mut voice);
-    std::fs::write(&play, wav_bytes(&voice, 8000, 1)).unwrap();
-    let record = dir.path().join("heard.wav");
-    let AudioIo {
-        mic,
-        speaker,
-        handle,
-        ..
-    } = start_backend(&BackendKind::File {
-        play: Some(play),
-        record: Some(record.clone()),
-        loop_play: true,
-    })
-    .unwrap();
+    let (
+        AudioIo {
+            mic,
+            speaker,
+            handle,
+            ..
+        },
+        record,
+        _dir,
+    ) = support::tone_backend();
     leg.attach(mic, speaker);
 
     let heard = tokio::time::timeout(Duration::from_secs(10), peer)

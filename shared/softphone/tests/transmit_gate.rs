@@ -5,19 +5,20 @@
 // Helpers outside #[test] functions are test code too.
 #![allow(clippy::unwrap_used)]
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+#[path = "support/peer.rs"]
+#[allow(dead_code)] // each test file uses part of it
+mod support;
+
 use std::time::{Duration, Instant};
 
-use hotline_media::{Codec as G711, ToneGenerator, dominant_frequency, wav_bytes};
-use hotline_softphone::{AudioIo, BackendKind, LegState, WebRtcLeg, start_backend};
-use str0m::change::SdpOffer;
+use hotline_media::{Codec as G711, dominant_frequency};
+use hotline_softphone::{AudioIo, LegState, WebRtcLeg};
 use str0m::media::MediaData;
 use str0m::net::{DatagramRecv, Protocol, Receive};
-use str0m::{Candidate, Event, Input, Output, Rtc};
-use tokio::net::UdpSocket;
+use str0m::{Event, Input, Output};
 use tokio::sync::mpsc;
 
-const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+use support::LOOPBACK;
 
 /// What the str0m side received, one packet each.
 struct Heard {
@@ -42,18 +43,8 @@ impl From<&MediaData> for Heard {
 
 /// Answers `offer` with a receive-only str0m peer that reports every packet it hears.
 async fn str0m_ear(offer: &str) -> (String, mpsc::UnboundedReceiver<Heard>) {
-    let socket = UdpSocket::bind(SocketAddr::new(LOOPBACK, 0)).await.unwrap();
+    let (mut rtc, socket, answer) = support::str0m_answer(offer).await;
     let local = socket.local_addr().unwrap();
-    let mut rtc = Rtc::builder()
-        .clear_codecs()
-        .enable_pcmu(true, false)
-        .build(Instant::now());
-    rtc.add_local_candidate(Candidate::host(local, "udp").unwrap());
-    let answer = rtc
-        .sdp_api()
-        .accept_offer(SdpOffer::from_sdp_string(offer).unwrap())
-        .unwrap()
-        .to_sdp_string();
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         let mut buf = vec![0u8; 2000];
@@ -120,22 +111,16 @@ async fn a_closed_gate_sends_nothing_and_an_opened_one_resumes_the_stream() {
     leg.accept_answer(&answer).await.unwrap();
     leg.connected(Duration::from_secs(10)).await.unwrap();
 
-    let dir = tempfile::tempdir().unwrap();
-    let play = dir.path().join("agent.wav");
-    let mut voice = vec![0i16; 8000];
-    ToneGenerator::new(&[1000.0], 12000, 8000).fill(&mut voice);
-    std::fs::write(&play, wav_bytes(&voice, 8000, 1)).unwrap();
-    let AudioIo {
-        mic,
-        speaker,
-        handle,
-        ..
-    } = start_backend(&BackendKind::File {
-        play: Some(play),
-        record: None,
-        loop_play: true,
-    })
-    .unwrap();
+    let (
+        AudioIo {
+            mic,
+            speaker,
+            handle,
+            ..
+        },
+        _record,
+        _dir,
+    ) = support::tone_backend();
     leg.attach(mic, speaker);
 
     // Closed: the microphone runs, nothing goes out, the leg stays up.

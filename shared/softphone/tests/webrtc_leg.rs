@@ -5,13 +5,17 @@
 // Helpers outside #[test] functions are test code too.
 #![allow(clippy::unwrap_used)]
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+#[path = "support/peer.rs"]
+#[allow(dead_code)] // each test file uses part of it
+mod support;
+
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use hotline_media::{Codec, ToneGenerator, dominant_frequency, read_wav_8k_mono, wav_bytes};
-use hotline_softphone::{AudioIo, BackendKind, LegState, WebRtcLeg, start_backend};
+use hotline_media::{Codec, ToneGenerator, dominant_frequency, read_wav_8k_mono};
+use hotline_softphone::{AudioIo, LegState, WebRtcLeg};
 use rtc::ice::mdns::MulticastDnsMode;
 use rtc::ice::network_type::NetworkType;
 use rtc::media::Sample;
@@ -30,7 +34,7 @@ use webrtc::peer_connection::{
     RTCConfigurationBuilder, RTCIceGatheringState, RTCSessionDescription, SettingEngineBuilder,
 };
 
-const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+use support::LOOPBACK;
 
 fn pcmu() -> RTCRtpCodec {
     RTCRtpCodec {
@@ -185,23 +189,16 @@ async fn leg_sends_1khz_and_hears_600hz() {
     leg.connected(Duration::from_secs(10)).await.unwrap();
     assert_eq!(*leg.state().borrow(), LegState::Connected);
 
-    let dir = tempfile::tempdir().unwrap();
-    let play = dir.path().join("agent.wav");
-    let mut voice = vec![0i16; 8000];
-    ToneGenerator::new(&[1000.0], 12000, 8000).fill(&mut voice);
-    std::fs::write(&play, wav_bytes(&voice, 8000, 1)).unwrap();
-    let record = dir.path().join("heard.wav");
-    let AudioIo {
-        mic,
-        speaker,
-        handle,
-        ..
-    } = start_backend(&BackendKind::File {
-        play: Some(play),
-        record: Some(record.clone()),
-        loop_play: true,
-    })
-    .unwrap();
+    let (
+        AudioIo {
+            mic,
+            speaker,
+            handle,
+            ..
+        },
+        record,
+        _dir,
+    ) = support::tone_backend();
     leg.attach(mic, speaker);
 
     // 1 s of audio each way is plenty for a frequency check; allow for start-up.
