@@ -12,7 +12,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use hotline_media::{Codec as G711, ToneGenerator, dominant_frequency, read_wav_8k_mono};
-use hotline_softphone::{AudioIo, WebRtcLeg};
+use hotline_softphone::WebRtcLeg;
 use str0m::format::Codec;
 use str0m::media::{Frequency, MediaTime, Mid};
 use str0m::net::{DatagramRecv, Protocol, Receive};
@@ -103,17 +103,7 @@ async fn leg_talks_to_str0m() {
     leg.accept_answer(&answer).await.unwrap();
     leg.connected(Duration::from_secs(10)).await.unwrap();
 
-    let (
-        AudioIo {
-            mic,
-            speaker,
-            handle,
-            ..
-        },
-        record,
-        _dir,
-    ) = support::tone_backend();
-    leg.attach(mic, speaker);
+    let (handle, record, _dir) = support::speak_tone(&leg);
 
     let heard = tokio::time::timeout(Duration::from_secs(10), peer)
         .await

@@ -12,7 +12,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use hotline_media::{Codec as G711, dominant_frequency};
-use hotline_softphone::{AudioIo, LegState, WebRtcLeg};
+use hotline_softphone::{LegState, WebRtcLeg};
 use str0m::media::MediaData;
 use str0m::net::{DatagramRecv, Protocol, Receive};
 use str0m::{Event, Input, Output};
@@ -111,17 +111,7 @@ async fn a_closed_gate_sends_nothing_and_an_opened_one_resumes_the_stream() {
     leg.accept_answer(&answer).await.unwrap();
     leg.connected(Duration::from_secs(10)).await.unwrap();
 
-    let (
-        AudioIo {
-            mic,
-            speaker,
-            handle,
-            ..
-        },
-        _record,
-        _dir,
-    ) = support::tone_backend();
-    leg.attach(mic, speaker);
+    let (handle, _record, _dir) = support::speak_tone(&leg);
 
     // Closed: the microphone runs, nothing goes out, the leg stays up.
     let idle = collect(&mut heard, Duration::from_secs(3)).await;

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use hotline_media::{Codec, ToneGenerator, dominant_frequency, read_wav_8k_mono};
-use hotline_softphone::{AudioIo, LegState, WebRtcLeg};
+use hotline_softphone::{LegState, WebRtcLeg};
 use rtc::ice::mdns::MulticastDnsMode;
 use rtc::ice::network_type::NetworkType;
 use rtc::media::Sample;
@@ -189,17 +189,7 @@ async fn leg_sends_1khz_and_hears_600hz() {
     leg.connected(Duration::from_secs(10)).await.unwrap();
     assert_eq!(*leg.state().borrow(), LegState::Connected);
 
-    let (
-        AudioIo {
-            mic,
-            speaker,
-            handle,
-            ..
-        },
-        record,
-        _dir,
-    ) = support::tone_backend();
-    leg.attach(mic, speaker);
+    let (handle, record, _dir) = support::speak_tone(&leg);
 
     // 1 s of audio each way is plenty for a frequency check; allow for start-up.
     let deadline = Instant::now() + Duration::from_secs(10);

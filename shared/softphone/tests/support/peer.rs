@@ -6,16 +6,25 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use hotline_media::{ToneGenerator, wav_bytes};
-use hotline_softphone::{AudioIo, BackendKind, start_backend};
+use hotline_softphone::{AudioHandle, AudioIo, BackendKind, WebRtcLeg, start_backend};
 use str0m::change::SdpOffer;
 use str0m::{Candidate, Rtc};
 use tokio::net::UdpSocket;
 
 pub const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
+/// The file backend attached to `leg`: a looped 1 kHz tone is the microphone, what the leg
+/// hears is recorded. Returns the backend's handle (finish it to complete the recording), the
+/// recording's path and the folder's guard.
+pub fn speak_tone(leg: &WebRtcLeg) -> (AudioHandle, PathBuf, tempfile::TempDir) {
+    let (io, record, dir) = tone_backend();
+    leg.attach(io.mic, io.speaker);
+    (io.handle, record, dir)
+}
+
 /// The file backend playing a looped 1 kHz tone as the microphone and recording what it hears
 /// to the returned path. The folder lives as long as the returned guard.
-pub fn tone_backend() -> (AudioIo, PathBuf, tempfile::TempDir) {
+fn tone_backend() -> (AudioIo, PathBuf, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let play = dir.path().join("agent.wav");
     let mut voice = vec![0i16; 8000];
