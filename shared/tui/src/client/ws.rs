@@ -10,11 +10,16 @@ use hotline_protocol::{
     ReplyResult, ServerFrame,
 };
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::client::ClientError;
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Bytes read from the socket at a time. Every read attempt zero-fills this much first (the
+/// library's default is 128 KiB); a queue snapshot larger than this still arrives whole.
+const READ_BUFFER: usize = 16 * 1024;
 
 /// One connection to the server.
 pub struct Client {
@@ -27,7 +32,8 @@ pub struct Client {
 impl Client {
     /// Connects to `url` (a `ws://…/ws` address, see [`ws_url`](crate::client::ws_url)).
     pub async fn connect(url: &str) -> Result<Client, ClientError> {
-        let (ws, _) = tokio_tungstenite::connect_async(url)
+        let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER);
+        let (ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), false)
             .await
             .map_err(|source| ClientError::Connect {
                 url: url.to_owned(),
