@@ -13,8 +13,9 @@ use anyhow::{Context as _, anyhow};
 use str0m::change::{SdpAnswer, SdpPendingOffer};
 use str0m::crypto::dtls::DtlsCert;
 use str0m::format::Codec;
-use str0m::media::{Direction, Frequency, MediaKind, MediaTime, Mid, Pt};
+use str0m::media::{Direction, MediaKind, Mid, Pt};
 use str0m::net::{Protocol, Receive};
+use str0m::rtp::RtpWrite;
 use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
 use tokio::sync::Notify;
 
@@ -108,9 +109,11 @@ pub fn offer(ip: IpAddr, cert: &DtlsCert, now: Instant) -> anyhow::Result<(Pendi
         .set_nonblocking(true)
         .context("making the media socket non-blocking")?;
     let local = socket.local_addr().context("the media socket's address")?;
+    // RTP mode, as the server's hub: whole packets in and out, no sample (de)packetizer.
     let mut rtc = Rtc::builder()
         .clear_codecs()
         .enable_pcmu(true, false)
+        .set_rtp_mode(true)
         .set_dtls_cert(cert.clone())
         .build(now);
     let candidate = Candidate::host(local, "udp").map_err(|e| anyhow!("host candidate: {e}"))?;
@@ -146,14 +149,18 @@ impl PendingLeg {
             .sdp_api()
             .accept_answer(self.pending, answer)
             .context("accepting the server's answer")?;
+        let remote = self
+            .rtc
+            .media(self.mid)
+            .map(|m| m.remote_pts().to_vec())
+            .unwrap_or_default();
         let pt = self
             .rtc
-            .writer(self.mid)
-            .and_then(|w| {
-                w.payload_params()
-                    .find(|p| p.spec().codec == Codec::PCMU)
-                    .map(str0m::format::PayloadParams::pt)
-            })
+            .codec_config()
+            .params()
+            .iter()
+            .find(|p| remote.contains(&p.pt()) && p.spec().codec == Codec::PCMU)
+            .map(str0m::format::PayloadParams::pt)
             .context("the server's answer has no PCMU audio")?;
         Ok(Leg {
             rtc: self.rtc,
@@ -169,6 +176,8 @@ impl PendingLeg {
             connected: false,
             was_talking: false,
             gone: false,
+            // Any start below the first rollover; the port differs per leg.
+            next_seq: u64::from(self.local.port() >> 1),
         })
     }
 }
@@ -190,6 +199,8 @@ pub struct Leg {
     connected: bool,
     was_talking: bool,
     gone: bool,
+    /// Extended sequence number of the next packet sent.
+    next_seq: u64,
 }
 
 impl Leg {
@@ -260,20 +271,23 @@ impl Leg {
     /// This slot's frame of the voice; RTP time follows the slot, so a pause between calls
     /// shows as a gap in time, as it would from a real phone.
     fn speak(&mut self, now: Instant, tick: u64) {
-        let time = MediaTime::new(tick * FRAME_BYTES as u64, Frequency::EIGHT_KHZ);
-        let Some(writer) = self.rtc.writer(self.mid) else {
+        // The RTP clock wraps at 32 bits by definition.
+        let time = (tick * FRAME_BYTES as u64) as u32;
+        let mut direct = self.rtc.direct_api();
+        let Some(stream) = direct.stream_tx_by_mid(self.mid, None) else {
             return;
         };
-        let written = writer.start_of_talkspurt(!self.was_talking).write(
+        let packet = RtpWrite::new(
             self.pt,
-            now,
+            self.next_seq.into(),
             time,
+            now,
             Arc::clone(&self.voice),
-        );
-        match written {
-            Ok(()) => self.drain(),
-            Err(e) => self.fail(&format!("write: {e}")),
-        }
+        )
+        .marker(!self.was_talking);
+        stream.write_rtp(packet);
+        self.next_seq += 1;
+        self.drain();
     }
 
     fn input(&mut self, input: Input) {
@@ -320,8 +334,8 @@ impl Leg {
                 self.fail("the server stopped answering (ICE)");
             }
             Event::Closed => self.fail("closed by the server"),
-            Event::MediaData(data) if data.mid == self.mid && data.pt == self.pt => {
-                self.shared.heard.hear(&data.data);
+            Event::RtpPacket(packet) if packet.header.payload_type == self.pt => {
+                self.shared.heard.hear(&packet.payload);
             }
             _ => {}
         }

@@ -1,4 +1,6 @@
-//! Incoming PCMU payloads of any length (10, 20, 30 ms …) cut into 20 ms frames.
+//! Incoming PCMU payloads of any length (10, 20, 30 ms …) cut into 20 ms frames, in sequence
+//! order: a packet older than the newest taken is late (or repeated) and dropped; after a gap
+//! the partial frame is dropped rather than spliced across it.
 //!
 //! Decoding goes straight into the frame being filled, so nothing is allocated per packet.
 
@@ -9,6 +11,8 @@ use super::{AudioFrame, FRAME_SAMPLES};
 pub(super) struct Framer {
     frame: [i16; FRAME_SAMPLES],
     filled: usize,
+    /// Extended sequence number of the newest packet taken.
+    last_seq: Option<u64>,
 }
 
 impl Framer {
@@ -16,7 +20,29 @@ impl Framer {
         Framer {
             frame: [0; FRAME_SAMPLES],
             filled: 0,
+            last_seq: None,
         }
+    }
+
+    /// Takes RTP packet `seq` (extended sequence number): [`push`](Self::push)es its payload
+    /// unless it is late; returns whether it was taken.
+    pub(super) fn push_packet(
+        &mut self,
+        seq: u64,
+        payload: &[u8],
+        emit: impl FnMut(AudioFrame),
+    ) -> bool {
+        if let Some(last) = self.last_seq {
+            if seq <= last {
+                return false;
+            }
+            if seq != last + 1 {
+                self.reset();
+            }
+        }
+        self.last_seq = Some(seq);
+        self.push(payload, emit);
+        true
     }
 
     /// Decodes `payload` and calls `emit` for every frame it completes; a partial tail is kept
@@ -89,6 +115,22 @@ mod tests {
         Codec::Pcmu.decode(&expected, &mut decoded);
         let got: Vec<i16> = frames.iter().flat_map(|f| f.0).collect();
         assert_eq!(got, decoded);
+    }
+
+    #[test]
+    fn late_packets_are_dropped_and_a_gap_drops_the_partial_frame() {
+        let mut framer = Framer::new();
+        let mut frames = Vec::new();
+        assert!(framer.push_packet(10, &[0xFF; 100], |f| frames.push(f)));
+        // 9 is older than 10, 10 is a repeat: neither is taken.
+        assert!(!framer.push_packet(9, &[0xFF; 60], |f| frames.push(f)));
+        assert!(!framer.push_packet(10, &[0xFF; 60], |f| frames.push(f)));
+        assert!(frames.is_empty());
+        // 12 after 10: packet 11 is missing, so the 100 samples of 10 are not spliced to it.
+        assert!(framer.push_packet(12, &[0xFF; 100], |f| frames.push(f)));
+        assert!(frames.is_empty());
+        assert!(framer.push_packet(13, &[0xFF; 60], |f| frames.push(f)));
+        assert_eq!(frames.len(), 1);
     }
 
     #[test]

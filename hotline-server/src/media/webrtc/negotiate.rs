@@ -30,7 +30,12 @@ pub(super) fn answer(
     let offer =
         SdpOffer::from_sdp_string(&offer_sdp).map_err(|e| WebRtcError::BadSdp(e.to_string()))?;
 
-    let mut rtc_config = Rtc::builder().clear_codecs().enable_pcmu(true, false);
+    // RTP mode: the hub sends whole 20 ms packets and takes packets as they come, so str0m's
+    // sample packetizer and depacketizer (a copy and a queue per packet) are skipped.
+    let mut rtc_config = Rtc::builder()
+        .clear_codecs()
+        .enable_pcmu(true, false)
+        .set_rtp_mode(true);
     rtc_config.set_max_stun_rto(config.max_stun_rto);
     rtc_config.set_max_stun_retransmits(config.max_stun_retransmits);
     // Generates this leg's DTLS key and certificate (str0m allocates freely here; setup only).
@@ -46,7 +51,7 @@ pub(super) fn answer(
 
     let (mid, pt) = mids
         .iter()
-        .find_map(|&mid| pcmu_audio(&mut rtc, mid))
+        .find_map(|&mid| pcmu_audio(&rtc, mid))
         .ok_or(WebRtcError::NoPcmuAudio)?;
     Ok(Negotiated {
         rtc,
@@ -57,7 +62,7 @@ pub(super) fn answer(
 }
 
 /// The PCMU payload type of `mid`, if it is live sendrecv audio that negotiated PCMU.
-fn pcmu_audio(rtc: &mut Rtc, mid: Mid) -> Option<(Mid, Pt)> {
+fn pcmu_audio(rtc: &Rtc, mid: Mid) -> Option<(Mid, Pt)> {
     let media = rtc.media(mid)?;
     if media.kind() != MediaKind::Audio
         || media.disabled()
@@ -65,10 +70,14 @@ fn pcmu_audio(rtc: &mut Rtc, mid: Mid) -> Option<(Mid, Pt)> {
     {
         return None;
     }
-    let writer = rtc.writer(mid)?;
-    let pt = writer
-        .payload_params()
-        .find(|p| p.spec().codec == Codec::PCMU)?
+    // The negotiated payload types of the m-line, matched against our codec table (the
+    // writer API that would do this is closed in RTP mode).
+    let remote = media.remote_pts();
+    let pt = rtc
+        .codec_config()
+        .params()
+        .iter()
+        .find(|p| remote.contains(&p.pt()) && p.spec().codec == Codec::PCMU)?
         .pt();
     Some((mid, pt))
 }
@@ -170,7 +179,7 @@ mod tests {
         rtc.add_local_candidate(Candidate::host(candidate(), "udp").unwrap());
         let offer = SdpOffer::from_sdp_string(&offer).unwrap();
         rtc.sdp_api().accept_offer(offer).unwrap();
-        assert!(mids.iter().all(|&mid| pcmu_audio(&mut rtc, mid).is_none()));
+        assert!(mids.iter().all(|&mid| pcmu_audio(&rtc, mid).is_none()));
     }
 
     #[test]

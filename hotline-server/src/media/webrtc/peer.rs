@@ -6,7 +6,8 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use hotline_media::Codec;
-use str0m::media::{Frequency, MediaData, MediaTime, Mid, Pt};
+use str0m::media::{Mid, Pt};
+use str0m::rtp::{RtpPacket, RtpWrite};
 use str0m::{Event, IceConnectionState, Input, Output, Rtc};
 use tokio::io::Interest;
 use tokio::net::UdpSocket;
@@ -107,6 +108,9 @@ pub(super) struct Peer {
     /// Set once the leg is finished; the driver then drops the peer.
     gone: Option<String>,
     encoded: [u8; FRAME_SAMPLES],
+    /// Extended sequence number of the next packet we send (str0m runs in RTP mode: we
+    /// packetize, it encrypts and sends).
+    next_seq: u64,
 }
 
 impl Peer {
@@ -140,6 +144,8 @@ impl Peer {
             next_timeout: Instant::now(),
             gone: None,
             encoded: [0; FRAME_SAMPLES],
+            // Random start (RFC 3550 §5.1), low enough that the rollover counter starts at 0.
+            next_seq: u64::from(rand::random::<u16>() >> 1),
         }
     }
 
@@ -210,26 +216,24 @@ impl Peer {
         };
         let stamp = pacer.stamp(slot);
         Codec::Pcmu.encode(&frame.0, &mut self.encoded);
-        let Some(writer) = self.rtc.writer(self.mid) else {
+        let mut direct = self.rtc.direct_api();
+        let Some(stream) = direct.stream_tx_by_mid(self.mid, None) else {
             return;
         };
-        let rtp_time = MediaTime::new(stamp.rtp_time, Frequency::EIGHT_KHZ);
+        // The RTP clock wraps at 32 bits by definition.
+        let rtp_time = stamp.rtp_time as u32;
         // str0m takes the payload as `Arc<[u8]>`: one small allocation per packet we cannot avoid.
-        let written = writer.start_of_talkspurt(stamp.talkspurt).write(
+        let packet = RtpWrite::new(
             self.pt,
-            now,
+            self.next_seq.into(),
             rtp_time,
+            now,
             &self.encoded[..],
-        );
-        match written {
-            Ok(()) => {
-                io.stats.frames_sent.fetch_add(1, Ordering::Relaxed);
-            }
-            Err(e) => {
-                self.finish(format!("WebRTC write failed: {e}"));
-                return;
-            }
-        }
+        )
+        .marker(stamp.talkspurt);
+        stream.write_rtp(packet);
+        self.next_seq += 1;
+        io.stats.frames_sent.fetch_add(1, Ordering::Relaxed);
         self.drain(io);
     }
 
@@ -294,30 +298,28 @@ impl Peer {
                 self.finish("agent stopped answering (ICE)".to_owned());
             }
             Event::Closed => self.finish("closed by the agent".to_owned()),
-            Event::MediaData(data) => self.on_media(&data, io),
+            Event::RtpPacket(packet) => self.on_rtp(&packet, io),
             _ => {}
         }
     }
 
-    fn on_media(&mut self, data: &MediaData, io: &Io) {
-        if data.mid != self.mid || data.pt != self.pt {
+    fn on_rtp(&mut self, packet: &RtpPacket, io: &Io) {
+        if packet.header.payload_type != self.pt {
             return;
         }
-        if !data.contiguous {
-            self.framer.reset();
-        }
         let from_agent = &self.from_agent;
-        self.framer.push(&data.data, |frame| {
-            io.stats.frames_received.fetch_add(1, Ordering::Relaxed);
-            match from_agent.try_send(frame) {
-                Ok(()) => {}
-                Err(TrySendError::Full(_)) => {
-                    io.stats.frames_dropped_in.fetch_add(1, Ordering::Relaxed);
+        self.framer
+            .push_packet(*packet.seq_no, &packet.payload, |frame| {
+                io.stats.frames_received.fetch_add(1, Ordering::Relaxed);
+                match from_agent.try_send(frame) {
+                    Ok(()) => {}
+                    Err(TrySendError::Full(_)) => {
+                        io.stats.frames_dropped_in.fetch_add(1, Ordering::Relaxed);
+                    }
+                    // Nobody listens at the moment (no call bridged to the receiver, or it was dropped).
+                    Err(TrySendError::Closed(_)) => {}
                 }
-                // Nobody listens at the moment (no call bridged to the receiver, or it was dropped).
-                Err(TrySendError::Closed(_)) => {}
-            }
-        });
+            });
     }
 }
 
