@@ -436,8 +436,6 @@ impl Call {
 
     /// The media and signalling loop of an answered call.
     async fn drive(&mut self, inbox: &mut mpsc::Receiver<ToCall>) {
-        let rtcp = self.leg.rtcp.clone();
-        let mut rx_rtcp = vec![0u8; 1500];
         let mut tick = tokio::time::interval(Duration::from_millis(u64::from(self.leg.ptime_ms)));
         tick.set_missed_tick_behavior(MissedTickBehavior::Burst);
         let mut ptime = self.leg.ptime_ms;
@@ -474,7 +472,6 @@ impl Call {
                     Some(m) => self.on_signal(m).await,
                     None => self.end = Some("server shutdown".into()),
                 },
-                r = rtcp.recv_from(&mut rx_rtcp) => if let Ok((n, _)) = r { self.leg.on_rtcp(&rx_rtcp[..n]); },
                 Some(ctl) = recv_control(&mut self.control) => self.on_control(ctl).await,
                 Some(reply) = self_service::recv_reply(&mut self.self_service) => self.on_service_reply(reply).await,
                 due = tick.tick() => {
@@ -482,6 +479,7 @@ impl Call {
                     if let Some(d) = self.leg.receive_pending() {
                         self.on_digit(d, "rfc4733").await;
                     }
+                    self.leg.receive_rtcp();
                     let n = self.leg.samples_per_packet().min(MAX_SAMPLES);
                     let (got, digit) = self.leg.pull(&mut heard[..n]);
                     if let Some(rec) = self.record.as_mut() { rec.recorder.write(&heard[..got]); }

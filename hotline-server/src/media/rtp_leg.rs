@@ -46,6 +46,8 @@ pub enum Heard {
 }
 
 const MAX_PAYLOAD: usize = 480; // 60 ms of G.711
+/// Largest RTCP compound packet read; a larger one is cut short and its tail ignored.
+const RTCP_MAX: usize = 1500;
 
 pub struct RtpLeg {
     /// Non-blocking, read by [`RtpLeg::receive_pending`].
@@ -54,6 +56,8 @@ pub struct RtpLeg {
     /// `on_rtp` can borrow the leg; `None` only then.
     inbox: Option<RecvBatch>,
     pub rtcp: Arc<UdpSocket>,
+    /// Where RTCP is read into (once, here, not per read).
+    rtcp_in: Box<[u8]>,
     pub local_port: u16,
     remote: SocketAddr,
     latched: bool,
@@ -97,6 +101,7 @@ impl RtpLeg {
             rtp,
             inbox: Some(RecvBatch::new(RECV_SLOTS, RECV_SLOT_SIZE, local)),
             rtcp: Arc::new(rtcp),
+            rtcp_in: vec![0; RTCP_MAX].into_boxed_slice(),
             local_port,
             remote: neg.remote,
             latched: false,
@@ -293,11 +298,18 @@ impl RtpLeg {
         self.dtmf_pt.is_some()
     }
 
-    pub fn on_rtcp(&mut self, packet: &[u8]) {
-        if let Ok(summary) = hotline_media::parse_rtcp(packet)
-            && summary.sender_report
-        {
-            self.last_sr = Some((summary.ntp_middle, Instant::now()));
+    /// Takes the RTCP that arrived since the last frame. Called every frame: the socket stays
+    /// registered with the reactor, which marks it readable when a report arrives, so an empty
+    /// socket costs one atomic load here and no system call, and the call task does not wait on
+    /// (and re-register for) a report that comes every few seconds. A report's arrival time is
+    /// thus known to within one frame (20 ms), which is what the reply's DLSR field carries.
+    pub fn receive_rtcp(&mut self) {
+        while let Ok((n, _)) = self.rtcp.try_recv_from(&mut self.rtcp_in) {
+            if let Ok(summary) = hotline_media::parse_rtcp(&self.rtcp_in[..n])
+                && summary.sender_report
+            {
+                self.last_sr = Some((summary.ntp_middle, Instant::now()));
+            }
         }
     }
 
@@ -408,6 +420,27 @@ mod tests {
 
     fn received(leg: &RtpLeg) -> u64 {
         leg.stats.packets_received.load(Ordering::Relaxed)
+    }
+
+    /// A sender report is taken on the next frame without anything waiting on the socket, and
+    /// two in a row leave the newest one to be echoed.
+    #[tokio::test]
+    async fn sender_reports_are_taken_on_the_next_frame() {
+        let (mut leg, far) = leg().await;
+        leg.receive_rtcp();
+        assert_eq!(leg.last_sr, None, "nothing arrived yet");
+        let to = leg.rtcp.local_addr().expect("rtcp address");
+        let mut sr = [0u8; 64];
+        for ntp in [0x0001_2345_6789_0000_u64, 0x0001_2345_9999_0000] {
+            let n = hotline_media::write_sender_report(0x1234_5678, ntp, 0, 1, 160, None, &mut sr)
+                .expect("sender report");
+            far.send_to(&sr[..n], to).expect("send");
+        }
+        // Waiting in the runtime, so its reactor sees the socket become readable.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        leg.receive_rtcp();
+        let (middle, _) = leg.last_sr.expect("the report was taken");
+        assert_eq!(middle, 0x2345_9999, "the newest report's NTP middle bits");
     }
 
     #[tokio::test]
