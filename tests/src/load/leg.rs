@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow};
+use hotline_server::media::udp_batch::RecvBatch;
 use str0m::change::{SdpAnswer, SdpPendingOffer};
 use str0m::crypto::dtls::DtlsCert;
 use str0m::format::Codec;
@@ -208,6 +209,10 @@ impl Leg {
         self.gone
     }
 
+    pub fn is_ipv6(&self) -> bool {
+        self.local.is_ipv6()
+    }
+
     /// Whether the socket should be read every tick: while connecting (handshakes) and while
     /// a call's audio flows. Otherwise only keepalives arrive, and a slower poll will do.
     pub fn busy(&self) -> bool {
@@ -216,8 +221,8 @@ impl Leg {
 
     /// One tick (`tick` counts 20 ms slots since the shard's start): reads the socket if
     /// `read`, runs str0m's due timeout, sends this slot's frame while talking, and closes the
-    /// leg if its session is done. `buf` is the shard's receive buffer.
-    pub fn service(&mut self, now: Instant, tick: u64, read: bool, buf: &mut [u8]) {
+    /// leg if its session is done. `batch` is the shard's receive buffers.
+    pub fn service(&mut self, now: Instant, tick: u64, read: bool, batch: &mut RecvBatch) {
         if self.gone {
             return;
         }
@@ -226,7 +231,7 @@ impl Leg {
             return;
         }
         if read {
-            self.receive(now, buf);
+            self.receive(now, batch);
         }
         if !self.gone && now >= self.next_timeout {
             self.input(Input::Timeout(now));
@@ -241,10 +246,10 @@ impl Leg {
         self.was_talking = talking;
     }
 
-    fn receive(&mut self, now: Instant, buf: &mut [u8]) {
+    fn receive(&mut self, now: Instant, batch: &mut RecvBatch) {
         while !self.gone {
-            let (n, source) = match self.socket.recv_from(buf) {
-                Ok(got) => got,
+            let n = match batch.recv(&self.socket, batch.capacity()) {
+                Ok(n) => n,
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return,
                 // An ICMP error from an earlier send; the next read goes on.
                 Err(e) if e.kind() == ErrorKind::ConnectionRefused => continue,
@@ -253,18 +258,31 @@ impl Leg {
                     return;
                 }
             };
-            let Ok(contents) = buf[..n].try_into() else {
-                continue;
-            };
-            self.input(Input::Receive(
-                now,
-                Receive {
-                    proto: Protocol::Udp,
-                    source,
-                    destination: self.local,
-                    contents,
-                },
-            ));
+            while let Some(datagram) = batch.pop() {
+                if self.gone || datagram.truncated {
+                    continue;
+                }
+                let Ok(contents) = datagram.data.try_into() else {
+                    continue;
+                };
+                let input = Input::Receive(
+                    now,
+                    Receive {
+                        proto: Protocol::Udp,
+                        source: datagram.source,
+                        destination: self.local,
+                        contents,
+                    },
+                );
+                match self.rtc.handle_input(input) {
+                    Ok(()) => self.drain(),
+                    Err(e) => self.fail(&e.to_string()),
+                }
+            }
+            // Fewer than asked for: the socket is empty, no second call needed to learn it.
+            if n < batch.capacity() {
+                return;
+            }
         }
     }
 

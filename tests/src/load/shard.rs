@@ -4,8 +4,10 @@
 //! retransmits, keepalives) are thus served up to one tick late, which they tolerate, and a
 //! thousand sessions cost a few dozen wake-ups per tick instead of thousands of tasks.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
+use hotline_server::media::udp_batch::RecvBatch;
 use tokio::sync::mpsc;
 use tokio::time::{self, MissedTickBehavior};
 
@@ -20,6 +22,8 @@ pub const TICK: Duration = Duration::from_millis(20);
 const IDLE_READ_EVERY: u64 = 5;
 /// Largest datagram read; WebRTC stays under the path MTU.
 const DATAGRAM_MAX: usize = 2048;
+/// Datagrams one read takes: a leg gets one or two per tick on a call.
+const RECV_SLOTS: usize = 8;
 
 /// Where shard `k` of `n` ticks within the 20 ms slot: spread evenly, so the shards' frames
 /// do not reach the server's one socket as a single burst.
@@ -40,7 +44,14 @@ pub async fn run(mut inbox: mpsc::UnboundedReceiver<Leg>, phase: Duration) {
     ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut legs: Vec<(u64, Leg)> = Vec::with_capacity(SHARD_SIZE);
     let mut next_slot = 0u64;
-    let mut buf = vec![0u8; DATAGRAM_MAX];
+    // One buffer set per address family for the shard's legs, read in turn: one `recvmmsg`
+    // per leg and tick.
+    let mut v4 = RecvBatch::new(
+        RECV_SLOTS,
+        DATAGRAM_MAX,
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    );
+    let mut v6 = RecvBatch::new(RECV_SLOTS, DATAGRAM_MAX, SocketAddr::from(([0u16; 8], 0)));
     let mut open = true;
     loop {
         tokio::select! {
@@ -59,7 +70,8 @@ pub async fn run(mut inbox: mpsc::UnboundedReceiver<Leg>, phase: Duration) {
                 let now = std::time::Instant::now();
                 for (slot, leg) in &mut legs {
                     let read = leg.busy() || idle_read_due(tick, *slot);
-                    leg.service(now, tick, read, &mut buf);
+                    let batch = if leg.is_ipv6() { &mut v6 } else { &mut v4 };
+                    leg.service(now, tick, read, batch);
                 }
                 legs.retain(|(_, leg)| !leg.is_gone());
             }
