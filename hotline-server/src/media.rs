@@ -3,6 +3,7 @@
 //! The sans-IO arithmetic (G.711, RTP, RFC 4733, jitter, WAV, SDP) lives in `hotline-media`; this
 //! module only adds sockets, files and the 20 ms clock.
 
+pub mod clock;
 pub mod player;
 pub mod ports;
 pub mod prompts;

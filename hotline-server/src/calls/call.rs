@@ -18,6 +18,7 @@ use super::blacklist::BlockMode;
 use super::dialog::Dialog;
 use crate::agents::{CallControl, Input};
 use crate::ivr::{Event, Interpreter};
+use crate::media::clock::frame_interval;
 use crate::media::rtp_leg::RtpLeg;
 use crate::sip::core::{FromCall, IncomingCall, ToCall};
 use crate::sip::number;
@@ -343,7 +344,7 @@ impl Call {
             return;
         }
         let until = tokio::time::Instant::now() + Duration::from_millis(ring_ms);
-        let mut tick = tokio::time::interval(Duration::from_millis(u64::from(self.leg.ptime_ms)));
+        let mut tick = frame_interval(Duration::from_millis(u64::from(self.leg.ptime_ms)));
         let ringback = ringback_tone();
         let mut pos = 0usize;
         let mut frame = [0i16; MAX_SAMPLES];
@@ -436,7 +437,7 @@ impl Call {
 
     /// The media and signalling loop of an answered call.
     async fn drive(&mut self, inbox: &mut mpsc::Receiver<ToCall>) {
-        let mut tick = tokio::time::interval(Duration::from_millis(u64::from(self.leg.ptime_ms)));
+        let mut tick = frame_interval(Duration::from_millis(u64::from(self.leg.ptime_ms)));
         tick.set_missed_tick_behavior(MissedTickBehavior::Burst);
         let mut ptime = self.leg.ptime_ms;
         let mut heard = [0i16; MAX_SAMPLES];
@@ -502,7 +503,7 @@ impl Call {
                     }
                     if self.leg.ptime_ms != ptime {
                         ptime = self.leg.ptime_ms;
-                        tick = tokio::time::interval(Duration::from_millis(u64::from(ptime)));
+                        tick = frame_interval(Duration::from_millis(u64::from(ptime)));
                         tick.set_missed_tick_behavior(MissedTickBehavior::Burst);
                     }
                 },
