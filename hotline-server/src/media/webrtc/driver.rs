@@ -234,10 +234,11 @@ impl Driver {
             stats: &self.core.stats,
         };
         for peer in self.peers.values_mut() {
-            if peer.next_timeout <= now {
+            // A frame written in the tick is released with a timeout of its own, which serves
+            // the timers too; without a frame the timers are served alone.
+            if !peer.tick(now, epoch, &mut io) && peer.next_timeout <= now {
                 peer.handle(Input::Timeout(now), &mut io);
             }
-            peer.tick(now, epoch, &mut io);
             if peer.is_gone() {
                 self.dead.push(peer.id);
             }

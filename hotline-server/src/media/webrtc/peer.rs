@@ -172,16 +172,17 @@ impl Peer {
         self.drain(io);
     }
 
-    /// One 20 ms tick: check the deadline and abandonment, send this slot's frame if one waits.
-    pub(super) fn tick(&mut self, now: Instant, epoch: Instant, io: &mut Io) {
+    /// One 20 ms tick: check the deadline and abandonment, send this slot's frame if one waits
+    /// (it leaves in this tick's batch). Returns whether str0m's timers were served with it.
+    pub(super) fn tick(&mut self, now: Instant, epoch: Instant, io: &mut Io) -> bool {
         if self.gone.is_some() {
-            return;
+            return false;
         }
         if !self.connected {
             if now >= self.connect_deadline {
                 self.close("agent did not connect in time", io);
             }
-            return;
+            return false;
         }
         // str0m keeps a pair alive for 15 s after the agent's last STUN request (not tunable),
         // but a live agent answers our consent checks every `max_stun_rto`: silence means gone.
@@ -191,13 +192,13 @@ impl Peer {
                 &format!("agent silent for {silent} ms (no STUN, RTP or RTCP)"),
                 io,
             );
-            return;
+            return false;
         }
         let pacer = self
             .pacer
             .get_or_insert_with(|| Pacer::new(epoch, rand::random()));
         let Some(slot) = pacer.slot(now) else {
-            return;
+            return false;
         };
         // One frame is sent per slot, so a queue that grew in a hiccup would delay every
         // later frame for the rest of the session: keep at most one waiting behind this one.
@@ -206,19 +207,19 @@ impl Peer {
         }
         let frame = match self.to_agent.try_recv() {
             Ok(frame) => frame,
-            Err(TryRecvError::Empty) => return,
+            Err(TryRecvError::Empty) => return false,
             Err(TryRecvError::Disconnected) => {
                 if self.from_agent.is_closed() {
                     self.close("leg dropped by the server", io);
                 }
-                return;
+                return false;
             }
         };
         let stamp = pacer.stamp(slot);
         Codec::Pcmu.encode(&frame.0, &mut self.encoded);
         let mut direct = self.rtc.direct_api();
         let Some(stream) = direct.stream_tx_by_mid(self.mid, None) else {
-            return;
+            return false;
         };
         // The RTP clock wraps at 32 bits by definition.
         let rtp_time = stamp.rtp_time as u32;
@@ -234,7 +235,10 @@ impl Peer {
         stream.write_rtp(packet);
         self.next_seq += 1;
         io.stats.frames_sent.fetch_add(1, Ordering::Relaxed);
-        self.drain(io);
+        // str0m releases a written packet only once time has moved past its writing: without
+        // this the frame would wait for the agent's next datagram (up to a frame later).
+        self.handle(Input::Timeout(now), io);
+        true
     }
 
     /// Ends the leg from our side: DTLS close_notify goes out, then the `Rtc` is dropped.
