@@ -196,6 +196,22 @@ fn answered_on_the_second_try(db: &rusqlite::Connection, first: &str) -> (String
     (original, tried[0].1.clone())
 }
 
+/// (next_at, updated_at) of the callback request once it waits for a retry (10 s at most).
+async fn retry_scheduled(server: &TestServer) -> (i64, i64) {
+    for _ in 0..100 {
+        let row = server.db().await.query_row(
+            "SELECT next_at, updated_at FROM callbacks WHERE status = 'retrying'",
+            [],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+        );
+        if let Ok(found) = row {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the callback request never waited for a retry");
+}
+
 /// The headless agent at work in its own task (it is offered the callback once ready).
 fn start_agent(args: agent_tui::Args) -> tokio::task::JoinHandle<anyhow::Result<()>> {
     tokio::spawn(async move { agent_tui::headless::run(&args).await })
@@ -391,8 +407,16 @@ async fn an_agent_who_logs_out_while_the_citizen_rings_leaves_the_callback_for_a
     // The hotline cancels the ring (the scenario fails without the CANCEL).
     phone_done(ringing).await;
 
-    // The request was not lost: after the retry delay the agent, back at work, is offered it
-    // again and the citizen answers.
+    // Not the citizen's failure: the request waits to be offered again at once, not after
+    // the queue's 4 s retry delay, and the attempt is not counted against its limit.
+    let (next_at, updated_at) = retry_scheduled(&server).await;
+    assert!(
+        next_at - updated_at < 1_000,
+        "retry at once, not after the delay: next {next_at}, written {updated_at}"
+    );
+
+    // The request was not lost: the agent, back at work, is offered it again and the citizen
+    // answers.
     agent_calls_back(&server, uas_port, &dir, "on the second try").await;
     answered_on_the_second_try(&server.db().await, "cancelled");
     server.running.shutdown().await;

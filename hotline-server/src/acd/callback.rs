@@ -173,6 +173,23 @@ impl Acd {
     /// the entry waits at the head of its queue for the retry delay; otherwise it leaves the
     /// ACD. [`AcdEffect::CallbackFailed`] says which.
     pub fn callback_failed(&mut self, call: CallId, retry: bool, now: Instant) -> Effects {
+        self.callback_attempt_ended(call, retry, true, now)
+    }
+
+    /// The attempt on callback `call` was abandoned on our side (its agent logged out while it
+    /// rang): not the citizen's failure, so it is not counted and the entry is offered again
+    /// at once, from the head of its queue.
+    pub fn callback_abandoned(&mut self, call: CallId, now: Instant) -> Effects {
+        self.callback_attempt_ended(call, true, false, now)
+    }
+
+    fn callback_attempt_ended(
+        &mut self,
+        call: CallId,
+        retry: bool,
+        counted: bool,
+        now: Instant,
+    ) -> Effects {
         let entry = self.calls.get(&call).ok_or(AcdError::UnknownCall(call))?;
         let Phase::Connected { agent, .. } = entry.phase.clone() else {
             return Err(AcdError::NotConnected(call));
@@ -199,11 +216,17 @@ impl Acd {
         let Some(cb) = entry.callback.as_mut() else {
             return Ok(self.finish(now, fx));
         };
-        cb.failed += 1;
+        if counted {
+            cb.failed += 1;
+        }
         let attempts = cb.failed;
-        if retry && attempts < policy.max_attempts.max(1) {
-            let at = now + policy.retry_delay;
-            cb.not_before = Some(at);
+        if !counted || (retry && attempts < policy.max_attempts.max(1)) {
+            let at = if counted {
+                now + policy.retry_delay
+            } else {
+                now
+            };
+            cb.not_before = counted.then_some(at);
             entry.phase = Phase::Waiting;
             entry.key.front = true;
             entry.declined.clear();

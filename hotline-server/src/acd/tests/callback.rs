@@ -131,6 +131,46 @@ fn a_failed_attempt_frees_the_agent_and_retries_from_the_head_after_the_delay() 
     assert_eq!(sim.acd.callback_number(CallId(1)), None);
 }
 
+/// The agent logged out while the citizen's phone rang: not the citizen's failure. The attempt
+/// is not counted and there is no retry delay; the queue's two attempts are both still there.
+#[test]
+fn an_attempt_abandoned_on_our_side_is_not_counted_and_is_offered_again_at_once() {
+    let mut sim = Sim::new();
+    sim.queue(callback_queue());
+    sim.login("a1", &[], &[]);
+    sim.call(1, "q");
+    request(&mut sim, 1, "13800000001");
+    let r = sim.acd.set_ready(&agent("a1"), sim.now);
+    assert_eq!(offers(&sim.check(r)), offer(1, "a1"));
+    sim.answer("a1", 1);
+
+    let r = sim.acd.callback_abandoned(CallId(1), sim.now);
+    let fx = sim.check(r);
+    assert!(fx.contains(&AcdEffect::CallbackFailed {
+        call: CallId(1),
+        attempts: 0,
+        retry_at: Some(sim.now),
+    }));
+    assert_eq!(offers(&fx), offer(1, "a1"), "offered again at once");
+    sim.answer("a1", 1);
+
+    let fx = fail(&mut sim, 1, true);
+    assert!(fx.contains(&AcdEffect::CallbackFailed {
+        call: CallId(1),
+        attempts: 1,
+        retry_at: Some(sim.at(60)),
+    }));
+    let fx = sim.advance(secs(60));
+    assert_eq!(offers(&fx), offer(1, "a1"));
+    sim.answer("a1", 1);
+    let fx = fail(&mut sim, 1, true);
+    assert!(fx.contains(&AcdEffect::CallbackFailed {
+        call: CallId(1),
+        attempts: 2,
+        retry_at: None,
+    }));
+}
+
 #[test]
 fn a_result_not_worth_retrying_ends_the_callback_at_once() {
     let mut sim = Sim::new();

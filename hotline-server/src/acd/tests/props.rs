@@ -35,6 +35,8 @@ enum Op {
     Callback(usize),
     /// The agent's callback attempt failed; `true`: worth retrying.
     CallbackFail(usize, bool),
+    /// The agent's callback attempt was abandoned on our side (they left while it rang).
+    CallbackAbandon(usize),
     Advance(u64),
 }
 
@@ -58,7 +60,8 @@ fn op() -> impl PropStrategy<Value = Op> {
         1 => a.clone().prop_map(Op::Extend),
         1 => (a.clone(), a.clone(), any::<bool>()).prop_map(|(a, t, q)| Op::Transfer(a, t, q)),
         2 => (0..40usize).prop_map(Op::Callback),
-        2 => (a, any::<bool>()).prop_map(|(a, r)| Op::CallbackFail(a, r)),
+        2 => (a.clone(), any::<bool>()).prop_map(|(a, r)| Op::CallbackFail(a, r)),
+        1 => a.prop_map(Op::CallbackAbandon),
         3 => (0u64..3_000).prop_map(Op::Advance),
         1 => (0u64..40_000).prop_map(Op::Advance),
     ]
@@ -245,6 +248,11 @@ fn apply(acd: &mut Acd, op: &Op, now: &mut Instant, next_call: &mut u64) -> Vec<
             let a = agent(&format!("a{i}"));
             let call = ringing_or_on_call(acd, &a).unwrap_or(CallId(1));
             acd.callback_failed(call, *retry, t)
+        }
+        Op::CallbackAbandon(i) => {
+            let a = agent(&format!("a{i}"));
+            let call = ringing_or_on_call(acd, &a).unwrap_or(CallId(1));
+            acd.callback_abandoned(call, t)
         }
         Op::Advance(ms) => {
             *now += Duration::from_millis(*ms);

@@ -38,7 +38,11 @@ struct Request {
     call_id: String,
     number: String,
     requested_ms: u64,
+    /// Attempts dialled (the records number them).
     attempts: u32,
+    /// Of those, abandoned on our side (the agent left while it rang): not counted against
+    /// the queue's attempt limit.
+    abandoned: u32,
     last_result: OutboundResult,
     last_cause: String,
     /// The agent of the last attempt.
@@ -88,6 +92,9 @@ struct Dialling {
     agent: String,
     control: mpsc::Sender<CallControl>,
     connected: bool,
+    /// Hung up by us because the agent left while it rang: the attempt is not the citizen's
+    /// failure and is not counted.
+    abandoned: bool,
 }
 
 /// Whether a failed attempt is worth another: a number that does not exist never gets better.
@@ -164,6 +171,7 @@ impl State {
                 number: number.to_owned(),
                 requested_ms: now_ms(),
                 attempts: 0,
+                abandoned: 0,
                 last_result: OutboundResult::Failed,
                 last_cause: String::new(),
                 agent: String::new(),
@@ -205,6 +213,7 @@ impl State {
                 number: row.number.clone(),
                 requested_ms,
                 attempts: row.attempts,
+                abandoned: 0,
                 last_result: OutboundResult::Failed,
                 last_cause: String::new(),
                 agent: row.agent.clone(),
@@ -276,6 +285,7 @@ impl State {
                 number: c.number.clone(),
                 requested_ms: now_ms(),
                 attempts: c.attempt.saturating_sub(1),
+                abandoned: 0,
                 last_result: OutboundResult::Failed,
                 last_cause: String::new(),
                 agent: String::new(),
@@ -383,7 +393,7 @@ impl State {
             Ok(link) => link,
             Err(e) => {
                 warn!(%for_call, error = %e, "callback cannot be dialled");
-                self.callback_attempt_over(call, OutboundResult::Failed, now);
+                self.callback_attempt_over(call, OutboundResult::Failed, true, now);
                 return true;
             }
         };
@@ -425,7 +435,7 @@ impl State {
             if let Some(p) = back.order.peer {
                 self.audio_back(&agent.0, p.audio);
             }
-            self.callback_attempt_over(call, OutboundResult::Failed, now);
+            self.callback_attempt_over(call, OutboundResult::Failed, true, now);
             return true;
         }
         let attempt = match self.cb.requests.get_mut(&call) {
@@ -451,6 +461,7 @@ impl State {
                 agent: agent.0.clone(),
                 control,
                 connected: false,
+                abandoned: false,
             },
         );
         self.out_event(&agent.0, &leg_call_id, proto::CallState::Ringing, &number);
@@ -520,7 +531,7 @@ impl State {
                     self.callback_answered(call, leg_call_id, now);
                 } else {
                     self.notice(&d.agent, format!("{number}: {result}"));
-                    self.callback_attempt_over(call, result, now);
+                    self.callback_attempt_over(call, result, !d.abandoned, now);
                 }
             }
         }
@@ -548,32 +559,53 @@ impl State {
 
     /// An attempt failed: the ACD frees the agent and retries the entry or gives up
     /// (`AcdEffect::CallbackFailed`, see [`State::on_callback_failed`]).
-    fn callback_attempt_over(&mut self, call: CallId, result: OutboundResult, now: Instant) {
+    /// An attempt abandoned on our side (`counted` false: the agent left while it rang) does
+    /// not use up one of the request's attempts and is retried at once.
+    fn callback_attempt_over(
+        &mut self,
+        call: CallId,
+        result: OutboundResult,
+        counted: bool,
+        now: Instant,
+    ) {
         let mut retry = worth_retrying(result);
         if let Some(r) = self.cb.requests.get_mut(&call) {
             r.last_result = result;
             // The campaign's policy decides on another attempt, not the queue's.
             retry &= r.campaign.is_none();
+            if !counted {
+                r.abandoned += 1;
+            }
         }
-        match self.acd.callback_failed(call, retry, now) {
+        let ended = if counted {
+            self.acd.callback_failed(call, retry, now)
+        } else {
+            self.acd.callback_abandoned(call, now)
+        };
+        match ended {
             Ok(effects) => self.apply(effects),
-            Err(_) => self.callback_orphaned(call, retry, now),
+            Err(_) => self.callback_orphaned(call, retry || !counted, counted, now),
         }
     }
 
     /// The ACD let go of the entry while an attempt was under way (its agent logged out). The
     /// request is not lost: worth another attempt and within its queue's budget, it waits
     /// again after the retry delay; otherwise it ends with this attempt's result.
-    fn callback_orphaned(&mut self, call: CallId, retry: bool, now: Instant) {
+    fn callback_orphaned(&mut self, call: CallId, retry: bool, counted: bool, now: Instant) {
         let (Some(r), Some(c)) = (self.cb.requests.get(&call), self.calls.get(&call)) else {
             return;
         };
         let queue = QueueId(c.queue.clone());
         let policy = self.acd.callback_policy(&queue).unwrap_or_default();
         let (attempts, number) = (r.attempts, r.number.clone());
+        let failed = attempts.saturating_sub(r.abandoned);
         self.connected.remove(&call);
-        if retry && attempts < policy.max_attempts.max(1) {
-            let at = now + policy.retry_delay;
+        if !counted || (retry && failed < policy.max_attempts.max(1)) {
+            let at = if counted {
+                now + policy.retry_delay
+            } else {
+                now
+            };
             let incoming = acd::IncomingCall {
                 call,
                 caller: number.clone(),
@@ -585,8 +617,8 @@ impl State {
             };
             let start = acd::CallbackStart {
                 number,
-                failed: attempts,
-                not_before: Some(at),
+                failed,
+                not_before: counted.then_some(at),
             };
             if let Ok(effects) = self.acd.callback_entry_arrived(incoming, start, now) {
                 self.on_callback_failed(call, attempts, Some(at));
@@ -598,11 +630,12 @@ impl State {
     }
 
     /// `agent` logs out or their workstation is gone: a callback they are still dialling is
-    /// hung up (nobody would be there when the citizen answers); the attempt fails and the
-    /// request is retried.
-    pub(super) fn agent_left_callbacks(&self, agent: &str) {
-        for d in self.cb.dialling.values() {
+    /// hung up (nobody would be there when the citizen answers). The attempt is not counted
+    /// and the request is offered again at once.
+    pub(super) fn agent_left_callbacks(&mut self, agent: &str) {
+        for d in self.cb.dialling.values_mut() {
             if d.agent == agent && !d.connected {
+                d.abandoned = true;
                 let _ = d.control.try_send(CallControl::Hangup {
                     cause: "agent logged out".into(),
                 });
