@@ -414,6 +414,15 @@ async fn an_agent_who_logs_out_while_the_citizen_rings_leaves_the_callback_for_a
         next_at - updated_at < 1_000,
         "retry at once, not after the delay: next {next_at}, written {updated_at}"
     );
+    // Stored, so that a restarting server does not count it against the citizen either.
+    let (attempts, abandoned): (u32, u32) = server
+        .db()
+        .await
+        .query_row("SELECT attempts, abandoned FROM callbacks", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("the callback request");
+    assert_eq!((attempts, abandoned), (1, 1));
 
     // The request was not lost: the agent, back at work, is offered it again and the citizen
     // answers.

@@ -32,10 +32,12 @@ pub enum CallbackWrite {
         cause: String,
         at_ms: i64,
     },
-    /// The attempt failed and the entry waits for its retry at `next_at_ms`.
+    /// The attempt failed and the entry waits for its retry at `next_at_ms`; `abandoned` of
+    /// its attempts so far were given up on our side.
     Retrying {
         call_id: String,
         result: String,
+        abandoned: u32,
         next_at_ms: i64,
         at_ms: i64,
     },
@@ -62,6 +64,15 @@ pub struct CallbackRow {
     pub agent: String,
     pub connected_call_id: String,
     pub next_at_ms: Option<i64>,
+    /// Of `attempts`, those abandoned on our side (the agent left while the phone rang).
+    pub abandoned: u32,
+}
+
+impl CallbackRow {
+    /// Attempts that count against the queue's limit: the citizen's failures, not ours.
+    pub fn failed_attempts(&self) -> u32 {
+        self.attempts.saturating_sub(self.abandoned)
+    }
 }
 
 /// Applies one write (inside the writer's transaction).
@@ -114,15 +125,16 @@ pub(super) fn apply(conn: &Connection, write: &CallbackWrite) -> rusqlite::Resul
         CallbackWrite::Retrying {
             call_id,
             result,
+            abandoned,
             next_at_ms,
             at_ms,
         } => conn
             .prepare_cached(
                 "UPDATE callbacks SET status = 'retrying', result = ?2, next_at = ?3,
-                     updated_at = ?4
+                     updated_at = ?4, abandoned = ?5
                  WHERE call_id = ?1",
             )?
-            .execute(params![call_id, result, next_at_ms, at_ms])
+            .execute(params![call_id, result, next_at_ms, at_ms, abandoned])
             .map(drop),
         CallbackWrite::Done {
             call_id,
@@ -141,7 +153,7 @@ pub(super) fn apply(conn: &Connection, write: &CallbackWrite) -> rusqlite::Resul
 }
 
 const ROW_COLUMNS: &str = "id, call_id, queue, number, requested_at, status, attempts, result, \
-                           agent, connected_call_id, next_at";
+                           agent, connected_call_id, next_at, abandoned";
 
 fn callback_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CallbackRow> {
     Ok(CallbackRow {
@@ -156,6 +168,7 @@ fn callback_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CallbackRow> {
         agent: r.get(8)?,
         connected_call_id: r.get(9)?,
         next_at_ms: r.get(10)?,
+        abandoned: r.get(11)?,
     })
 }
 
@@ -209,7 +222,8 @@ mod tests {
                 at_ms: 10,
             },
         );
-        for (attempt, leg, result) in [(1, "o1", "busy"), (2, "o2", "answered")] {
+        // The first attempt was abandoned on our side (the agent logged out while it rang).
+        for (attempt, leg, result) in [(1, "o1", "cancelled"), (2, "o2", "answered")] {
             write(
                 &store,
                 &CallbackWrite::Dialling {
@@ -235,6 +249,7 @@ mod tests {
                     &CallbackWrite::Retrying {
                         call_id: "c1".into(),
                         result: result.into(),
+                        abandoned: 1,
                         next_at_ms: 90,
                         at_ms: 30,
                     },
@@ -242,7 +257,12 @@ mod tests {
                 let row = store.callback_for_call("c1").expect("read").expect("row");
                 assert_eq!(
                     (row.status.as_str(), row.result.as_str(), row.next_at_ms),
-                    ("retrying", "busy", Some(90))
+                    ("retrying", "cancelled", Some(90))
+                );
+                // What a restarting server restores: one attempt made, none of them failed.
+                assert_eq!(
+                    (row.attempts, row.abandoned, row.failed_attempts()),
+                    (1, 1, 0)
                 );
             }
         }
@@ -275,7 +295,7 @@ mod tests {
             .expect("query")
             .collect::<Result<_, _>>()
             .expect("rows");
-        assert_eq!(results, ["busy", "answered"]);
+        assert_eq!(results, ["cancelled", "answered"]);
         assert_eq!(store.callback_for_call("c2").expect("read"), None);
     }
 }

@@ -44,6 +44,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "0012_pending_consultations",
         include_str!("migrations/0012_pending_consultations.sql"),
     ),
+    (
+        "0013_callback_abandoned",
+        include_str!("migrations/0013_callback_abandoned.sql"),
+    ),
 ];
 
 /// The schema version this binary creates and understands.

@@ -213,7 +213,7 @@ impl State {
                 number: row.number.clone(),
                 requested_ms,
                 attempts: row.attempts,
-                abandoned: 0,
+                abandoned: row.abandoned,
                 last_result: OutboundResult::Failed,
                 last_cause: String::new(),
                 agent: row.agent.clone(),
@@ -229,10 +229,11 @@ impl State {
             last_agent: None,
             arrived_at: now,
         };
-        // The attempts made before the restart count, and a retry delay still running is kept.
+        // The citizen's failed attempts before the restart count (not those abandoned on our
+        // side), and a retry delay still running is kept.
         let start = acd::CallbackStart {
             number: row.number.clone(),
-            failed: row.attempts,
+            failed: row.failed_attempts(),
             not_before: row.next_at_ms.and_then(|at| {
                 let ahead = u64::try_from(at.saturating_sub(self.clock_ms())).ok()?;
                 Some(now + Duration::from_millis(ahead))
@@ -655,6 +656,7 @@ impl State {
         };
         let result = r.last_result.as_str().to_owned();
         let call_id = r.call_id.clone();
+        let abandoned = r.abandoned;
         if let Some(at) = retry_at {
             let wait = at.saturating_duration_since(Instant::now());
             let next_at_ms =
@@ -663,6 +665,7 @@ impl State {
             self.store_callback(CallbackWrite::Retrying {
                 call_id,
                 result,
+                abandoned,
                 next_at_ms,
                 at_ms: self.clock_ms(),
             });
