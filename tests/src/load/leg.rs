@@ -16,7 +16,7 @@ use str0m::crypto::dtls::DtlsCert;
 use str0m::format::Codec;
 use str0m::media::{Direction, MediaKind, Mid, Pt};
 use str0m::net::{Protocol, Receive};
-use str0m::rtp::RtpWrite;
+use str0m::rtp::{Extension, RtpWrite};
 use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
 use tokio::sync::Notify;
 
@@ -114,6 +114,10 @@ pub fn offer(ip: IpAddr, cert: &DtlsCert, now: Instant) -> anyhow::Result<(Pendi
     let mut rtc = Rtc::builder()
         .clear_codecs()
         .enable_pcmu(true, false)
+        // Like the server's agent legs: the mid only, no transport-wide feedback.
+        .clear_extension_map()
+        .set_extension(4, Extension::RtpMid)
+        .set_send_buffer_audio(4)
         .set_rtp_mode(true)
         .set_dtls_cert(cert.clone())
         .build(now);

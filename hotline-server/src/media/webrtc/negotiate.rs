@@ -7,9 +7,15 @@ use std::time::Instant;
 use str0m::change::SdpOffer;
 use str0m::format::Codec;
 use str0m::media::{Direction, MediaKind, Mid, Pt};
+use str0m::rtp::Extension;
 use str0m::{Candidate, Rtc};
 
 use super::{HubConfig, WebRtcError};
+
+/// The id browsers and our softphone use for the mid header extension.
+const MID_EXTENSION_ID: u8 = 4;
+/// Outgoing packets str0m holds between a write and the poll that sends it.
+const SEND_BUFFER_PACKETS: usize = 4;
 
 pub(super) struct Negotiated {
     pub rtc: Rtc,
@@ -32,9 +38,16 @@ pub(super) fn answer(
 
     // RTP mode: the hub sends whole 20 ms packets and takes packets as they come, so str0m's
     // sample packetizer and depacketizer (a copy and a queue per packet) are skipped.
+    // Header extensions: only the mid. A fixed-rate PCMU leg has no use for bandwidth
+    // estimation, and transport-wide sequence numbers cost a register update per packet and
+    // feedback reports both ways. The audio send buffer only bridges write to poll (no NACK
+    // for audio), so a few packets are enough.
     let mut rtc_config = Rtc::builder()
         .clear_codecs()
         .enable_pcmu(true, false)
+        .clear_extension_map()
+        .set_extension(MID_EXTENSION_ID, Extension::RtpMid)
+        .set_send_buffer_audio(SEND_BUFFER_PACKETS)
         .set_rtp_mode(true);
     rtc_config.set_max_stun_rto(config.max_stun_rto);
     rtc_config.set_max_stun_retransmits(config.max_stun_retransmits);
