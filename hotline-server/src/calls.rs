@@ -41,6 +41,8 @@ pub struct Context {
     pub local_sip: SocketAddr,
     pub local_sip_tcp: SocketAddr,
     pub recordings_dir: PathBuf,
+    /// The threads that write every recording's file.
+    pub recorders: crate::media::recorder::RecordingWriters,
     pub clock: Clock,
     pub holidays: crate::ivr::schedule::HolidaySpec,
     pub media_stats: Arc<MediaStats>,

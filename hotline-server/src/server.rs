@@ -15,11 +15,16 @@ use crate::calls::{Calls, Clock, Context};
 use crate::config::Config;
 use crate::media::ports::PortPool;
 use crate::media::prompts::Prompts;
+use crate::media::recorder::RecordingWriters;
 use crate::media::rtp_leg::MediaStats;
 use crate::sip::core::{self, CoreSettings};
 use crate::sip::registration::{self, RegistrationSpec, StatusBoard};
 use crate::sip::transport::Link;
 use crate::store::{Store, StoreWriter, WriterHandle};
+
+/// Threads that write recording files for all calls: two, so one slow file (a disk hiccup)
+/// does not hold up every recording.
+const RECORDING_WRITERS: usize = 2;
 
 /// Why the server did not start; each names what to fix.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +47,8 @@ pub enum StartError {
     Notify(String),
     #[error("cannot start the media threads ([media] threads): {0}")]
     MediaThreads(std::io::Error),
+    #[error("cannot start the recording writers: {0}")]
+    RecordingWriters(std::io::Error),
     #[error("cannot listen on {addr}: {error}")]
     Listen {
         addr: SocketAddr,
@@ -269,6 +276,8 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
         local_sip: transports.udp_addr,
         local_sip_tcp: transports.tcp_addr,
         recordings_dir: data_dir.join("recordings"),
+        recorders: RecordingWriters::start(RECORDING_WRITERS)
+            .map_err(StartError::RecordingWriters)?,
         clock,
         holidays,
         media_stats: Arc::new(MediaStats::default()),

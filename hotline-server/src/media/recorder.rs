@@ -1,86 +1,59 @@
-//! Recording to WAV without touching the disk on the media path: samples collect in a buffer
-//! that is handed, about once a second, to a writer thread that owns the file.
+//! Recording to WAV without touching the disk on the media path. A call's samples collect in
+//! a buffer that is handed, about once a second, to one of a few writer threads shared by all
+//! recordings; the writer opens, writes and closes the files and gives the buffers back for
+//! reuse. Creating the folder and the file happens on the writer too, so a slow disk delays
+//! the files, never the frames.
 
-use std::fs::File;
-use std::io::BufWriter;
+mod writers;
+
 use std::path::{Path, PathBuf};
 use std::sync::mpsc as std_mpsc;
 
-use hotline_media::WavWriter;
-use tracing::warn;
+pub use writers::RecordingWriters;
+use writers::{BufferPool, Op};
 
+/// Samples per hand-over: 1 s of mono or 0.5 s of stereo audio.
 const CHUNK: usize = 8000;
 
-enum Chunk {
-    Samples(Vec<i16>),
-    Finish(tokio::sync::oneshot::Sender<u64>),
-}
+/// What a finished recording reports: the samples on disk, or why the file could not be made.
+pub type Finished = tokio::sync::oneshot::Receiver<Result<u64, String>>;
 
 /// One open recording. Dropping it without `finish` still closes the file properly.
 #[derive(Debug)]
 pub struct Recorder {
+    id: u64,
     buf: Vec<i16>,
-    tx: std_mpsc::Sender<Chunk>,
+    tx: std_mpsc::Sender<Op>,
+    pool: BufferPool,
     pub path: PathBuf,
     samples: u64,
-}
-
-impl std::fmt::Debug for Chunk {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Chunk")
-    }
+    finished: bool,
 }
 
 impl Recorder {
-    /// Creates the file (and its folder) and the writer thread.
-    pub fn create(path: &Path, channels: u16) -> std::io::Result<Self> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let file = BufWriter::new(File::create(path)?);
-        let mut writer = WavWriter::new(file, 8000, channels)?;
-        let (tx, rx) = std_mpsc::channel::<Chunk>();
-        let shown = path.display().to_string();
-        std::thread::Builder::new()
-            .name("recorder".into())
-            .spawn(move || {
-                let mut done = None;
-                while let Ok(chunk) = rx.recv() {
-                    match chunk {
-                        Chunk::Samples(s) => {
-                            if let Err(e) = writer.write_samples(&s) {
-                                warn!(path = %shown, error = %e, "recording write failed");
-                            }
-                        }
-                        Chunk::Finish(ack) => {
-                            done = Some(ack);
-                            break;
-                        }
-                    }
-                }
-                let n = writer.samples_written();
-                if let Err(e) = writer.finish() {
-                    warn!(path = %shown, error = %e, "recording close failed");
-                }
-                if let Some(ack) = done {
-                    let _ = ack.send(n);
-                }
-            })?;
-        Ok(Self {
-            buf: Vec::with_capacity(CHUNK),
+    /// Starts a recording at `path` (the writer creates the folder and the file).
+    pub fn create(writers: &RecordingWriters, path: &Path, channels: u16) -> Self {
+        let (id, tx) = writers.open(path, channels);
+        let pool = writers.pool();
+        Self {
+            id,
+            buf: pool.take(CHUNK),
             tx,
+            pool,
             path: path.to_owned(),
             samples: 0,
-        })
+            finished: false,
+        }
     }
 
-    /// Appends interleaved samples; allocates only when a full chunk is handed over.
+    /// Appends interleaved samples. A full chunk goes to the writer and a used buffer comes
+    /// back from the pool in its place: nothing is allocated once the pool is warm.
     pub fn write(&mut self, samples: &[i16]) {
         self.buf.extend_from_slice(samples);
         self.samples += samples.len() as u64;
         if self.buf.len() >= CHUNK {
-            let full = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
-            let _ = self.tx.send(Chunk::Samples(full));
+            let full = std::mem::replace(&mut self.buf, self.pool.take(CHUNK));
+            let _ = self.tx.send(Op::Samples { id: self.id, full });
         }
     }
 
@@ -89,12 +62,28 @@ impl Recorder {
     }
 
     /// Flushes and closes; the receiver resolves when the file is complete on disk.
-    pub fn finish(mut self) -> tokio::sync::oneshot::Receiver<u64> {
+    pub fn finish(mut self) -> Finished {
         let (ack, done) = tokio::sync::oneshot::channel();
-        let rest = std::mem::take(&mut self.buf);
-        let _ = self.tx.send(Chunk::Samples(rest));
-        let _ = self.tx.send(Chunk::Finish(ack));
+        self.close(Some(ack));
         done
+    }
+
+    fn close(&mut self, ack: Option<tokio::sync::oneshot::Sender<Result<u64, String>>>) {
+        self.finished = true;
+        let rest = std::mem::take(&mut self.buf);
+        let _ = self.tx.send(Op::Samples {
+            id: self.id,
+            full: rest,
+        });
+        let _ = self.tx.send(Op::Finish { id: self.id, ack });
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.close(None);
+        }
     }
 }
 
@@ -102,20 +91,109 @@ impl Recorder {
 mod tests {
     use super::*;
 
+    fn read(path: &Path) -> Vec<i16> {
+        let bytes = std::fs::read(path).expect("read");
+        hotline_media::read_wav_8k_mono(&bytes).expect("wav")
+    }
+
     #[tokio::test]
     async fn writes_a_readable_wav() {
         let dir = tempfile::tempdir().expect("tempdir");
+        let writers = RecordingWriters::start(1).expect("writers");
         let path = dir.path().join("a/b.wav");
-        let mut r = Recorder::create(&path, 1).expect("create");
+        let mut r = Recorder::create(&writers, &path, 1);
         for i in 0..100 {
             r.write(&[i as i16; 160]);
         }
         assert_eq!(r.duration_ms(1), 2000);
         let n = r.finish().await.expect("finished");
-        assert_eq!(n, 16_000);
-        let bytes = std::fs::read(&path).expect("read");
-        let samples = hotline_media::read_wav_8k_mono(&bytes).expect("wav");
+        assert_eq!(n, Ok(16_000));
+        let samples = read(&path);
         assert_eq!(samples.len(), 16_000);
         assert_eq!(samples[160 * 99], 99);
+    }
+
+    /// Many recordings share two writers; each file holds its own samples, in order.
+    #[tokio::test]
+    async fn interleaved_recordings_keep_their_own_samples() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let writers = RecordingWriters::start(2).expect("writers");
+        let mut recs: Vec<Recorder> = (0..7)
+            .map(|n| Recorder::create(&writers, &dir.path().join(format!("r{n}.wav")), 1))
+            .collect();
+        for frame in 0..150_i16 {
+            for (n, r) in recs.iter_mut().enumerate() {
+                r.write(&[frame * 10 + n as i16; 160]);
+            }
+        }
+        for r in recs {
+            assert_eq!(r.finish().await.expect("finished"), Ok(24_000));
+        }
+        for n in 0..7_i16 {
+            let samples = read(&dir.path().join(format!("r{n}.wav")));
+            assert_eq!(samples.len(), 24_000);
+            assert!(
+                samples
+                    .chunks(160)
+                    .enumerate()
+                    .all(|(f, c)| c.iter().all(|&s| s == f as i16 * 10 + n)),
+                "recording {n} holds another's samples or lost order"
+            );
+        }
+    }
+
+    /// A call that ends abruptly (its task dropped) still leaves a complete file.
+    #[tokio::test]
+    async fn a_dropped_recorder_still_closes_its_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let writers = RecordingWriters::start(1).expect("writers");
+        let path = dir.path().join("dropped.wav");
+        let mut r = Recorder::create(&writers, &path, 1);
+        r.write(&[7; 800]);
+        drop(r);
+        // A later recording on the same writer finishing means the first is closed.
+        let later = Recorder::create(&writers, &dir.path().join("later.wav"), 1);
+        later.finish().await.expect("finished").expect("written");
+        assert_eq!(read(&path), vec![7; 800]);
+    }
+
+    /// A file that cannot be made is an error at the end, not a panic or a stuck writer.
+    #[tokio::test]
+    async fn a_file_that_cannot_be_created_is_reported() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let blocker = dir.path().join("not-a-folder");
+        std::fs::write(&blocker, b"x").expect("file");
+        let writers = RecordingWriters::start(1).expect("writers");
+        let mut bad = Recorder::create(&writers, &blocker.join("x.wav"), 1);
+        bad.write(&vec![1; 9000]);
+        let err = bad.finish().await.expect("answered");
+        assert!(err.is_err(), "{err:?}");
+        let good = Recorder::create(&writers, &dir.path().join("ok.wav"), 1);
+        assert_eq!(good.finish().await.expect("finished"), Ok(0));
+    }
+
+    /// Buffers come back from the writer and are used again.
+    #[tokio::test]
+    async fn buffers_are_reused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let writers = RecordingWriters::start(1).expect("writers");
+        let mut r = Recorder::create(&writers, &dir.path().join("r.wav"), 1);
+        r.write(&vec![0; CHUNK]);
+        // Wait for the writer to give the first chunk's buffer back.
+        for _ in 0..200 {
+            if writers.pool().len() > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let pooled = writers.pool().len();
+        assert!(pooled > 0, "the writer kept the buffer");
+        r.write(&vec![0; CHUNK]);
+        assert_eq!(
+            writers.pool().len(),
+            pooled - 1,
+            "a pooled buffer was taken"
+        );
+        r.finish().await.expect("finished").expect("written");
     }
 }

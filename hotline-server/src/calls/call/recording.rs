@@ -3,7 +3,6 @@
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use tracing::warn;
 
 use super::Call;
 use crate::agents::AgentAudio;
@@ -53,25 +52,18 @@ impl Call {
             date.month(),
             date.day()
         ));
-        match Recorder::create(&path, 1) {
-            Ok(recorder) => {
-                self.event(
-                    "record_start",
-                    json!({"name": p.name, "path": path.display().to_string()}),
-                );
-                self.record = Some(ActiveRecord {
-                    recorder,
-                    name: p.name,
-                    until: Instant::now() + Duration::from_secs(u64::from(p.max_secs.max(1))),
-                    finish_on: p.finish_on,
-                    started_ms: self.ctx.now_ms(),
-                });
-            }
-            Err(e) => {
-                warn!(error = %e, path = %path.display(), "cannot record");
-                self.event("record_failed", json!({"error": e.to_string()}));
-            }
-        }
+        let recorder = Recorder::create(&self.ctx.recorders, &path, 1);
+        self.event(
+            "record_start",
+            json!({"name": p.name, "path": path.display().to_string()}),
+        );
+        self.record = Some(ActiveRecord {
+            recorder,
+            name: p.name,
+            until: Instant::now() + Duration::from_secs(u64::from(p.max_secs.max(1))),
+            finish_on: p.finish_on,
+            started_ms: self.ctx.now_ms(),
+        });
     }
 
     pub(super) async fn stop_recording(&mut self) {
@@ -81,7 +73,8 @@ impl Call {
         let duration_ms = rec.recorder.duration_ms(1);
         self.self_service.recorded_ms += duration_ms;
         let path = rec.recorder.path.clone();
-        // The writer thread finishes the file; the CDR does not wait for it.
+        // The writer thread finishes the file (and logs it if the file could not be made);
+        // the CDR does not wait for it.
         drop(rec.recorder.finish());
         self.ctx.store.recording(NewRecording {
             call_id: self.dialog.call_id.clone(),
@@ -131,13 +124,7 @@ impl Call {
             date.month(),
             date.day()
         ));
-        match Recorder::create(&path, 2) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                warn!(error = %e, "call recording failed to start");
-                None
-            }
-        }
+        Some(Recorder::create(&self.ctx.recorders, &path, 2))
     }
 
     pub(super) fn end_bridge(&mut self) -> Option<(String, AgentAudio)> {
