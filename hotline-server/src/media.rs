@@ -4,6 +4,7 @@
 //! module only adds sockets, files and the 20 ms clock.
 
 pub mod clock;
+pub mod frame_pipe;
 pub mod player;
 pub mod ports;
 pub mod prompts;

@@ -234,18 +234,13 @@ impl Bridge {
 
 #[cfg(test)]
 mod tests {
-    use tokio::sync::mpsc;
-
     use super::*;
+    use crate::media::frame_pipe::{FrameReceiver, FrameSender, pipe};
 
     /// A workstation's leg as the bridge sees it, with the test's ends.
-    fn leg() -> (
-        AgentAudio,
-        mpsc::Sender<AudioFrame>,
-        mpsc::Receiver<AudioFrame>,
-    ) {
-        let (say_tx, say_rx) = mpsc::channel(4);
-        let (hear_tx, hear_rx) = mpsc::channel(4);
+    fn leg() -> (AgentAudio, FrameSender, FrameReceiver) {
+        let (say_tx, say_rx) = pipe(4);
+        let (hear_tx, hear_rx) = pipe(4);
         let audio = AgentAudio {
             from_agent: say_rx,
             to_agent: hear_tx,
@@ -265,7 +260,7 @@ mod tests {
     /// but one, not the oldest, so a burst does not delay the rest of the call.
     #[test]
     fn a_standing_queue_from_the_agent_is_cut_back() {
-        let (agent, agent_says, _agent_hears) = leg();
+        let (agent, mut agent_says, _agent_hears) = leg();
         let mut b = bridge(agent);
         for v in 1..=4 {
             agent_says.try_send(frame(v)).expect("agent frame");
@@ -280,8 +275,8 @@ mod tests {
     /// One turn where the caller says 1, the agent 10 and the supervisor 100: returns what
     /// the caller, the agent and the supervisor heard.
     fn turn(mode: MonitorMode, muted: bool) -> (i16, i16, i16) {
-        let (agent, agent_says, mut agent_hears) = leg();
-        let (sup, sup_says, mut sup_hears) = leg();
+        let (agent, mut agent_says, mut agent_hears) = leg();
+        let (sup, mut sup_says, mut sup_hears) = leg();
         let mut b = bridge(agent);
         b.mute(muted);
         let mut m = Monitor::new("s1".into(), mode, Some(sup));
@@ -305,7 +300,7 @@ mod tests {
 
     #[test]
     fn without_a_supervisor_it_is_the_two_party_bridge() {
-        let (agent, agent_says, mut agent_hears) = leg();
+        let (agent, mut agent_says, mut agent_hears) = leg();
         let mut b = bridge(agent);
         agent_says.try_send(frame(10)).expect("agent frame");
         let mut to_caller = [0i16; FRAME_SAMPLES];
@@ -322,8 +317,8 @@ mod tests {
     /// One turn with a guest: caller 1, agent 10, guest 1000. Returns what the caller, the
     /// agent and the guest heard.
     fn turn_with_guest(conference: bool) -> (i16, i16, i16) {
-        let (agent, agent_says, mut agent_hears) = leg();
-        let (guest, guest_says, mut guest_hears) = leg();
+        let (agent, mut agent_says, mut agent_hears) = leg();
+        let (guest, mut guest_says, mut guest_hears) = leg();
         let mut b = bridge(agent);
         b.guest = Some(Guest::new("a2".into(), Some(guest), conference));
         agent_says.try_send(frame(10)).expect("agent frame");

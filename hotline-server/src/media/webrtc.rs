@@ -216,8 +216,8 @@ impl WebRtcHub {
         let now = Instant::now();
         let negotiated = negotiate::answer(offer_sdp, &shared.config, shared.candidate, now)?;
         let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
-        let (in_tx, in_rx) = mpsc::channel(shared.config.from_agent_capacity.max(1));
-        let (out_tx, out_rx) = mpsc::channel(shared.config.to_agent_capacity.max(1));
+        let (in_tx, in_rx) = super::frame_pipe::pipe(shared.config.from_agent_capacity);
+        let (out_tx, out_rx) = super::frame_pipe::pipe(shared.config.to_agent_capacity);
         let (state_tx, state_rx) = watch::channel(LegState::Connecting);
         let peer = Peer::new(
             id,

@@ -327,8 +327,8 @@ impl State {
         let effects = self.acd.call_ended(call, now).map_err(|e| e.to_string())?;
         // The two calls hear each other through a pair of frame channels, the same shape as
         // an agent's leg, so each call's bridge treats the other like an agent.
-        let (caller_says, callee_hears) = mpsc::channel(8);
-        let (callee_says, caller_hears) = mpsc::channel(8);
+        let (caller_says, callee_hears) = crate::media::frame_pipe::pipe(8);
+        let (callee_says, caller_hears) = crate::media::frame_pipe::pipe(8);
         let caller_side = AgentAudio {
             from_agent: caller_hears,
             to_agent: caller_says,

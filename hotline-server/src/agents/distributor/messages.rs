@@ -8,13 +8,13 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{CampaignCall, Outbox};
 use crate::acd;
-use crate::media::webrtc::AudioFrame;
+use crate::media::frame_pipe::{FrameReceiver, FrameSender};
 
 /// An agent's audio while bridged to a call: what they say, and where to send what they hear.
 #[derive(Debug)]
 pub struct AgentAudio {
-    pub from_agent: mpsc::Receiver<AudioFrame>,
-    pub to_agent: mpsc::Sender<AudioFrame>,
+    pub from_agent: FrameReceiver,
+    pub to_agent: FrameSender,
 }
 
 /// What the distributor tells a waiting or connected call.

@@ -2,8 +2,8 @@
 
 use tokio::sync::{mpsc, watch};
 
-use super::AudioFrame;
 use super::driver::Control;
+use crate::media::frame_pipe::{self, FrameReceiver, FrameSender};
 
 /// Where an agent leg stands, as ICE and DTLS progress.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,15 +16,15 @@ pub enum LegState {
 
 /// One agent's audio leg. Fields are public so a caller can move the channels where they are
 /// used (mixer, recorder); the leg is closed by [`AgentLeg::close`], or by the driver once both
-/// `from_agent` and every `to_agent` sender have been dropped.
+/// `from_agent` and `to_agent` have been dropped.
 pub struct AgentLeg {
     pub id: u64,
     /// 20 ms frames the agent speaks (decoded PCMU). The driver never waits on a full channel: it
     /// drops the new frame and counts it (`HubStats::frames_dropped_in`).
-    pub from_agent: mpsc::Receiver<AudioFrame>,
+    pub from_agent: FrameReceiver,
     /// Frames to play to the agent; the driver takes one per 20 ms, encodes it (PCMU) and stamps
     /// it with its own RTP clock. Nothing queued means nothing is sent for that slot.
-    pub to_agent: mpsc::Sender<AudioFrame>,
+    pub to_agent: FrameSender,
     /// Connected / Disconnected(reason) as ICE and DTLS progress.
     pub state: watch::Receiver<LegState>,
     control: Option<mpsc::UnboundedSender<Control>>,
@@ -33,8 +33,8 @@ pub struct AgentLeg {
 impl AgentLeg {
     pub(super) fn new(
         id: u64,
-        from_agent: mpsc::Receiver<AudioFrame>,
-        to_agent: mpsc::Sender<AudioFrame>,
+        from_agent: FrameReceiver,
+        to_agent: FrameSender,
         state: watch::Receiver<LegState>,
         control: mpsc::UnboundedSender<Control>,
     ) -> Self {
@@ -50,8 +50,8 @@ impl AgentLeg {
     /// A leg with no network behind it, for tests of the code that consumes legs (calls, mixer):
     /// the returned [`DetachedLeg`] plays the agent's side.
     pub fn detached(id: u64, capacity: usize) -> (AgentLeg, DetachedLeg) {
-        let (in_tx, in_rx) = mpsc::channel(capacity.max(1));
-        let (out_tx, out_rx) = mpsc::channel(capacity.max(1));
+        let (in_tx, in_rx) = frame_pipe::pipe(capacity);
+        let (out_tx, out_rx) = frame_pipe::pipe(capacity);
         let (state_tx, state_rx) = watch::channel(LegState::Connected);
         let leg = AgentLeg {
             id,
@@ -81,8 +81,8 @@ impl AgentLeg {
 /// The agent's end of a [`AgentLeg::detached`] leg.
 pub struct DetachedLeg {
     /// Frames "the agent" speaks; they come out of `AgentLeg::from_agent`.
-    pub speak: mpsc::Sender<AudioFrame>,
+    pub speak: FrameSender,
     /// Frames written to `AgentLeg::to_agent`.
-    pub hear: mpsc::Receiver<AudioFrame>,
+    pub hear: FrameReceiver,
     pub state: watch::Sender<LegState>,
 }

@@ -5,19 +5,19 @@ use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use crate::media::frame_pipe::{FrameReceiver, FrameSender, TryRecvError, TrySendError};
 use hotline_media::Codec;
 use str0m::media::{Mid, Pt};
 use str0m::rtp::{RtpPacket, RtpWrite};
 use str0m::{Event, IceConnectionState, Input, Output, Rtc};
 use tokio::io::Interest;
 use tokio::net::UdpSocket;
-use tokio::sync::mpsc::error::{TryRecvError, TrySendError};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
 use super::super::udp_batch::SendBatch;
 use super::framer::Framer;
 use super::pacer::Pacer;
-use super::{AudioFrame, FRAME_SAMPLES, HubStats, LegState};
+use super::{FRAME_SAMPLES, HubStats, LegState};
 
 /// Frames toward the agent that may wait behind the one being sent (jitter between the
 /// producer's clock and this slot clock); more is dropped as latency.
@@ -93,8 +93,8 @@ pub(super) struct Peer {
     pt: Pt,
     framer: Framer,
     pacer: Option<Pacer>,
-    from_agent: mpsc::Sender<AudioFrame>,
-    to_agent: mpsc::Receiver<AudioFrame>,
+    from_agent: FrameSender,
+    to_agent: FrameReceiver,
     state: watch::Sender<LegState>,
     connect_deadline: Instant,
     silence_limit: Duration,
@@ -120,8 +120,8 @@ impl Peer {
         rtc: Rtc,
         mid: Mid,
         pt: Pt,
-        from_agent: mpsc::Sender<AudioFrame>,
-        to_agent: mpsc::Receiver<AudioFrame>,
+        from_agent: FrameSender,
+        to_agent: FrameReceiver,
         state: watch::Sender<LegState>,
         connect_deadline: Instant,
         silence_limit: Duration,
@@ -311,17 +311,17 @@ impl Peer {
         if packet.header.payload_type != self.pt {
             return;
         }
-        let from_agent = &self.from_agent;
+        let from_agent = &mut self.from_agent;
         self.framer
             .push_packet(*packet.seq_no, &packet.payload, |frame| {
                 io.stats.frames_received.fetch_add(1, Ordering::Relaxed);
                 match from_agent.try_send(frame) {
                     Ok(()) => {}
-                    Err(TrySendError::Full(_)) => {
+                    Err(TrySendError::Full) => {
                         io.stats.frames_dropped_in.fetch_add(1, Ordering::Relaxed);
                     }
                     // Nobody listens at the moment (no call bridged to the receiver, or it was dropped).
-                    Err(TrySendError::Closed(_)) => {}
+                    Err(TrySendError::Closed) => {}
                 }
             });
     }
