@@ -25,6 +25,20 @@ fn fail(sim: &mut Sim, call: u64, retry: bool) -> Vec<AcdEffect> {
     sim.check(r)
 }
 
+/// Call 1 asked for a callback while nobody was ready; a1 then went ready, was offered it and
+/// answered (the server now dials the citizen).
+fn a1_dials_callback_1() -> Sim {
+    let mut sim = Sim::new();
+    sim.queue(callback_queue());
+    sim.login("a1", &[], &[]);
+    sim.call(1, "q");
+    request(&mut sim, 1, "13800000001");
+    let r = sim.acd.set_ready(&agent("a1"), sim.now);
+    assert_eq!(offers(&sim.check(r)), offer(1, "a1"));
+    sim.answer("a1", 1);
+    sim
+}
+
 fn announced(fx: &[AcdEffect]) -> Vec<(u64, usize)> {
     fx.iter()
         .filter_map(|e| match e {
@@ -81,14 +95,7 @@ fn a_callback_keeps_its_place_and_is_served_in_turn() {
 
 #[test]
 fn a_failed_attempt_frees_the_agent_and_retries_from_the_head_after_the_delay() {
-    let mut sim = Sim::new();
-    sim.queue(callback_queue());
-    sim.login("a1", &[], &[]);
-    sim.call(1, "q");
-    request(&mut sim, 1, "13800000001");
-    let r = sim.acd.set_ready(&agent("a1"), sim.now);
-    assert_eq!(offers(&sim.check(r)), offer(1, "a1"));
-    sim.answer("a1", 1);
+    let mut sim = a1_dials_callback_1();
     sim.call(2, "q");
 
     // Busy: the agent is ready at once (no wrap-up), and takes the next caller meanwhile.
@@ -135,14 +142,7 @@ fn a_failed_attempt_frees_the_agent_and_retries_from_the_head_after_the_delay() 
 /// is not counted and there is no retry delay; the queue's two attempts are both still there.
 #[test]
 fn an_attempt_abandoned_on_our_side_is_not_counted_and_is_offered_again_at_once() {
-    let mut sim = Sim::new();
-    sim.queue(callback_queue());
-    sim.login("a1", &[], &[]);
-    sim.call(1, "q");
-    request(&mut sim, 1, "13800000001");
-    let r = sim.acd.set_ready(&agent("a1"), sim.now);
-    assert_eq!(offers(&sim.check(r)), offer(1, "a1"));
-    sim.answer("a1", 1);
+    let mut sim = a1_dials_callback_1();
 
     let r = sim.acd.callback_abandoned(CallId(1), sim.now);
     let fx = sim.check(r);
