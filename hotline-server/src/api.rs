@@ -108,6 +108,7 @@ async fn metrics(State(s): State<ApiDeps>) -> Json<Value> {
         "rtp_packets_dropped": m.packets_dropped.load(Ordering::Relaxed),
         "agent_legs": s.hub.leg_count(),
         "agent_frames_received": s.hub.stats().frames_received.load(Ordering::Relaxed),
+        "recordings_failed": s.ctx.recorders.failed(),
         "registrations": s.registrations.lock().map(|r| r.clone()).unwrap_or_default(),
     }))
 }

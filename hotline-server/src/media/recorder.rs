@@ -168,8 +168,10 @@ mod tests {
         bad.write(&vec![1; 9000]);
         let err = bad.finish().await.expect("answered");
         assert!(err.is_err(), "{err:?}");
+        assert_eq!(writers.failed(), 1, "counted for /metrics");
         let good = Recorder::create(&writers, &dir.path().join("ok.wav"), 1);
         assert_eq!(good.finish().await.expect("finished"), Ok(0));
+        assert_eq!(writers.failed(), 1);
     }
 
     /// Buffers come back from the writer and are used again.

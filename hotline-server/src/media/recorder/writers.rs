@@ -75,6 +75,8 @@ impl BufferPool {
 pub struct RecordingWriters {
     threads: Vec<std_mpsc::Sender<Op>>,
     pool: BufferPool,
+    /// Recordings whose file could not be made, written or closed (shown in `/metrics`).
+    failed: Arc<AtomicU64>,
     next_id: AtomicU64,
     next_thread: AtomicUsize,
 }
@@ -83,19 +85,21 @@ impl RecordingWriters {
     /// Starts `threads` writers (at least one).
     pub fn start(threads: usize) -> std::io::Result<Self> {
         let pool = BufferPool::default();
+        let failed = Arc::new(AtomicU64::new(0));
         let threads = (0..threads.max(1))
             .map(|n| {
                 let (tx, rx) = std_mpsc::channel();
-                let pool = pool.clone();
+                let (pool, failed) = (pool.clone(), failed.clone());
                 std::thread::Builder::new()
                     .name(format!("recorder-{n}"))
-                    .spawn(move || run(&rx, &pool))
+                    .spawn(move || run(&rx, &pool, &failed))
                     .map(|_| tx)
             })
             .collect::<std::io::Result<_>>()?;
         Ok(Self {
             threads,
             pool,
+            failed,
             next_id: AtomicU64::new(1),
             next_thread: AtomicUsize::new(0),
         })
@@ -112,6 +116,11 @@ impl RecordingWriters {
             channels,
         });
         (id, tx)
+    }
+
+    /// Recordings that failed on disk since the start: each is also in the log with its path.
+    pub fn failed(&self) -> u64 {
+        self.failed.load(Ordering::Relaxed)
     }
 
     pub(super) fn pool(&self) -> BufferPool {
@@ -133,21 +142,26 @@ fn create(path: &Path, channels: u16) -> std::io::Result<Wav> {
 }
 
 /// One writer thread: serves its recordings until every sender is gone.
-fn run(rx: &std_mpsc::Receiver<Op>, pool: &BufferPool) {
+fn run(rx: &std_mpsc::Receiver<Op>, pool: &BufferPool, failed: &AtomicU64) {
     let mut open: HashMap<u64, (PathBuf, Open)> = HashMap::new();
+    let mut failed_writes = std::collections::HashSet::new();
     while let Ok(op) = rx.recv() {
         match op {
             Op::Open { id, path, channels } => {
                 let file = create(&path, channels).map_err(|e| {
+                    failed.fetch_add(1, Ordering::Relaxed);
                     warn!(path = %path.display(), error = %e, "cannot record");
                     e.to_string()
                 });
                 open.insert(id, (path, file));
             }
             Op::Samples { id, full } => {
+                // Counted and logged once per recording: its first lost chunk makes it failed.
                 if let Some((path, Ok(wav))) = open.get_mut(&id)
                     && let Err(e) = wav.write_samples(&full)
+                    && failed_writes.insert(id)
                 {
+                    failed.fetch_add(1, Ordering::Relaxed);
                     warn!(path = %path.display(), error = %e, "recording write failed");
                 }
                 pool.give(full);
@@ -156,9 +170,13 @@ fn run(rx: &std_mpsc::Receiver<Op>, pool: &BufferPool) {
                 let Some((path, file)) = open.remove(&id) else {
                     continue;
                 };
+                let write_failed = failed_writes.remove(&id);
                 let result = file.and_then(|wav| {
                     let n = wav.samples_written();
                     wav.finish().map(|_| n).map_err(|e| {
+                        if !write_failed {
+                            failed.fetch_add(1, Ordering::Relaxed);
+                        }
                         warn!(path = %path.display(), error = %e, "recording close failed");
                         e.to_string()
                     })
