@@ -39,6 +39,15 @@ fn a1_dials_callback_1() -> Sim {
     sim
 }
 
+/// The ACD's verdict on a failed attempt of callback `call`.
+fn failed(call: u64, attempts: u32, retry_at: Option<Instant>) -> AcdEffect {
+    AcdEffect::CallbackFailed {
+        call: CallId(call),
+        attempts,
+        retry_at,
+    }
+}
+
 fn announced(fx: &[AcdEffect]) -> Vec<(u64, usize)> {
     fx.iter()
         .filter_map(|e| match e {
@@ -100,11 +109,7 @@ fn a_failed_attempt_frees_the_agent_and_retries_from_the_head_after_the_delay() 
 
     // Busy: the agent is ready at once (no wrap-up), and takes the next caller meanwhile.
     let fx = fail(&mut sim, 1, true);
-    assert!(fx.contains(&AcdEffect::CallbackFailed {
-        call: CallId(1),
-        attempts: 1,
-        retry_at: Some(sim.at(60)),
-    }));
+    assert!(fx.contains(&failed(1, 1, Some(sim.at(60)))));
     assert!(has_state(
         &fx,
         "a1",
@@ -129,11 +134,7 @@ fn a_failed_attempt_frees_the_agent_and_retries_from_the_head_after_the_delay() 
 
     // Second failure of two allowed: given up, gone from the ACD.
     let fx = fail(&mut sim, 1, true);
-    assert!(fx.contains(&AcdEffect::CallbackFailed {
-        call: CallId(1),
-        attempts: 2,
-        retry_at: None,
-    }));
+    assert!(fx.contains(&failed(1, 2, None)));
     assert_eq!(offers(&fx), offer(3, "a1"));
     assert_eq!(sim.acd.callback_number(CallId(1)), None);
 }
@@ -146,29 +147,17 @@ fn an_attempt_abandoned_on_our_side_is_not_counted_and_is_offered_again_at_once(
 
     let r = sim.acd.callback_abandoned(CallId(1), sim.now);
     let fx = sim.check(r);
-    assert!(fx.contains(&AcdEffect::CallbackFailed {
-        call: CallId(1),
-        attempts: 0,
-        retry_at: Some(sim.now),
-    }));
+    assert!(fx.contains(&failed(1, 0, Some(sim.now))));
     assert_eq!(offers(&fx), offer(1, "a1"), "offered again at once");
     sim.answer("a1", 1);
 
     let fx = fail(&mut sim, 1, true);
-    assert!(fx.contains(&AcdEffect::CallbackFailed {
-        call: CallId(1),
-        attempts: 1,
-        retry_at: Some(sim.at(60)),
-    }));
+    assert!(fx.contains(&failed(1, 1, Some(sim.at(60)))));
     let fx = sim.advance(secs(60));
     assert_eq!(offers(&fx), offer(1, "a1"));
     sim.answer("a1", 1);
     let fx = fail(&mut sim, 1, true);
-    assert!(fx.contains(&AcdEffect::CallbackFailed {
-        call: CallId(1),
-        attempts: 2,
-        retry_at: None,
-    }));
+    assert!(fx.contains(&failed(1, 2, None)));
 }
 
 #[test]
@@ -185,11 +174,7 @@ fn a_result_not_worth_retrying_ends_the_callback_at_once() {
     sim.end(1);
     sim.answer("a1", 2);
     let fx = fail(&mut sim, 2, false);
-    assert!(fx.contains(&AcdEffect::CallbackFailed {
-        call: CallId(2),
-        attempts: 1,
-        retry_at: None,
-    }));
+    assert!(fx.contains(&failed(2, 1, None)));
     assert!(sim.waiting("q").is_empty());
 }
 
@@ -288,11 +273,7 @@ fn a_campaign_entry_waits_like_a_callback_and_its_failure_is_final() {
     assert_eq!(offers(&sim.check(r)), offer(1, "a1"));
     sim.answer("a1", 1);
     let fx = fail(&mut sim, 1, false);
-    assert!(fx.contains(&AcdEffect::CallbackFailed {
-        call: CallId(1),
-        attempts: 1,
-        retry_at: None,
-    }));
+    assert!(fx.contains(&failed(1, 1, None)));
     assert!(sim.waiting("q").is_empty());
     assert_eq!(sim.state("a1"), AgentState::Ready);
 
@@ -345,10 +326,6 @@ fn a_restored_callback_keeps_its_attempts_and_its_retry_delay() {
     sim.answer("a1", 1);
     // Its last attempt: a failure ends it, although it was restored.
     let fx = fail(&mut sim, 1, true);
-    assert!(fx.contains(&AcdEffect::CallbackFailed {
-        call: CallId(1),
-        attempts: 2,
-        retry_at: None,
-    }));
+    assert!(fx.contains(&failed(1, 2, None)));
     assert!(sim.waiting("q").is_empty());
 }
