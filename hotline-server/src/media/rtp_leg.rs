@@ -48,6 +48,11 @@ pub enum Heard {
 const MAX_PAYLOAD: usize = 480; // 60 ms of G.711
 /// Largest RTCP compound packet read; a larger one is cut short and its tail ignored.
 const RTCP_MAX: usize = 1500;
+/// How long the latched source must be silent before media from another address takes its
+/// place: long enough that injected packets are refused while the real stream flows, short
+/// enough that a far end whose media moved without a re-INVITE (an SBC failing over) is heard
+/// again within a breath.
+const RELATCH_AFTER: Duration = Duration::from_millis(500);
 
 pub struct RtpLeg {
     /// Non-blocking, read by [`RtpLeg::receive_pending`].
@@ -60,6 +65,9 @@ pub struct RtpLeg {
     rtcp_in: Box<[u8]>,
     pub local_port: u16,
     remote: SocketAddr,
+    /// The address the far end's last offer or answer named; a different one in a re-INVITE
+    /// means its media moved, and the leg learns the new source afresh.
+    offered: SocketAddr,
     latched: bool,
     pub codec: Codec,
     payload_type: u8,
@@ -104,6 +112,7 @@ impl RtpLeg {
             rtcp_in: vec![0; RTCP_MAX].into_boxed_slice(),
             local_port,
             remote: neg.remote,
+            offered: neg.remote,
             latched: false,
             codec: neg.codec,
             payload_type: neg.payload_type,
@@ -141,8 +150,12 @@ impl RtpLeg {
         self.dtmf_pt = neg.dtmf_payload_type;
         self.ptime_ms = neg.ptime;
         self.sending = !neg.on_hold && neg.remote.port() != 0;
-        if !neg.remote.ip().is_unspecified() && !self.latched {
+        // Hold and resume repeat the address and keep the latched path (the far end may be
+        // behind NAT); a new address is where its media went.
+        if !neg.remote.ip().is_unspecified() && neg.remote != self.offered {
+            self.offered = neg.remote;
             self.remote = neg.remote;
+            self.latched = false;
         }
     }
 
@@ -196,12 +209,26 @@ impl RtpLeg {
             self.stats.packets_dropped.fetch_add(1, Ordering::Relaxed);
             return Heard::Nothing;
         };
-        self.stats.packets_received.fetch_add(1, Ordering::Relaxed);
-        self.last_received = Instant::now();
-        // Symmetric RTP: answer where the caller's media really comes from (NAT, SBCs).
-        if !self.latched && source != self.remote {
-            self.remote = source;
+        let now = Instant::now();
+        // Strict RTP: once latched, another source is a stranger (injected audio or digits)
+        // unless the latched one has gone quiet.
+        if self.latched
+            && source != self.remote
+            && now.saturating_duration_since(self.last_received) < RELATCH_AFTER
+        {
+            self.stats.packets_dropped.fetch_add(1, Ordering::Relaxed);
+            return Heard::Nothing;
         }
+        if self.latched && source != self.remote {
+            // A new stream with its own sequence and clock: start its buffer and report anew.
+            self.jitter.reset();
+            self.reception = ReceptionStats::new(8000);
+            self.last_sr = None;
+        }
+        self.stats.packets_received.fetch_add(1, Ordering::Relaxed);
+        self.last_received = now;
+        // Symmetric RTP: answer where the caller's media really comes from (NAT, SBCs).
+        self.remote = source;
         self.latched = true;
         self.remote_ssrc = Some(h.ssrc);
         let arrival = (self.started.elapsed().as_micros() / 125) as u32;
@@ -375,15 +402,7 @@ mod tests {
             .await
             .expect("rtcp");
         let far = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("far end");
-        let neg = Negotiated {
-            codec: Codec::Pcmu,
-            payload_type: 0,
-            dtmf_payload_type: Some(DTMF_PT),
-            ptime: 20,
-            remote: far.local_addr().expect("far address"),
-            direction: Direction::SendRecv,
-            on_hold: false,
-        };
+        let neg = negotiated(far.local_addr().expect("far address"));
         let leg = RtpLeg::new(rtp, rtcp, &neg, 3, Arc::default()).expect("leg");
         (leg, far)
     }
@@ -478,6 +497,96 @@ mod tests {
         assert_eq!(received(&leg), 4);
         assert_eq!(leg.receive_pending(), None);
         assert_eq!(received(&leg), 4);
+    }
+
+    fn negotiated(remote: SocketAddr) -> Negotiated {
+        Negotiated {
+            codec: Codec::Pcmu,
+            payload_type: 0,
+            dtmf_payload_type: Some(DTMF_PT),
+            ptime: 20,
+            remote,
+            direction: Direction::SendRecv,
+            on_hold: false,
+        }
+    }
+
+    /// While the latched source is sending, a packet from elsewhere is neither heard nor
+    /// answered: a digit injected by a stranger does not reach the IVR.
+    #[tokio::test]
+    async fn a_stranger_is_not_heard_while_the_latched_source_speaks() {
+        let (mut leg, far) = leg().await;
+        let stranger = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("stranger");
+        let to = SocketAddr::from((Ipv4Addr::LOCALHOST, leg.local_port));
+        far.send_to(&packet(0, 1, 160, &[0xFF; 160]), to)
+            .expect("send");
+        settle();
+        assert_eq!(leg.receive_pending(), None);
+        stranger.send_to(&digit(9, 500, 9000), to).expect("send");
+        settle();
+        assert_eq!(leg.receive_pending(), None, "the injected digit is dropped");
+        assert_eq!(received(&leg), 1);
+        assert_eq!(leg.stats.packets_dropped.load(Ordering::Relaxed), 1);
+        assert_eq!(leg.remote(), far.local_addr().expect("far address"));
+    }
+
+    /// Media that moves without a re-INVITE (an SBC failing over) is heard again once the old
+    /// source has been quiet a while, and answered at its new address.
+    #[tokio::test]
+    async fn a_new_source_takes_over_after_the_old_one_falls_silent() {
+        let (mut leg, far) = leg().await;
+        let moved = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("moved");
+        let to = SocketAddr::from((Ipv4Addr::LOCALHOST, leg.local_port));
+        far.send_to(&packet(0, 1, 160, &[0xFF; 160]), to)
+            .expect("send");
+        settle();
+        assert_eq!(leg.receive_pending(), None);
+        std::thread::sleep(RELATCH_AFTER);
+        moved
+            .send_to(&packet(0, 40_000, 90_000, &[0xFF; 160]), to)
+            .expect("send");
+        settle();
+        assert_eq!(leg.receive_pending(), None);
+        assert_eq!(received(&leg), 2);
+        assert_eq!(leg.remote(), moved.local_addr().expect("moved address"));
+    }
+
+    /// A re-INVITE that names a new address moves the sending there at once and learns the
+    /// source afresh; one that repeats the address (hold, resume) keeps the latched path.
+    #[tokio::test]
+    async fn a_reinvite_to_a_new_address_unlatches() {
+        let (mut leg, far) = leg().await;
+        let offered = far.local_addr().expect("far address");
+        let natted = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("natted");
+        let to = SocketAddr::from((Ipv4Addr::LOCALHOST, leg.local_port));
+        natted
+            .send_to(&packet(0, 1, 160, &[0xFF; 160]), to)
+            .expect("send");
+        settle();
+        assert_eq!(leg.receive_pending(), None);
+        let path = natted.local_addr().expect("natted address");
+        assert_eq!(leg.remote(), path, "latched to where the media came from");
+
+        leg.apply(&negotiated(offered));
+        assert_eq!(leg.remote(), path, "the same address again keeps the latch");
+
+        let moved = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("moved");
+        let new_home = moved.local_addr().expect("moved address");
+        leg.apply(&negotiated(new_home));
+        assert_eq!(leg.remote(), new_home, "sending follows the re-INVITE");
+        moved
+            .send_to(&packet(0, 7, 700, &[0xFF; 160]), to)
+            .expect("send");
+        settle();
+        assert_eq!(leg.receive_pending(), None);
+        assert_eq!(received(&leg), 2, "the moved stream is heard at once");
+        // And it is strict again: the old path is now the stranger.
+        natted
+            .send_to(&packet(0, 2, 320, &[0xFF; 160]), to)
+            .expect("send");
+        settle();
+        assert_eq!(leg.receive_pending(), None);
+        assert_eq!(received(&leg), 2);
     }
 
     #[tokio::test]
