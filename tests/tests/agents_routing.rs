@@ -278,25 +278,43 @@ async fn a_waiting_caller_hears_position_announcements() {
     add_agent(&server, "busy1", PASSWORD);
     let mut ws = bare_session(&server).await;
     send(&mut ws, 1, login("busy1")).await;
-    let report = place_call(&caller_args(&server, "13900000061", 14.0))
-        .await
-        .expect("call");
+    let mut args = caller_args(&server, "13900000061", 14.0);
+    let heard_path = server.dir.path().join("caller-heard.wav");
+    args.record = Some(heard_path.clone());
+    let report = place_call(&args).await.expect("call");
     assert!(report.answered);
     server.wait_idle(Duration::from_secs(5)).await;
     let ev = server.events_of_latest_call().await;
     let announced: Vec<_> = ev
         .iter()
         .filter(|(k, _)| k == "announce")
-        .map(|(_, d)| d["position"].as_u64().unwrap_or(0))
+        .map(|(_, d)| {
+            (
+                d["position"].as_u64().unwrap_or(0),
+                d["wait_secs"].as_u64().unwrap_or(0),
+            )
+        })
         .collect();
     assert!(
         announced.len() >= 2,
         "expected repeated announcements: {ev:?}"
     );
     assert!(
-        announced.iter().all(|p| *p == 1),
-        "alone in the queue is position 1: {announced:?}"
+        announced.iter().all(|(p, w)| *p == 1 && *w > 0),
+        "alone in the queue is position 1, with an estimated wait: {announced:?}"
     );
+    // The caller hears both sentences, in the flow's language (Mandarin by default).
+    let heard = hotline_media::read_wav_8k_mono(&std::fs::read(&heard_path).expect("heard"))
+        .expect("heard WAV");
+    for prompt in ["queue_position", "estimated_wait"] {
+        let path = hotline_e2e::assets_dir().join(format!("prompts/zh/{prompt}.wav"));
+        let clip = hotline_media::read_wav_8k_mono(&std::fs::read(&path).expect("prompt"))
+            .expect("prompt WAV");
+        assert!(
+            hotline_e2e::audio::holds_clip(&heard, &clip),
+            "the waiting caller did not hear {prompt}"
+        );
+    }
     drop(ws);
     server.running.shutdown().await;
 }

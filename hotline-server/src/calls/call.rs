@@ -24,6 +24,7 @@ use crate::sip::core::{FromCall, IncomingCall, ToCall};
 use crate::sip::number;
 use crate::store::{CallEnd, NewCall};
 
+mod announcement;
 mod callback;
 mod consult;
 mod flow;

@@ -32,6 +32,12 @@ impl Player {
         !self.queue.is_empty()
     }
 
+    /// Whether clips are still to play before the loop (or the end): a prompt is being spoken,
+    /// not just music.
+    pub fn is_speaking(&self) -> bool {
+        self.queue.len() > usize::from(self.looping)
+    }
+
     /// Fills `out` with the next frame (silence past the end). Returns true when the queue just ran
     /// out during this frame, so the caller can report "playback done" exactly once.
     pub fn next_frame(&mut self, out: &mut [i16]) -> bool {
@@ -68,6 +74,19 @@ impl Player {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn speaking_until_only_the_music_is_left() {
+        let mut p = Player::default();
+        assert!(!p.is_speaking());
+        p.enqueue(Arc::from(vec![1i16; 160]));
+        p.loop_clip(Arc::from(vec![2i16; 160]));
+        assert!(p.is_speaking());
+        let mut frame = [0i16; 160];
+        p.next_frame(&mut frame);
+        assert!(!p.is_speaking(), "only the music loops now");
+        assert!(p.is_playing());
+    }
 
     #[test]
     fn plays_clips_in_order_and_reports_the_end_once() {

@@ -1,5 +1,5 @@
 //! What the distributor tells a queued or bridged call: connect to an agent, announce the
-//! position, overflow, hold, mute, hang up.
+//! position and estimated wait, overflow, hold, mute, hang up.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::Call;
+use super::announcement::queue_announcement;
 use crate::agents::CallControl;
 use crate::calls::bridge::Bridge;
 use crate::ivr::Interpreter;
@@ -43,18 +44,19 @@ impl Call {
                     "announce",
                     json!({"position": position, "wait_secs": wait_secs}),
                 );
-                // Not while the caller keys a callback number or hears its confirmation.
-                if self.bridge.is_none() && self.callback.idle() {
+                // Not while the caller keys a callback number or hears its confirmation, and
+                // not over a prompt still playing (the last announcement, when the interval is
+                // shorter than the sentence): the caller hears each one whole.
+                if self.bridge.is_none() && self.callback.idle() && !self.player.is_speaking() {
                     let lang = self
                         .interp
                         .as_ref()
                         .map_or("zh", Interpreter::language)
                         .to_owned();
-                    let mut clips: Vec<Arc<[i16]>> = Vec::new();
-                    clips.extend(self.ctx.prompts.get(&lang, "queue_position"));
-                    for p in crate::ivr::say::say_number(&lang, position as u64) {
-                        clips.extend(self.ctx.prompts.get(&p.language, &p.name));
-                    }
+                    let mut clips: Vec<Arc<[i16]>> = queue_announcement(&lang, position, wait_secs)
+                        .iter()
+                        .filter_map(|p| self.ctx.prompts.get(&p.language, &p.name))
+                        .collect();
                     clips.extend(self.callback_offer_clips(&lang));
                     self.player.stop();
                     for c in clips {
