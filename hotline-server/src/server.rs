@@ -222,9 +222,15 @@ pub async fn start(config: Config, options: ServerOptions) -> Result<Running, St
         clock: clock.clone(),
     };
     let intercom_ring = std::time::Duration::from_secs(config.acd.intercom_ring_secs.max(1));
-    let distributor =
-        crate::agents::Distributor::start(acd_settings, queues, Some(agent_log), intercom_ring)
-            .map_err(|e| StartError::Queues(e.to_string()))?;
+    let backup_groups = crate::agents::queues::agent_backup_groups(&config.acd);
+    let distributor = crate::agents::Distributor::start(
+        acd_settings,
+        queues,
+        backup_groups,
+        Some(agent_log),
+        intercom_ring,
+    )
+    .map_err(|e| StartError::Queues(e.to_string()))?;
     // Callers who asked to be called back before a restart are still owed the call.
     for row in owed_callbacks {
         distributor.send(crate::agents::Input::RestoreCallback(row));

@@ -96,6 +96,17 @@ pub enum OverflowCause {
     NoAgents,
 }
 
+impl OverflowCause {
+    /// The name the call's events and reports use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MaxLength => "max_length",
+            Self::MaxWait => "max_wait",
+            Self::NoAgents => "no_agents",
+        }
+    }
+}
+
 /// Why a call was turned away by the ACD.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RejectCause {

@@ -1,7 +1,7 @@
 //! The distributor: one task that owns the ACD, feeds it calls and agent commands, and carries
 //! out its decisions — offers to workstations, bridges of caller and agent audio, announcements.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use hotline_protocol::{self as proto, Event};
@@ -34,11 +34,12 @@ pub struct Distributor {
 }
 
 impl Distributor {
-    /// Starts the task with the configured queues; agent state changes go to `log` if given;
-    /// a supervisor's internal call rings `intercom_ring` at most.
+    /// Starts the task with the configured queues and each agent's backup groups; agent state
+    /// changes go to `log` if given; a supervisor's internal call rings `intercom_ring` at most.
     pub fn start(
         settings: AcdSettings,
         queues: Vec<QueueConfig>,
+        backup_groups: BTreeMap<String, BTreeSet<String>>,
         log: Option<AgentLog>,
         intercom_ring: Duration,
     ) -> Result<Distributor, acd::AcdError> {
@@ -49,7 +50,7 @@ impl Distributor {
         }
         let (tx, rx) = mpsc::unbounded_channel();
         let intercoms = intercom::Intercoms::new(tx.downgrade(), intercom_ring);
-        tokio::spawn(run(acd, rx, log, intercoms));
+        tokio::spawn(run(acd, rx, log, intercoms, backup_groups));
         Ok(Distributor { tx })
     }
 
@@ -123,6 +124,8 @@ struct State {
     ic: intercom::Intercoms,
     pacer: queue_view::SnapshotPacer,
     log: Option<AgentLog>,
+    /// The backup groups each agent belongs to (from the configuration).
+    backup_groups: BTreeMap<String, BTreeSet<String>>,
 }
 
 fn now_ms() -> u64 {
@@ -134,6 +137,7 @@ async fn run(
     mut rx: mpsc::UnboundedReceiver<Input>,
     log: Option<AgentLog>,
     ic: intercom::Intercoms,
+    backup_groups: BTreeMap<String, BTreeSet<String>>,
 ) {
     let mut st = State {
         acd,
@@ -151,6 +155,7 @@ async fn run(
         ic,
         pacer: queue_view::SnapshotPacer::default(),
         log,
+        backup_groups,
     };
     loop {
         let deadline = [st.acd.next_deadline(), st.pacer.due()]
@@ -256,7 +261,7 @@ impl State {
                 let login = AgentLogin {
                     id: AgentId(agent.clone()),
                     skills,
-                    backup_groups: BTreeSet::new(),
+                    backup_groups: self.backup_groups.get(&agent).cloned().unwrap_or_default(),
                 };
                 let reconnect = self.agents.contains_key(&agent);
                 let audio = self.agents.remove(&agent).and_then(|a| a.audio);

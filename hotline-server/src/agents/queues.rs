@@ -1,8 +1,9 @@
 //! Turns the `[[acd.queue]]` configuration into the ACD's queue definitions.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use crate::acd::{CallbackPolicy, OverflowTarget, QueueConfig, QueueId};
+use crate::acd::{AgentId, CallbackPolicy, OverflowTarget, QueueConfig, QueueId};
 use crate::config::AcdConfig;
 
 /// The ACD queue definitions, or the first entry that makes no sense.
@@ -21,6 +22,24 @@ pub fn queue_configs(config: &AcdConfig) -> Result<Vec<QueueConfig>, String> {
             c.vip_priority_boost = q.vip_priority_boost;
             c.announce_interval = q.announce_secs.filter(|s| *s > 0).map(Duration::from_secs);
             c.overflow = overflow(&q.overflow).map_err(|e| format!("queue \"{}\": {e}", q.name))?;
+            if let OverflowTarget::BackupGroup(group) = &c.overflow
+                && !config.backup_groups.contains_key(group)
+            {
+                return Err(format!(
+                    "queue \"{}\": overflow to backup group \"{group}\", which [acd.backup_groups] does not define",
+                    q.name
+                ));
+            }
+            if !q.vip_queue.is_empty() {
+                if q.vip_queue == q.name || !config.queues.iter().any(|o| o.name == q.vip_queue) {
+                    return Err(format!(
+                        "queue \"{}\": vip_queue \"{}\" is not another defined queue",
+                        q.name, q.vip_queue
+                    ));
+                }
+                c.vip_queue = Some(QueueId(q.vip_queue.clone()));
+            }
+            c.agent_order = q.agent_order.iter().cloned().map(AgentId).collect();
             if !matches!(q.callback_key.as_bytes(), [] | [b'0'..=b'9' | b'*' | b'#']) {
                 return Err(format!(
                     "queue \"{}\": callback_key \"{}\" is not one key of 0-9, * or #",
@@ -34,6 +53,17 @@ pub fn queue_configs(config: &AcdConfig) -> Result<Vec<QueueConfig>, String> {
             Ok(c)
         })
         .collect()
+}
+
+/// For each agent in a backup group, the groups they are in.
+pub fn agent_backup_groups(config: &AcdConfig) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (group, agents) in &config.backup_groups {
+        for agent in agents {
+            out.entry(agent.clone()).or_default().insert(group.clone());
+        }
+    }
+    out
 }
 
 fn overflow(text: &str) -> Result<OverflowTarget, String> {
@@ -84,6 +114,46 @@ mod tests {
         assert!(queue_configs(&config.acd).is_err());
         config.acd.queues[0].callback_key = "#".into();
         assert!(queue_configs(&config.acd).is_ok());
+    }
+
+    #[test]
+    fn backup_groups_vip_queues_and_linear_order_come_from_the_config() {
+        let mut config = crate::config::load(None).expect("defaults");
+        config.acd.queues[1].overflow = "backup:night".into();
+        let err = queue_configs(&config.acd).expect_err("an undefined group is refused");
+        assert!(err.contains("night"), "{err}");
+        config
+            .acd
+            .backup_groups
+            .insert("night".into(), vec!["agent2".into(), "agent3".into()]);
+        config
+            .acd
+            .backup_groups
+            .insert("weekend".into(), vec!["agent3".into()]);
+        config.acd.queues[0].vip_queue = "consult".into();
+        config.acd.queues[0].agent_order = vec!["agent2".into(), "agent1".into()];
+        let queues = queue_configs(&config.acd).expect("queues");
+        assert_eq!(
+            queues[1].overflow,
+            OverflowTarget::BackupGroup("night".into())
+        );
+        assert_eq!(queues[0].vip_queue, Some(QueueId("consult".into())));
+        assert_eq!(
+            queues[0].agent_order,
+            [AgentId("agent2".into()), AgentId("agent1".into())]
+        );
+        let groups = agent_backup_groups(&config.acd);
+        assert_eq!(groups["agent2"], BTreeSet::from(["night".to_owned()]));
+        assert_eq!(
+            groups["agent3"],
+            BTreeSet::from(["night".to_owned(), "weekend".to_owned()])
+        );
+        assert!(!groups.contains_key("agent1"));
+
+        config.acd.queues[0].vip_queue = "general".into();
+        assert!(queue_configs(&config.acd).is_err(), "not itself");
+        config.acd.queues[0].vip_queue = "nowhere".into();
+        assert!(queue_configs(&config.acd).is_err(), "not an unknown queue");
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! `[acd]` and `[[acd.queue]]`: the queues the IVR hands calls to, and how each picks an agent.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 use crate::acd::Strategy;
@@ -17,6 +19,10 @@ pub struct AcdConfig {
     /// Every queue a flow may name.
     #[serde(rename = "queue")]
     pub queues: Vec<QueueEntry>,
+    /// Backup groups (后备座席组) by name, each with the agents (user names) in it: a queue with
+    /// `overflow = "backup:NAME"` is also offered to them, whatever their skills, when nobody
+    /// with the skills is logged in or the wait runs past `max_wait_secs`.
+    pub backup_groups: BTreeMap<String, Vec<String>>,
 }
 
 impl Default for AcdConfig {
@@ -26,6 +32,7 @@ impl Default for AcdConfig {
             first_contact_days: 3,
             intercom_ring_secs: 30,
             queues: Vec::new(),
+            backup_groups: BTreeMap::new(),
         }
     }
 }
@@ -52,6 +59,13 @@ pub struct QueueEntry {
     /// Added to a VIP caller's priority (VIP from the caller record), so they are served first.
     #[serde(default = "default_vip_boost")]
     pub vip_priority_boost: i32,
+    /// A queue VIP callers are moved to instead of this one (a VIP line with its own agents).
+    #[serde(default)]
+    pub vip_queue: String,
+    /// For `strategy = "linear"`: agents (user names) in the order they are tried; agents not
+    /// listed follow by skill level.
+    #[serde(default)]
+    pub agent_order: Vec<String>,
     /// How long a returning caller waits for their first-contact agent before anyone may answer.
     #[serde(default = "default_first_contact_wait")]
     pub first_contact_wait_secs: u64,

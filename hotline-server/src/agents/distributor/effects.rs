@@ -110,12 +110,11 @@ impl State {
                 }
                 AcdEffect::Overflow { call, to, cause } => {
                     info!(?call, ?to, ?cause, "overflow");
-                    if let acd::OverflowTarget::Voicemail = to
-                        && let Some(c) = self.calls.get(&call)
-                    {
-                        let _ = c
-                            .control
-                            .try_send(CallControl::Overflow { voicemail: true });
+                    if let Some(c) = self.calls.get_mut(&call) {
+                        if let acd::OverflowTarget::Queue(next) = &to {
+                            c.queue.clone_from(&next.0);
+                        }
+                        let _ = c.control.try_send(CallControl::Overflow { to, cause });
                     }
                 }
                 AcdEffect::Rejected { call, cause } => {

@@ -31,9 +31,11 @@ pub enum CallControl {
         position: usize,
         wait_secs: u64,
     },
-    /// No agent will take the call here: voicemail or a polite goodbye.
+    /// The queue's overflow: to voicemail (or a polite goodbye), on to another queue (the call
+    /// now counts as that queue's), or opened to a backup group while it keeps waiting.
     Overflow {
-        voicemail: bool,
+        to: acd::OverflowTarget,
+        cause: acd::OverflowCause,
     },
     Rejected,
     /// The agent (or a supervisor) hung up.

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::Call;
 use super::announcement::queue_announcement;
+use crate::acd::OverflowTarget;
 use crate::agents::CallControl;
 use crate::calls::bridge::Bridge;
 use crate::ivr::Interpreter;
@@ -67,12 +68,36 @@ impl Call {
                     }
                 }
             }
-            CallControl::Overflow { voicemail } => {
-                self.event("overflow", json!({"voicemail": voicemail}));
-                if voicemail && self.overflow_to_voicemail().await {
-                    return;
+            CallControl::Overflow { to, cause } => {
+                let cause = cause.as_str();
+                match to {
+                    OverflowTarget::Queue(next) => {
+                        self.event(
+                            "overflow",
+                            json!({"to": "queue", "queue": next.0, "cause": cause}),
+                        );
+                        // Reports, the CDR and the recording policy follow the queue that serves it.
+                        self.queue = Some(next.0);
+                    }
+                    OverflowTarget::BackupGroup(group) => {
+                        self.event(
+                            "overflow",
+                            json!({"to": "backup", "group": group, "cause": cause}),
+                        );
+                    }
+                    OverflowTarget::Voicemail => {
+                        self.event(
+                            "overflow",
+                            json!({"to": "voicemail", "voicemail": true, "cause": cause}),
+                        );
+                        if self.overflow_to_voicemail().await {
+                            return;
+                        }
+                        self.goodbye("overflow").await;
+                    }
+                    // The ACD keeps the call where it is; nothing to tell the caller.
+                    OverflowTarget::None => {}
                 }
-                self.goodbye("overflow").await;
             }
             CallControl::Callback { accepted } => self.on_callback_answer(accepted),
             CallControl::Rejected => {
