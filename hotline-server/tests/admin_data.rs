@@ -357,7 +357,28 @@ fn backup_then_restore_gives_equal_tables_and_byte_equal_recordings() {
         now,
     )
     .expect("backup");
-    assert_eq!(manifest.tables, before);
+    // Everything as it was, plus the backup's own audit entry (written first, so the copy
+    // holds it too).
+    let without_audit = |tables: &[hotline_server::store::TableDigest]| {
+        tables
+            .iter()
+            .filter(|t| t.table != "audit_log")
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(without_audit(&manifest.tables), without_audit(&before));
+    let audit_rows = |tables: &[hotline_server::store::TableDigest]| {
+        tables
+            .iter()
+            .find(|t| t.table == "audit_log")
+            .map_or(0, |t| t.rows)
+    };
+    assert_eq!(audit_rows(&manifest.tables), audit_rows(&before) + 1);
+    let backups = exports(&live);
+    assert_eq!(backups.len(), 1, "one backup audited: {backups:?}");
+    assert_eq!(backups[0].0, "cli");
+    assert_eq!(backups[0].1, backup.display().to_string());
+    assert_eq!(backups[0].2["what"], "backup");
     assert_eq!(manifest.recordings.len(), 2);
     assert!(backup.join("manifest.json").is_file());
 
@@ -390,7 +411,7 @@ fn backup_then_restore_gives_equal_tables_and_byte_equal_recordings() {
         .expect("open restored")
         .table_digests()
         .expect("digests");
-    assert_eq!(after, before);
+    assert_eq!(after, manifest.tables, "the restore gives back the snapshot");
     assert_eq!(
         files(&restored.join("recordings")),
         files(&data.join("recordings"))
@@ -444,6 +465,17 @@ fn backup_then_restore_gives_equal_tables_and_byte_equal_recordings() {
         )
         .is_err()
     );
+}
+
+/// The audited exports: who, to where, and the facts.
+fn exports(store: &Store) -> Vec<(String, String, serde_json::Value)> {
+    store
+        .audit_between(0, i64::MAX)
+        .expect("audit")
+        .into_iter()
+        .filter(|r| r.entry.action == "export")
+        .map(|r| (r.entry.user, r.entry.target, r.entry.detail))
+        .collect()
 }
 
 #[test]
@@ -505,7 +537,7 @@ fn export_gives_the_tickets_filed_in_the_range() {
         3
     );
     assert_eq!(
-        parse_csv(&std::fs::read_to_string(file).expect("read"))
+        parse_csv(&std::fs::read_to_string(&file).expect("read"))
             .expect("csv")
             .len(),
         4
@@ -518,4 +550,27 @@ fn export_gives_the_tickets_filed_in_the_range() {
         )
         .is_err()
     );
+    // Every export that ran is audited, the refused one not.
+    let audited = exports(&Store::open(&data.join("hotline.db")).expect("open"));
+    assert_eq!(audited.len(), 3, "{audited:?}");
+    assert!(
+        audited
+            .iter()
+            .all(|(user, _, d)| user == "cli" && d["what"] == "tickets")
+    );
+    assert_eq!(audited[0].1, "stdout");
+    assert_eq!(
+        (
+            &audited[0].2["from"],
+            &audited[0].2["records"],
+            &audited[0].2["format"]
+        ),
+        (
+            &serde_json::json!("2026-11-21"),
+            &serde_json::json!(2),
+            &serde_json::json!("csv")
+        )
+    );
+    assert_eq!(audited[1].2["format"], "json");
+    assert_eq!(audited[2].1, file.display().to_string());
 }

@@ -383,6 +383,32 @@ async fn call_agent_and_ticket_reports() {
         );
     }
 
+    // Each CSV download is audited as an export: who, which report, which period, from where.
+    // The JSON views are not exports.
+    let store = hotline_server::store::Store::open(&running.db_path).unwrap();
+    let exports: Vec<_> = store
+        .audit_between(0, i64::MAX)
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.entry.action == "export")
+        .map(|r| r.entry)
+        .collect();
+    let seen: Vec<(&str, &str)> = exports
+        .iter()
+        .map(|e| (e.user.as_str(), e.target.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("r_super", "reports/calls"),
+            ("r_director", "reports/agents"),
+            ("r_super", "reports/tickets"),
+        ]
+    );
+    assert_eq!(exports[0].detail["from"], "2026-11-23");
+    assert_eq!(exports[0].detail["format"], "csv");
+    assert_eq!(exports[0].address.as_deref(), Some("127.0.0.1"));
+
     drop(writer);
     handle.shutdown().await;
     running.shutdown().await;

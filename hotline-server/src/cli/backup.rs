@@ -15,8 +15,9 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::auth::action;
 use crate::config::Config;
-use crate::store::{SCHEMA_VERSION, Store, TableDigest};
+use crate::store::{AuditEntry, SCHEMA_VERSION, Store, TableDigest};
 
 pub const MANIFEST: &str = "manifest.json";
 pub const DATABASE: &str = "hotline.db";
@@ -150,7 +151,18 @@ pub fn run_backup(
         anyhow::bail!("{}: no database to back up", db.display());
     }
     let copy = dir.join(DATABASE);
-    Store::open(&db)?.backup_into(&copy)?;
+    let store = Store::open(&db)?;
+    // A backup is the whole record leaving the server: audited first, so the copy holds it too.
+    let entry = AuditEntry::new(
+        now.as_millisecond(),
+        action::CLI_ACTOR,
+        None,
+        action::EXPORT,
+        &dir.display().to_string(),
+    )
+    .with_detail(serde_json::json!({"what": "backup"}));
+    store.append_audit(&entry)?;
+    store.backup_into(&copy)?;
     // Digests of the snapshot itself: what a restore must give back.
     let tables = Store::open(&copy)?.table_digests()?;
     let recordings = copy_tree(&data.join(RECORDINGS), &dir.join(RECORDINGS))?;

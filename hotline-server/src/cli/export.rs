@@ -1,7 +1,8 @@
 //! `hotline-server export tickets --from DATE --to DATE [--format csv|json] [--output FILE]`:
 //! tickets filed between two local dates (both included, in the configured time zone), as CSV
 //! with a header row or as JSON lines. `export callers [--output FILE]`: every caller as CSV in
-//! the columns `import callers` reads.
+//! the columns `import callers` reads. Each export is audited (actor `cli`) before it is
+//! written out.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -9,9 +10,10 @@ use std::path::PathBuf;
 use clap::{Subcommand, ValueEnum};
 use jiff::civil::Date;
 
+use crate::auth::action;
 use crate::cli::import::CALLER_COLUMNS;
 use crate::config::Config;
-use crate::store::{Store, TicketRow};
+use crate::store::{AuditEntry, Store, TicketRow};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -113,7 +115,7 @@ pub fn run_export_command(
     config: &Config,
     out: &mut impl Write,
 ) -> anyhow::Result<usize> {
-    let (buf, count, output) = match cmd {
+    let (buf, count, output, detail) = match cmd {
         ExportCommand::Tickets {
             from,
             to,
@@ -121,7 +123,17 @@ pub fn run_export_command(
             output,
         } => {
             let (buf, count) = export_tickets(config, *from, *to, *format)?;
-            (buf, count, output)
+            let format = match format {
+                Format::Csv => "csv",
+                Format::Json => "json",
+            };
+            let detail = serde_json::json!({
+                "what": "tickets",
+                "from": from.to_string(),
+                "to": to.to_string(),
+                "format": format,
+            });
+            (buf, count, output, detail)
         }
         ExportCommand::Callers { output } => {
             let store = Store::open(&config.server.data_dir.join("hotline.db"))?;
@@ -141,15 +153,38 @@ pub fn run_export_command(
                     ],
                 )?;
             }
-            (buf, callers.len(), output)
+            let detail = serde_json::json!({"what": "callers", "format": "csv"});
+            (buf, callers.len(), output, detail)
         }
     };
+    audit_export(config, detail, count, output.as_deref())?;
     match output {
         Some(path) => std::fs::write(path, &buf)
             .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))?,
         None => out.write_all(&buf)?,
     }
     Ok(count)
+}
+
+/// Writes the audit entry; an export that cannot be audited is not written out.
+fn audit_export(
+    config: &Config,
+    mut detail: serde_json::Value,
+    records: usize,
+    output: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    detail["records"] = records.into();
+    let target = output.map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
+    let entry = AuditEntry::new(
+        jiff::Timestamp::now().as_millisecond(),
+        action::CLI_ACTOR,
+        None,
+        action::EXPORT,
+        &target,
+    )
+    .with_detail(detail);
+    Store::open(&config.server.data_dir.join("hotline.db"))?.append_audit(&entry)?;
+    Ok(())
 }
 
 fn export_tickets(

@@ -1,8 +1,10 @@
 //! `GET /reports/calls|agents|tickets`: statistics for supervisors, directors and admins, as
 //! JSON or, with `format=csv`, as a CSV download. The store reads rows; `crate::reports`
-//! does the arithmetic.
+//! does the arithmetic. A download leaves the building, so each one is audited as an export.
 
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -13,10 +15,12 @@ use serde::Deserialize;
 use super::session::Authed;
 use super::{ApiError, Params, now_ms, with_store};
 use crate::api::ApiDeps;
+use crate::auth::action;
 use crate::reports::{
     AgentReport, By, CallFigures, CallReport, Compare, Csv, Period, TicketGroup, TicketReport,
     agent_report, agent_times, call_report, ticket_report,
 };
+use crate::store::AuditEntry;
 
 /// The service-level threshold when the request names none (GB/T 33358: 15 s).
 const DEFAULT_THRESHOLD_SECS: u32 = 15;
@@ -74,6 +78,40 @@ fn common(deps: &ApiDeps, p: &ReportParams) -> Result<Common, ApiError> {
     })
 }
 
+/// Where a CSV download came from, for its audit entry.
+struct Downloader<'a> {
+    deps: &'a ApiDeps,
+    me: &'a Authed,
+    addr: SocketAddr,
+}
+
+impl Downloader<'_> {
+    /// Audits the download, then hands it out. A report that cannot be audited is not given
+    /// out: an export nobody can trace afterwards is what the audit exists to prevent.
+    async fn csv(&self, name: &str, period: Period, body: String) -> Result<Response, ApiError> {
+        let entry = AuditEntry::new(
+            now_ms(self.deps),
+            &self.me.user.name,
+            Some(self.me.user.role),
+            action::EXPORT,
+            &format!("reports/{name}"),
+        )
+        .with_detail(serde_json::json!({
+            "format": "csv",
+            "from": period.from.to_string(),
+            "to": period.to.to_string(),
+            "bytes": body.len(),
+        }))
+        .with_address(self.addr.ip());
+        let auth = self.deps.auth.clone();
+        tokio::task::spawn_blocking(move || auth.audit(&entry))
+            .await
+            .map_err(|e| internal(&e))?
+            .map_err(|e| internal(&e))?;
+        Ok(csv_response(name, period, body))
+    }
+}
+
 fn csv_response(name: &str, period: Period, body: String) -> Response {
     let disposition = format!(
         "attachment; filename=\"{name}-{}-{}.csv\"",
@@ -96,6 +134,7 @@ fn internal(e: &dyn std::fmt::Display) -> ApiError {
 /// `GET /reports/calls?from&to&by=hour|day&threshold=15&format=json|csv`
 pub async fn calls(
     State(deps): State<ApiDeps>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     me: Authed,
     Params(p): Params<ReportParams>,
 ) -> Result<Response, ApiError> {
@@ -125,7 +164,12 @@ pub async fn calls(
         &deps.ctx.config.server.tz(),
     );
     if c.csv {
-        return Ok(csv_response("calls", c.period, calls_csv(&report)));
+        let out = Downloader {
+            deps: &deps,
+            me: &me,
+            addr,
+        };
+        return out.csv("calls", c.period, calls_csv(&report)).await;
     }
     Ok(Json(report).into_response())
 }
@@ -165,6 +209,7 @@ fn calls_csv(r: &CallReport) -> String {
 /// `GET /reports/agents?from&to&format=json|csv`
 pub async fn agents(
     State(deps): State<ApiDeps>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     me: Authed,
     Params(p): Params<ReportParams>,
 ) -> Result<Response, ApiError> {
@@ -188,7 +233,12 @@ pub async fn agents(
     let times = agent_times(&marks, from, until);
     let report = agent_report(&legs, &ratings, &times, c.period);
     if c.csv {
-        return Ok(csv_response("agents", c.period, agents_csv(&report)));
+        let out = Downloader {
+            deps: &deps,
+            me: &me,
+            addr,
+        };
+        return out.csv("agents", c.period, agents_csv(&report)).await;
     }
     Ok(Json(report).into_response())
 }
@@ -227,6 +277,7 @@ fn agents_csv(r: &AgentReport) -> String {
 /// `GET /reports/tickets?from&to&by=type|category|department|region&compare=yoy|mom|prev`
 pub async fn tickets(
     State(deps): State<ApiDeps>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     me: Authed,
     Params(p): Params<ReportParams>,
 ) -> Result<Response, ApiError> {
@@ -286,7 +337,12 @@ pub async fn tickets(
     };
     let report = ticket_report(&current, compared, c.period, group);
     if c.csv {
-        return Ok(csv_response("tickets", c.period, tickets_csv(&report)));
+        let out = Downloader {
+            deps: &deps,
+            me: &me,
+            addr,
+        };
+        return out.csv("tickets", c.period, tickets_csv(&report)).await;
     }
     Ok(Json(report).into_response())
 }
