@@ -37,7 +37,7 @@ pub use notify::{
     NotifyConfig, SmsGatewayConfig, SmtpConfig, SmtpSecurity,
 };
 pub use profile::{LANGUAGES, ProfileConfig};
-pub use recording::{RecordingConfig, RecordingPolicy};
+pub use recording::{RecordingConfig, RecordingLayout, RecordingPolicy};
 pub use schedule::{ScheduleConfig, WEEKDAYS};
 pub use server::ServerConfig;
 pub use tickets::TicketsConfig;

@@ -179,9 +179,9 @@ impl Bridge {
         }
         if let Some(rec) = self.recorder.as_mut() {
             let barge = mode.is_some_and(MonitorMode::caller_hears_supervisor);
-            let mut stereo = [0i16; 2 * FRAME_SAMPLES];
-            for (i, pair) in stereo.chunks_exact_mut(2).enumerate().take(n) {
-                pair[0] = from_caller[i];
+            let channels = usize::from(rec.channels());
+            let mut out = [0i16; 2 * FRAME_SAMPLES];
+            for (i, frame) in out.chunks_exact_mut(channels).enumerate().take(n) {
                 let mut hotline = agent_frame.0[i];
                 if barge {
                     hotline = hotline.saturating_add(supervisor_frame.0[i]);
@@ -189,9 +189,16 @@ impl Bridge {
                 if conference {
                     hotline = hotline.saturating_add(guest_frame.0[i]);
                 }
-                pair[1] = hotline;
+                match frame {
+                    [mixed] => *mixed = from_caller[i].saturating_add(hotline),
+                    [left, right, ..] => {
+                        *left = from_caller[i];
+                        *right = hotline;
+                    }
+                    [] => {}
+                }
             }
-            rec.write(&stereo[..2 * n]);
+            rec.write(&out[..channels * n]);
         }
     }
 
@@ -287,6 +294,37 @@ mod tests {
         let a = agent_hears.try_recv().expect("agent heard").0[0];
         let s = sup_hears.try_recv().expect("supervisor heard").0[0];
         (to_caller[0], a, s)
+    }
+
+    /// The recording of one turn where the caller says 1 and the agent 10, in a file with
+    /// `channels` channels: its first sample frame.
+    async fn recorded(channels: u16) -> (u16, Vec<i16>) {
+        use crate::media::recorder::{Recorder, RecordingWriters};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let writers = RecordingWriters::start(1).expect("writers");
+        let path = dir.path().join("call.wav");
+        let (agent, mut agent_says, _agent_hears) = leg();
+        let recorder = Recorder::create(&writers, &path, channels);
+        let mut b = Bridge::new("a1".into(), Some(agent), Some(recorder), 0);
+        agent_says.try_send(frame(10)).expect("agent frame");
+        let mut to_caller = [0i16; FRAME_SAMPLES];
+        b.exchange(&[1; FRAME_SAMPLES], &mut to_caller);
+        let rec = b.recorder.take().expect("recorder");
+        assert_eq!(rec.duration_ms(), 20, "one frame, whatever the layout");
+        rec.finish().await.expect("finished").expect("written");
+        let bytes = std::fs::read(&path).expect("file");
+        let (info, samples) = hotline_media::read_wav(&bytes).expect("wav");
+        (info.channels, samples[..usize::from(channels)].to_vec())
+    }
+
+    #[tokio::test]
+    async fn the_recording_splits_the_sides_or_mixes_them() {
+        assert_eq!(
+            recorded(2).await,
+            (2, vec![1, 10]),
+            "caller left, agent right"
+        );
+        assert_eq!(recorded(1).await, (1, vec![11]), "both in one channel");
     }
 
     #[test]

@@ -12,6 +12,29 @@ pub struct RecordingConfig {
     /// With `policy = "selected"`: calls these agents answer are recorded.
     #[serde(default)]
     pub agents: Vec<String>,
+    /// How a bridged call is laid out in its file.
+    #[serde(default)]
+    pub layout: RecordingLayout,
+}
+
+/// `split`: stereo, the caller left and the hotline (agent, a barging supervisor, a conference
+/// guest) right, so quality checks can hear each side alone. `mixed`: one mono channel with
+/// everyone, half the size on disk.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordingLayout {
+    #[default]
+    Split,
+    Mixed,
+}
+
+impl RecordingLayout {
+    pub fn channels(self) -> u16 {
+        match self {
+            Self::Split => 2,
+            Self::Mixed => 1,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -48,6 +71,7 @@ mod tests {
             policy: RecordingPolicy::Selected,
             queues: vec!["12315".into()],
             agents: vec!["agent7".into()],
+            layout: RecordingLayout::Split,
         };
         assert!(c.records(Some("12315"), "agent1"));
         assert!(c.records(Some("general"), "agent7"));

@@ -26,6 +26,7 @@ pub struct Recorder {
     tx: std_mpsc::Sender<Op>,
     pool: BufferPool,
     pub path: PathBuf,
+    channels: u16,
     samples: u64,
     finished: bool,
 }
@@ -41,6 +42,7 @@ impl Recorder {
             tx,
             pool,
             path: path.to_owned(),
+            channels: channels.max(1),
             samples: 0,
             finished: false,
         }
@@ -57,8 +59,13 @@ impl Recorder {
         }
     }
 
-    pub fn duration_ms(&self, channels: u16) -> u64 {
-        self.samples / u64::from(channels.max(1)) / 8
+    /// Interleaved channels per sample frame: 1 (mono) or 2 (caller left, hotline right).
+    pub fn channels(&self) -> u16 {
+        self.channels
+    }
+
+    pub fn duration_ms(&self) -> u64 {
+        self.samples / u64::from(self.channels) / 8
     }
 
     /// Flushes and closes; the receiver resolves when the file is complete on disk.
@@ -105,7 +112,7 @@ mod tests {
         for i in 0..100 {
             r.write(&[i as i16; 160]);
         }
-        assert_eq!(r.duration_ms(1), 2000);
+        assert_eq!(r.duration_ms(), 2000);
         let n = r.finish().await.expect("finished");
         assert_eq!(n, Ok(16_000));
         let samples = read(&path);

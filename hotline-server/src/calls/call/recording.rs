@@ -1,4 +1,4 @@
-//! Recordings a call makes: messages the IVR asks for, and the stereo recording of a bridged call.
+//! Recordings a call makes: messages the IVR asks for, and the recording of a bridged call.
 
 use std::time::{Duration, Instant};
 
@@ -26,9 +26,7 @@ pub(super) struct ActiveRecord {
 
 impl Call {
     pub(super) fn start_recording(&mut self, p: PendingRecord) {
-        let date = (self.ctx.clock)()
-            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-            .date();
+        let date = self.local_date();
         let safe: String = p
             .name
             .chars()
@@ -70,7 +68,7 @@ impl Call {
         let Some(rec) = self.record.take() else {
             return;
         };
-        let duration_ms = rec.recorder.duration_ms(1);
+        let duration_ms = rec.recorder.duration_ms();
         self.self_service.recorded_ms += duration_ms;
         let path = rec.recorder.path.clone();
         // The writer thread finishes the file (and logs it if the file could not be made);
@@ -97,9 +95,8 @@ impl Call {
         self.apply(actions).await;
     }
 
-    /// The recording of a bridged call: stereo, caller left and agent right, by policy.
-    /// Opens the call's recording when the policy records calls from this queue or for this
-    /// agent.
+    /// The recording of a bridged call, by policy: opened when the policy records calls from
+    /// this queue or for this agent, laid out as configured (split stereo or mixed mono).
     pub(super) fn start_call_recording(&mut self, agent: &str) -> Option<Recorder> {
         if !self
             .ctx
@@ -109,9 +106,7 @@ impl Call {
         {
             return None;
         }
-        let date = (self.ctx.clock)()
-            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-            .date();
+        let date = self.local_date();
         let call_safe: String = self
             .dialog
             .call_id
@@ -124,21 +119,31 @@ impl Call {
             date.month(),
             date.day()
         ));
-        Some(Recorder::create(&self.ctx.recorders, &path, 2))
+        let channels = self.ctx.config.recording.layout.channels();
+        Some(Recorder::create(&self.ctx.recorders, &path, channels))
+    }
+
+    /// Today in the hotline's time zone: recordings are filed under the day the centre sees
+    /// on its wall clock, not UTC's (which is yesterday until 08:00 in Beijing).
+    fn local_date(&self) -> jiff::civil::Date {
+        (self.ctx.clock)()
+            .to_zoned_datetime(self.ctx.config.server.tz())
+            .date()
     }
 
     pub(super) fn end_bridge(&mut self) -> Option<(String, AgentAudio)> {
         let bridge = self.bridge.take()?;
         if let Some(rec) = bridge.recorder {
             let path = rec.path.display().to_string();
-            let ms = rec.duration_ms(2);
+            let ms = rec.duration_ms();
+            let channels = rec.channels();
             drop(rec.finish());
             self.ctx.store.recording(NewRecording {
                 call_id: self.dialog.call_id.clone(),
                 path,
                 started_at_ms: bridge.started_ms,
                 ended_at_ms: self.ctx.now_ms(),
-                channels: 2,
+                channels,
                 kind: "call".into(),
             });
             self.event("recorded", json!({"duration_ms": ms}));
