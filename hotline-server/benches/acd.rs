@@ -15,6 +15,9 @@ fn main() {
         Strategy::RoundRobin,
         Strategy::FewestCalls,
         Strategy::RingAll,
+        Strategy::Linear,
+        Strategy::LeastTalkTime,
+        Strategy::Random,
     ] {
         run(strategy);
     }

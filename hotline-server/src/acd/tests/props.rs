@@ -6,7 +6,7 @@ use proptest::strategy::Strategy as PropStrategy;
 use super::*;
 
 const AGENTS: usize = 6;
-const QUEUES: usize = 6;
+const QUEUES: usize = 7;
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -76,8 +76,9 @@ fn setup(now: Instant) -> Acd {
         Strategy::LongestIdle,
         Strategy::FewestCalls,
         Strategy::Linear,
+        Strategy::LeastTalkTime,
     ];
-    let skills: [&[&str]; QUEUES] = [&["a"], &["b"], &[], &["a", "b"], &["b"], &["c"]];
+    let skills: [&[&str]; QUEUES] = [&["a"], &["b"], &[], &["a", "b"], &["b"], &["c"], &["a"]];
     let overflow = [
         OverflowTarget::Queue(qid("q1")),
         OverflowTarget::Queue(qid("q0")),
@@ -85,6 +86,7 @@ fn setup(now: Instant) -> Acd {
         OverflowTarget::Voicemail,
         OverflowTarget::None,
         OverflowTarget::Queue(qid("nowhere")),
+        OverflowTarget::Queue(qid("q6")),
     ];
     for (i, strategy) in strategies.into_iter().enumerate() {
         let mut q = QueueConfig::new(format!("q{i}"), strategy);
