@@ -12,6 +12,7 @@ use hotline_server::{Running, ServerOptions};
 
 pub mod agent_terminal;
 pub mod audio;
+pub mod baresip;
 pub mod bridged;
 pub mod citizen;
 pub mod console;
