@@ -173,6 +173,30 @@ async fn two_agents(strategy: Strategy, calls: &[&str]) -> (TestServer, Vec<Stri
 async fn ring_all_rings_both_and_the_first_answer_wins() {
     let (server, agents) = two_agents(Strategy::RingAll, &["13900000011", "13900000012"]).await;
     assert_eq!(agents, vec!["fast".to_owned(), "fast".to_owned()]);
+    // Both seats rang for each call; the slow one's ringing ended by the other's answer, not
+    // by a missed call.
+    let db = server.db().await;
+    let rang = |agent: &str| -> i64 {
+        db.query_row(
+            "SELECT COUNT(*) FROM agent_states WHERE agent = ?1 AND state = 'ringing'",
+            [agent],
+            |r| r.get(0),
+        )
+        .expect("count")
+    };
+    assert_eq!(
+        (rang("fast"), rang("slow")),
+        (2, 2),
+        "ring-all rings every seat"
+    );
+    let slow_missed: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM agent_states WHERE agent = 'slow' AND cause = 'ring_timeout'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(slow_missed, 0);
     server.running.shutdown().await;
 }
 

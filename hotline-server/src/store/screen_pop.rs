@@ -290,4 +290,52 @@ mod tests {
         let cdr = store.cdr("c1").unwrap().unwrap();
         assert_eq!(cdr.caller_location, "江苏 南京");
     }
+
+    /// 首问负责制 looks back only as far as the window: the agent of a call before it is not
+    /// the first contact, the latest agent inside it is.
+    #[test]
+    fn first_contact_is_the_latest_agent_inside_the_window() {
+        const DAY: i64 = 86_400_000;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.db")).unwrap();
+        let now = 30 * DAY;
+        {
+            let conn = store.conn();
+            call(&conn, "old", "13912345678", now - 5 * DAY, Some("a_old"));
+            call(&conn, "mid", "13912345678", now - 2 * DAY, Some("a_mid"));
+            call(&conn, "late", "13912345678", now - DAY, None);
+            call(
+                &conn,
+                "other",
+                "13800000000",
+                now - DAY / 2,
+                Some("a_other"),
+            );
+        }
+        let within = |days: i64| CallerHistoryQuery {
+            number: "13912345678".to_owned(),
+            current_call: "now".to_owned(),
+            repeat_since_ms: now - DAY,
+            first_contact_since_ms: Some(now - days * DAY),
+            max_calls: 10,
+            max_tickets: 10,
+        };
+        let first = |days| {
+            store
+                .caller_history(&within(days))
+                .unwrap()
+                .first_contact_login
+        };
+        assert_eq!(
+            first(3).as_deref(),
+            Some("a_mid"),
+            "unanswered calls do not count"
+        );
+        assert_eq!(
+            first(10).as_deref(),
+            Some("a_mid"),
+            "the latest agent, not the first"
+        );
+        assert_eq!(first(1), None, "nothing answered within a day");
+    }
 }
