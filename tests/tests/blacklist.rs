@@ -1,5 +1,6 @@
 //! A blocked number hears the refusal (or the warning, then service); a timed block expires by
-//! itself on the server's clock. The block is added with the admin command's own code.
+//! itself on the server's clock (not a moment before). The prompts are found in what the caller
+//! heard. The block is added with the admin command's own code.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -23,6 +24,16 @@ fn call(server: &TestServer, from: &str) -> CallArgs {
         codec: None,
         inband: false,
     }
+}
+
+/// Whether the caller's recording holds the Mandarin `prompt` (the 12345 line's language).
+fn heard_prompt(args: &CallArgs, prompt: &str) -> bool {
+    let path = args.record.as_ref().expect("the call was recorded");
+    let heard = hotline_media::read_wav_8k_mono(&std::fs::read(path).expect("heard")).expect("wav");
+    let clip_path = hotline_e2e::assets_dir().join(format!("prompts/zh/{prompt}.wav"));
+    let clip =
+        hotline_media::read_wav_8k_mono(&std::fs::read(clip_path).expect("prompt")).expect("wav");
+    hotline_e2e::audio::holds_clip(&heard, &clip)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -73,11 +84,14 @@ async fn blocked_numbers_hear_the_refusal_or_warning_and_blocks_expire() {
     tokio::time::sleep(Duration::from_secs(11)).await;
 
     // Refused: hears the refusal and is hung up on, before any IVR step.
-    let report = place_call(&call(&server, "13800000099"))
-        .await
-        .expect("call");
+    let mut refused = call(&server, "13800000099");
+    refused.record = Some(server.dir.path().join("refused.wav"));
+    let report = place_call(&refused).await.expect("call");
     assert_eq!(report.ended_by, "server", "{report}");
-    assert!(report.heard_rms > 300.0, "the refusal was silent");
+    assert!(
+        heard_prompt(&refused, "blacklist_refused"),
+        "the refusal was not heard"
+    );
     server.wait_idle(Duration::from_secs(5)).await;
     let ev = server.events_of_latest_call().await;
     assert!(
@@ -102,7 +116,12 @@ async fn blocked_numbers_hear_the_refusal_or_warning_and_blocks_expire() {
     // Warned: hears the warning, then the normal flow reaches the queue.
     let mut warned = call(&server, "13800000098");
     warned.duration = 18.0;
+    warned.record = Some(server.dir.path().join("warned.wav"));
     place_call(&warned).await.expect("call");
+    assert!(
+        heard_prompt(&warned, "blacklist_warning"),
+        "the warning was not heard"
+    );
     server.wait_idle(Duration::from_secs(5)).await;
     let ev = server.events_of_latest_call().await;
     let kinds: Vec<&str> = ev.iter().map(|(k, _)| k.as_str()).collect();
@@ -116,8 +135,18 @@ async fn blocked_numbers_hear_the_refusal_or_warning_and_blocks_expire() {
         .expect("then served");
     assert!(b < q, "{kinds:?}");
 
-    // Six minutes later the five-minute block is over: the same number gets the IVR.
-    now.fetch_add(6 * 60_000, Ordering::SeqCst);
+    // Ten seconds before the five minutes are up the block still holds.
+    now.fetch_add(5 * 60_000 - 10_000, Ordering::SeqCst);
+    let report = place_call(&call(&server, "13800000099"))
+        .await
+        .expect("call");
+    assert_eq!(report.ended_by, "server", "still refused: {report}");
+    server.wait_idle(Duration::from_secs(5)).await;
+    let ev = server.events_of_latest_call().await;
+    assert!(ev.iter().any(|(k, _)| k == "blacklisted"), "{ev:?}");
+
+    // A minute later the block is over: the same number gets the IVR.
+    now.fetch_add(60_000, Ordering::SeqCst);
     let mut again = call(&server, "13800000099");
     again.duration = 3.0;
     let report = place_call(&again).await.expect("call");
