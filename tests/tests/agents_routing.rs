@@ -291,7 +291,7 @@ async fn an_agent_sees_the_live_queue_and_picks_up_a_waiting_caller() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_waiting_caller_hears_position_announcements() {
+async fn a_waiting_caller_hears_music_and_position_and_wait_announcements() {
     let server = TestServer::start(|c| {
         for q in &mut c.acd.queues {
             q.announce_secs = Some(2);
@@ -327,9 +327,17 @@ async fn a_waiting_caller_hears_position_announcements() {
         announced.iter().all(|(p, w)| *p == 1 && *w > 0),
         "alone in the queue is position 1, with an estimated wait: {announced:?}"
     );
-    // The caller hears both sentences, in the flow's language (Mandarin by default).
+    // The caller hears both sentences, in the flow's language (Mandarin by default), and the
+    // music while waiting (it starts from its beginning when the call queues).
     let heard = hotline_media::read_wav_8k_mono(&std::fs::read(&heard_path).expect("heard"))
         .expect("heard WAV");
+    let music = hotline_e2e::assets_dir().join("music/hold.wav");
+    let music =
+        hotline_media::read_wav_8k_mono(&std::fs::read(music).expect("music")).expect("music WAV");
+    assert!(
+        hotline_e2e::audio::holds_clip(&heard, &music[..12_000]),
+        "the waiting caller did not hear the music"
+    );
     for prompt in ["queue_position", "estimated_wait"] {
         let path = hotline_e2e::assets_dir().join(format!("prompts/zh/{prompt}.wav"));
         let clip = hotline_media::read_wav_8k_mono(&std::fs::read(&path).expect("prompt"))
