@@ -296,8 +296,9 @@ mod tests {
         (to_caller[0], a, s)
     }
 
-    /// The recording of one turn where the caller says 1 and the agent 10, in a file with
-    /// `channels` channels: its first sample frame.
+    /// The recording of one turn where the caller says 1 and the agent 10, then one on hold
+    /// where the caller says 5, in a file with `channels` channels: the first sample frame of
+    /// each turn.
     async fn recorded(channels: u16) -> (u16, Vec<i16>) {
         use crate::media::recorder::{Recorder, RecordingWriters};
         let dir = tempfile::tempdir().expect("tempdir");
@@ -309,22 +310,31 @@ mod tests {
         agent_says.try_send(frame(10)).expect("agent frame");
         let mut to_caller = [0i16; FRAME_SAMPLES];
         b.exchange(&[1; FRAME_SAMPLES], &mut to_caller);
+        b.record_caller_only(&[5; FRAME_SAMPLES]);
         let rec = b.recorder.take().expect("recorder");
-        assert_eq!(rec.duration_ms(), 20, "one frame, whatever the layout");
+        assert_eq!(rec.duration_ms(), 40, "two frames, whatever the layout");
         rec.finish().await.expect("finished").expect("written");
         let bytes = std::fs::read(&path).expect("file");
         let (info, samples) = hotline_media::read_wav(&bytes).expect("wav");
-        (info.channels, samples[..usize::from(channels)].to_vec())
+        let width = usize::from(channels);
+        let held = width * FRAME_SAMPLES;
+        let mut firsts = samples[..width].to_vec();
+        firsts.extend_from_slice(&samples[held..held + width]);
+        (info.channels, firsts)
     }
 
     #[tokio::test]
     async fn the_recording_splits_the_sides_or_mixes_them() {
         assert_eq!(
             recorded(2).await,
-            (2, vec![1, 10]),
-            "caller left, agent right"
+            (2, vec![1, 10, 5, 0]),
+            "caller left, agent right; on hold the agent's side is silent"
         );
-        assert_eq!(recorded(1).await, (1, vec![11]), "both in one channel");
+        assert_eq!(
+            recorded(1).await,
+            (1, vec![11, 5]),
+            "everyone in one channel"
+        );
     }
 
     #[test]

@@ -58,10 +58,12 @@ impl Bridge {
             return;
         };
         let n = from_caller.len().min(FRAME_SAMPLES);
-        let mut stereo = [0i16; 2 * FRAME_SAMPLES];
-        for (pair, s) in stereo.chunks_exact_mut(2).zip(&from_caller[..n]) {
-            pair[0] = *s;
+        let channels = usize::from(rec.channels());
+        let mut out = [0i16; 2 * FRAME_SAMPLES];
+        // The caller's channel (the only one when mixed); the hotline's stays silent.
+        for (frame, s) in out.chunks_exact_mut(channels).zip(&from_caller[..n]) {
+            frame[0] = *s;
         }
-        rec.write(&stereo[..2 * n]);
+        rec.write(&out[..channels * n]);
     }
 }
