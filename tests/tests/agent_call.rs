@@ -234,5 +234,35 @@ async fn the_agent_puts_the_caller_on_hold_with_music_and_resumes() {
         hotline_media::rms(&tail[24_000..36_000]) > 200.0,
         "hold should have music, not silence"
     );
+    // One recording follows the call through the hold: the agent's side holds 600 Hz before
+    // and after it and is silent during it, so the file keeps real time.
+    let db = server.db().await;
+    let mut st = db
+        .prepare("SELECT path, channels FROM recordings WHERE kind = 'call'")
+        .expect("prepare");
+    let rows: Vec<(String, i64)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("query")
+        .map(|r| r.expect("row"))
+        .collect();
+    assert_eq!(rows.len(), 1, "one recording for the call: {rows:?}");
+    let (_, rec) =
+        hotline_media::read_wav(&std::fs::read(&rows[0].0).expect("recording")).expect("wav");
+    let agent_side: Vec<i16> = rec.chunks_exact(2).map(|p| p[1]).collect();
+    assert!(
+        agent_side.len() >= 7 * 8000,
+        "the recording covers the whole 8 s, hold included: {} samples",
+        agent_side.len()
+    );
+    let end = agent_side.len();
+    let (before, during, after) = (
+        p600(&agent_side[4000..12_000]),
+        p600(&agent_side[24_000..36_000]),
+        p600(&agent_side[end - 16_000..end - 4000]),
+    );
+    assert!(
+        during * 20.0 < before && during * 20.0 < after,
+        "agent side 600 Hz: before {before} / on hold {during} / after {after}"
+    );
     server.running.shutdown().await;
 }
