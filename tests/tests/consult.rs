@@ -4,6 +4,7 @@
 //!   `complete_transfer` the caller talks to the second agent and the first is out.
 //! - Conference: everyone hears everyone; when the second agent leaves, the first and the
 //!   caller talk on.
+//! - Either way the call keeps one recording, which holds every agent who talked to the caller.
 
 use std::time::{Duration, Instant};
 
@@ -121,6 +122,25 @@ async fn second_answers(second: &mut Console) {
         .expect("answer the consultation");
 }
 
+/// The call's one recording (there must be exactly one, whoever joined or took over): the
+/// hotline's side, where every agent who talked to the caller is.
+async fn hotline_side_of_the_recording(server: &TestServer) -> Vec<i16> {
+    let db = server.db().await;
+    let mut st = db
+        .prepare("SELECT path FROM recordings WHERE kind = 'call'")
+        .expect("prepare");
+    let paths: Vec<String> = st
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .map(|r| r.expect("row"))
+        .collect();
+    assert_eq!(paths.len(), 1, "one recording follows the call: {paths:?}");
+    let (info, rec) =
+        hotline_media::read_wav(&std::fs::read(&paths[0]).expect("recording")).expect("wav");
+    assert_eq!(info.channels, 2);
+    rec.chunks_exact(2).map(|p| p[1]).collect()
+}
+
 /// Waits `secs` and returns the window's start and end, trimmed of half a second each side
 /// for the bridge changes to settle.
 async fn window(secs: u64) -> (Instant, Instant) {
@@ -227,6 +247,17 @@ async fn an_attended_transfer_consults_then_hands_the_caller_over() {
         .filter_map(|(_, d)| d["agent"].as_str())
         .collect();
     assert_eq!(connected, ["first", "second"]);
+    // The recording went on through the hand-over: the first agent, then the second.
+    let hotline = hotline_side_of_the_recording(&server).await;
+    let tail = &hotline[hotline.len().saturating_sub(20_000)..hotline.len().saturating_sub(4000)];
+    assert!(
+        hears(tail, SECOND, SECOND) && deaf_to(tail, FIRST, SECOND),
+        "the recording ends with the second agent"
+    );
+    assert!(
+        hears(&hotline, FIRST, SECOND),
+        "the recording holds the first agent too"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -296,5 +327,11 @@ async fn a_three_way_call_joins_everyone_until_the_expert_leaves() {
     assert!(
         kinds.iter().any(|k| k == "consult") && kinds.iter().any(|k| k == "consult_end"),
         "{kinds:?}"
+    );
+    // The expert was recorded while the three talked, in the call's one recording.
+    let hotline = hotline_side_of_the_recording(&server).await;
+    assert!(
+        hears(&hotline, SECOND, FIRST),
+        "the conference guest is in the recording"
     );
 }
