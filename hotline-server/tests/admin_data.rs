@@ -411,7 +411,10 @@ fn backup_then_restore_gives_equal_tables_and_byte_equal_recordings() {
         .expect("open restored")
         .table_digests()
         .expect("digests");
-    assert_eq!(after, manifest.tables, "the restore gives back the snapshot");
+    assert_eq!(
+        after, manifest.tables,
+        "the restore gives back the snapshot"
+    );
     assert_eq!(
         files(&restored.join("recordings")),
         files(&data.join("recordings"))
