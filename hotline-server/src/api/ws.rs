@@ -1,23 +1,29 @@
 //! One WebSocket per workstation: log-in, commands checked against the role, events pushed.
 
 use std::net::SocketAddr;
+use std::time::Instant;
 
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::response::Response;
+use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
 use hotline_protocol::{
     self as proto, AgentInfo, ClientFrame, Command, ErrorBody, ErrorCode, Event, ReplyBody,
     ServerFrame,
 };
+use tokio::time::MissedTickBehavior;
 use tracing::{debug, info};
 
 use super::ApiDeps;
 use crate::agents::{AgentAudio, Input, Outbox};
-use crate::auth::AuthError;
 use crate::store::UserRow;
+use heartbeat::{DEAD_AFTER, Heartbeat};
 
 mod audit;
+mod heartbeat;
+mod login;
+mod validity;
 
 pub async fn upgrade(
     ws: WebSocketUpgrade,
@@ -44,8 +50,35 @@ struct Session {
     deps: ApiDeps,
     addr: SocketAddr,
     user: Option<UserRow>,
+    /// The session token of the log-in, checked on every command and on a timer.
+    token: Option<String>,
+    /// Set when a command found the token no longer holds: the session ends after the reply.
+    ended: Option<ErrorBody>,
+    /// Logged in as a client the heartbeat applies to (see [`heartbeat::wanted`]).
+    heartbeat: bool,
     events: Outbox,
     online: bool,
+}
+
+/// Why a session's loop ended.
+enum End {
+    /// The socket closed or failed, or the client went silent (the heartbeat): the seat is
+    /// disconnected and may come back within the ACD's grace period.
+    Gone,
+    /// The token no longer holds: the workstation is told why and logged out at once.
+    Ended(ErrorBody),
+}
+
+type Sink = SplitSink<WebSocket, Message>;
+
+/// Sends one frame, or fails when the client has not taken it within [`DEAD_AFTER`]: a
+/// client that reads nothing for that long is as gone as one that answers no ping (and a
+/// frozen client must not hold its session task in a full socket buffer).
+async fn send(sink: &mut Sink, msg: Message) -> bool {
+    matches!(
+        tokio::time::timeout(DEAD_AFTER, sink.send(msg)).await,
+        Ok(Ok(()))
+    )
 }
 
 async fn session(socket: WebSocket, deps: ApiDeps, addr: SocketAddr) {
@@ -58,29 +91,74 @@ async fn session(socket: WebSocket, deps: ApiDeps, addr: SocketAddr) {
         deps,
         addr,
         user: None,
+        token: None,
+        ended: None,
+        heartbeat: false,
         events: ev_tx,
         online: false,
     };
     let mut seq = 0u64;
-    loop {
-        let out: Vec<String> = tokio::select! {
-            msg = stream.next() => match msg {
-                Some(Ok(Message::Text(text))) => {
-                    s.on_text(text.as_str()).await.iter().map(proto::encode).collect()
+    let mut heartbeat: Option<Heartbeat> = None;
+    let mut ping = tokio::time::interval(heartbeat::PING_EVERY);
+    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let first_check = tokio::time::Instant::now() + validity::CHECK_EVERY;
+    let mut check = tokio::time::interval_at(first_check, validity::CHECK_EVERY);
+    check.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let end = 'session: loop {
+        // Biased, client first: after a slow command, the frames the client sent meanwhile
+        // (pongs among them) are heard before the heartbeat judges its silence.
+        let out: Vec<Message> = tokio::select! {
+            biased;
+            msg = stream.next() => {
+                if let Some(hb) = &mut heartbeat {
+                    hb.heard(Instant::now());
                 }
-                Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Binary(_))) => continue,
-                Some(Ok(Message::Close(_)) | Err(_)) | None => break,
-            },
+                match msg {
+                    Some(Ok(Message::Text(text))) => s
+                        .on_text(text.as_str())
+                        .await
+                        .iter()
+                        .map(|f| Message::Text(proto::encode(f).into()))
+                        .collect(),
+                    Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Binary(_))) => continue,
+                    Some(Ok(Message::Close(_)) | Err(_)) | None => break End::Gone,
+                }
+            }
             Some(next) = ev_rx.next() => {
                 seq += 1;
-                vec![next.encode(seq)]
+                vec![Message::Text(next.encode(seq).into())]
+            }
+            () = sleep_until_some(heartbeat.as_ref().and_then(Heartbeat::dead_at)) => {
+                info!(%addr, "workstation silent: taken as gone");
+                break End::Gone;
+            }
+            _ = ping.tick(), if heartbeat.is_some() => {
+                if let Some(hb) = &mut heartbeat {
+                    hb.pinged(Instant::now());
+                }
+                vec![Message::Ping(axum::body::Bytes::new())]
+            }
+            _ = check.tick(), if s.token.is_some() => {
+                if let Err(why) = s.still_valid(false).await {
+                    break End::Ended(why);
+                }
+                continue;
             }
         };
-        for text in out {
-            if sink.send(Message::Text(text.into())).await.is_err() {
-                break;
+        for msg in out {
+            if !send(&mut sink, msg).await {
+                break 'session End::Gone;
             }
         }
+        if let Some(why) = s.ended.take() {
+            break End::Ended(why);
+        }
+        if s.heartbeat && heartbeat.is_none() {
+            heartbeat = Some(Heartbeat::new(Instant::now()));
+        }
+    };
+    if let End::Ended(why) = end {
+        s.end_session(&mut sink, seq + 1, why).await;
     }
     if let Some(user) = &s.user {
         info!(user = %user.name, "workstation disconnected");
@@ -89,6 +167,14 @@ async fn session(socket: WebSocket, deps: ApiDeps, addr: SocketAddr) {
                 agent: user.name.clone(),
             });
         }
+    }
+}
+
+/// Sleeps until `at`; forever without one.
+async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -108,14 +194,26 @@ impl Session {
             user,
             password,
             client,
-            ..
+            resume_token,
         } = cmd
         {
-            return vec![self.login(id, user, password, client).await];
+            let credentials = login::Credentials {
+                name: user,
+                password,
+                resume_token,
+            };
+            return vec![self.login(id, credentials, client).await];
         }
         let Some(user) = self.user.clone() else {
             return vec![err(id, ErrorCode::Unauthorized, "log in first")];
         };
+        // A command is a use of the session: it slides the token's expiry, or ends the
+        // session when the token no longer holds.
+        if let Err(why) = self.still_valid(true).await {
+            let reply = err(id, why.code, why.message.clone());
+            self.ended = Some(why);
+            return vec![reply];
+        }
         if !user.role.may(&cmd) {
             return vec![err(
                 id,
@@ -168,6 +266,7 @@ impl Session {
                     .await;
                 self.online = false;
                 self.user = None;
+                self.token = None;
                 vec![ServerFrame::ok(id, ReplyBody::Ack)]
             }
             other => {
@@ -187,34 +286,22 @@ impl Session {
     async fn login(
         &mut self,
         id: u64,
-        name: String,
-        password: String,
+        credentials: login::Credentials,
         client: proto::ClientKind,
     ) -> ServerFrame {
         let auth = self.deps.auth.clone();
         let ip = self.addr.ip();
         let client_name = format!("{client:?}");
+        let wants_heartbeat = heartbeat::wanted(client);
         // Argon2 takes tens of milliseconds on purpose: off the async workers.
         let result = tokio::task::spawn_blocking(move || {
-            auth.login(
-                &name,
-                &password,
-                ip,
-                &client_name,
-                jiff::Timestamp::now().as_millisecond(),
-            )
+            let now = jiff::Timestamp::now().as_millisecond();
+            login::log_in(&auth, &credentials, ip, &client_name, now)
         })
         .await;
         let session = match result {
             Ok(Ok(s)) => s,
-            Ok(Err(AuthError::RateLimited { retry_after_secs })) => {
-                return err(
-                    id,
-                    ErrorCode::RateLimited,
-                    format!("too many failed log-ins; try again in {retry_after_secs} s"),
-                );
-            }
-            Ok(Err(e)) => return err(id, ErrorCode::Unauthorized, e.to_string()),
+            Ok(Err(refused)) => return ServerFrame::err(id, refused),
             Err(_) => return err(id, ErrorCode::Internal, "log-in failed"),
         };
         let user = session.user.clone();
@@ -250,14 +337,50 @@ impl Session {
         }
         info!(user = %user.name, role = ?user.role, "logged in");
         let reply = ReplyBody::LoginOk {
-            token: session.token,
+            token: session.token.clone(),
             expires_at_ms: u64::try_from(session.expires_at_ms).unwrap_or(0),
             agent,
             role: user.role,
             server_time_ms: now_ms(),
         };
         self.user = Some(user);
+        self.token = Some(session.token);
+        self.heartbeat |= wants_heartbeat;
         ServerFrame::ok(id, reply)
+    }
+
+    /// Whether the session's token still holds (see [`validity::check`]); true without one.
+    async fn still_valid(&self, touch: bool) -> Result<(), ErrorBody> {
+        match (&self.user, &self.token) {
+            (Some(user), Some(token)) => {
+                validity::check(&self.deps, &user.name, token, touch).await
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The token no longer holds: tell the workstation why (an `error` event, then the close
+    /// frame's reason) and log the seat out of the ACD now. Reconnecting cannot take this
+    /// session back, so no grace period is kept for it.
+    async fn end_session(&mut self, sink: &mut Sink, seq: u64, why: ErrorBody) {
+        if let Some(user) = &self.user {
+            info!(user = %user.name, reason = %why.message, "session ended by the server");
+            if self.online {
+                let _ = self
+                    .deps
+                    .distributor
+                    .command(&user.name, Command::Logout)
+                    .await;
+            }
+        }
+        let event = proto::encode(&ServerFrame::event(seq, Event::Error(why.clone())));
+        if send(sink, Message::Text(event.into())).await {
+            let close = CloseFrame {
+                code: validity::CLOSE_SESSION_ENDED,
+                reason: why.message.into(),
+            };
+            let _ = send(sink, Message::Close(Some(close))).await;
+        }
     }
 
     /// The agent's audio leg: answer their WebRTC offer and lend the leg to the distributor.

@@ -10,7 +10,7 @@ use serde_json::json;
 use super::password::{hash_chosen_password, hash_password, random_password, verify_password};
 use super::token::{new_token, token_hash, well_formed};
 use super::{AuthError, AuthPolicy, Limiter, MAX_PASSWORD_LEN, action};
-use crate::store::{AuditEntry, NewSession, Store, UserRow};
+use crate::store::{AuditEntry, NewSession, SessionRow, Store, UserRow};
 
 /// A successful log-in. `token` is shown to the client once and never stored.
 #[derive(Clone)]
@@ -169,13 +169,63 @@ impl Auth {
     /// user disabled or removed since, are all [`AuthError::Unauthorized`]. A valid use
     /// slides the expiry (see [`AuthPolicy`]).
     pub fn authenticate(&self, token: &str, now_ms: i64) -> Result<UserRow, AuthError> {
+        let (session, user) = self.live_session(token, now_ms)?;
+        if self.policy.should_touch(session.last_seen_at_ms, now_ms) {
+            let expires = self.policy.expiry(session.created_at_ms, now_ms);
+            self.store
+                .touch_session(&session.token_hash, now_ms, expires)?;
+        }
+        Ok(user)
+    }
+
+    /// Like [`authenticate`](Self::authenticate) but without sliding the expiry: for a
+    /// connection that checks its token on a timer, which is no use of the session.
+    pub fn still_valid(&self, token: &str, now_ms: i64) -> Result<UserRow, AuthError> {
+        Ok(self.live_session(token, now_ms)?.1)
+    }
+
+    /// Takes a session back with its token instead of the password (a workstation
+    /// reconnecting). The token must be live and `name`'s. A refusal is
+    /// [`AuthError::Unauthorized`] and is neither counted by the failure limiter nor audited
+    /// as a failed log-in: a stale token is no password guess (it has 256 random bits), and
+    /// counting it would lock out a whole office reconnecting after a server restart. The
+    /// client then logs in with its password. Audited as a `login` with `resume: true`.
+    pub fn resume(
+        &self,
+        name: &str,
+        token: &str,
+        address: IpAddr,
+        client: &str,
+        now_ms: i64,
+    ) -> Result<Session, AuthError> {
+        let (session, user) = self.live_session(token, now_ms)?;
+        if !user.name.eq_ignore_ascii_case(name) {
+            tracing::warn!(user = name, %address, "resume with another user's token refused");
+            return Err(AuthError::Unauthorized);
+        }
+        let expires_at_ms = self.policy.expiry(session.created_at_ms, now_ms);
+        self.store
+            .touch_session(&session.token_hash, now_ms, expires_at_ms)?;
+        let entry = AuditEntry::new(now_ms, &user.name, Some(user.role), action::LOGIN, "")
+            .with_detail(json!({ "client": client, "resume": true }))
+            .with_address(address);
+        self.store.append_audit(&entry)?;
+        Ok(Session {
+            token: token.to_owned(),
+            user,
+            expires_at_ms,
+        })
+    }
+
+    /// The session of a live token (known, not revoked, not expired) and its user (still
+    /// there, not disabled); anything else is [`AuthError::Unauthorized`].
+    fn live_session(&self, token: &str, now_ms: i64) -> Result<(SessionRow, UserRow), AuthError> {
         if !well_formed(token) {
             return Err(AuthError::Unauthorized);
         }
-        let hash = token_hash(token);
         let session = self
             .store
-            .session_by_token_hash(&hash)?
+            .session_by_token_hash(&token_hash(token))?
             .filter(|s| !s.revoked && now_ms < s.expires_at_ms)
             .ok_or(AuthError::Unauthorized)?;
         let user = self
@@ -183,11 +233,7 @@ impl Auth {
             .user_by_id(session.user_id)?
             .filter(|u| !u.disabled)
             .ok_or(AuthError::Unauthorized)?;
-        if self.policy.should_touch(session.last_seen_at_ms, now_ms) {
-            let expires = self.policy.expiry(session.created_at_ms, now_ms);
-            self.store.touch_session(&hash, now_ms, expires)?;
-        }
-        Ok(user)
+        Ok((session, user))
     }
 
     /// Ends the session of `token`. False (and nothing audited) if it was unknown or already

@@ -503,3 +503,70 @@ fn account_rules() {
         Err(AuthError::InvalidSkill { .. })
     ));
 }
+
+#[test]
+fn a_live_token_resumes_its_own_users_session_only() {
+    let (_dir, auth) = setup();
+    let office = ip("10.0.0.5");
+    let s = auth
+        .login("agent1", "agent1-password", office, "t", 1000)
+        .unwrap();
+    let boss = auth
+        .login("boss", "boss-password", office, "t", 1000)
+        .unwrap();
+    let back = auth
+        .resume("AGENT1", &s.token, office, "t", 2 * HOUR)
+        .unwrap();
+    assert_eq!(back.user.name, "agent1");
+    assert_eq!(back.token, s.token);
+    assert_eq!(back.expires_at_ms, 14 * HOUR, "a resume slides the expiry");
+    let last = audit(&auth).pop().unwrap().entry;
+    assert_eq!(last.action, "login");
+    assert_eq!(last.detail["resume"], true);
+    // Another user's token, garbage, a revoked token, a disabled user: all refused.
+    for token in [boss.token.as_str(), "xyz", &"0".repeat(64)] {
+        let err = auth
+            .resume("agent1", token, office, "t", 2 * HOUR)
+            .unwrap_err();
+        assert!(matches!(err, AuthError::Unauthorized), "{err}");
+    }
+    assert!(auth.logout(&boss.token, 2 * HOUR).unwrap());
+    assert!(
+        auth.resume("boss", &boss.token, office, "t", 2 * HOUR)
+            .is_err()
+    );
+    assert!(
+        auth.resume("agent1", &s.token, office, "t", 15 * HOUR)
+            .is_err(),
+        "expired: 12 h idle after the resume at 2 h"
+    );
+    let s = auth
+        .login("agent1", "agent1-password", office, "t", 15 * HOUR)
+        .unwrap();
+    assert!(auth.still_valid(&s.token, 15 * HOUR).is_ok());
+    auth.set_disabled("agent1", true, &Actor::cli(), 15 * HOUR)
+        .unwrap();
+    assert!(
+        auth.resume("agent1", &s.token, office, "t", 15 * HOUR)
+            .is_err()
+    );
+    assert!(auth.still_valid(&s.token, 15 * HOUR).is_err());
+}
+
+#[test]
+fn refused_resumes_are_no_failed_log_ins() {
+    let (_dir, auth) = setup();
+    let nat = ip("203.0.113.9");
+    let stale = new_token();
+    // Far more refused resumes than either limit allows failures, from one address.
+    for i in 0..50 {
+        assert!(matches!(
+            auth.resume("agent1", &stale, nat, "t", i * 100),
+            Err(AuthError::Unauthorized)
+        ));
+    }
+    assert!(!actions(&auth).iter().any(|a| a == "login_failed"));
+    auth.login("agent1", "agent1-password", nat, "t", 6000)
+        .unwrap();
+    auth.login("boss", "boss-password", nat, "t", 6000).unwrap();
+}
