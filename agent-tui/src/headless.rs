@@ -20,6 +20,8 @@ pub use voice::tone_frame;
 /// Runs the headless agent until `args.calls` calls are done; with `--sessions N` (N > 1),
 /// runs N agents in this process until each has done its calls.
 pub async fn run(args: &Args) -> anyhow::Result<()> {
+    // Before anything connects: `--ca` (or $HOTLINE_CA) besides the public roots.
+    hotline_tui::client::tls::trust_ca(args.ca.as_deref())?;
     if args.sessions > 1 {
         return load::run(args).await;
     }

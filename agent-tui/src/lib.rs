@@ -39,6 +39,10 @@ pub struct Args {
     /// The server: ws://host:port/ws (http://host:port is accepted too).
     #[arg(long, default_value = DEFAULT_SERVER)]
     pub server: String,
+    /// CA certificates (PEM, one or more) to trust for a wss:// server besides the public
+    /// roots, e.g. the hotline's own CA; default $HOTLINE_CA.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
     #[arg(long)]
     pub user: Option<String>,
     #[arg(long)]
@@ -80,4 +84,37 @@ pub struct Args {
     /// Colour theme: default or light (laid under $XDG_CONFIG_HOME/hotline/theme.toml).
     #[arg(long, default_value = "default")]
     pub theme: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ca_flag_in_both_modes() {
+        let a = Args::parse_from(["agent-tui", "--headless", "--ca", "/etc/hotline/ca.pem"]);
+        assert!(a.headless);
+        assert_eq!(a.ca, Some(PathBuf::from("/etc/hotline/ca.pem")));
+        let a = Args::parse_from(["agent-tui", "--ca", "ca.pem", "--server", "wss://h:8443"]);
+        assert_eq!(a.ca, Some(PathBuf::from("ca.pem")));
+        assert_eq!(Args::parse_from(["agent-tui"]).ca, None);
+        assert!(Args::try_parse_from(["agent-tui", "--ca"]).is_err());
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_ca_file_stops_the_headless_agent_before_it_connects() {
+        let missing = std::env::temp_dir().join("hotline-agent-no-such-ca.pem");
+        let args = Args::parse_from([
+            "agent-tui",
+            "--headless",
+            "--server",
+            "wss://localhost:1/ws",
+            "--ca",
+            &missing.display().to_string(),
+        ]);
+        let e = headless::run(&args).await.unwrap_err();
+        let text = format!("{e:#}");
+        assert!(text.starts_with("CA file "), "{text}");
+        assert!(text.contains("hotline-agent-no-such-ca.pem"), "{text}");
+    }
 }

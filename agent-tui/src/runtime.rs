@@ -351,6 +351,8 @@ impl Agent {
 
 /// Runs the interactive workstation until the agent quits.
 pub async fn run(args: &Args) -> anyhow::Result<()> {
+    // Before anything connects (the session task, the REST client).
+    hotline_tui::client::tls::trust_ca(args.ca.as_deref())?;
     let lang = Lang::detect(args.lang.as_deref());
     let ui = Ui::load(&args.theme).context("loading theme and keymap")?;
     let mut state = State::new(lang);

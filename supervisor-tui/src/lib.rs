@@ -32,6 +32,10 @@ pub struct Args {
     /// The server: ws://host:port/ws (http://host:port is accepted too).
     #[arg(long, default_value = DEFAULT_SERVER)]
     pub server: String,
+    /// CA certificates (PEM, one or more) to trust for a wss:// server besides the public
+    /// roots, e.g. the hotline's own CA; default $HOTLINE_CA.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
     #[arg(long)]
     pub user: Option<String>,
     #[arg(long)]
@@ -66,4 +70,33 @@ pub struct Args {
     /// Alarm when an agent is not ready for longer than this many minutes.
     #[arg(long)]
     pub long_not_ready_mins: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ca_flag() {
+        let a = Args::parse_from(["supervisor-tui", "--ca", "/etc/hotline/ca.pem"]);
+        assert_eq!(a.ca, Some(PathBuf::from("/etc/hotline/ca.pem")));
+        assert_eq!(Args::parse_from(["supervisor-tui"]).ca, None);
+        assert!(Args::try_parse_from(["supervisor-tui", "--ca"]).is_err());
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_ca_file_stops_the_workstation_before_its_screen() {
+        let missing = std::env::temp_dir().join("hotline-supervisor-no-such-ca.pem");
+        let args = Args::parse_from([
+            "supervisor-tui",
+            "--server",
+            "wss://localhost:1/ws",
+            "--ca",
+            &missing.display().to_string(),
+        ]);
+        let e = runtime::run(&args).await.unwrap_err();
+        let text = format!("{e:#}");
+        assert!(text.starts_with("CA file "), "{text}");
+        assert!(text.contains("No such file"), "{text}");
+    }
 }

@@ -186,6 +186,8 @@ fn local_tz() -> jiff::tz::TimeZone {
 
 /// Runs the workstation until the supervisor quits.
 pub async fn run(args: &Args) -> anyhow::Result<()> {
+    // Before anything connects (the session task, the REST client).
+    hotline_tui::client::tls::trust_ca(args.ca.as_deref())?;
     let lang = Lang::detect(args.lang.as_deref());
     let ui = Ui::load(&args.theme).context("loading theme and keymap")?;
     let thresholds = config::load(args).map_err(anyhow::Error::msg)?;

@@ -3,6 +3,8 @@
 use hotline_protocol::{ErrorCode, ProtocolError};
 use tokio_tungstenite::tungstenite;
 
+use crate::client::tls::{TlsError, TlsFailure};
+
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error("connecting to {url}")]
@@ -11,6 +13,16 @@ pub enum ClientError {
         #[source]
         source: tungstenite::Error,
     },
+    /// The TLS handshake failed; the source names the reason.
+    #[error("connecting to {url}")]
+    Tls {
+        url: String,
+        #[source]
+        source: TlsFailure,
+    },
+    /// The trusted roots could not be set up.
+    #[error(transparent)]
+    Trust(#[from] TlsError),
     #[error(transparent)]
     WebSocket(#[from] tungstenite::Error),
     #[error("server closed the connection")]

@@ -6,12 +6,14 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::client::api_base;
+use crate::client::{TlsError, Trust, api_base, tls};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RestError {
     #[error(transparent)]
     Http(#[from] reqwest::Error),
+    #[error(transparent)]
+    Trust(#[from] TlsError),
     /// The server answered with an error status.
     #[error("{status}: {code}: {message}")]
     Api {
@@ -48,9 +50,23 @@ impl RestClient {
         }
     }
 
-    /// An HTTP client with a whole-request timeout, to share between sessions.
+    /// An HTTP client with a whole-request timeout, to share between sessions; it trusts
+    /// what the WebSocket does ([`tls::trust`]): the web roots and the CA file's.
     pub fn http_client(timeout: Duration) -> Result<reqwest::Client, RestError> {
-        Ok(reqwest::Client::builder().timeout(timeout).build()?)
+        RestClient::http_client_trusting(timeout, &tls::trust()?)
+    }
+
+    /// Like [`http_client`](Self::http_client), trusting `trust`'s CA file besides the web
+    /// roots.
+    pub fn http_client_trusting(
+        timeout: Duration,
+        trust: &Trust,
+    ) -> Result<reqwest::Client, RestError> {
+        let mut builder = reqwest::Client::builder().timeout(timeout);
+        for ca in trust.extra_cas() {
+            builder = builder.add_root_certificate(reqwest::Certificate::from_der(ca)?);
+        }
+        Ok(builder.build()?)
     }
 
     /// Turns an error status into [`RestError::Api`], reading the error body when there is

@@ -421,12 +421,15 @@ async fn pump<A: FromSession>(
     let mut pending: HashMap<u64, &'static str> = HashMap::new();
     let mut ping = tokio::time::interval(PING_EVERY);
     let mut last_rx = Instant::now();
+    // The server's reason when it ends the session (token expired or revoked, account
+    // disabled): an `error` event just before it closes. Shown instead of "closed".
+    let mut ended: Option<String> = None;
     loop {
         tokio::select! {
             frame = c.next_frame() => {
                 last_rx = Instant::now();
                 match frame {
-                    Err(e) => return e.into(),
+                    Err(e) => return ended.map_or_else(|| e.into(), End::Lost),
                     Ok(ServerFrame::Reply { id, result, .. }) => {
                         if let (Some(command), Err(e)) = (pending.remove(&id), result.into_result()) {
                             let failed = SessionEvent::CommandFailed { command, message: e.message };
@@ -434,6 +437,11 @@ async fn pump<A: FromSession>(
                         }
                     }
                     Ok(ServerFrame::Event { event, .. }) => {
+                        if let Event::Error(e) = &event
+                            && e.code == proto::ErrorCode::Unauthorized
+                        {
+                            ended = Some(e.message.clone());
+                        }
                         if !report(actions, SessionEvent::Server(event)).await {
                             return End::Quit;
                         }

@@ -31,14 +31,25 @@ pub fn api_base(server: &str) -> String {
     format!("{base}/api/v1")
 }
 
-/// The address to offer media from: the one the server is reached at, when it is a literal.
-pub fn media_ip(url: &str) -> IpAddr {
+/// The host part of a `scheme://host:port/path` address (an IPv6 literal without its
+/// brackets); empty when there is none.
+pub fn host(url: &str) -> &str {
     url.split("//")
         .nth(1)
         .and_then(|rest| rest.split('/').next())
-        .map(|hp| hp.rsplit_once(':').map_or(hp, |(h, _)| h))
-        .and_then(|h| h.trim_matches(['[', ']']).parse().ok())
-        .unwrap_or(IpAddr::from([127, 0, 0, 1]))
+        .map(|hp| {
+            if hp.ends_with(']') {
+                hp
+            } else {
+                hp.rsplit_once(':').map_or(hp, |(h, _)| h)
+            }
+        })
+        .map_or("", |h| h.trim_matches(['[', ']']))
+}
+
+/// The address to offer media from: the one the server is reached at, when it is a literal.
+pub fn media_ip(url: &str) -> IpAddr {
+    host(url).parse().unwrap_or(IpAddr::from([127, 0, 0, 1]))
 }
 
 #[cfg(test)]
@@ -60,6 +71,16 @@ mod tests {
         assert_eq!(
             media_ip("ws://localhost:8080/ws"),
             IpAddr::from([127, 0, 0, 1])
+        );
+        assert_eq!(ws_url("https://h:8443"), "wss://h:8443/ws");
+        assert_eq!(api_base("wss://h:8443/ws"), "https://h:8443/api/v1");
+        assert_eq!(host("wss://hotline.example:8443/ws"), "hotline.example");
+        assert_eq!(host("wss://[::1]:8443/ws"), "::1");
+        assert_eq!(host("wss://[::1]/ws"), "::1");
+        assert_eq!(host("wss://h/ws"), "h");
+        assert_eq!(
+            media_ip("wss://[::1]:8443/ws"),
+            IpAddr::from([0u16, 0, 0, 0, 0, 0, 0, 1])
         );
     }
 }

@@ -4,15 +4,18 @@
 
 use std::collections::VecDeque;
 
-use futures_util::{SinkExt, StreamExt};
 use hotline_protocol::{
     self as proto, ClientFrame, Command, ErrorBody, Event, PROTOCOL_VERSION, ReplyBody,
     ReplyResult, ServerFrame,
 };
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::Connector;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::{self, Message};
 
-use crate::client::ClientError;
+use crate::client::{ClientError, Trust, host, tls};
+use reader::Reading;
+
+mod reader;
 
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -23,24 +26,35 @@ const READ_BUFFER: usize = 16 * 1024;
 
 /// One connection to the server.
 pub struct Client {
-    ws: Ws,
+    ws: Reading,
     next_id: u64,
     /// Events that arrived while waiting for a reply, handled next.
     backlog: VecDeque<Event>,
 }
 
 impl Client {
-    /// Connects to `url` (a `ws://…/ws` address, see [`ws_url`](crate::client::ws_url)).
+    /// Connects to `url` (a `ws://…/ws` or `wss://…/ws` address, see
+    /// [`ws_url`](crate::client::ws_url)); `wss://` trusts what the process does
+    /// ([`tls::trust`]).
     pub async fn connect(url: &str) -> Result<Client, ClientError> {
+        Client::connect_with(url, &tls::trust()?).await
+    }
+
+    /// Like [`connect`](Self::connect), trusting `trust` on `wss://`.
+    pub async fn connect_with(url: &str, trust: &Trust) -> Result<Client, ClientError> {
         let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER);
-        let (ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), false)
-            .await
-            .map_err(|source| ClientError::Connect {
-                url: url.to_owned(),
-                source,
-            })?;
+        // Always ours: left to itself the library would build a config without the CA file.
+        let connector = Connector::Rustls(trust.client_config());
+        let (ws, _) = tokio_tungstenite::connect_async_tls_with_config(
+            url,
+            Some(config),
+            false,
+            Some(connector),
+        )
+        .await
+        .map_err(|source| connect_error(url, source))?;
         Ok(Client {
-            ws,
+            ws: Reading::start(ws),
             next_id: 0,
             backlog: VecDeque::new(),
         })
@@ -125,5 +139,19 @@ impl Client {
 
     pub async fn close(mut self) {
         let _ = self.ws.close(None).await;
+    }
+}
+
+/// A failed connection, with the TLS reason told apart when the handshake is what failed.
+fn connect_error(url: &str, source: tungstenite::Error) -> ClientError {
+    match tls::failure(&source, host(url)) {
+        Some(reason) => ClientError::Tls {
+            url: url.to_owned(),
+            source: reason,
+        },
+        None => ClientError::Connect {
+            url: url.to_owned(),
+            source,
+        },
     }
 }
