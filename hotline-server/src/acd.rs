@@ -105,7 +105,7 @@ pub use call::IncomingCall;
 pub use callback::{CallbackPolicy, CallbackStart};
 pub use effect::{
     AcdEffect, AgentState, CancelReason, OverflowCause, QueueSnapshot, REASON_DISCONNECTED,
-    REASON_LOGIN, REASON_MISSED, RejectCause, StateCause, WaitingCall,
+    REASON_LOGIN, REASON_MISSED, REASON_NO_AUDIO, RejectCause, StateCause, WaitingCall,
 };
 pub use error::AcdError;
 pub use ids::{AgentId, CallId, QueueId};

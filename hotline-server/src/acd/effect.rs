@@ -11,6 +11,8 @@ pub const REASON_MISSED: &str = "missed";
 pub const REASON_DISCONNECTED: &str = "disconnected";
 /// Not-ready reason right after log-in: agents start not ready and press ready.
 pub const REASON_LOGIN: &str = "login";
+/// Not-ready reason when a workstation's audio leg failed.
+pub const REASON_NO_AUDIO: &str = "no_audio";
 
 /// An agent's state as the ACD sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +75,8 @@ pub enum StateCause {
     Reconnected,
     /// Disconnected longer than the grace period.
     GraceExpired,
+    /// The workstation's audio leg failed.
+    AudioLost,
 }
 
 /// Why an offer was cancelled. Every [`AcdEffect::Offer`] ends in one `CancelOffer` or `Connect`.

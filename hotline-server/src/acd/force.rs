@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use super::effect::{AcdEffect, AgentState, CancelReason, StateCause};
+use super::effect::{AcdEffect, AgentState, CancelReason, REASON_NO_AUDIO, StateCause};
 use super::ids::{AgentId, QueueId};
 use super::{Acd, AcdError, transition};
 
@@ -15,6 +15,17 @@ impl Acd {
     /// back to the queue, and on a call it takes effect when the call (and wrap-up) ends.
     pub fn force_not_ready(&mut self, agent: &AgentId, reason: &str, now: Instant) -> Effects {
         self.not_ready_because(agent, reason, StateCause::Forced, now)
+    }
+
+    /// The agent's audio leg failed: like not-ready with reason `no_audio` (a ringing offer goes
+    /// back to the queue; on a call or in wrap-up it follows the call), unless the agent is
+    /// already not ready for a reason of their own, which stays.
+    pub fn audio_lost(&mut self, agent: &AgentId, now: Instant) -> Effects {
+        let a = self.logged_in(agent)?;
+        if matches!(a.state, AgentState::NotReady { .. }) {
+            return Ok(Vec::new());
+        }
+        self.not_ready_because(agent, REASON_NO_AUDIO, StateCause::AudioLost, now)
     }
 
     /// A supervisor logs the agent out. A ringing offer goes back to the head of its queue; a

@@ -15,6 +15,7 @@ use effects::{ended, screen_pop};
 pub use messages::{AgentAudio, CallControl, Input};
 pub use state_log::AgentLog;
 
+mod audio_lost;
 mod callback;
 mod consult;
 mod dial;
@@ -291,6 +292,7 @@ impl State {
                 self.send_state(&agent);
             }
             Input::AgentMedia { agent, audio } => self.audio_back(&agent, audio),
+            Input::AgentAudioLost { agent, reason } => self.audio_lost(&agent, &reason, now),
             Input::AgentCommand {
                 agent,
                 command,

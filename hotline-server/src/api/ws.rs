@@ -20,6 +20,7 @@ use crate::agents::{AgentAudio, Input, Outbox};
 use crate::store::UserRow;
 use heartbeat::{DEAD_AFTER, Heartbeat};
 
+mod audio_watch;
 mod audit;
 mod heartbeat;
 mod login;
@@ -58,6 +59,8 @@ struct Session {
     heartbeat: bool,
     events: Outbox,
     online: bool,
+    /// The watch on this session's audio leg, if it set one up.
+    audio_watch: Option<audio_watch::AudioWatch>,
 }
 
 /// Why a session's loop ended.
@@ -96,6 +99,7 @@ async fn session(socket: WebSocket, deps: ApiDeps, addr: SocketAddr) {
         heartbeat: false,
         events: ev_tx,
         online: false,
+        audio_watch: None,
     };
     let mut seq = 0u64;
     let mut heartbeat: Option<Heartbeat> = None;
@@ -390,8 +394,15 @@ impl Session {
                 let crate::media::webrtc::AgentLeg {
                     from_agent,
                     to_agent,
+                    state,
                     ..
                 } = leg;
+                // Replaces (and stops) the watch on an earlier leg of this session.
+                self.audio_watch = Some(audio_watch::AudioWatch::start(
+                    user.name.clone(),
+                    state,
+                    self.deps.distributor.clone(),
+                ));
                 self.deps.distributor.send(Input::AgentMedia {
                     agent: user.name.clone(),
                     audio: AgentAudio {

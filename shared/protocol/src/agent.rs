@@ -86,6 +86,9 @@ pub enum StateCause {
     SessionExpired,
     /// The workstation reconnected with its resume token within the grace period.
     Resumed,
+    /// The workstation's audio leg failed (ICE or DTLS lost, or no audio for seconds): not
+    /// ready with reason `no_audio`, so no call is offered to a seat nobody can hear.
+    AudioLost,
 }
 
 /// The logged-in account, sent with `login_ok`.

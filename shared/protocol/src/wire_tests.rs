@@ -135,6 +135,7 @@ fn every_nested_enum_round_trips() {
             StateCause::Disconnected,
             StateCause::SessionExpired,
             StateCause::Resumed,
+            StateCause::AudioLost,
         ],
         STRING,
     );

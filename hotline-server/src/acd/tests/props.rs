@@ -26,6 +26,8 @@ enum Op {
     NotReady(usize),
     Disconnect(usize),
     Reconnect(usize),
+    /// The agent's audio leg failed.
+    AudioLost(usize),
     Pick(usize, usize),
     EndWrap(usize),
     Extend(usize),
@@ -61,7 +63,8 @@ fn op() -> impl PropStrategy<Value = Op> {
         1 => (a.clone(), a.clone(), any::<bool>()).prop_map(|(a, t, q)| Op::Transfer(a, t, q)),
         2 => (0..40usize).prop_map(Op::Callback),
         2 => (a.clone(), any::<bool>()).prop_map(|(a, r)| Op::CallbackFail(a, r)),
-        1 => a.prop_map(Op::CallbackAbandon),
+        1 => a.clone().prop_map(Op::CallbackAbandon),
+        1 => a.prop_map(Op::AudioLost),
         3 => (0u64..3_000).prop_map(Op::Advance),
         1 => (0u64..40_000).prop_map(Op::Advance),
     ]
@@ -232,6 +235,7 @@ fn apply(acd: &mut Acd, op: &Op, now: &mut Instant, next_call: &mut u64) -> Vec<
         Op::NotReady(i) => acd.set_not_ready(&agent(&format!("a{i}")), "break", t),
         Op::Disconnect(i) => acd.agent_disconnected(&agent(&format!("a{i}")), t),
         Op::Reconnect(i) => acd.agent_reconnected(&agent(&format!("a{i}")), t),
+        Op::AudioLost(i) => acd.audio_lost(&agent(&format!("a{i}")), t),
         Op::Pick(i, c) => acd.pick_up(&agent(&format!("a{i}")), call_at(*c, *next_call), t),
         Op::EndWrap(i) => acd.end_wrap_up(&agent(&format!("a{i}")), t),
         Op::Extend(i) => acd.extend_wrap_up(&agent(&format!("a{i}")), secs(3), t),

@@ -479,3 +479,39 @@ fn bad_inputs_are_errors() {
     ));
     assert!(sim.acd.check_invariants().is_ok());
 }
+
+#[test]
+fn lost_audio_sets_the_seat_not_ready_and_gives_back_its_ringing_call() {
+    let mut sim = Sim::new();
+    sim.queue(linear("q"));
+    sim.ready_agent("a1", &[]);
+    sim.ready_agent("a2", &[]);
+    assert_eq!(offers(&sim.call(1, "q")), [(1, "a1".to_owned())]);
+    // a1's audio dies while it rings: the call goes on to a2, a1 turns not ready.
+    let r = sim.acd.audio_lost(&agent("a1"), sim.now);
+    let fx = sim.check(r);
+    assert!(has_state(
+        &fx,
+        "a1",
+        &not_ready(REASON_NO_AUDIO),
+        StateCause::AudioLost
+    ));
+    assert_eq!(offers(&fx), [(1, "a2".to_owned())]);
+    // On a call it waits for the end of the call.
+    sim.answer("a2", 1);
+    let r = sim.acd.audio_lost(&agent("a2"), sim.now);
+    assert!(sim.check(r).is_empty());
+    let fx = sim.end(1);
+    assert!(has_state(
+        &fx,
+        "a2",
+        &not_ready(REASON_NO_AUDIO),
+        StateCause::CallEnded
+    ));
+    // An agent already not ready keeps their own reason.
+    let r = sim.acd.set_not_ready(&agent("a1"), "meal", sim.now);
+    sim.check(r);
+    let r = sim.acd.audio_lost(&agent("a1"), sim.now);
+    assert!(sim.check(r).is_empty());
+    assert_eq!(sim.acd.agent_state(&agent("a1")), Some(&not_ready("meal")));
+}

@@ -115,6 +115,11 @@ pub enum Input {
         agent: String,
         audio: AgentAudio,
     },
+    /// The workstation's audio leg failed (ICE/DTLS lost, or silent past the hub's limit).
+    AgentAudioLost {
+        agent: String,
+        reason: String,
+    },
     AgentCommand {
         agent: String,
         command: proto::Command,

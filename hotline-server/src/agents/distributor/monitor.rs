@@ -165,6 +165,7 @@ fn protocol_cause(state: &acd::AgentState, cause: acd::StateCause) -> proto::Sta
         A::Disconnected => P::Disconnected,
         A::Reconnected => P::Resumed,
         A::GraceExpired => P::SessionExpired,
+        A::AudioLost => P::AudioLost,
         A::OfferWithdrawn | A::CallEnded => P::CallEnded,
         _ => P::Request,
     }
