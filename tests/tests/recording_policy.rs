@@ -1,6 +1,7 @@
 //! Which bridged calls are recorded, and how, with real calls and real agent sessions: a mixed
 //! (mono) recording holds both sides in one channel; the `selected` policy records the agents
-//! it lists and no one else; `none` records nothing while the call itself goes on as ever.
+//! it lists and no one else; `none` records nothing while the call itself goes on as ever; a
+//! recording whose file cannot be made is counted and reported, and not indexed.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -148,4 +149,41 @@ fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
             if p.is_dir() { walk(&p) } else { vec![p] }
         })
         .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recording_that_cannot_be_made_is_counted_and_not_indexed() {
+    let server = TestServer::start(|_| {}).await;
+    add_agent(&server, "diskdesk", PASSWORD);
+    // A file where the recordings folder should be: no recording can be created under it.
+    let folder = &server.running.context.recordings_dir;
+    let _ = std::fs::remove_dir_all(folder);
+    std::fs::write(folder, b"not a folder").expect("block the folder");
+    let (rows, heard) = one_call(&server, "diskdesk", "13900000105").await;
+    agent_heard_the_caller(&heard);
+    assert!(rows.is_empty(), "a row points at no file: {rows:?}");
+    let events = server.events_of_latest_call().await;
+    let failed: Vec<_> = events
+        .iter()
+        .filter(|(k, _)| k == "recording_failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{events:?}");
+    assert!(
+        failed[0].1["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{failed:?}"
+    );
+    let metrics: serde_json::Value = reqwest::get(format!("http://{}/metrics", server.running.api))
+        .await
+        .expect("metrics")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(metrics["recordings_failed"], 1);
+    // The call itself is on record as usual.
+    let db = server.db().await;
+    let cdrs: i64 = db
+        .query_row("SELECT COUNT(*) FROM cdrs", [], |r| r.get(0))
+        .expect("cdrs");
+    assert_eq!(cdrs, 1);
+    server.running.shutdown().await;
 }

@@ -57,6 +57,9 @@ struct Call {
     player: crate::media::player::Player,
     pending_record: Option<PendingRecord>,
     record: Option<ActiveRecord>,
+    /// Call recordings closed and not yet confirmed on disk: indexed once the file is known
+    /// to exist (when the call ends, never on the media path).
+    unsettled: Vec<recording::Unsettled>,
     ok_retx: Option<InviteOkRetransmitter>,
     answered: bool,
     sdp_version: u64,
@@ -193,6 +196,7 @@ pub async fn run(
         player: crate::media::player::Player::default(),
         pending_record: None,
         record: None,
+        unsettled: Vec::new(),
         ok_retx: None,
         answered: false,
         sdp_version: 1,
@@ -612,6 +616,8 @@ impl Call {
                 audio,
             });
         }
+        // The agent is free already; the records wait for the files.
+        self.settle_recordings().await;
         self.event("ended", json!({"cause": cause}));
         self.ctx.store.call_ended(CallEnd {
             call_id: self.dialog.call_id.clone(),

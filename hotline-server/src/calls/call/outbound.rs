@@ -107,6 +107,7 @@ pub(crate) async fn run_answered(
         player: crate::media::player::Player::default(),
         pending_record: None,
         record: None,
+        unsettled: Vec::new(),
         ok_retx: None,
         answered: true,
         sdp_version: 1,

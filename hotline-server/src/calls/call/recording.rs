@@ -7,13 +7,24 @@ use serde_json::json;
 use super::Call;
 use crate::agents::AgentAudio;
 use crate::ivr::Event;
-use crate::media::recorder::Recorder;
+use crate::media::recorder::{Finished, Recorder};
 use crate::store::NewRecording;
 
 pub(super) struct PendingRecord {
     pub(super) name: String,
     pub(super) max_secs: u32,
     pub(super) finish_on: Option<char>,
+}
+
+/// How long the end of a call waits for its recordings' files. The writers take a second or
+/// two under the heaviest load; a disk that hangs longer must not hold the call's end (and
+/// its CDR) forever, so the row is written anyway and the writer logs what became of it.
+const SETTLE_LIMIT: Duration = Duration::from_secs(30);
+
+/// A call recording closed on the media path, whose row waits for the writer's word.
+pub(super) struct Unsettled {
+    done: Finished,
+    row: NewRecording,
 }
 
 pub(super) struct ActiveRecord {
@@ -137,17 +148,40 @@ impl Call {
             let path = rec.path.display().to_string();
             let ms = rec.duration_ms();
             let channels = rec.channels();
-            drop(rec.finish());
-            self.ctx.store.recording(NewRecording {
-                call_id: self.dialog.call_id.clone(),
-                path,
-                started_at_ms: bridge.started_ms,
-                ended_at_ms: self.ctx.now_ms(),
-                channels,
-                kind: "call".into(),
+            let done = rec.finish();
+            self.unsettled.push(Unsettled {
+                done,
+                row: NewRecording {
+                    call_id: self.dialog.call_id.clone(),
+                    path,
+                    started_at_ms: bridge.started_ms,
+                    ended_at_ms: self.ctx.now_ms(),
+                    channels,
+                    kind: "call".into(),
+                },
             });
             self.event("recorded", json!({"duration_ms": ms}));
         }
         bridge.audio.map(|a| (bridge.agent, a))
+    }
+
+    /// Indexes the call's recordings whose files were made; one that could not be made gets
+    /// no row (an index entry pointing at nothing misleads whoever searches for the call), an
+    /// event with the reason, and is counted in `recordings_failed` by the writer.
+    pub(super) async fn settle_recordings(&mut self) {
+        for Unsettled { done, row } in std::mem::take(&mut self.unsettled) {
+            match tokio::time::timeout(SETTLE_LIMIT, done).await {
+                Ok(Ok(Err(error))) => {
+                    self.event(
+                        "recording_failed",
+                        json!({"path": row.path, "error": error}),
+                    );
+                }
+                Ok(Ok(Ok(_))) => self.ctx.store.recording(row),
+                // The writer is gone (shutting down) or slow: keep the row, the file may
+                // still be completed; the writer logs if it is not.
+                Ok(Err(_)) | Err(_) => self.ctx.store.recording(row),
+            }
+        }
     }
 }
