@@ -1,5 +1,6 @@
 //! The sound-card backend on whatever this machine has — possibly no sound card at all:
-//! everything must come back as a value, never a panic.
+//! everything must come back as a value, never a panic. Device selection, the audio paths
+//! and the level meters are checked on known ALSA test devices in `cpal_alsa.rs`.
 
 use hotline_softphone::{BackendKind, SoftphoneError, list_devices, start_backend};
 
