@@ -1,6 +1,9 @@
 //! A scripted workstation for whole-system tests: the client protocol over a WebSocket and,
 //! when asked, a WebRTC leg on the file audio backend whose heard frames are kept with the
 //! instant they arrived (so a test can cut them at the moments it changed something).
+//!
+//! The socket is read by a task of its own, as the real workstations do, so the server's
+//! heartbeat pings are answered even while the test is busy elsewhere (setting up media).
 
 use std::collections::VecDeque;
 use std::net::IpAddr;
@@ -8,6 +11,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
 use hotline_protocol::{
     self as proto, ClientFrame, Command, ErrorBody, Event, PROTOCOL_VERSION, ReplyBody,
@@ -25,7 +29,10 @@ pub use crate::heard::Heard;
 
 /// One logged-in workstation session.
 pub struct Console {
-    ws: Ws,
+    sink: SplitSink<Ws, Message>,
+    /// Text frames as the reader task received them.
+    frames: mpsc::UnboundedReceiver<String>,
+    reader: tokio::task::JoinHandle<()>,
     next_id: u64,
     /// Events not yet asked for, oldest first.
     backlog: VecDeque<Event>,
@@ -44,8 +51,23 @@ impl Console {
     ) -> Console {
         let url = format!("ws://{api}/ws");
         let ws = tokio_tungstenite::connect_async(&url).await.expect("ws").0;
+        let (sink, mut stream) = ws.split();
+        let (tx, frames) = mpsc::unbounded_channel();
+        // Reading is what answers pings (tungstenite queues the pong and sends it on the next
+        // read), so this never stops until the socket or the console goes.
+        let reader = tokio::spawn(async move {
+            while let Some(Ok(msg)) = stream.next().await {
+                if let Message::Text(t) = msg
+                    && tx.send(t.as_str().to_owned()).is_err()
+                {
+                    return;
+                }
+            }
+        });
         let mut c = Console {
-            ws,
+            sink,
+            frames,
+            reader,
             next_id: 0,
             backlog: VecDeque::new(),
             media: None,
@@ -64,14 +86,10 @@ impl Console {
     }
 
     async fn next_frame(&mut self, until: tokio::time::Instant) -> Option<ServerFrame> {
-        loop {
-            let msg = tokio::time::timeout_at(until, self.ws.next())
-                .await
-                .ok()??;
-            if let Ok(Message::Text(t)) = msg {
-                return Some(proto::decode_server(t.as_str()).expect("server frame"));
-            }
-        }
+        let text = tokio::time::timeout_at(until, self.frames.recv())
+            .await
+            .ok()??;
+        Some(proto::decode_server(&text).expect("server frame"))
     }
 
     /// Sends a command and waits (10 s at most) for its reply; events meanwhile are kept.
@@ -84,7 +102,7 @@ impl Console {
             id,
             cmd,
         };
-        self.ws
+        self.sink
             .send(Message::Text(proto::encode_client(&frame).into()))
             .await
             .expect("send");
@@ -226,5 +244,12 @@ impl Console {
                 handle.finish().await.expect("recording finished");
             }
         }
+    }
+}
+
+impl Drop for Console {
+    /// Dropping the console closes its socket, as a workstation that goes away would.
+    fn drop(&mut self) {
+        self.reader.abort();
     }
 }

@@ -249,16 +249,24 @@ pub fn sipp(
     }
 }
 
-/// A free even UDP port (RTP convention), released before returning.
+/// A free even UDP port whose next three are free too, released before returning: SIPp's
+/// `-mp P` binds audio RTP and RTCP on P and P+1 and video on P+2 and P+3, and fails the
+/// whole scenario when any of them is taken.
 pub fn free_udp_port_even() -> u16 {
-    for _ in 0..100 {
+    for _ in 0..200 {
         let s = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
         let p = s.local_addr().expect("addr").port();
-        if p.is_multiple_of(2) && std::net::UdpSocket::bind(("127.0.0.1", p + 1)).is_ok() {
+        if !p.is_multiple_of(2) || p > u16::MAX - 3 {
+            continue;
+        }
+        let rest: Vec<_> = (1..=3)
+            .map_while(|i| std::net::UdpSocket::bind(("127.0.0.1", p + i)).ok())
+            .collect();
+        if rest.len() == 3 {
             return p;
         }
     }
-    panic!("no free even port")
+    panic!("no four free ports in a row")
 }
 
 /// Decodes RTP payloads arriving on `sock` for `dur`; returns the samples heard and the sender.

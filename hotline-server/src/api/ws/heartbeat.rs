@@ -30,12 +30,14 @@ pub(crate) const PONG_WAIT: Duration = Duration::from_secs(1);
 /// Whether the heartbeat applies to a session logged in from `client`: the agent
 /// workstations (`agent_tui`, `headless`), where a dead seat holds up callers (a ringing call
 /// must move on within 2 s). Their client always has a read pending and so answers pings.
-/// Not (yet) `supervisor_tui` and `other`: the scripted sessions of the whole-system tests log
-/// in as those and read only when they expect something (some stop at the first frame that
-/// is not text), so pinging them would cut them off. Those are found gone when their socket
-/// closes.
+/// A supervisor's workstation too: a frozen one would keep its listen or whisper leg in the
+/// call. Not `other` (scripts, integrations), which may read only when they expect something;
+/// those are found gone when their socket closes.
 pub(crate) fn wanted(client: ClientKind) -> bool {
-    matches!(client, ClientKind::AgentTui | ClientKind::Headless)
+    matches!(
+        client,
+        ClientKind::AgentTui | ClientKind::Headless | ClientKind::SupervisorTui
+    )
 }
 
 /// Whether the client answers.
@@ -119,6 +121,7 @@ mod tests {
     fn agent_workstations_get_the_heartbeat() {
         assert!(wanted(ClientKind::AgentTui));
         assert!(wanted(ClientKind::Headless));
+        assert!(wanted(ClientKind::SupervisorTui));
         assert!(!wanted(ClientKind::Other));
     }
 }
