@@ -236,6 +236,12 @@ impl Console {
         crate::heard::between(&self.heard, from, to)
     }
 
+    /// Stops reading the socket but keeps it open, as a frozen workstation does (its process
+    /// stopped, its network gone without a goodbye): only the server's heartbeat can tell.
+    pub fn freeze(&mut self) {
+        self.reader.abort();
+    }
+
     /// Closes the leg and finishes the recording.
     pub async fn stop_media(&mut self) {
         if let Some((leg, handle)) = self.media.take() {

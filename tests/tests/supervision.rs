@@ -2,7 +2,8 @@
 //! workstation with the file audio backend (400 Hz) listens, whispers, barges in and then
 //! releases the call (强拆). Who hears whom is checked by frequency in each mode's time window,
 //! and every step is in the audit log. Bare sessions check the live feed, the force actions, the
-//! help request and the takeover.
+//! help request and the takeover. A supervisor whose workstation freezes while listening is
+//! taken out of the call by the heartbeat.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -538,5 +539,56 @@ async fn a_supervisor_takes_the_call_over_and_the_agent_drops_out() {
         .filter_map(|(_, _, d)| d["mode"].as_str())
         .collect();
     assert_eq!(modes, ["listen", "takeover", "stop"]);
+    server.running.shutdown().await;
+}
+
+/// A supervisor's workstation that freezes while listening is found out by the heartbeat: its
+/// listen leg leaves the call within a few seconds, and the agent and the caller talk on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_supervisor_stops_listening_by_itself() {
+    let server = TestServer::start(|_| {}).await;
+    add_user(&server, "agent8", proto::Role::Agent, PASSWORD);
+    add_user(&server, "boss8", proto::Role::Supervisor, PASSWORD);
+    let dir = server.dir.path().to_owned();
+    let agent_args = headless(&server, "agent8", None);
+    let agent = tokio::spawn(async move { agent_tui::headless::run(&agent_args).await });
+    let api = server.running.api;
+    let mut sup = Console::login(api, "boss8", PASSWORD, proto::ClientKind::SupervisorTui).await;
+    sup.call(Command::Subscribe {
+        topics: vec![proto::Topic::Agents],
+    })
+    .await
+    .expect("subscribe");
+    sup.start_media(
+        tone_file(&dir, "boss.wav", 400.0),
+        dir.join("boss-heard.wav"),
+    )
+    .await;
+    wait_ready(&server, "agent8").await;
+    let mut args = caller(&server, None, None);
+    args.duration = 15.0;
+    let call = tokio::spawn(async move { place_call(&args).await });
+    on_call(&mut sup, "agent8").await;
+    monitor(&mut sup, "agent8", MonitorMode::Listen).await;
+
+    sup.freeze();
+    let frozen = Instant::now();
+    let mut stopped = false;
+    while frozen.elapsed() < Duration::from_secs(6) && !stopped {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        stopped = server
+            .events_of_latest_call()
+            .await
+            .iter()
+            .any(|(k, d)| k == "monitor_stop" && d["supervisor"] == "boss8");
+    }
+    assert!(stopped, "the frozen supervisor still listens after 6 s");
+    let report = tokio::time::timeout(Duration::from_secs(30), call)
+        .await
+        .expect("caller done")
+        .expect("caller task")
+        .expect("call");
+    assert!(report.answered, "{report}");
+    agent.abort();
     server.running.shutdown().await;
 }
