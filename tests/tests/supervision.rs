@@ -128,6 +128,27 @@ async fn monitor(sup: &mut Console, agent: &str, mode: MonitorMode) -> Instant {
     Instant::now()
 }
 
+type AgentTask = tokio::task::JoinHandle<anyhow::Result<()>>;
+
+/// A server with `agent` (a silent headless agent that answers) ready and `boss` logged in,
+/// following the agents' feed.
+async fn agent_and_supervisor(agent: &str, boss: &str) -> (TestServer, AgentTask, Console) {
+    let server = TestServer::start(|_| {}).await;
+    add_user(&server, agent, proto::Role::Agent, PASSWORD);
+    add_user(&server, boss, proto::Role::Supervisor, PASSWORD);
+    let agent_args = headless(&server, agent, None);
+    let task = tokio::spawn(async move { agent_tui::headless::run(&agent_args).await });
+    let api = server.running.api;
+    let mut sup = Console::login(api, boss, PASSWORD, proto::ClientKind::SupervisorTui).await;
+    sup.call(Command::Subscribe {
+        topics: vec![proto::Topic::Agents],
+    })
+    .await
+    .expect("subscribe");
+    wait_ready(&server, agent).await;
+    (server, task, sup)
+}
+
 /// The audit rows written by `user`: action, target, detail.
 async fn audit_of(server: &TestServer, user: &str) -> Vec<(String, String, serde_json::Value)> {
     let db = server.db().await;
@@ -477,19 +498,7 @@ async fn the_feed_force_actions_and_help_requests() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_supervisor_takes_the_call_over_and_the_agent_drops_out() {
-    let server = TestServer::start(|_| {}).await;
-    add_user(&server, "agent8", proto::Role::Agent, PASSWORD);
-    add_user(&server, "boss2", proto::Role::Supervisor, PASSWORD);
-    let agent_args = headless(&server, "agent8", None);
-    let agent = tokio::spawn(async move { agent_tui::headless::run(&agent_args).await });
-    let api = server.running.api;
-    let mut sup = Console::login(api, "boss2", PASSWORD, proto::ClientKind::SupervisorTui).await;
-    sup.call(Command::Subscribe {
-        topics: vec![proto::Topic::Agents],
-    })
-    .await
-    .expect("subscribe");
-    wait_ready(&server, "agent8").await;
+    let (server, agent, mut sup) = agent_and_supervisor("agent8", "boss2").await;
     let args = caller(&server, None, None);
     let call = tokio::spawn(async move { place_call(&args).await });
     let call_id = on_call(&mut sup, "agent8").await;
@@ -546,25 +555,13 @@ async fn a_supervisor_takes_the_call_over_and_the_agent_drops_out() {
 /// listen leg leaves the call within a few seconds, and the agent and the caller talk on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_frozen_supervisor_stops_listening_by_itself() {
-    let server = TestServer::start(|_| {}).await;
-    add_user(&server, "agent8", proto::Role::Agent, PASSWORD);
-    add_user(&server, "boss8", proto::Role::Supervisor, PASSWORD);
+    let (server, agent, mut sup) = agent_and_supervisor("agent8", "boss8").await;
     let dir = server.dir.path().to_owned();
-    let agent_args = headless(&server, "agent8", None);
-    let agent = tokio::spawn(async move { agent_tui::headless::run(&agent_args).await });
-    let api = server.running.api;
-    let mut sup = Console::login(api, "boss8", PASSWORD, proto::ClientKind::SupervisorTui).await;
-    sup.call(Command::Subscribe {
-        topics: vec![proto::Topic::Agents],
-    })
-    .await
-    .expect("subscribe");
     sup.start_media(
         tone_file(&dir, "boss.wav", 400.0),
         dir.join("boss-heard.wav"),
     )
     .await;
-    wait_ready(&server, "agent8").await;
     let mut args = caller(&server, None, None);
     args.duration = 15.0;
     let call = tokio::spawn(async move { place_call(&args).await });
